@@ -1,0 +1,206 @@
+/**
+ * Option parsers (one value each, for commander) and the zod schema of the whole configuration
+ * (cross-field rules). Every message names the flag and says how to fix it.
+ */
+import { InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import type { ResetPolicy, SimulationConfig } from './config.ts';
+import { kerasProfiles, kerasVersions, recurrentActivations, type KerasVersion, type RecurrentActivation } from './profiles.ts';
+
+/** Upper bounds that keep a run sane; past them a value is a typo rather than a plan. */
+export const limits = {
+  samples: 1_000_000_000,
+  timesteps: 1_000_000,
+  features: 100_000,
+  units: 4096,
+  batchSize: 1_000_000_000,
+  epochs: 1_000_000,
+  /** Reset events a run may record (the table is kept in memory). */
+  events: 5_000_000,
+  /** Forward-pass work, in flops of the gate matmuls. */
+  forwardFlops: 2e12,
+} as const;
+
+/** Parses a whole number in [min, max]; `what` reads "batch size", `example` "--batch 32". */
+export function parseWholeNumber(value: string, what: string, example: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const text = value.trim().replace(/_/g, '');
+  if (!/^[+]?\d+(e\+?\d+)?$/i.test(text)) {
+    throw new InvalidArgumentError(`${capitalise(what)} must be a whole number ≥ ${min}, e.g. ${example}.`);
+  }
+  const number = Number(text);
+  if (!Number.isSafeInteger(number) || number < min) {
+    throw new InvalidArgumentError(`${capitalise(what)} must be a whole number ≥ ${min}, e.g. ${example}.`);
+  }
+  if (number > max) {
+    throw new InvalidArgumentError(`${capitalise(what)} ${number} is more than the ${max.toLocaleString('en-US')} lstm-reset accepts.`);
+  }
+  return number;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export interface Shape {
+  readonly samples: number;
+  readonly timesteps: number;
+  readonly features: number;
+}
+
+/** "1000,20,1", "1000,20" (one feature), "(1000, 20, 1)", "[1000, 20, 1]" or "1000x20x1". */
+export function parseShape(value: string): Shape {
+  const usage = 'Give samples,timesteps[,features] as positive whole numbers, e.g. --shape 1000,20,1 (also "(1000, 20, 1)" or 1000x20x1).';
+  const inner = value.trim().replace(/^[([]\s*/, '').replace(/\s*[)\]]$/, '');
+  const parts = inner.split(/\s*[,x×]\s*|\s+/i).filter((p) => p !== '');
+  if (parts.length < 2 || parts.length > 3) throw new InvalidArgumentError(usage);
+  const names = ['samples', 'timesteps', 'features'] as const;
+  const maxima = [limits.samples, limits.timesteps, limits.features];
+  const dims = parts.map((part, i) => {
+    if (!/^\d+$/.test(part) || Number(part) < 1) throw new InvalidArgumentError(usage);
+    const number = Number(part);
+    if (!Number.isSafeInteger(number) || number > maxima[i]!) {
+      throw new InvalidArgumentError(`${capitalise(names[i]!)} ${part} is more than the ${maxima[i]!.toLocaleString('en-US')} lstm-reset accepts.`);
+    }
+    return number;
+  });
+  return { samples: dims[0]!, timesteps: dims[1]!, features: dims[2] ?? 1 };
+}
+
+/** never | epoch | K (a whole number of training batches). */
+export function parseResetEvery(value: string): ResetPolicy {
+  const text = value.trim().toLowerCase();
+  if (text === 'never' || text === 'epoch') return text;
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number.isSafeInteger(Number(text))) return { everyBatches: Number(text) };
+  throw new InvalidArgumentError('Use never, epoch, or a whole number of training batches K ≥ 1, e.g. --reset-every epoch.');
+}
+
+/** A fraction in [0, 1). */
+export function parseFraction(value: string): number {
+  const text = value.trim();
+  const number = Number(text);
+  if (text === '' || !Number.isFinite(number) || number < 0 || number >= 1) {
+    throw new InvalidArgumentError('Give a fraction from 0 up to (not including) 1, e.g. --validation-split 0.2.');
+  }
+  return number;
+}
+
+export function parseKerasVersion(value: string): KerasVersion {
+  const text = value.trim().toLowerCase().replace(/^keras\s*/, '');
+  const aliases: Record<string, KerasVersion> = { '3': '3', tf: 'tf', 'tf.keras': 'tf', 'tf-keras': 'tf', '2': '2', '2.3': '2' };
+  const version = aliases[text];
+  if (version === undefined) throw new InvalidArgumentError(`Use one of ${kerasVersions.join(', ')} (3 = Keras 3, tf = tf.keras, 2 = Keras 2.3), e.g. --keras tf.`);
+  return version;
+}
+
+export function parseRecurrentActivation(value: string): RecurrentActivation {
+  const text = value.trim().toLowerCase().replace('hardsigmoid', 'hard_sigmoid').replace('hard-sigmoid', 'hard_sigmoid');
+  if ((recurrentActivations as readonly string[]).includes(text)) return text as RecurrentActivation;
+  throw new InvalidArgumentError('Use sigmoid or hard_sigmoid, e.g. --recurrent-activation hard_sigmoid.');
+}
+
+/** "KEY=VALUE" of --expect: a dotted path into totals and a number. */
+export interface Expectation {
+  readonly key: string;
+  readonly value: number;
+}
+
+export function parseExpectation(value: string, previous: Expectation[] = []): Expectation[] {
+  const match = /^\s*([A-Za-z][\w.-]*)\s*=\s*(\S+)\s*$/.exec(value);
+  const number = match ? Number(match[2]) : Number.NaN;
+  if (!match || !Number.isFinite(number)) {
+    throw new InvalidArgumentError('Use KEY=NUMBER with a key of the --json totals, e.g. --expect rowResets=15000 or --expect byReason.batch-start=75.');
+  }
+  return [...previous, { key: match[1]!, value: number }];
+}
+
+export const outputFormats = ['table', 'json', 'tsv', 'ndjson'] as const;
+export type OutputFormat = (typeof outputFormats)[number];
+
+export function parseFormat(value: string): OutputFormat {
+  const text = value.trim().toLowerCase();
+  if ((outputFormats as readonly string[]).includes(text)) return text as OutputFormat;
+  throw new InvalidArgumentError(`Use one of ${outputFormats.join(', ')}, e.g. --format tsv.`);
+}
+
+/** Options as commander hands them over (after the per-value parsers). */
+export interface RawOptions {
+  shape?: Shape;
+  batch?: number;
+  epochs: number;
+  stateful?: boolean;
+  shuffle: boolean;
+  units: number;
+  seed: number;
+  resetEvery?: ResetPolicy;
+  validationSplit: number;
+  keras: KerasVersion;
+  recurrentActivation?: RecurrentActivation;
+}
+
+const shapeSchema = z.object({ samples: z.number(), timesteps: z.number(), features: z.number() });
+
+/** Cross-field rules; each issue's message is a complete sentence naming the flag. */
+export const configSchema = z
+  .object({
+    shape: shapeSchema.optional(),
+    batch: z.number().int().min(1).optional(),
+    epochs: z.number().int().min(1),
+    stateful: z.boolean().optional(),
+    shuffle: z.boolean(),
+    units: z.number().int().min(1),
+    seed: z.number().int().min(0),
+    resetEvery: z.union([z.literal('never'), z.literal('epoch'), z.object({ everyBatches: z.number().int().min(1) })]).optional(),
+    validationSplit: z.number().min(0).lt(1),
+    keras: z.enum(kerasVersions),
+    recurrentActivation: z.enum(recurrentActivations).optional(),
+  })
+  .superRefine((options, ctx) => {
+    if (!options.shape) {
+      ctx.addIssue({ code: 'custom', path: ['shape'], message: '--shape is required: give samples,timesteps[,features], e.g. --shape 1000,20,1.' });
+      return;
+    }
+    if (options.resetEvery !== undefined && options.resetEvery !== 'never' && !options.stateful) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resetEvery'],
+        message: '--reset-every needs --stateful: a stateless layer starts every batch from zeros and has no state to reset.',
+      });
+    }
+    const { samples } = options.shape;
+    if (options.validationSplit > 0) {
+      const train = Math.floor(samples * (1 - options.validationSplit));
+      if (train === 0 || train === samples) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['validationSplit'],
+          message: `--validation-split ${options.validationSplit} leaves ${train === 0 ? 'no training' : 'no validation'} samples out of ${samples} (Keras: "Training data contains ${samples} samples, which is not sufficient to split it"); use a fraction between ${(1 / samples).toPrecision(2)} and ${(1 - 1 / samples).toPrecision(2)}.`,
+        });
+      }
+    }
+  });
+
+export type ConfigOptions = z.infer<typeof configSchema>;
+
+/** The core configuration from validated options. `batchDefaulted` tells whether --batch was omitted. */
+export function toSimulationConfig(options: ConfigOptions): { config: SimulationConfig; batchDefaulted: boolean } {
+  const shape = options.shape!;
+  const profile = kerasProfiles[options.keras];
+  return {
+    batchDefaulted: options.batch === undefined,
+    config: {
+      samples: shape.samples,
+      timesteps: shape.timesteps,
+      features: shape.features,
+      batchSize: options.batch ?? 32,
+      epochs: options.epochs,
+      stateful: options.stateful ?? false,
+      shuffle: options.shuffle,
+      units: options.units,
+      seed: options.seed,
+      resetEvery: options.resetEvery ?? 'never',
+      validationSplit: options.validationSplit,
+      keras: options.keras,
+      recurrentActivation: options.recurrentActivation ?? profile.defaultRecurrentActivation,
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * The plain-language answer to "when is the state reset?", worded from the counted totals.
+ */
+import type { SimulationResult } from './simulate.ts';
+
+/** 15000 -> "15,000", independent of the machine's locale. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+function plural(n: number, word: string, many = `${word}s`): string {
+  return `${formatCount(n)} ${n === 1 ? word : many}`;
+}
+
+export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
+  const { config, totals, completed } = result;
+  const lines: string[] = [];
+  const epochs = plural(config.epochs, 'epoch');
+  if (!config.stateful) {
+    const first = totals.perEpoch[0];
+    const fitPerEpoch = Math.ceil(totals.trainSamples / config.batchSize);
+    const validationPerEpoch = Math.ceil(totals.validationSamples / config.batchSize);
+    const eventsPerEpoch = first?.resetEvents ?? 0;
+    const rowsPerEpoch = first?.rowResets ?? 0;
+    const partial = totals.trainSamples % config.batchSize;
+    lines.push(
+      'Stateless LSTM (stateful=False): every layer call starts from fresh zeros, so the state is reset at the start of every batch, for every sequence in it.',
+    );
+    const batches =
+      validationPerEpoch > 0
+        ? `${plural(fitPerEpoch, 'training batch', 'training batches')} + ${plural(validationPerEpoch, 'validation batch', 'validation batches')}`
+        : `${plural(fitPerEpoch, 'batch', 'batches')}`;
+    const rowsEach =
+      partial > 0 || totals.validationSamples % config.batchSize > 0
+        ? `each zeroing up to ${formatCount(config.batchSize)} parallel states (partial batches have fewer rows)`
+        : `each zeroing ${formatCount(config.batchSize)} parallel states`;
+    lines.push(
+      `Per epoch: ${plural(eventsPerEpoch, 'reset event')} (one per batch, at its start: ${batches}), ${rowsEach}, so ${plural(rowsPerEpoch, 'sequence start')} from zeros.`,
+    );
+    lines.push(
+      `Over ${epochs}: ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'sequence start')}.`,
+    );
+    lines.push(
+      `"${formatCount(eventsPerEpoch)} times" counts reset events (batches); "${formatCount(rowsPerEpoch)} times" counts sequences (rows, one state each). Both count the same resets at two granularities.`,
+    );
+  } else {
+    lines.push(
+      `Stateful LSTM: ${formatCount(config.batchSize)} state rows are created as zeros when the layer is built; after that, row i of each batch starts from the final state of row i of the previous batch (the data must be laid out so that sample i of batch k+1 continues sample i of batch k).`,
+    );
+    const resets = totals.byReason['reset-states'];
+    if (config.resetEvery === 'never') {
+      lines.push(
+        `Keras never resets them on its own: ${formatCount(totals.carries)} of ${plural(totals.batches, 'layer call')} started from a carried state, through ${epochs}${totals.validationSamples > 0 ? ' and every validation pass' : ''}. The only zero state was the initial one.`,
+      );
+    } else {
+      const when =
+        config.resetEvery === 'epoch'
+          ? 'after every epoch'
+          : `after every ${plural(config.resetEvery.everyBatches, 'training batch', 'training batches')} of each epoch`;
+      lines.push(
+        `The reset_states() call ${when} zeroed all ${formatCount(config.batchSize)} rows ${plural(resets, 'time')}; with the initial zeros that is ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'row reset')}. ${formatCount(totals.carries)} of ${plural(totals.batches, 'layer call')} started from a carried state.`,
+      );
+    }
+    lines.push(
+      `So each of the ${formatCount(config.batchSize)} rows is one long sequence between resets, not ${formatCount(config.samples)} independent ones; "per sequence" resets never happen in stateful mode.`,
+    );
+  }
+  if (!completed) {
+    const error = result.findings.find((f) => f.severity === 'error');
+    lines.push(`Keras would stop this run with an error${error?.at ? ` (epoch ${error.at.epoch}, ${error.at.phase} batch ${error.at.batch})` : ''}; the counts cover what ran before it.`);
+  }
+  return lines;
+}

@@ -1,0 +1,135 @@
+/**
+ * Findings: what the auditor tells a user about a configuration, each with a stable code, the Keras
+ * versions it applies to, a fix and the source it rests on (§ = shared/keras-semantics.md).
+ */
+import { splitData, type SimulationConfig } from './config.ts';
+import type { RunPosition } from './hooks.ts';
+import { kerasProfiles, partialBatchError, type KerasVersion } from './profiles.ts';
+import { batchCount, type BatchSizeFailure } from './schedule.ts';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface Finding {
+  /** Stable identifier, for CI contracts and `--strict`. */
+  readonly code: string;
+  /** error: Keras would raise; warning: runs but likely not what you meant; info: worth knowing. */
+  readonly severity: Severity;
+  readonly message: string;
+  readonly fix: string;
+  /** Keras version profiles the finding applies to. */
+  readonly keras: readonly KerasVersion[];
+  /** The spec section and Keras source the finding rests on. */
+  readonly source: string;
+  /** Where in the run it happens, when it happens at one point. */
+  readonly at?: RunPosition;
+}
+
+const allVersions: readonly KerasVersion[] = ['3', 'tf', '2'];
+
+/** The error finding of a stateful run that meets a batch of the wrong size. */
+export function batchSizeFailureFinding(config: SimulationConfig, failure: BatchSizeFailure): Finding {
+  const error = partialBatchError(config.keras, {
+    samples: config.samples,
+    batchSize: config.batchSize,
+    rows: failure.rows,
+    timesteps: config.timesteps,
+    features: config.features,
+    upfront: failure.upfront,
+  });
+  const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
+  const where = failure.upfront
+    ? 'before training (fit checks all samples up front)'
+    : `at ${failure.position.phase === 'fit' ? 'training' : 'validation'} batch ${failure.position.batch} of epoch ${failure.position.epoch}, which has ${failure.rows} rows`;
+  const counts =
+    validationSamples > 0
+      ? `${trainSamples} training and ${validationSamples} validation samples`
+      : `${trainSamples} samples`;
+  return {
+    code: 'stateful-partial-batch',
+    severity: 'error',
+    message: `Stateful layer with batch size ${config.batchSize} fails ${where}: ${counts} do not divide into batches of ${config.batchSize}. Keras says: ${error}`,
+    fix: `Make every sample count a multiple of ${config.batchSize} (trim or pad the data, or choose a batch size that divides it, and the same for the validation part).`,
+    keras: [config.keras],
+    source:
+      '§2.1 Batch-size mismatch: K2mb training.py _standardize_user_data; tf_keras engine/input_spec.py; Keras 3 rnn.py RNN.call (>= 3.12, PR keras#21742)',
+    at: failure.position,
+  };
+}
+
+/** Findings that follow from the configuration itself. */
+export function configFindings(config: SimulationConfig): Finding[] {
+  const findings: Finding[] = [];
+  const profile = kerasProfiles[config.keras];
+  const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
+  if (config.stateful && config.shuffle) {
+    findings.push({
+      code: 'stateful-shuffle',
+      severity: 'warning',
+      message:
+        'fit(shuffle=True) (the default) reorders the samples every epoch, so row i of a batch no longer continues row i of the previous batch: the carried state belongs to an unrelated sequence. Keras does not warn.',
+      fix: 'Pass shuffle=False to fit() (--no-shuffle).',
+      keras: allVersions,
+      source: '§3 shuffle: default True in every version, no warning; Keras 3 rnn.py docstring "Specify shuffle=False"',
+    });
+  }
+  if (config.stateful && validationSamples > 0) {
+    findings.push({
+      code: 'validation-contaminates-state',
+      severity: 'warning',
+      message:
+        "Validation runs through the same stateful layer after each epoch's training batches: it starts from the training state and overwrites it, so the next epoch starts from the state the last validation batch left.",
+      fix: 'Reset the state before and after validation (a callback), or validate with a separate stateless copy of the model.',
+      keras: allVersions,
+      source: '§3 "Validation contaminates state": fit runs evaluate() inside the epoch loop; evaluate updates stored state',
+    });
+  }
+  if (config.stateful && config.resetEvery === 'never') {
+    findings.push({
+      code: 'state-never-reset',
+      severity: 'info',
+      message: `Keras never resets state by itself: row i of every batch continues row i of the previous one, through all ${config.epochs} epoch(s)${validationSamples > 0 ? ' and validation' : ''}. Only reset_states() zeroes it.`,
+      fix: `If each epoch should start fresh, call ${profile.resetCall} in a callback's on_epoch_end (--reset-every epoch).`,
+      keras: allVersions,
+      source: '§3: no fit/evaluate/predict loop calls reset_states; §2.1 Reset API',
+    });
+  }
+  if (config.stateful && typeof config.resetEvery === 'object') {
+    const fitBatches = batchCount(trainSamples, config.batchSize);
+    if (config.resetEvery.everyBatches > fitBatches) {
+      findings.push({
+        code: 'reset-every-never-fires',
+        severity: 'warning',
+        message: `A reset after every ${config.resetEvery.everyBatches} batches never fires: an epoch has ${fitBatches} training batch(es), and the batch index Keras passes to callbacks restarts every epoch.`,
+        fix: `Use a period of at most ${fitBatches} batches, or count batches across epochs in the callback.`,
+        keras: allVersions,
+        source: 'Keras callbacks: on_train_batch_end(batch) receives the batch index within the epoch',
+      });
+    }
+  }
+  if (config.stateful && config.resetEvery !== 'never' && !profile.hasModelResetStates) {
+    findings.push({
+      code: 'no-model-reset-states',
+      severity: 'info',
+      message: 'Keras 3 has no model.reset_states(); the reset has to loop over the stateful layers.',
+      fix: 'for layer in model.layers: if getattr(layer, "stateful", False): layer.reset_state()',
+      keras: ['3'],
+      source: '§2.1 Reset API: no Model.reset_state(s) in keras/src/models (v3.0.0-v3.15.1)',
+    });
+  }
+  if (config.recurrentActivation === 'hard_sigmoid') {
+    findings.push({
+      code: 'hard-sigmoid-formula',
+      severity: 'info',
+      message: `hard_sigmoid in ${profile.label} is ${profile.hardSigmoidFormula}; Keras 2, tf.keras and TF.js use clip(0.2x + 0.5, 0, 1) and Keras 3 uses clip(x/6 + 0.5, 0, 1), so the same weights give different numbers.`,
+      fix: 'Keep the Keras version a model was trained with, or retrain after moving it.',
+      keras: allVersions,
+      source: '§8 "hard_sigmoid changed its formula": tf_keras backend.py hard_sigmoid; Keras 3 activations.py',
+    });
+  }
+  return findings;
+}
+
+/** Whether findings make the run fail: any error, or with `strict` any warning. */
+export function failingFindings(findings: readonly Finding[], strict: boolean): Finding[] {
+  return findings.filter((f) => f.severity === 'error' || (strict && f.severity === 'warning'));
+}

@@ -1,0 +1,106 @@
+/**
+ * State hooks: the seam through which the simulator's reset table is recorded. The layer calls them
+ * from inside the running forward pass, with live views of its state buffers.
+ */
+
+/** Why a layer's state is zero at this point. */
+export type ResetReason =
+  /** stateful: the state variables are created as zeros when the layer is built (§2.1 "build()"). */
+  | 'initial'
+  /** stateless: every layer call starts from fresh zeros (§1). */
+  | 'batch-start'
+  /** stateful: an explicit layer.reset_state(s)() / model.reset_states() call (§2.1 "Reset API"). */
+  | 'reset-states';
+
+export const resetReasons: readonly ResetReason[] = ['initial', 'batch-start', 'reset-states'];
+
+/** Which part of training a layer call belongs to. */
+export type Phase = 'fit' | 'validate';
+
+/** When an event happens relative to the batch it names. */
+export type EventTiming = 'before-batch' | 'after-batch' | 'epoch-end';
+
+/** Where in the run something happens. `batch` is 1-based within its phase and epoch. */
+export interface RunPosition {
+  readonly phase: Phase;
+  readonly epoch: number;
+  readonly batch: number;
+  readonly timing: EventTiming;
+}
+
+/** A layer call: one batch through one layer. */
+export interface LayerCall {
+  readonly phase: Phase;
+  readonly epoch: number;
+  readonly batch: number;
+  /** Rows of this batch (the last batch of a phase may be partial). */
+  readonly rows: number;
+  /** Sample index (into the whole data set) of each row. */
+  readonly samples: Int32Array;
+}
+
+/** Live views of a layer's state: rows x units, row-major. Valid only during the hook call. */
+export interface LayerState {
+  readonly layer: string;
+  readonly rows: number;
+  readonly units: number;
+  /** Hidden state h (also the layer's output). */
+  readonly h: Float32Array;
+  /** Cell state c. */
+  readonly c: Float32Array;
+}
+
+export interface ResetInfo {
+  readonly layer: string;
+  readonly reason: ResetReason;
+  readonly position: RunPosition;
+  /** Sequence rows whose state is zeroed. */
+  readonly rows: number;
+  /** State tensors zeroed per row (LSTM: h and c). */
+  readonly stateTensors: number;
+  /**
+   * Mean |h| of the state thrown away: the stored state (stateful) or the previous call's final
+   * state that a stateful layer would have carried (stateless); 0 where there is none.
+   */
+  readonly discardedMeanAbsH: number;
+}
+
+export interface CarryInfo {
+  readonly layer: string;
+  readonly position: RunPosition;
+  readonly rows: number;
+  /** Mean |h| of the carried state the call starts from. */
+  readonly carriedMeanAbsH: number;
+}
+
+/** Observers of a layer's state. All are optional; `onStep` costs a call per timestep. */
+export interface StateHooks {
+  /** The state was zeroed; `state` already shows the zeros. */
+  onReset?(info: ResetInfo, state: LayerState): void;
+  /** A stateful call starts from the state the previous call left. */
+  onCarry?(info: CarryInfo, state: LayerState): void;
+  /** Before the time loop of a call (after any reset or carry). */
+  onBatchStart?(call: LayerCall, state: LayerState): void;
+  /** After the time loop: `state` holds the final states. */
+  onBatchEnd?(call: LayerCall, state: LayerState): void;
+  /** After timestep `timestep` (0-based) of a call. */
+  onStep?(call: LayerCall, timestep: number, state: LayerState): void;
+}
+
+/** Calls every hook set in order, so several observers can watch one run. */
+export function combineHooks(...all: StateHooks[]): StateHooks {
+  const withHook = <K extends keyof StateHooks>(key: K) => all.filter((hooks) => hooks[key] !== undefined);
+  const combined: StateHooks = {};
+  const onReset = withHook('onReset');
+  if (onReset.length > 0) combined.onReset = (info, state) => onReset.forEach((h) => h.onReset!(info, state));
+  const onCarry = withHook('onCarry');
+  if (onCarry.length > 0) combined.onCarry = (info, state) => onCarry.forEach((h) => h.onCarry!(info, state));
+  const onBatchStart = withHook('onBatchStart');
+  if (onBatchStart.length > 0)
+    combined.onBatchStart = (call, state) => onBatchStart.forEach((h) => h.onBatchStart!(call, state));
+  const onBatchEnd = withHook('onBatchEnd');
+  if (onBatchEnd.length > 0) combined.onBatchEnd = (call, state) => onBatchEnd.forEach((h) => h.onBatchEnd!(call, state));
+  const onStep = withHook('onStep');
+  if (onStep.length > 0) combined.onStep = (call, t, state) => onStep.forEach((h) => h.onStep!(call, t, state));
+  return combined;
+}

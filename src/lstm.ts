@@ -1,0 +1,270 @@
+/**
+ * A Float32Array LSTM: Keras gate order i, f, c, o; kernel (inputDim, 4*units), recurrent kernel
+ * (units, 4*units), bias (4*units), all row-major (§8). Buffers are allocated once per layer.
+ */
+import { glorotUniform, lstmBias, orthogonal } from './initializers.ts';
+import type { LayerCall, LayerState, ResetReason, RunPosition, StateHooks } from './hooks.ts';
+import type { RecurrentActivation } from './profiles.ts';
+import { deriveSeed } from './random.ts';
+
+export interface LstmWeights {
+  readonly inputDim: number;
+  readonly units: number;
+  /** (inputDim, 4*units), blocks [i | f | c | o]. */
+  readonly kernel: Float32Array;
+  /** (units, 4*units), blocks [i | f | c | o]. */
+  readonly recurrentKernel: Float32Array;
+  /** (4*units). */
+  readonly bias: Float32Array;
+}
+
+/** The recurrent activation σr of the gates i, f, o. */
+export interface GateActivation {
+  readonly name: RecurrentActivation;
+  /** hard_sigmoid slope: 0.2 in Keras 2 / tf.keras / TF.js, 1/6 in Keras 3 (§8). Ignored for sigmoid. */
+  readonly hardSigmoidSlope: number;
+}
+
+/** Keras default initialisation (glorot_uniform, orthogonal, unit_forget_bias), seeded. */
+export function initLstmWeights(inputDim: number, units: number, seed: number): LstmWeights {
+  return {
+    inputDim,
+    units,
+    kernel: glorotUniform(inputDim, 4 * units, deriveSeed(seed, 1)),
+    recurrentKernel: orthogonal(units, 4 * units, deriveSeed(seed, 2)),
+    bias: lstmBias(units),
+  };
+}
+
+/** Weights with every entry equal to `value` (the `ones` initialiser of the TF.js golden tests). */
+export function constantLstmWeights(inputDim: number, units: number, value: number): LstmWeights {
+  return {
+    inputDim,
+    units,
+    kernel: new Float32Array(inputDim * 4 * units).fill(value),
+    recurrentKernel: new Float32Array(units * 4 * units).fill(value),
+    bias: new Float32Array(4 * units).fill(value),
+  };
+}
+
+/**
+ * Weights repacked once for the time loop: each gate column of the kernel and of the recurrent kernel
+ * becomes a contiguous row (transposed), in doubles, so a gate's pre-activation is a dot product
+ * with no conversion inside the loop. Values are the float32 weights exactly.
+ */
+export interface PackedLstmWeights {
+  readonly inputDim: number;
+  readonly units: number;
+  /** (4*units, inputDim): kernel transposed. */
+  readonly kernelT: Float64Array;
+  /** (4*units, units): recurrent kernel transposed. */
+  readonly recurrentKernelT: Float64Array;
+  readonly bias: Float64Array;
+}
+
+export function packLstmWeights(weights: LstmWeights): PackedLstmWeights {
+  const { inputDim, units, kernel, recurrentKernel } = weights;
+  const gates = 4 * units;
+  const kernelT = new Float64Array(gates * inputDim);
+  for (let k = 0; k < inputDim; k++) for (let j = 0; j < gates; j++) kernelT[j * inputDim + k] = kernel[k * gates + j]!;
+  const recurrentKernelT = new Float64Array(gates * units);
+  for (let k = 0; k < units; k++) for (let j = 0; j < gates; j++) recurrentKernelT[j * units + k] = recurrentKernel[k * gates + j]!;
+  return { inputDim, units, kernelT, recurrentKernelT, bias: Float64Array.from(weights.bias) };
+}
+
+/**
+ * Runs the time loop for `rows` sequences of `timesteps` steps. `inputs` is (rows, timesteps, inputDim)
+ * row-major, as Keras's (batch, time, features). `h` and `c` (rows, units) hold the initial states and
+ * receive the final ones; `z` is scratch of 4*units. `afterStep` runs after each timestep.
+ */
+export function lstmForward(
+  weights: PackedLstmWeights,
+  activation: GateActivation,
+  inputs: Float32Array,
+  rows: number,
+  timesteps: number,
+  h: Float32Array,
+  c: Float32Array,
+  z: Float64Array,
+  afterStep?: (timestep: number) => void,
+): void {
+  const { inputDim, units, kernelT, recurrentKernelT, bias } = weights;
+  const gates = 4 * units;
+  const hard = activation.name === 'hard_sigmoid';
+  const slope = activation.hardSigmoidSlope;
+  for (let t = 0; t < timesteps; t++) {
+    for (let r = 0; r < rows; r++) {
+      const inputOffset = (r * timesteps + t) * inputDim;
+      const stateOffset = r * units;
+      // z = x_t·W + h_{t-1}·U + b, four gate columns at a time
+      for (let j = 0; j < gates; j += 4) {
+        let z0 = bias[j]!;
+        let z1 = bias[j + 1]!;
+        let z2 = bias[j + 2]!;
+        let z3 = bias[j + 3]!;
+        const w0 = j * inputDim;
+        const w1 = w0 + inputDim;
+        const w2 = w1 + inputDim;
+        const w3 = w2 + inputDim;
+        for (let k = 0; k < inputDim; k++) {
+          const xk = inputs[inputOffset + k]!;
+          z0 += xk * kernelT[w0 + k]!;
+          z1 += xk * kernelT[w1 + k]!;
+          z2 += xk * kernelT[w2 + k]!;
+          z3 += xk * kernelT[w3 + k]!;
+        }
+        const u0 = j * units;
+        const u1 = u0 + units;
+        const u2 = u1 + units;
+        const u3 = u2 + units;
+        for (let k = 0; k < units; k++) {
+          const hk = h[stateOffset + k]!;
+          z0 += hk * recurrentKernelT[u0 + k]!;
+          z1 += hk * recurrentKernelT[u1 + k]!;
+          z2 += hk * recurrentKernelT[u2 + k]!;
+          z3 += hk * recurrentKernelT[u3 + k]!;
+        }
+        z[j] = z0;
+        z[j + 1] = z1;
+        z[j + 2] = z2;
+        z[j + 3] = z3;
+      }
+      for (let j = 0; j < units; j++) {
+        const zi = z[j]!;
+        const zf = z[units + j]!;
+        const zo = z[3 * units + j]!;
+        // input gate: how much of the candidate to write
+        const inputGate = hard ? clip01(slope * zi + 0.5) : 1 / (1 + Math.exp(-zi));
+        // forget gate: how much of the old cell to keep
+        const forgetGate = hard ? clip01(slope * zf + 0.5) : 1 / (1 + Math.exp(-zf));
+        // output gate: how much of the cell to expose as h
+        const outputGate = hard ? clip01(slope * zo + 0.5) : 1 / (1 + Math.exp(-zo));
+        // candidate cell contents
+        const cellWrite = Math.tanh(z[2 * units + j]!);
+        c[stateOffset + j] = forgetGate * c[stateOffset + j]! + inputGate * cellWrite;
+        // h reads the float32-rounded cell, as Keras computes in float32
+        h[stateOffset + j] = outputGate * Math.tanh(c[stateOffset + j]!);
+      }
+    }
+    afterStep?.(t);
+  }
+}
+
+function clip01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+/** Mean |value| of the first `count` entries (0 for none). */
+export function meanAbs(values: Float32Array, count: number): number {
+  if (count === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += Math.abs(values[i]!);
+  return sum / count;
+}
+
+export interface LstmLayerOptions {
+  readonly name?: string;
+  readonly stateful: boolean;
+  /** The most rows one call can have (stateful: the fixed batch size). */
+  readonly maxRows: number;
+  readonly timesteps: number;
+  readonly activation: GateActivation;
+}
+
+/**
+ * An LSTM layer with Keras's state lifecycle: stateless calls start from zeros (§1); a stateful
+ * layer keeps (maxRows, units) state variables, carries them row by row from call to call and zeroes
+ * them only in `resetStates` (§2). All state changes go through here, watched by the hooks.
+ */
+export class LstmLayer {
+  readonly name: string;
+  readonly stateful: boolean;
+  readonly stateTensors = 2;
+  readonly weights: LstmWeights;
+  private readonly packed: PackedLstmWeights;
+  private readonly activation: GateActivation;
+  private readonly timesteps: number;
+  private readonly h: Float32Array;
+  private readonly c: Float32Array;
+  private readonly z: Float64Array;
+  /** Rows the state currently holds. */
+  private rows = 0;
+  /** True when the state is zero because of a reset and no call has run since. */
+  private freshlyZeroed = false;
+  private built = false;
+
+  constructor(weights: LstmWeights, options: LstmLayerOptions) {
+    this.weights = weights;
+    this.packed = packLstmWeights(weights);
+    this.name = options.name ?? 'lstm';
+    this.stateful = options.stateful;
+    this.activation = options.activation;
+    this.timesteps = options.timesteps;
+    this.h = new Float32Array(options.maxRows * weights.units);
+    this.c = new Float32Array(options.maxRows * weights.units);
+    this.z = new Float64Array(4 * weights.units);
+    if (this.stateful) this.rows = options.maxRows;
+  }
+
+  /** Live view of the state for hooks and tests. */
+  state(): LayerState {
+    const used = this.rows * this.weights.units;
+    return {
+      layer: this.name,
+      rows: this.rows,
+      units: this.weights.units,
+      h: this.h.subarray(0, used),
+      c: this.c.subarray(0, used),
+    };
+  }
+
+  /** Stateful layers create their zero state variables when built (§2.1 "build()"). */
+  build(position: RunPosition, hooks: StateHooks): void {
+    if (this.built) return;
+    this.built = true;
+    if (this.stateful) this.zero('initial', this.rows, position, hooks);
+  }
+
+  /** layer.reset_states(): zero the stored state (stateful layers only). */
+  resetStates(position: RunPosition, hooks: StateHooks): void {
+    if (!this.stateful) throw new Error('resetStates() needs a stateful layer (Keras: "Layer must be stateful.")');
+    this.zero('reset-states', this.rows, position, hooks);
+  }
+
+  /**
+   * One layer call over a batch. `inputs` is (call.rows, timesteps, inputDim). Stateless: fresh
+   * zeros first. Stateful: rows must equal the state's rows (the caller decides how Keras fails).
+   */
+  call(inputs: Float32Array, call: LayerCall, hooks: StateHooks): void {
+    const position: RunPosition = { phase: call.phase, epoch: call.epoch, batch: call.batch, timing: 'before-batch' };
+    if (!this.stateful) {
+      this.zero('batch-start', call.rows, position, hooks);
+    } else {
+      if (call.rows !== this.rows) {
+        throw new Error(`stateful layer ${this.name} holds ${this.rows} state rows but was called with ${call.rows}`);
+      }
+      if (!this.freshlyZeroed) {
+        const carriedMeanAbsH = meanAbs(this.h, this.rows * this.weights.units);
+        hooks.onCarry?.({ layer: this.name, position, rows: this.rows, carriedMeanAbsH }, this.state());
+      }
+    }
+    this.freshlyZeroed = false;
+    hooks.onBatchStart?.(call, this.state());
+    const onStep = hooks.onStep;
+    const afterStep = onStep ? (t: number) => onStep(call, t, this.state()) : undefined;
+    lstmForward(this.packed, this.activation, inputs, call.rows, this.timesteps, this.h, this.c, this.z, afterStep);
+    hooks.onBatchEnd?.(call, this.state());
+  }
+
+  private zero(reason: ResetReason, rows: number, position: RunPosition, hooks: StateHooks): void {
+    const discardedMeanAbsH = meanAbs(this.h, this.rows * this.weights.units);
+    this.rows = rows;
+    this.h.fill(0, 0, rows * this.weights.units);
+    this.c.fill(0, 0, rows * this.weights.units);
+    this.freshlyZeroed = true;
+    hooks.onReset?.(
+      { layer: this.name, reason, position, rows, stateTensors: this.stateTensors, discardedMeanAbsH },
+      this.state(),
+    );
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Keras version profiles: what differs between Keras 3, tf.keras and multi-backend Keras 2.3 for the
+ * questions lstm-reset answers. Section numbers (§) refer to shared/keras-semantics.md.
+ */
+
+export const kerasVersions = ['3', 'tf', '2'] as const;
+export type KerasVersion = (typeof kerasVersions)[number];
+
+export const recurrentActivations = ['sigmoid', 'hard_sigmoid'] as const;
+export type RecurrentActivation = (typeof recurrentActivations)[number];
+
+/** Where a stateful run with a batch of the wrong size fails (§2.1 "Batch-size mismatch"). */
+export type PartialBatchCheck =
+  /** K1/K2mb: `fit` checks N % batch_size up front, before any batch runs. */
+  | 'upfront'
+  /** TFK and K3 >= 3.12: the layer call with the odd-sized batch raises. */
+  | 'at-batch';
+
+export interface KerasProfile {
+  readonly version: KerasVersion;
+  readonly label: string;
+  /** Default `recurrent_activation` of LSTM in this version (§8 "Default activations"). */
+  readonly defaultRecurrentActivation: RecurrentActivation;
+  /** `hard_sigmoid` as this version defines it (§8: the formula changed in Keras 3). */
+  readonly hardSigmoidFormula: string;
+  readonly hardSigmoidSlope: number;
+  readonly partialBatchCheck: PartialBatchCheck;
+  /** Whether `model.reset_states()` exists (§2.1 "Reset API": not in Keras 3). */
+  readonly hasModelResetStates: boolean;
+  /** How user code zeroes the state in this version. */
+  readonly resetCall: string;
+}
+
+export const kerasProfiles: Readonly<Record<KerasVersion, KerasProfile>> = {
+  '3': {
+    version: '3',
+    label: 'Keras 3 (3.12+)',
+    defaultRecurrentActivation: 'sigmoid',
+    hardSigmoidFormula: 'relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)',
+    hardSigmoidSlope: 1 / 6,
+    partialBatchCheck: 'at-batch',
+    hasModelResetStates: false,
+    resetCall: 'for layer in model.layers: layer.reset_state() (stateful layers; Keras 3 has no model.reset_states())',
+  },
+  tf: {
+    version: 'tf',
+    label: 'tf.keras / tf-keras (TF 2.x)',
+    defaultRecurrentActivation: 'sigmoid',
+    hardSigmoidFormula: 'clip(0.2 * x + 0.5, 0, 1)',
+    hardSigmoidSlope: 0.2,
+    partialBatchCheck: 'at-batch',
+    hasModelResetStates: true,
+    resetCall: 'model.reset_states()',
+  },
+  '2': {
+    version: '2',
+    label: 'multi-backend Keras 2.3',
+    defaultRecurrentActivation: 'sigmoid',
+    hardSigmoidFormula: 'clip(0.2 * x + 0.5, 0, 1)',
+    hardSigmoidSlope: 0.2,
+    partialBatchCheck: 'upfront',
+    hasModelResetStates: true,
+    resetCall: 'model.reset_states()',
+  },
+};
+
+/** The shape Keras prints in messages: a Python tuple. */
+export function pythonShape(dims: readonly (number | null)[]): string {
+  return `(${dims.map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
+}
+
+/**
+ * The error a stateful run raises when it meets a batch of `rows` rows instead of `batchSize`,
+ * worded as the chosen version words it (§2.1).
+ */
+export function partialBatchError(
+  version: KerasVersion,
+  args: { samples: number; batchSize: number; rows: number; timesteps: number; features: number; upfront: boolean },
+): string {
+  const { samples, batchSize, rows, timesteps, features } = args;
+  switch (version) {
+    case '2':
+      // K2mb training.py _standardize_user_data (up front); a split part that is not divisible
+      // reaches the TF graph and fails on the feed (keras#10445, keras#1853).
+      return args.upfront
+        ? 'ValueError: In a stateful network, you should only pass inputs with a number of samples that can be ' +
+            `divided by the batch size. Found: ${samples} samples`
+        : `ValueError: Cannot feed value of shape ${pythonShape([rows, timesteps, features])} for Tensor ` +
+            `'lstm_1_input:0', which has shape '${pythonShape([batchSize, timesteps, features])}'`;
+    case 'tf':
+      // tf_keras/engine/input_spec.py: the stateful input_spec keeps the batch dimension.
+      return (
+        'ValueError: Input 0 of layer "lstm" is incompatible with the layer: expected ' +
+        `shape=${pythonShape([batchSize, null, features])}, found shape=${pythonShape([rows, timesteps, features])}`
+      );
+    case '3':
+      // keras/src/layers/rnn/rnn.py RNN.call, since 3.12.0 (PR keras#21742); Keras breaks the
+      // message with newlines before each "- ", folded here onto one line.
+      return (
+        'ValueError: If an RNN is stateful, the batch size of the input sequences must be the same as the ' +
+        `batch size of the initial state. - Expected batch size: ${batchSize} - Received batch size: ${rows}`
+      );
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Seeded randomness. Every number lstm-reset produces comes from here, so a `--seed` reproduces a run
+ * bit for bit on any machine (only integer arithmetic and IEEE doubles are used).
+ */
+
+/** A 32-bit avalanche mix (the finaliser of MurmurHash3 with splitmix-style constants). */
+export function mix32(x: number): number {
+  let z = x >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x7feb352d);
+  z = Math.imul(z ^ (z >>> 15), 0x846ca68b);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/** mulberry32: a small, fast sequential PRNG; returns uniform numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Derives an independent stream seed from a base seed and a purpose tag (weights, shuffle, ...). */
+export function deriveSeed(seed: number, ...tags: number[]): number {
+  let h = mix32(seed ^ 0x9e3779b9);
+  for (const tag of tags) h = mix32(h ^ mix32(tag + 0x632be5ab));
+  return h;
+}
+
+/** Standard normal numbers from a uniform source (Box-Muller, both values used). */
+export function normalSource(uniform: () => number): () => number {
+  let spare: number | null = null;
+  return () => {
+    if (spare !== null) {
+      const value = spare;
+      spare = null;
+      return value;
+    }
+    let u = 0;
+    while (u === 0) u = uniform();
+    const v = uniform();
+    const radius = Math.sqrt(-2 * Math.log(u));
+    spare = radius * Math.sin(2 * Math.PI * v);
+    return radius * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/**
+ * A seeded Fisher-Yates permutation of 0..n-1, as `np.random.permutation(n)` shuffles the sample
+ * order of each epoch in Keras `fit` (the permutation itself differs: NumPy's generator is not ours).
+ */
+export function permutation(n: number, seed: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const uniform = mulberry32(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(uniform() * (i + 1));
+    const tmp = order[i]!;
+    order[i] = order[j]!;
+    order[j] = tmp;
+  }
+  return order;
+}
+
+/**
+ * The synthetic input value of sample `sample` at `timestep`, feature `feature`, uniform in [-1, 1).
+ * It depends only on (seed, sample, timestep, feature), never on batching or shuffling, so the same
+ * sample always carries the same sequence wherever the schedule puts it.
+ */
+export function syntheticInput(seed: number, sample: number, timestep: number, feature: number): number {
+  const sampleHash = mix32(seed ^ mix32(sample + 0x3c6ef372) ^ Math.floor(sample / 4294967296));
+  const h = mix32(sampleHash ^ mix32(timestep * 0x10001 + feature + 0x27d4eb2f));
+  return (h / 4294967296) * 2 - 1;
+}

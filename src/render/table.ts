@@ -1,0 +1,137 @@
+/**
+ * The human report: a capped table of reset events (head and tail), the totals, the answer and the
+ * findings. Colour comes only from the Chalk instance passed in.
+ */
+import type { ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import { describeResetPolicy } from '../config.ts';
+import { formatCount } from '../explain.ts';
+import type { Finding } from '../findings.ts';
+import type { EpochTotals, ResetEvent, SimulationResult } from '../simulate.ts';
+import { eventColumns } from './columns.ts';
+
+export interface TableOptions {
+  readonly chalk: ChalkInstance;
+  /** Event rows shown at most (head and tail halves). */
+  readonly maxRows: number;
+  /** Box borders (a terminal) or plain aligned columns (a pipe). */
+  readonly borders: boolean;
+}
+
+const noBorders = {
+  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
+  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
+  left: '', 'left-mid': '', mid: '', 'mid-mid': '',
+  right: '', 'right-mid': '', middle: '  ',
+};
+
+function cell(event: ResetEvent, key: keyof ResetEvent): string {
+  const value = event[key];
+  if (key === 'discardedMeanAbsH') return (value as number).toFixed(6);
+  if (typeof value === 'number') return formatCount(value);
+  return String(value);
+}
+
+export function renderEventTable(result: SimulationResult, options: TableOptions): string {
+  const { chalk, maxRows } = options;
+  const table = new Table({
+    head: eventColumns.map((column) => chalk.bold(column.label)),
+    colAligns: eventColumns.map((column) => (column.numeric ? 'right' : 'left')),
+    style: { head: [], border: [], 'padding-left': options.borders ? 1 : 0, 'padding-right': options.borders ? 1 : 0 },
+    ...(options.borders ? {} : { chars: noBorders }),
+  });
+  const events = result.events;
+  const shown = Math.max(2, maxRows);
+  const hidden = events.length > shown ? events.length - shown : 0;
+  const headCount = hidden > 0 ? Math.ceil(shown / 2) : events.length;
+  const row = (event: ResetEvent) =>
+    eventColumns.map((column) => {
+      const text = cell(event, column.key);
+      return column.key === 'reason' ? reasonColor(chalk, event.reason)(text) : text;
+    });
+  for (const event of events.slice(0, headCount)) table.push(row(event));
+  if (hidden > 0) {
+    table.push([
+      { colSpan: eventColumns.length, content: chalk.dim(`… ${formatCount(hidden)} more events (use --json or --format tsv for all)`) },
+    ]);
+    for (const event of events.slice(events.length - (shown - headCount))) table.push(row(event));
+  }
+  if (events.length === 0) {
+    table.push([{ colSpan: eventColumns.length, content: chalk.dim('no reset events') }]);
+  }
+  return table.toString();
+}
+
+function reasonColor(chalk: ChalkInstance, reason: ResetEvent['reason']): (text: string) => string {
+  if (reason === 'batch-start') return chalk.cyan;
+  if (reason === 'reset-states') return chalk.yellow;
+  return chalk.green;
+}
+
+/** Consecutive epochs with the same counts, folded: "epochs 2–15: …". */
+function epochLines(perEpoch: readonly EpochTotals[]): string[] {
+  const lines: string[] = [];
+  let start = 0;
+  const same = (a: EpochTotals, b: EpochTotals) =>
+    a.batches === b.batches && a.resetEvents === b.resetEvents && a.rowResets === b.rowResets && a.carries === b.carries;
+  for (let i = 1; i <= perEpoch.length; i++) {
+    if (i < perEpoch.length && same(perEpoch[i]!, perEpoch[start]!)) continue;
+    const first = perEpoch[start]!;
+    const last = perEpoch[i - 1]!;
+    const label = first.epoch === last.epoch ? `epoch ${first.epoch}` : `epochs ${first.epoch}–${last.epoch}`;
+    const each = first.epoch === last.epoch ? '' : ' each';
+    lines.push(
+      `${label}: ${formatCount(first.resetEvents)} reset events, ${formatCount(first.rowResets)} rows zeroed, ${formatCount(first.carries)} carries, ${formatCount(first.batches)} batches${each}`,
+    );
+    start = i;
+  }
+  return lines;
+}
+
+export function renderTotals(result: SimulationResult, chalk: ChalkInstance): string {
+  const { config, totals } = result;
+  const mode = config.stateful ? `stateful, reset-every ${describeResetPolicy(config.resetEvery)}` : 'stateless';
+  const shuffle = config.shuffle ? 'shuffle' : 'no shuffle';
+  const split = config.validationSplit > 0 ? `, validation ${formatCount(totals.validationSamples)} samples` : '';
+  const reasons = Object.entries(totals.byReason)
+    .filter(([, count]) => count > 0)
+    .map(([reason, count]) => `${reason} ${formatCount(count)}`)
+    .join(', ');
+  const lines = [
+    chalk.bold(
+      `Totals (${config.kerasLabel}; ${mode}, ${shuffle}; ${formatCount(config.samples)}×${formatCount(config.timesteps)}×${formatCount(config.features)}, batch ${formatCount(config.batchSize)}, ${formatCount(config.epochs)} epochs, ${formatCount(config.units)} units${split})`,
+    ),
+    `  reset events   ${chalk.bold(formatCount(totals.resetEvents))}${reasons ? ` (${reasons})` : ''}`,
+    `  rows zeroed    ${chalk.bold(formatCount(totals.rowResets))}`,
+    `  batches        ${formatCount(totals.batches)} (fit ${formatCount(totals.fitBatches)}, validation ${formatCount(totals.validationBatches)})`,
+    `  carries        ${formatCount(totals.carries)} layer calls started from a carried state`,
+    ...epochLines(totals.perEpoch).map((line) => `  ${line}`),
+  ];
+  if (!result.completed) lines.push(chalk.red(`  stopped early: ${formatCount(totals.epochsCompleted)} of ${formatCount(config.epochs)} epochs completed`));
+  return lines.join('\n');
+}
+
+export function renderFindings(findings: readonly Finding[], chalk: ChalkInstance): string {
+  if (findings.length === 0) return chalk.dim('No findings.');
+  const color = { error: chalk.red.bold, warning: chalk.yellow.bold, info: chalk.blue } as const;
+  return [
+    chalk.bold('Findings'),
+    ...findings.map((f) => `  ${color[f.severity](f.severity.padEnd(7))} ${f.code}: ${f.message}\n          fix: ${f.fix}`),
+  ].join('\n');
+}
+
+/** The whole human report. */
+export function renderReport(result: SimulationResult, options: TableOptions): string {
+  const { chalk } = options;
+  return [
+    renderEventTable(result, options),
+    '',
+    renderTotals(result, chalk),
+    '',
+    chalk.bold('Answer'),
+    ...result.answer.map((line) => `  ${line}`),
+    '',
+    renderFindings(result.findings, chalk),
+    '',
+  ].join('\n');
+}
