@@ -1,6 +1,13 @@
 // Bundles src/cli.ts and its dependencies into dist/cli.js, so the installed command starts without
 // compiling TypeScript (tsx costs about 0.5 s per start). Run by `npm install`/`npm ci` (prepare).
-import { build } from 'esbuild';
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch {
+  // installed without devDependencies: bin/lstm-reset.js runs the sources through tsx instead
+  console.warn('lstm-reset: esbuild not installed, skipping the bundle (the CLI will start through tsx)');
+  process.exit(0);
+}
 
 await build({
   entryPoints: [new URL('../src/cli.ts', import.meta.url).pathname],

@@ -76,6 +76,8 @@ export function packLstmWeights(weights: LstmWeights): PackedLstmWeights {
  * Runs the time loop for `rows` sequences of `timesteps` steps. `inputs` is (rows, timesteps, inputDim)
  * row-major, as Keras's (batch, time, features). `h` and `c` (rows, units) hold the initial states and
  * receive the final ones; `z` is scratch of 4*units. `afterStep` runs after each timestep.
+ * `mask` (rows, timesteps), 0 = padded step: that row's h and c pass through the step unchanged,
+ * never reset (§4).
  */
 export function lstmForward(
   weights: PackedLstmWeights,
@@ -87,6 +89,7 @@ export function lstmForward(
   c: Float32Array,
   z: Float64Array,
   afterStep?: (timestep: number) => void,
+  mask?: Uint8Array,
 ): void {
   const { inputDim, units, kernelT, recurrentKernelT, bias } = weights;
   const gates = 4 * units;
@@ -94,6 +97,7 @@ export function lstmForward(
   const slope = activation.hardSigmoidSlope;
   for (let t = 0; t < timesteps; t++) {
     for (let r = 0; r < rows; r++) {
+      if (mask !== undefined && mask[r * timesteps + t] === 0) continue;
       const inputOffset = (r * timesteps + t) * inputDim;
       const stateOffset = r * units;
       // z = x_t·W + h_{t-1}·U + b, four gate columns at a time
