@@ -51,7 +51,8 @@ export interface Shape {
 export function parseShape(value: string): Shape {
   const usage = 'Give samples,timesteps[,features] as positive whole numbers, e.g. --shape 1000,20,1 (also "(1000, 20, 1)" or 1000x20x1).';
   const inner = value.trim().replace(/^[([]\s*/, '').replace(/\s*[)\]]$/, '');
-  const parts = inner.split(/\s*[,x×]\s*|\s+/i).filter((p) => p !== '');
+  // commas (Python tuple style) or x (1000x20x1), never both
+  const parts = (inner.includes(',') ? inner.split(/\s*,\s*/) : inner.split(/\s*[x×]\s*|\s+/i)).filter((p, i, all) => p !== '' || i < all.length - 1);
   if (parts.length < 2 || parts.length > 3) throw new InvalidArgumentError(usage);
   const names = ['samples', 'timesteps', 'features'] as const;
   const maxima = [limits.samples, limits.timesteps, limits.features];

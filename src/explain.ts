@@ -45,7 +45,7 @@ export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
     );
   } else {
     lines.push(
-      `Stateful LSTM: ${formatCount(config.batchSize)} state rows are created as zeros when the layer is built; after that, row i of each batch starts from the final state of row i of the previous batch (the data must be laid out so that sample i of batch k+1 continues sample i of batch k).`,
+      `Stateful LSTM: ${plural(config.batchSize, 'state row')} ${config.batchSize === 1 ? 'is' : 'are'} created as zeros when the layer is built; after that, row i of each batch starts from the final state of row i of the previous batch (the data must be laid out so that sample i of batch k+1 continues sample i of batch k).`,
     );
     const resets = totals.byReason['reset-states'];
     if (config.resetEvery === 'never') {
@@ -57,12 +57,13 @@ export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
         config.resetEvery === 'epoch'
           ? 'after every epoch'
           : `after every ${plural(config.resetEvery.everyBatches, 'training batch', 'training batches')} of each epoch`;
+      const zeroed = resets > 0 ? `zeroed ${config.batchSize === 1 ? 'the state row' : `all ${formatCount(config.batchSize)} rows`} ${plural(resets, 'time')}` : 'never ran';
       lines.push(
-        `The reset_states() call ${when} zeroed all ${formatCount(config.batchSize)} rows ${plural(resets, 'time')}; with the initial zeros that is ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'row reset')}. ${formatCount(totals.carries)} of ${plural(totals.batches, 'layer call')} started from a carried state.`,
+        `The reset_states() call ${when} ${zeroed}; with the initial zeros that is ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'row reset')}. ${formatCount(totals.carries)} of ${plural(totals.batches, 'layer call')} started from a carried state.`,
       );
     }
     lines.push(
-      `So each of the ${formatCount(config.batchSize)} rows is one long sequence between resets, not ${formatCount(config.samples)} independent ones; "per sequence" resets never happen in stateful mode.`,
+      `So ${config.batchSize === 1 ? 'the row' : `each of the ${formatCount(config.batchSize)} rows`} is one long sequence between resets, not ${formatCount(config.samples)} independent ones; "per sequence" resets never happen in stateful mode.`,
     );
   }
   if (!completed) {

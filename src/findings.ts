@@ -87,7 +87,7 @@ export function configFindings(config: SimulationConfig): Finding[] {
     findings.push({
       code: 'state-never-reset',
       severity: 'info',
-      message: `Keras never resets state by itself: row i of every batch continues row i of the previous one, through all ${config.epochs} epoch(s)${validationSamples > 0 ? ' and validation' : ''}. Only reset_states() zeroes it.`,
+      message: `Keras never resets state by itself: row i of every batch continues row i of the previous one, through ${config.epochs === 1 ? 'the epoch' : `all ${config.epochs} epochs`}${validationSamples > 0 ? ' and validation' : ''}. Only reset_states() zeroes it.`,
       fix: `If each epoch should start fresh, call ${profile.resetCall} in a callback's on_epoch_end (--reset-every epoch).`,
       keras: allVersions,
       source: '§3: no fit/evaluate/predict loop calls reset_states; §2.1 Reset API',

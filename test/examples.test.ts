@@ -1,0 +1,82 @@
+/** Every script in examples/ runs as a user would run it and prints what its comments promise. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+const examples = new URL('../examples/', import.meta.url).pathname;
+
+function runExample(name: string) {
+  const result = spawnSync('bash', [`${examples}${name}`], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('examples/', () => {
+  it('has a test for every script', () => {
+    const scripts = readdirSync(examples).filter((f) => f.endsWith('.sh') && !f.startsWith('_'));
+    expect(scripts.sort()).toEqual(['ci-check.sh', 'one-char-to-one-char.sh', 'pipeline.sh', 'seed-question.sh', 'stateful-continuation.sh']);
+  });
+
+  it('seed-question.sh: 5 events per epoch, 200 rows each, 75 and 15,000 in all', () => {
+    const { code, stdout } = runExample('seed-question.sh');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/reset events\s+75/);
+    expect(stdout).toContain('Per epoch: 5 reset events');
+    expect(stdout).toContain('each zeroing 200 parallel states, so 1,000 sequence starts');
+    expect(stdout).toContain('Over 15 epochs: 75 reset events and 15,000 sequence starts.');
+  });
+
+  it('stateful-continuation.sh: one initial zeroing of 10 rows, one carried call', () => {
+    const { code, stderr } = runExample('stateful-continuation.sh');
+    expect(code).toBe(0);
+    expect(stderr).toBe('counts OK: resetEvents=1, rowResets=10, carries=1\n');
+  });
+
+  it('one-char-to-one-char.sh: 21 reset events, 480 carries', () => {
+    const { code, stderr } = runExample('one-char-to-one-char.sh');
+    expect(code).toBe(0);
+    expect(stderr).toBe('counts OK: byReason.reset-states=20, resetEvents=21, carries=480\n');
+  });
+
+  it('ci-check.sh: the planned runs pass (exit 0) and the batch-300 stateful run is caught (exit 3)', () => {
+    const { code, stdout, stderr } = runExample('ci-check.sh');
+    expect(code).toBe(0);
+    expect(stdout).toBe('stateless plan: exit 0\nstateful plan: exit 0\nstateful with batch 300: exit 3\n');
+    expect(stderr).toContain('Expected batch size: 300 - Received batch size: 100');
+  });
+
+  it('pipeline.sh: awk and node read the TSV and JSON', () => {
+    const { code, stdout } = runExample('pipeline.sh');
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      'epoch 1: 1000 rows zeroed\nepoch 2: 1000 rows zeroed\nepoch 3: 1000 rows zeroed\nresetEvents=15 rowResets=3000 batches=15\n',
+    );
+  });
+});
+
+describe('bin/lstm-reset.js, spawned (smoke)', () => {
+  const bin = new URL('../bin/lstm-reset.js', import.meta.url).pathname;
+
+  it('runs the seed question from another working directory', () => {
+    const out = execFileSync('node', [bin, '--shape', '1000,20,1', '--batch', '200', '--epochs', '15', '--json'], { cwd: '/', encoding: 'utf8' });
+    expect(JSON.parse(out).totals.rowResets).toBe(15000);
+  });
+
+  it('bad input: exit 2, one line on stderr, nothing on stdout, no stack trace', () => {
+    const result = spawnSync('node', [bin, '--shape', '1000,20,1', '--batch', '0'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      "error: option '-b, --batch <size>' argument '0' is invalid. Batch size must be a whole number ≥ 1, e.g. --batch 32.\n",
+    );
+  });
+
+  it('| head -1 ends quietly: exit 0, no EPIPE trace', () => {
+    const result = spawnSync(
+      'bash',
+      ['-c', `node ${bin} --shape 200000,1,1 --batch 1 --units 1 --format tsv | head -1; echo "status \${PIPESTATUS[0]}" >&2`],
+      { encoding: 'utf8' },
+    );
+    expect(result.stdout).toBe('index\tepoch\tphase\tbatch\ttiming\treason\tlayer\trows\tstateTensors\tdiscardedMeanAbsH\n');
+    expect(result.stderr).toBe('status 0\n');
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * The CLI in-process: exit codes, stream separation (data on stdout, messages on stderr), the output
+ * formats as renderings of one result, colour rules, and one-line errors for bad input.
+ */
+import { describe, expect, it } from 'vitest';
+import { run } from './helpers/io.ts';
+
+const seed = ['--shape', '1000,20,1', '--batch', '200', '--epochs', '15'];
+const small = ['--shape', '12,3,2', '--batch', '4', '--units', '3'];
+const ansi = /\u001b\[/;
+
+describe('the seed question', () => {
+  it('prints the capped table, totals, answer and findings; exit 0; nothing on stderr', async () => {
+    const { code, stdout, stderr } = await run(seed);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toContain('… 55 more events (use --json or --format tsv for all)');
+    expect(stdout).toMatch(/reset events\s+75 \(batch-start 75\)/);
+    expect(stdout).toMatch(/rows zeroed\s+15,000/);
+    expect(stdout).toContain('epochs 1–15: 5 reset events, 1,000 rows zeroed');
+    expect(stdout).toContain('"5 times" counts reset events (batches); "1,000 times" counts sequences');
+    expect(stdout).not.toMatch(ansi);
+  });
+
+  it('--json is one document whose totals answer the question', async () => {
+    const { code, stdout, stderr } = await run([...seed, '--json']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    const doc = JSON.parse(stdout);
+    expect(Object.keys(doc)).toEqual(expect.arrayContaining(['config', 'events', 'totals', 'findings']));
+    expect(doc.events).toHaveLength(75);
+    expect(doc.totals).toMatchObject({ batches: 75, resetEvents: 75, rowResets: 15000, carries: 0, byReason: { 'batch-start': 75 } });
+    expect(doc.totals.perEpoch).toHaveLength(15);
+    expect(doc.totals.perEpoch[14]).toEqual({ epoch: 15, batches: 5, resetEvents: 5, rowResets: 1000, carries: 0 });
+  });
+});
+
+describe('every format renders the same events', () => {
+  it('TSV rows and NDJSON lines equal the JSON events, field for field', async () => {
+    const args = [...small, '--stateful', '--no-shuffle', '--epochs', '3', '--reset-every', '2', '--validation-split', '0.33'];
+    const json = JSON.parse((await run([...args, '--json'])).stdout);
+    const tsv = (await run([...args, '--format', 'tsv'])).stdout.trimEnd().split('\n');
+    const ndjson = (await run([...args, '--format', 'ndjson'])).stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(ndjson).toEqual(json.events);
+    const header = tsv[0]!.split('\t');
+    const fromTsv = tsv.slice(1).map((line) => {
+      const cells = line.split('\t');
+      return Object.fromEntries(header.map((key, i) => [key, Number.isNaN(Number(cells[i])) ? cells[i] : Number(cells[i])]));
+    });
+    expect(fromTsv).toEqual(json.events);
+    expect(json.events.length).toBeGreaterThan(3);
+    // --plain is --format tsv
+    expect((await run([...args, '--plain'])).stdout).toBe(tsv.join('\n') + '\n');
+  });
+
+  it('the table shows every event when they fit under --max-rows', async () => {
+    const { stdout } = await run([...small, '--max-rows', '50']);
+    const json = JSON.parse((await run([...small, '--json'])).stdout);
+    expect(stdout).not.toContain('more events');
+    for (const event of json.events) expect(stdout).toMatch(new RegExp(`\\n\\s*${event.index}\\s+${event.epoch}\\s+${event.phase}`));
+  });
+});
+
+describe('CI expectations (exit 1)', () => {
+  it('--expect-resets and --expect pass with exit 0 and a summary on stderr', async () => {
+    const { code, stderr } = await run([...seed, '--format', 'tsv', '--expect-resets', '75', '--expect', 'rowResets=15000', '--expect', 'byReason.batch-start=75']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('counts OK: resetEvents=75, rowResets=15000, byReason.batch-start=75\n');
+  });
+
+  it('a mismatch exits 1 with "expected …, counted …" on stderr and the data still on stdout', async () => {
+    const { code, stdout, stderr } = await run([...seed, '--json', '--expect-resets', '5', '--expect', 'perEpoch.0.rowResets=1000']);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).totals.resetEvents).toBe(75);
+    expect(stderr).toMatch(/^expected resetEvents=5, counted 75 \(stateless, 1000 samples \/ batch 200 × 15 epochs\)\n$/);
+  });
+
+  it('-q silences the OK summary', async () => {
+    const { code, stderr } = await run([...seed, '-q', '--json', '--expect-resets', '75']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+  });
+});
+
+describe('Keras would fail (exit 3) and --strict', () => {
+  it('a stateful partial batch is an error finding: exit 3, table still printed', async () => {
+    const { code, stdout } = await run(['--shape', '1000,20,1', '--batch', '300', '--stateful', '--no-shuffle']);
+    expect(code).toBe(3);
+    expect(stdout).toContain('stateful-partial-batch');
+    expect(stdout).toContain('Received batch size: 100');
+  });
+
+  it('with a machine format the error finding is also one line on stderr', async () => {
+    const { code, stdout, stderr } = await run(['--shape', '1000,20,1', '--batch', '300', '--stateful', '--no-shuffle', '--keras', '2', '--json']);
+    expect(code).toBe(3);
+    expect(JSON.parse(stdout).completed).toBe(false);
+    expect(stderr).toMatch(/^error: stateful-partial-batch: .*Found: 1000 samples\n$/);
+  });
+
+  it('warnings pass without --strict and exit 3 with it', async () => {
+    const args = ['--shape', '1000,20,1', '--batch', '200', '--stateful'];
+    expect((await run(args)).code).toBe(0);
+    const strict = await run([...args, '--strict', '--format', 'tsv']);
+    expect(strict.code).toBe(3);
+    expect(strict.stderr).toContain('warning: stateful-shuffle:');
+  });
+});
+
+describe('bad input: one line on stderr naming the flag, exit 2, nothing on stdout', () => {
+  it.each([
+    [['--shape', '1000,x,1'], '--shape'],
+    [['--shape', '0,20,1'], '--shape'],
+    [['--shape', '1000,20,1,3'], '--shape'],
+    [['--shape', '1e3,20'], '--shape'],
+    [['--shape', '99999999999,20,1'], 'more than'],
+    [['--shape', '1000,20,1', '--batch', '0'], '--batch'],
+    [['--shape', '1000,20,1', '--batch', '-5'], '--batch'],
+    [['--shape', '1000,20,1', '--batch', '2.5'], '--batch'],
+    [['--shape', '1000,20,1', '--batch', 'NaN'], '--batch'],
+    [['--shape', '1000,20,1', '--epochs', '1e99'], '--epochs'],
+    [['--shape', '1000,20,1', '--units', '100000'], '--units'],
+    [['--shape', '1000,20,1', '--validation-split', '1'], '--validation-split'],
+    [['--shape', '10,20,1', '--validation-split', '0.95'], '--validation-split'],
+    [['--shape', '1000,,20'], '--shape'],
+    [['--shape', '1000x20,1'], '--shape'],
+    [['--shape', '1000,20,1', '--reset-every', 'epoch'], '--reset-every needs --stateful'],
+    [['--shape', '1000,20,1', '--reset-every', 'sometimes', '--stateful'], '--reset-every'],
+    [['--shape', '1000,20,1', '--keras', '4'], '--keras'],
+    [['--shape', '1000,20,1', '--recurrent-activation', 'relu'], '--recurrent-activation'],
+    [['--shape', '1000,20,1', '--format', 'xml'], '--format'],
+    [['--shape', '1000,20,1', '--json', '--format', 'tsv'], '--json, --format and --plain'],
+    [['--shape', '1000,20,1', '--expect', 'resets'], '--expect'],
+    [['--shape', '1000,20,1', '--expect', 'nope=3'], '--expect nope'],
+    [['--sahpe', '1000,20,1'], "unknown option '--sahpe'"],
+    [['--batch', '200'], '--shape is required'],
+    [['--shape', '1000,20,1', 'extra'], 'too many arguments'],
+    [['--shape', '1000000,1000,1', '--batch', '1', '--epochs', '10'], 'reset events'],
+    [['--shape', '1000000,1000,100', '--batch', '1000', '--units', '512'], 'GFLOP'],
+  ])('%j', async (args, fragment) => {
+    const { code, stdout, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.endsWith('\n')).toBe(true);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(fragment);
+    expect(stderr).not.toMatch(/\bat .+:\d+:\d+/);
+  });
+
+  it('a mistyped flag gets a suggestion on the same line', async () => {
+    const { stderr } = await run(['--sahpe', '1000,20,1']);
+    expect(stderr).toBe("error: unknown option '--sahpe' (Did you mean --shape?)\n");
+  });
+});
+
+describe('help, version, defaults', () => {
+  it('--help documents the exit codes on stdout, exit 0', async () => {
+    const { code, stdout, stderr } = await run(['--help']);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toContain('Exit codes:');
+    expect(stdout).toMatch(/3\s+Keras would raise/);
+  });
+
+  it('--version prints the package version', async () => {
+    const { code, stdout } = await run(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('a defaulted --batch is said on stderr (32, as Keras fit)', async () => {
+    const { stdout, stderr } = await run(['--shape', '100,5', '--json']);
+    expect(stderr).toContain('--batch not given; using 32');
+    expect(JSON.parse(stdout).totals.resetEvents).toBe(4);
+  });
+
+  it.each(['(1000, 20, 1)', '1000x20x1', '[1000,20,1]', '1000,20'])('--shape %s means 1000 samples of 20 steps, 1 feature', async (shape) => {
+    const doc = JSON.parse((await run(['--shape', shape, '--batch', '200', '--json'])).stdout);
+    expect(doc.config).toMatchObject({ samples: 1000, timesteps: 20, features: 1 });
+  });
+});
+
+describe('colour', () => {
+  it('is on for a terminal, and off with NO_COLOR, TERM=dumb, --no-color or a pipe', async () => {
+    expect((await run(small, { isTTY: true })).stdout).toMatch(ansi);
+    expect((await run(small, { isTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toMatch(ansi);
+    expect((await run(small, { isTTY: true, env: { TERM: 'dumb' } })).stdout).not.toMatch(ansi);
+    expect((await run([...small, '--no-color'], { isTTY: true })).stdout).not.toMatch(ansi);
+    expect((await run(small, { isTTY: false })).stdout).not.toMatch(ansi);
+    expect((await run(small, { isTTY: false, env: { FORCE_COLOR: '1' } })).stdout).toMatch(ansi);
+  });
+
+  it('never colours JSON or TSV', async () => {
+    expect((await run([...small, '--json'], { isTTY: true, env: { FORCE_COLOR: '1' } })).stdout).not.toMatch(ansi);
+    expect((await run([...small, '--format', 'tsv'], { isTTY: true, env: { FORCE_COLOR: '1' } })).stdout).not.toMatch(ansi);
+  });
+});
