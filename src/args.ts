@@ -4,7 +4,8 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import type { ResetPolicy, SimulationConfig } from './config.ts';
+import { cellKinds, type CellKind } from './cells.ts';
+import type { LayerSpecInput, ResetPolicy, SimulationConfig } from './config.ts';
 import { kerasProfiles, kerasVersions, recurrentActivations, type KerasVersion, type RecurrentActivation } from './profiles.ts';
 
 /** Upper bounds that keep a run sane; past them a value is a typo rather than a plan. */
@@ -85,6 +86,16 @@ export function parseFraction(value: string): number {
   return number;
 }
 
+/** A fraction in (0, 1]. */
+export function parseMaskFraction(value: string): number {
+  const text = value.trim();
+  const number = Number(text);
+  if (text === '' || !Number.isFinite(number) || number <= 0 || number > 1) {
+    throw new InvalidArgumentError('Give the fraction of padded samples, above 0 and at most 1, e.g. --mask-fraction 0.3.');
+  }
+  return number;
+}
+
 export function parseKerasVersion(value: string): KerasVersion {
   const text = value.trim().toLowerCase().replace(/^keras\s*/, '');
   const aliases: Record<string, KerasVersion> = { '3': '3', tf: 'tf', 'tf.keras': 'tf', 'tf-keras': 'tf', '2': '2', '2.3': '2' };
@@ -97,6 +108,57 @@ export function parseRecurrentActivation(value: string): RecurrentActivation {
   const text = value.trim().toLowerCase().replace('hardsigmoid', 'hard_sigmoid').replace('hard-sigmoid', 'hard_sigmoid');
   if ((recurrentActivations as readonly string[]).includes(text)) return text as RecurrentActivation;
   throw new InvalidArgumentError('Use sigmoid or hard_sigmoid, e.g. --recurrent-activation hard_sigmoid.');
+}
+
+const cellAliases: Readonly<Record<string, CellKind>> = {
+  lstm: 'lstm',
+  gru: 'gru',
+  simple: 'simple',
+  simplernn: 'simple',
+  simple_rnn: 'simple',
+  rnn: 'simple',
+};
+
+export function parseCell(value: string): CellKind {
+  const cell = cellAliases[value.trim().toLowerCase().replace('-', '_')];
+  if (cell === undefined) throw new InvalidArgumentError(`Use one of ${cellKinds.join(', ')} (simple = SimpleRNN), e.g. --cell gru.`);
+  return cell;
+}
+
+/** A layer of --layers without a cell prefix takes the --cell default. */
+export interface LayerToken {
+  readonly cell?: CellKind;
+  readonly units: number;
+  readonly stateful?: boolean;
+  readonly bidirectional?: boolean;
+}
+
+/** "64,32" or "lstm:64,gru:32:stateless,lstm:16:bidirectional" (flags: stateful, stateless, bidirectional/bi). */
+export function parseLayers(value: string): LayerToken[] {
+  const usage =
+    'Give comma-separated layers as [cell:]units[:stateful|:stateless][:bidirectional], e.g. --layers 64,32 or --layers lstm:64,gru:32:stateless.';
+  const tokens = value.split(',').map((token) => token.trim());
+  if (tokens.length === 0 || tokens.length > 16 || tokens.some((token) => token === '')) throw new InvalidArgumentError(usage);
+  return tokens.map((token) => {
+    const parts = token.split(':').map((part) => part.trim().toLowerCase());
+    let cell: CellKind | undefined;
+    if (parts[0] !== undefined && !/^\d+$/.test(parts[0])) {
+      cell = cellAliases[parts[0].replace('-', '_')];
+      if (cell === undefined) throw new InvalidArgumentError(`Unknown cell "${parts[0]}" in "${token}". ${usage}`);
+      parts.shift();
+    }
+    const unitsText = parts.shift();
+    if (unitsText === undefined || !/^\d+$/.test(unitsText) || Number(unitsText) < 1 || Number(unitsText) > limits.units) {
+      throw new InvalidArgumentError(`Units in "${token}" must be a whole number from 1 to ${limits.units}. ${usage}`);
+    }
+    let layer: LayerToken = { ...(cell ? { cell } : {}), units: Number(unitsText) };
+    for (const flag of parts) {
+      if (flag === 'stateful' || flag === 'stateless') layer = { ...layer, stateful: flag === 'stateful' };
+      else if (flag === 'bidirectional' || flag === 'bi') layer = { ...layer, bidirectional: true };
+      else throw new InvalidArgumentError(`Unknown flag "${flag}" in "${token}". ${usage}`);
+    }
+    return layer;
+  });
 }
 
 /** "KEY=VALUE" of --expect: a dotted path into totals and a number. */
@@ -136,6 +198,11 @@ export interface RawOptions {
   validationSplit: number;
   keras: KerasVersion;
   recurrentActivation?: RecurrentActivation;
+  cell?: CellKind;
+  layers?: LayerToken[];
+  bidirectional?: boolean;
+  maskTail?: number;
+  maskFraction?: number;
 }
 
 const shapeSchema = z.object({ samples: z.number(), timesteps: z.number(), features: z.number() });
@@ -154,18 +221,42 @@ export const configSchema = z
     validationSplit: z.number().min(0).lt(1),
     keras: z.enum(kerasVersions),
     recurrentActivation: z.enum(recurrentActivations).optional(),
+    cell: z.enum(cellKinds).optional(),
+    layers: z
+      .array(z.object({ cell: z.enum(cellKinds).optional(), units: z.number().int().min(1), stateful: z.boolean().optional(), bidirectional: z.boolean().optional() }))
+      .optional(),
+    bidirectional: z.boolean().optional(),
+    maskTail: z.number().int().min(1).optional(),
+    maskFraction: z.number().gt(0).max(1).optional(),
+    unitsGiven: z.boolean(),
   })
   .superRefine((options, ctx) => {
     if (!options.shape) {
       ctx.addIssue({ code: 'custom', path: ['shape'], message: '--shape is required: give samples,timesteps[,features], e.g. --shape 1000,20,1.' });
       return;
     }
-    if (options.resetEvery !== undefined && options.resetEvery !== 'never' && !options.stateful) {
+    const anyStateful = options.layers
+      ? options.layers.some((layer) => layer.stateful ?? options.stateful ?? false)
+      : (options.stateful ?? false);
+    if (options.resetEvery !== undefined && options.resetEvery !== 'never' && !anyStateful) {
       ctx.addIssue({
         code: 'custom',
         path: ['resetEvery'],
-        message: '--reset-every needs --stateful: a stateless layer starts every batch from zeros and has no state to reset.',
+        message: '--reset-every needs --stateful (or a stateful layer in --layers): a stateless layer starts every batch from zeros and has no state to reset.',
       });
+    }
+    if (options.layers && options.unitsGiven) {
+      ctx.addIssue({ code: 'custom', path: ['units'], message: '--units sets the single layer; with --layers give the units of each layer there, e.g. --layers 64,32.' });
+    }
+    if (options.maskTail !== undefined && options.maskTail > options.shape.timesteps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maskTail'],
+        message: `--mask-tail ${options.maskTail} pads more steps than the ${options.shape.timesteps} timesteps of --shape; use at most ${options.shape.timesteps}.`,
+      });
+    }
+    if (options.maskFraction !== undefined && options.maskTail === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['maskFraction'], message: '--mask-fraction needs --mask-tail K: it chooses which samples have K padded steps.' });
     }
     const { samples } = options.shape;
     if (options.validationSplit > 0) {
@@ -202,6 +293,21 @@ export function toSimulationConfig(options: ConfigOptions): { config: Simulation
       validationSplit: options.validationSplit,
       keras: options.keras,
       recurrentActivation: options.recurrentActivation ?? profile.defaultRecurrentActivation,
+      cell: options.cell ?? 'lstm',
+      bidirectional: options.bidirectional ?? false,
+      ...(options.layers
+        ? {
+            layers: options.layers.map(
+              (layer): LayerSpecInput => ({
+                cell: layer.cell ?? options.cell ?? 'lstm',
+                units: layer.units,
+                ...(layer.stateful === undefined ? {} : { stateful: layer.stateful }),
+                ...(layer.bidirectional === undefined ? {} : { bidirectional: layer.bidirectional }),
+              }),
+            ),
+          }
+        : {}),
+      ...(options.maskTail === undefined ? {} : { maskTail: options.maskTail, maskFraction: options.maskFraction ?? 1 }),
     },
   };
 }

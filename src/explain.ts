@@ -1,7 +1,15 @@
 /**
  * The plain-language answer to "when is the state reset?", worded from the counted totals.
  */
+import { cellClassNames } from './cells.ts';
+import type { LayerSpec } from './config.ts';
 import type { SimulationResult } from './simulate.ts';
+
+/** "LSTM", "Bidirectional(GRU)". */
+export function layerKind(layer: LayerSpec): string {
+  const cell = cellClassNames[layer.cell];
+  return layer.bidirectional ? `Bidirectional(${cell})` : cell;
+}
 
 /** 15000 -> "15,000", independent of the machine's locale. */
 export function formatCount(n: number): string {
@@ -13,10 +21,44 @@ function plural(n: number, word: string, many = `${word}s`): string {
 }
 
 export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
-  const { config, totals, completed } = result;
+  const layers = result.config.resolvedLayers;
+  const lines = layers.length === 1 ? explainLayer(result, layers[0]!) : explainStack(result);
+  if (!result.completed) {
+    const error = result.findings.find((f) => f.severity === 'error');
+    lines.push(`Keras would stop this run with an error${error?.at ? ` (epoch ${error.at.epoch}, ${error.at.phase} batch ${error.at.batch})` : ''}; the counts cover what ran before it.`);
+  }
+  return lines;
+}
+
+/** Stacked layers: one line per layer, each with its own state. */
+function explainStack(result: Omit<SimulationResult, 'answer'>): string[] {
+  const { config, totals } = result;
+  const lines = [
+    `${layersPhrase(config.resolvedLayers.length)} each keep their own state; a stateless layer starts every batch from zeros, a stateful one carries row i of each batch into row i of the next until reset_states().`,
+  ];
+  for (const layer of totals.perLayer) {
+    const mode = layer.stateful ? 'stateful' : 'stateless';
+    lines.push(
+      `${layer.name} (${layerKind(layer)}, ${plural(layer.units, 'unit')}, ${mode}, ${plural(layer.stateTensors, 'state tensor')} per row): ${plural(layer.resetEvents, 'reset event')}, ${plural(layer.rowResets, 'row')} zeroed, ${plural(layer.carries, 'carried call')}.`,
+    );
+  }
+  lines.push(
+    `All layers over ${plural(config.epochs, 'epoch')}: ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'row reset')} in ${plural(totals.batches, 'batch', 'batches')}.`,
+  );
+  return lines;
+}
+
+function layersPhrase(count: number): string {
+  return `The ${formatCount(count)} stacked recurrent layers`;
+}
+
+function explainLayer(result: Omit<SimulationResult, 'answer'>, layer: LayerSpec): string[] {
+  const { config, totals } = result;
   const lines: string[] = [];
   const epochs = plural(config.epochs, 'epoch');
-  if (!config.stateful) {
+  const kind = layerKind(layer);
+  const tensors = layer.stateTensors;
+  if (!layer.stateful) {
     const first = totals.perEpoch[0];
     const fitPerEpoch = Math.ceil(totals.trainSamples / config.batchSize);
     const validationPerEpoch = Math.ceil(totals.validationSamples / config.batchSize);
@@ -24,7 +66,7 @@ export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
     const rowsPerEpoch = first?.rowResets ?? 0;
     const partial = totals.trainSamples % config.batchSize;
     lines.push(
-      'Stateless LSTM (stateful=False): every layer call starts from fresh zeros, so the state is reset at the start of every batch, for every sequence in it.',
+      `Stateless ${kind} (stateful=False): every layer call starts from fresh zeros, so the state is reset at the start of every batch, for every sequence in it.`,
     );
     const batches =
       validationPerEpoch > 0
@@ -41,11 +83,11 @@ export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
       `Over ${epochs}: ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'sequence start')}.`,
     );
     lines.push(
-      `"${formatCount(eventsPerEpoch)} times" counts reset events (batches); "${formatCount(rowsPerEpoch)} times" counts sequences (rows, one state each). Both count the same resets at two granularities.`,
+      `"${formatCount(eventsPerEpoch)} times" counts reset events (batches); "${formatCount(rowsPerEpoch)} times" counts sequences (rows, one state each of ${plural(tensors, 'tensor')}). Both count the same resets at two granularities.`,
     );
   } else {
     lines.push(
-      `Stateful LSTM: ${plural(config.batchSize, 'state row')} ${config.batchSize === 1 ? 'is' : 'are'} created as zeros when the layer is built; after that, row i of each batch starts from the final state of row i of the previous batch (the data must be laid out so that sample i of batch k+1 continues sample i of batch k).`,
+      `Stateful ${kind}: ${plural(config.batchSize, 'state row')} ${config.batchSize === 1 ? 'is' : 'are'} created as zeros when the layer is built; after that, row i of each batch starts from the final state of row i of the previous batch (the data must be laid out so that sample i of batch k+1 continues sample i of batch k).`,
     );
     const resets = totals.byReason['reset-states'];
     if (config.resetEvery === 'never') {
@@ -65,10 +107,6 @@ export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
     lines.push(
       `So ${config.batchSize === 1 ? 'the row' : `each of the ${formatCount(config.batchSize)} rows`} is one long sequence between resets, not ${formatCount(config.samples)} independent ones; "per sequence" resets never happen in stateful mode.`,
     );
-  }
-  if (!completed) {
-    const error = result.findings.find((f) => f.severity === 'error');
-    lines.push(`Keras would stop this run with an error${error?.at ? ` (epoch ${error.at.epoch}, ${error.at.phase} batch ${error.at.batch})` : ''}; the counts cover what ran before it.`);
   }
   return lines;
 }

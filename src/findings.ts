@@ -2,7 +2,7 @@
  * Findings: what the auditor tells a user about a configuration, each with a stable code, the Keras
  * versions it applies to, a fix and the source it rests on (§ = shared/keras-semantics.md).
  */
-import { splitData, type SimulationConfig } from './config.ts';
+import { isStatefulModel, resolveLayers, splitData, type SimulationConfig } from './config.ts';
 import type { RunPosition } from './hooks.ts';
 import { kerasProfiles, partialBatchError, type KerasVersion } from './profiles.ts';
 import { batchCount, type BatchSizeFailure } from './schedule.ts';
@@ -35,6 +35,7 @@ export function batchSizeFailureFinding(config: SimulationConfig, failure: Batch
     timesteps: config.timesteps,
     features: config.features,
     upfront: failure.upfront,
+    layerName: resolveLayers(config).find((layer) => layer.stateful)?.name ?? 'lstm',
   });
   const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
   const where = failure.upfront
@@ -47,7 +48,7 @@ export function batchSizeFailureFinding(config: SimulationConfig, failure: Batch
   return {
     code: 'stateful-partial-batch',
     severity: 'error',
-    message: `Stateful layer with batch size ${config.batchSize} fails ${where}: ${counts} do not divide into batches of ${config.batchSize}. Keras says: ${error}`,
+    message: `Stateful model with batch size ${config.batchSize} fails ${where}: ${counts} do not divide into batches of ${config.batchSize}. Keras says: ${error}`,
     fix: `Make every sample count a multiple of ${config.batchSize} (trim or pad the data, or choose a batch size that divides it, and the same for the validation part).`,
     keras: [config.keras],
     source:
@@ -61,7 +62,30 @@ export function configFindings(config: SimulationConfig): Finding[] {
   const findings: Finding[] = [];
   const profile = kerasProfiles[config.keras];
   const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
-  if (config.stateful && config.shuffle) {
+  const layers = resolveLayers(config);
+  const stateful = isStatefulModel(config);
+  for (const layer of layers.filter((l) => l.stateful && l.bidirectional)) {
+    findings.push({
+      code: 'stateful-bidirectional',
+      severity: 'warning',
+      message: `${layer.name} is a stateful Bidirectional layer: its backward direction ends each window at the window's first step, and that state is carried into the next window's backward pass, which starts at its last step. Only the forward direction continues the sequence.`,
+      fix: 'Make the Bidirectional layer stateless, or feed whole sequences (no carry) to it.',
+      keras: allVersions,
+      source: '§5 auditor note: Bidirectional states are [forward, backward]; the backward carry crosses the window in the wrong direction',
+    });
+  }
+  const mixed = stateful && layers.some((l) => !l.stateful);
+  if (mixed) {
+    findings.push({
+      code: 'mixed-statefulness',
+      severity: 'info',
+      message: `Some layers are stateful and some are not (${layers.map((l) => `${l.name}: ${l.stateful ? 'stateful' : 'stateless'}`).join(', ')}): the stateless ones start every batch from zeros while the others carry.`,
+      fix: 'Make every recurrent layer of a windowed model stateful, unless a stateless one is intended.',
+      keras: allVersions,
+      source: '§5: stacked layers each hold their own states and are stateful or not on their own',
+    });
+  }
+  if (stateful && config.shuffle) {
     findings.push({
       code: 'stateful-shuffle',
       severity: 'warning',
@@ -72,7 +96,7 @@ export function configFindings(config: SimulationConfig): Finding[] {
       source: '§3 shuffle: default True in every version, no warning; Keras 3 rnn.py docstring "Specify shuffle=False"',
     });
   }
-  if (config.stateful && validationSamples > 0) {
+  if (stateful && validationSamples > 0) {
     findings.push({
       code: 'validation-contaminates-state',
       severity: 'warning',
@@ -83,7 +107,7 @@ export function configFindings(config: SimulationConfig): Finding[] {
       source: '§3 "Validation contaminates state": fit runs evaluate() inside the epoch loop; evaluate updates stored state',
     });
   }
-  if (config.stateful && config.resetEvery === 'never') {
+  if (stateful && config.resetEvery === 'never') {
     findings.push({
       code: 'state-never-reset',
       severity: 'info',
@@ -93,7 +117,7 @@ export function configFindings(config: SimulationConfig): Finding[] {
       source: '§3: no fit/evaluate/predict loop calls reset_states; §2.1 Reset API',
     });
   }
-  if (config.stateful && typeof config.resetEvery === 'object') {
+  if (stateful && typeof config.resetEvery === 'object') {
     const fitBatches = batchCount(trainSamples, config.batchSize);
     if (config.resetEvery.everyBatches > fitBatches) {
       findings.push({
@@ -106,7 +130,7 @@ export function configFindings(config: SimulationConfig): Finding[] {
       });
     }
   }
-  if (config.stateful && config.resetEvery !== 'never' && !profile.hasModelResetStates) {
+  if (stateful && config.resetEvery !== 'never' && !profile.hasModelResetStates) {
     findings.push({
       code: 'no-model-reset-states',
       severity: 'info',
@@ -116,7 +140,7 @@ export function configFindings(config: SimulationConfig): Finding[] {
       source: '§2.1 Reset API: no Model.reset_state(s) in keras/src/models (v3.0.0-v3.15.1)',
     });
   }
-  if (config.recurrentActivation === 'hard_sigmoid') {
+  if (config.recurrentActivation === 'hard_sigmoid' && layers.some((l) => l.cell !== 'simple')) {
     findings.push({
       code: 'hard-sigmoid-formula',
       severity: 'info',

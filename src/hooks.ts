@@ -46,8 +46,10 @@ export interface LayerState {
   readonly units: number;
   /** Hidden state h (also the layer's output). */
   readonly h: Float32Array;
-  /** Cell state c. */
+  /** Cell state c (LSTM; empty for GRU and SimpleRNN). */
   readonly c: Float32Array;
+  /** Every state tensor in Keras order: [h, c] for LSTM, [h] for GRU/SimpleRNN, forward then backward for Bidirectional. */
+  readonly states: readonly Float32Array[];
 }
 
 export interface ResetInfo {

@@ -3,7 +3,6 @@
  * (units, 4*units), bias (4*units), all row-major (§8). Buffers are allocated once per layer.
  */
 import { glorotUniform, lstmBias, orthogonal } from './initializers.ts';
-import type { LayerCall, LayerState, ResetReason, RunPosition, StateHooks } from './hooks.ts';
 import type { RecurrentActivation } from './profiles.ts';
 import { deriveSeed } from './random.ts';
 
@@ -158,117 +157,5 @@ function clip01(x: number): number {
   return x < 0 ? 0 : x > 1 ? 1 : x;
 }
 
-/** Mean |value| of the first `count` entries (0 for none). */
-export function meanAbs(values: Float32Array, count: number): number {
-  if (count === 0) return 0;
-  let sum = 0;
-  for (let i = 0; i < count; i++) sum += Math.abs(values[i]!);
-  return sum / count;
-}
-
-export interface LstmLayerOptions {
-  readonly name?: string;
-  readonly stateful: boolean;
-  /** The most rows one call can have (stateful: the fixed batch size). */
-  readonly maxRows: number;
-  readonly timesteps: number;
-  readonly activation: GateActivation;
-}
-
-/**
- * An LSTM layer with Keras's state lifecycle: stateless calls start from zeros (§1); a stateful
- * layer keeps (maxRows, units) state variables, carries them row by row from call to call and zeroes
- * them only in `resetStates` (§2). All state changes go through here, watched by the hooks.
- */
-export class LstmLayer {
-  readonly name: string;
-  readonly stateful: boolean;
-  readonly stateTensors = 2;
-  readonly weights: LstmWeights;
-  private readonly packed: PackedLstmWeights;
-  private readonly activation: GateActivation;
-  private readonly timesteps: number;
-  private readonly h: Float32Array;
-  private readonly c: Float32Array;
-  private readonly z: Float64Array;
-  /** Rows the state currently holds. */
-  private rows = 0;
-  /** True when the state is zero because of a reset and no call has run since. */
-  private freshlyZeroed = false;
-  private built = false;
-
-  constructor(weights: LstmWeights, options: LstmLayerOptions) {
-    this.weights = weights;
-    this.packed = packLstmWeights(weights);
-    this.name = options.name ?? 'lstm';
-    this.stateful = options.stateful;
-    this.activation = options.activation;
-    this.timesteps = options.timesteps;
-    this.h = new Float32Array(options.maxRows * weights.units);
-    this.c = new Float32Array(options.maxRows * weights.units);
-    this.z = new Float64Array(4 * weights.units);
-    if (this.stateful) this.rows = options.maxRows;
-  }
-
-  /** Live view of the state for hooks and tests. */
-  state(): LayerState {
-    const used = this.rows * this.weights.units;
-    return {
-      layer: this.name,
-      rows: this.rows,
-      units: this.weights.units,
-      h: this.h.subarray(0, used),
-      c: this.c.subarray(0, used),
-    };
-  }
-
-  /** Stateful layers create their zero state variables when built (§2.1 "build()"). */
-  build(position: RunPosition, hooks: StateHooks): void {
-    if (this.built) return;
-    this.built = true;
-    if (this.stateful) this.zero('initial', this.rows, position, hooks);
-  }
-
-  /** layer.reset_states(): zero the stored state (stateful layers only). */
-  resetStates(position: RunPosition, hooks: StateHooks): void {
-    if (!this.stateful) throw new Error('resetStates() needs a stateful layer (Keras: "Layer must be stateful.")');
-    this.zero('reset-states', this.rows, position, hooks);
-  }
-
-  /**
-   * One layer call over a batch. `inputs` is (call.rows, timesteps, inputDim). Stateless: fresh
-   * zeros first. Stateful: rows must equal the state's rows (the caller decides how Keras fails).
-   */
-  call(inputs: Float32Array, call: LayerCall, hooks: StateHooks): void {
-    const position: RunPosition = { phase: call.phase, epoch: call.epoch, batch: call.batch, timing: 'before-batch' };
-    if (!this.stateful) {
-      this.zero('batch-start', call.rows, position, hooks);
-    } else {
-      if (call.rows !== this.rows) {
-        throw new Error(`stateful layer ${this.name} holds ${this.rows} state rows but was called with ${call.rows}`);
-      }
-      if (!this.freshlyZeroed) {
-        const carriedMeanAbsH = meanAbs(this.h, this.rows * this.weights.units);
-        hooks.onCarry?.({ layer: this.name, position, rows: this.rows, carriedMeanAbsH }, this.state());
-      }
-    }
-    this.freshlyZeroed = false;
-    hooks.onBatchStart?.(call, this.state());
-    const onStep = hooks.onStep;
-    const afterStep = onStep ? (t: number) => onStep(call, t, this.state()) : undefined;
-    lstmForward(this.packed, this.activation, inputs, call.rows, this.timesteps, this.h, this.c, this.z, afterStep);
-    hooks.onBatchEnd?.(call, this.state());
-  }
-
-  private zero(reason: ResetReason, rows: number, position: RunPosition, hooks: StateHooks): void {
-    const discardedMeanAbsH = meanAbs(this.h, this.rows * this.weights.units);
-    this.rows = rows;
-    this.h.fill(0, 0, rows * this.weights.units);
-    this.c.fill(0, 0, rows * this.weights.units);
-    this.freshlyZeroed = true;
-    hooks.onReset?.(
-      { layer: this.name, reason, position, rows, stateTensors: this.stateTensors, discardedMeanAbsH },
-      this.state(),
-    );
-  }
-}
+/** The layer with its state lifecycle lives in layer.ts; re-exported for callers of the LSTM alone. */
+export { LstmLayer, type LstmLayerOptions } from './layer.ts';

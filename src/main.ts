@@ -10,7 +10,10 @@ import {
   parseExpectation,
   parseFormat,
   parseFraction,
+  parseCell,
   parseKerasVersion,
+  parseLayers,
+  parseMaskFraction,
   parseRecurrentActivation,
   parseResetEvery,
   parseShape,
@@ -20,6 +23,7 @@ import {
   type OutputFormat,
 } from './args.ts';
 import { makeChalk } from './color.ts';
+import { isStatefulModel, resolveLayers } from './config.ts';
 import { expectedTotals } from './counter.ts';
 import { formatCount } from './explain.ts';
 import { failingFindings } from './findings.ts';
@@ -100,6 +104,13 @@ function buildProgram(io: CliIo): Command {
         .argParser(parseKerasVersion)
         .default('3'),
     )
+    .option('--cell <cell>', 'lstm, gru or simple (SimpleRNN); the default cell of --layers entries', parseCell)
+    .option('--layers <list>', 'stacked layers, first to last: [cell:]units[:stateful|:stateless][:bidirectional], e.g. 64,32 or lstm:64,gru:32', parseLayers)
+    .option('--bidirectional', 'wrap the layer(s) in Bidirectional (forward and backward states)')
+    .option('--mask-tail <K>', 'masking: the last K steps of each padded sample are padding (state carried, never reset)', (v) =>
+      parseWholeNumber(v, 'mask tail', '--mask-tail 5', 1, limits.timesteps),
+    )
+    .option('--mask-fraction <F>', 'with --mask-tail: pad only this seeded fraction of the samples (default 1: all)', parseMaskFraction)
     .option('--recurrent-activation <name>', 'sigmoid or hard_sigmoid, in the formula of the --keras version (default: that version\'s default, sigmoid)', parseRecurrentActivation)
     .option('--json', 'print one JSON document { config, events, totals, findings, ... }')
     .option('--format <format>', 'table, json, tsv or ndjson (tsv and ndjson: one event per line)', parseFormat)
@@ -154,7 +165,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return exitCodes.usage;
   };
 
-  const parsed = configSchema.safeParse(options);
+  const parsed = configSchema.safeParse({ ...options, unitsGiven: program.getOptionValueSource('units') === 'cli' });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const flag = `--${String(issue.path[0] ?? 'shape').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
@@ -177,7 +188,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       `--shape/--batch/--epochs: this run has ${formatCount(expected.resetEvents)} reset events, more than the ${formatCount(limits.events)} lstm-reset keeps; use a larger --batch or fewer --epochs.`,
     );
   }
-  const flops = 2 * 4 * config.units * (config.features + config.units) * config.samples * config.timesteps * Math.max(1, expected.epochsCompleted);
+  // gate matmul flops per sample-step, summed over layers and directions
+  let inputDim = config.features;
+  let flopsPerStep = 0;
+  for (const layer of resolveLayers(config)) {
+    const gates = { lstm: 4, gru: 3, simple: 1 }[layer.cell];
+    flopsPerStep += 2 * gates * layer.units * (inputDim + layer.units) * (layer.bidirectional ? 2 : 1);
+    inputDim = layer.units * (layer.bidirectional ? 2 : 1);
+  }
+  const flops = flopsPerStep * config.samples * config.timesteps * Math.max(1, expected.epochsCompleted);
   if (flops > limits.forwardFlops) {
     return usageError(
       `--shape/--epochs/--units: the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP (minutes to hours); use fewer --units, --epochs or samples (reset counts do not depend on --units).`,
@@ -229,7 +248,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
 function describeRun(result: SimulationResult): string {
   const { config } = result;
-  return `${config.stateful ? 'stateful' : 'stateless'}, ${config.samples} samples / batch ${config.batchSize} × ${config.epochs} epochs`;
+  return `${isStatefulModel(config) ? 'stateful' : 'stateless'}, ${config.samples} samples / batch ${config.batchSize} × ${config.epochs} epochs`;
 }
 
 /** totals.KEY for a dotted key (array segments are 0-based list indices, as in --json). */

@@ -25,6 +25,8 @@ export interface KerasProfile {
   readonly hardSigmoidFormula: string;
   readonly hardSigmoidSlope: number;
   readonly partialBatchCheck: PartialBatchCheck;
+  /** GRU reset_after default (§8: True in tf.keras 2.x and Keras 3, False in Keras 2.3). */
+  readonly gruResetAfter: boolean;
   /** Whether `model.reset_states()` exists (§2.1 "Reset API": not in Keras 3). */
   readonly hasModelResetStates: boolean;
   /** How user code zeroes the state in this version. */
@@ -39,6 +41,7 @@ export const kerasProfiles: Readonly<Record<KerasVersion, KerasProfile>> = {
     hardSigmoidFormula: 'relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)',
     hardSigmoidSlope: 1 / 6,
     partialBatchCheck: 'at-batch',
+    gruResetAfter: true,
     hasModelResetStates: false,
     resetCall: 'for layer in model.layers: layer.reset_state() (stateful layers; Keras 3 has no model.reset_states())',
   },
@@ -49,6 +52,7 @@ export const kerasProfiles: Readonly<Record<KerasVersion, KerasProfile>> = {
     hardSigmoidFormula: 'clip(0.2 * x + 0.5, 0, 1)',
     hardSigmoidSlope: 0.2,
     partialBatchCheck: 'at-batch',
+    gruResetAfter: true,
     hasModelResetStates: true,
     resetCall: 'model.reset_states()',
   },
@@ -59,6 +63,7 @@ export const kerasProfiles: Readonly<Record<KerasVersion, KerasProfile>> = {
     hardSigmoidFormula: 'clip(0.2 * x + 0.5, 0, 1)',
     hardSigmoidSlope: 0.2,
     partialBatchCheck: 'upfront',
+    gruResetAfter: false,
     hasModelResetStates: true,
     resetCall: 'model.reset_states()',
   },
@@ -75,7 +80,7 @@ export function pythonShape(dims: readonly (number | null)[]): string {
  */
 export function partialBatchError(
   version: KerasVersion,
-  args: { samples: number; batchSize: number; rows: number; timesteps: number; features: number; upfront: boolean },
+  args: { samples: number; batchSize: number; rows: number; timesteps: number; features: number; upfront: boolean; layerName: string },
 ): string {
   const { samples, batchSize, rows, timesteps, features } = args;
   switch (version) {
@@ -90,7 +95,7 @@ export function partialBatchError(
     case 'tf':
       // tf_keras/engine/input_spec.py: the stateful input_spec keeps the batch dimension.
       return (
-        'ValueError: Input 0 of layer "lstm" is incompatible with the layer: expected ' +
+        `ValueError: Input 0 of layer "${args.layerName}" is incompatible with the layer: expected ` +
         `shape=${pythonShape([batchSize, null, features])}, found shape=${pythonShape([rows, timesteps, features])}`
       );
     case '3':

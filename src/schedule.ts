@@ -2,7 +2,7 @@
  * The order of layer calls and state resets that Keras `fit` produces for a configuration, as a lazy
  * sequence of steps. Pure: no forward pass, no I/O.
  */
-import { splitData, type SimulationConfig } from './config.ts';
+import { isStatefulModel, splitData, type SimulationConfig } from './config.ts';
 import type { LayerCall, RunPosition } from './hooks.ts';
 import { kerasProfiles } from './profiles.ts';
 import { deriveSeed, permutation } from './random.ts';
@@ -34,7 +34,8 @@ export function batchCount(count: number, batchSize: number): number {
 }
 
 export function* fitSchedule(config: SimulationConfig): Generator<ScheduleStep, void, undefined> {
-  const { batchSize, epochs, stateful, resetEvery } = config;
+  const { batchSize, epochs, resetEvery } = config;
+  const stateful = isStatefulModel(config);
   const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
   const profile = kerasProfiles[config.keras];
 

@@ -2,13 +2,14 @@
  * Runs a training configuration through a real LSTM forward pass and records, through the state
  * hooks, every reset event. Pure: returns a result object; rendering and I/O live elsewhere.
  */
-import { splitData, type SimulationConfig } from './config.ts';
+import { createCell } from './cells.ts';
+import { resolveLayers, splitData, type LayerSpec, type SimulationConfig } from './config.ts';
 import { explain } from './explain.ts';
 import { batchSizeFailureFinding, configFindings, type Finding } from './findings.ts';
 import { combineHooks, type EventTiming, type Phase, type ResetReason, type StateHooks } from './hooks.ts';
-import { initLstmWeights, LstmLayer } from './lstm.ts';
+import { RecurrentLayer } from './layer.ts';
 import { kerasProfiles } from './profiles.ts';
-import { deriveSeed, syntheticInput } from './random.ts';
+import { deriveSeed, mix32, syntheticInput } from './random.ts';
 import { fitSchedule } from './schedule.ts';
 
 /** One row of the reset table: a layer's state is zero at this point of the run. */
@@ -56,10 +57,23 @@ export interface Totals {
   readonly epochsCompleted: number;
   readonly trainSamples: number;
   readonly validationSamples: number;
+  /** The same counts for each layer (the totals above add them up over layers). */
+  readonly perLayer: readonly LayerTotals[];
+  /** Masking: (row, timestep) pairs that were padding, over all model calls. */
+  readonly maskedSteps: number;
+  /** Masking: rows of model calls whose every step was padding; their state passed through unchanged. */
+  readonly passThroughRows: number;
+}
+
+export interface LayerTotals extends LayerSpec {
+  readonly resetEvents: number;
+  readonly rowResets: number;
+  readonly carries: number;
+  readonly byReason: Readonly<Record<ResetReason, number>>;
 }
 
 export interface SimulationResult {
-  readonly config: SimulationConfig & { readonly kerasLabel: string };
+  readonly config: SimulationConfig & { readonly kerasLabel: string; readonly resolvedLayers: readonly LayerSpec[] };
   readonly events: readonly ResetEvent[];
   readonly totals: Totals;
   readonly findings: readonly Finding[];
@@ -67,7 +81,7 @@ export interface SimulationResult {
   readonly completed: boolean;
   /** The plain-language answer, one sentence per line. */
   readonly answer: readonly string[];
-  /** Mean |h| of the final state of the last layer call (0 if none ran). */
+  /** Mean |h| of the last layer's final state after the last model call (0 if none ran). */
   readonly finalMeanAbsH: number;
 }
 
@@ -97,16 +111,61 @@ export function fillSyntheticInputs(
   }
 }
 
+/** Seed tag of the choice of padded samples. */
+const maskSeedTag = 0x3a5c;
+
+/** Whether `sample` is padded: all samples at fraction 1, a seeded choice below. */
+export function isPaddedSample(seed: number, sample: number, fraction: number): boolean {
+  if (fraction >= 1) return true;
+  return mix32(deriveSeed(seed, maskSeedTag) ^ mix32(sample)) / 4294967296 < fraction;
+}
+
+/** The mask of a call: (rows, timesteps), 0 on the last `maskTail` steps of padded samples. */
+export function fillMask(mask: Uint8Array, samples: Int32Array, timesteps: number, maskTail: number, maskFraction: number, seed: number): void {
+  for (let r = 0; r < samples.length; r++) {
+    const padded = isPaddedSample(seed, samples[r]!, maskFraction);
+    for (let t = 0; t < timesteps; t++) mask[r * timesteps + t] = padded && t >= timesteps - maskTail ? 0 : 1;
+  }
+}
+
+/** The layers of a configuration, built with Keras default initialisers from the seed. */
+export function buildLayers(config: SimulationConfig, maxRows: number): RecurrentLayer[] {
+  const profile = kerasProfiles[config.keras];
+  const activation = { name: config.recurrentActivation, hardSigmoidSlope: profile.hardSigmoidSlope };
+  const specs = resolveLayers(config);
+  let inputDim = config.features;
+  return specs.map((spec, index) => {
+    const cellFor = (direction: number) =>
+      createCell({
+        kind: spec.cell,
+        inputDim,
+        units: spec.units,
+        activation,
+        resetAfter: profile.gruResetAfter,
+        // the first layer's forward cell keeps the seed's own weights (a single LSTM as before)
+        seed: index === 0 && direction === 0 ? config.seed : deriveSeed(config.seed, 0x1a7e5, index, direction),
+      });
+    const layer = new RecurrentLayer({
+      name: spec.name,
+      stateful: spec.stateful,
+      maxRows,
+      timesteps: config.timesteps,
+      cells: spec.bidirectional ? [cellFor(0), cellFor(1)] : [cellFor(0)],
+      keepOutputs: index < specs.length - 1,
+    });
+    inputDim = layer.outputDim;
+    return layer;
+  });
+}
+
 export function simulate(config: SimulationConfig, options: SimulateOptions = {}): SimulationResult {
   const profile = kerasProfiles[config.keras];
   const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
-  const maxRows = Math.min(config.batchSize, Math.max(trainSamples, validationSamples, 1));
-  const layer = new LstmLayer(initLstmWeights(config.features, config.units, config.seed), {
-    stateful: config.stateful,
-    maxRows: config.stateful ? config.batchSize : maxRows,
-    timesteps: config.timesteps,
-    activation: { name: config.recurrentActivation, hardSigmoidSlope: profile.hardSigmoidSlope },
-  });
+  const specs = resolveLayers(config);
+  const statefulModel = specs.some((spec) => spec.stateful);
+  const maxRows = statefulModel ? config.batchSize : Math.min(config.batchSize, Math.max(trainSamples, validationSamples, 1));
+  const layers = buildLayers(config, maxRows);
+  const lastLayer = layers[layers.length - 1]!;
 
   const events: ResetEvent[] = [];
   const perEpoch: { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number }[] = [];
@@ -116,11 +175,17 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
     }
     return perEpoch[epoch - 1]!;
   };
+  const perLayer = new Map(
+    specs.map((spec) => [
+      spec.name,
+      { ...spec, resetEvents: 0, rowResets: 0, carries: 0, byReason: { initial: 0, 'batch-start': 0, 'reset-states': 0 } as Record<ResetReason, number> },
+    ]),
+  );
   let fitBatches = 0;
   let validationBatches = 0;
   let carries = 0;
   let finalMeanAbsH = 0;
-  // the recorder: the reset table is built from what the layer reports while it runs
+  // the recorder: the reset table is built from what the layers report while they run
   const recorder: StateHooks = {
     onReset(info) {
       const { position } = info;
@@ -139,35 +204,58 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
       const epoch = epochTotals(position.epoch);
       epoch.resetEvents++;
       epoch.rowResets += info.rows;
+      const layer = perLayer.get(info.layer)!;
+      layer.resetEvents++;
+      layer.rowResets += info.rows;
+      layer.byReason[info.reason]++;
     },
     onCarry(info) {
       carries++;
       epochTotals(info.position.epoch).carries++;
+      perLayer.get(info.layer)!.carries++;
     },
     onBatchEnd(call, state) {
+      // a model call ends when its last layer does
+      if (state.layer !== lastLayer.name) return;
       if (call.phase === 'fit') fitBatches++;
       else validationBatches++;
       epochTotals(call.epoch).batches++;
-      let sum = 0;
-      for (let i = 0; i < state.h.length; i++) sum += Math.abs(state.h[i]!);
-      finalMeanAbsH = state.h.length > 0 ? sum / state.h.length : 0;
+      finalMeanAbsH = lastLayer.meanAbsH();
     },
   };
   const hooks = options.hooks ? combineHooks(recorder, options.hooks) : recorder;
 
   const findings: Finding[] = [];
-  const inputs = new Float32Array((config.stateful ? config.batchSize : maxRows) * config.timesteps * config.features);
+  const inputs = new Float32Array(maxRows * config.timesteps * config.features);
+  const maskTail = config.maskTail ?? 0;
+  const mask = maskTail > 0 ? new Uint8Array(maxRows * config.timesteps) : undefined;
+  let maskedSteps = 0;
+  let passThroughRows = 0;
   let completed = true;
   let epochsCompleted = config.epochs;
   for (const step of fitSchedule(config)) {
     if (step.kind === 'build') {
-      layer.build(step.position, hooks);
+      for (const layer of layers) layer.build(step.position, hooks);
     } else if (step.kind === 'call') {
       const { call } = step;
       fillSyntheticInputs(inputs, call.samples, config.timesteps, config.features, config.seed);
-      layer.call(inputs, call, hooks);
+      if (mask) {
+        fillMask(mask, call.samples, config.timesteps, maskTail, config.maskFraction ?? 1, config.seed);
+        for (let r = 0; r < call.rows; r++) {
+          let masked = 0;
+          for (let t = 0; t < config.timesteps; t++) masked += mask[r * config.timesteps + t] === 0 ? 1 : 0;
+          maskedSteps += masked;
+          if (masked === config.timesteps) passThroughRows++;
+        }
+      }
+      let layerInputs: Float32Array = inputs;
+      for (const layer of layers) {
+        layer.call(layerInputs, call, hooks, mask);
+        layerInputs = layer.outputs;
+      }
     } else if (step.kind === 'reset-states') {
-      layer.resetStates(step.position, hooks);
+      // model.reset_states() (or a loop over layers in Keras 3): every stateful layer
+      for (const layer of layers) if (layer.stateful) layer.resetStates(step.position, hooks);
     } else {
       completed = false;
       epochsCompleted = step.failure.position.epoch - 1;
@@ -195,8 +283,11 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
     epochsCompleted,
     trainSamples,
     validationSamples,
+    perLayer: [...perLayer.values()],
+    maskedSteps,
+    passThroughRows,
   };
-  const resolvedConfig = { ...config, kerasLabel: profile.label };
+  const resolvedConfig = { ...config, kerasLabel: profile.label, resolvedLayers: specs };
   const result = { config: resolvedConfig, events, totals, findings, completed, finalMeanAbsH };
   return { ...result, answer: explain(result) };
 }

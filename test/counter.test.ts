@@ -96,14 +96,34 @@ const config: fc.Arbitrary<SimulationConfig> = fc
     validationSplit: fc.constantFrom(0, 0, 0.1, 0.2, 0.25, 0.5, 0.3),
     keras: fc.constantFrom('3' as const, 'tf' as const, '2' as const),
     seed: fc.nat(),
+    // stacked layers, each may override the model-level stateful flag
+    layers: fc.option(
+      fc.array(
+        fc.record({
+          cell: fc.constantFrom('lstm' as const, 'gru' as const, 'simple' as const),
+          units: fc.integer({ min: 1, max: 3 }),
+          stateful: fc.option(fc.boolean(), { nil: undefined }),
+          bidirectional: fc.boolean(),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+      { nil: undefined },
+    ),
+    maskTail: fc.integer({ min: 0, max: 2 }),
   })
-  .map((c) => ({
-    ...base,
-    ...c,
-    timesteps: 2,
-    units: 2,
-    resetEvery: c.stateful ? c.resetEvery : 'never',
-  }))
+  .map((c): SimulationConfig => {
+    const { layers, ...rest } = c;
+    const stripped = layers?.map(({ stateful, ...layer }) => (stateful === undefined ? layer : { ...layer, stateful }));
+    const anyStateful = c.stateful || (stripped ?? []).some((layer) => 'stateful' in layer && layer.stateful === true);
+    return {
+      ...base,
+      ...rest,
+      ...(stripped ? { layers: stripped } : {}),
+      timesteps: 2,
+      units: 2,
+      resetEvery: anyStateful ? c.resetEvery : 'never',
+    };
+  })
   .filter((c) => {
     const train = Math.floor(c.samples * (1 - c.validationSplit));
     return c.validationSplit === 0 || (train > 0 && train < c.samples);
@@ -114,6 +134,10 @@ describe('property: hook-recorded totals equal the closed-form counter', () => {
     fc.assert(
       fc.property(config, (c) => {
         const { totals, completed, events } = simulate(c);
+        // masking never resets: the counts are those of the same run without a mask
+        expect(totals.perLayer.map((l) => ({ layer: l.name, resetEvents: l.resetEvents, rowResets: l.rowResets, carries: l.carries }))).toEqual(
+          expectedTotals(c).perLayer,
+        );
         const expected = expectedTotals(c);
         expect(completed).toBe(expected.completed);
         expect({

@@ -4,8 +4,8 @@
  */
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import { describeResetPolicy } from '../config.ts';
-import { formatCount } from '../explain.ts';
+import { describeResetPolicy, isStatefulModel } from '../config.ts';
+import { formatCount, layerKind } from '../explain.ts';
 import type { Finding } from '../findings.ts';
 import type { EpochTotals, ResetEvent, SimulationResult } from '../simulate.ts';
 import { eventColumns } from './columns.ts';
@@ -90,7 +90,10 @@ function epochLines(perEpoch: readonly EpochTotals[]): string[] {
 
 export function renderTotals(result: SimulationResult, chalk: ChalkInstance): string {
   const { config, totals } = result;
-  const mode = config.stateful ? `stateful, reset-every ${describeResetPolicy(config.resetEvery)}` : 'stateless';
+  const mode = isStatefulModel(config) ? `stateful, reset-every ${describeResetPolicy(config.resetEvery)}` : 'stateless';
+  const layers = config.resolvedLayers
+    .map((layer) => `${config.resolvedLayers.length > 1 ? `${layer.name} ` : ''}${layerKind(layer)}(${formatCount(layer.units)})${config.resolvedLayers.length > 1 ? (layer.stateful ? ' stateful' : ' stateless') : ''}`)
+    .join(' → ');
   const shuffle = config.shuffle ? 'shuffle' : 'no shuffle';
   const split = config.validationSplit > 0 ? `, validation ${formatCount(totals.validationSamples)} samples` : '';
   const reasons = Object.entries(totals.byReason)
@@ -99,7 +102,7 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance): st
     .join(', ');
   const lines = [
     chalk.bold(
-      `Totals (${config.kerasLabel}; ${mode}, ${shuffle}; ${formatCount(config.samples)}×${formatCount(config.timesteps)}×${formatCount(config.features)}, batch ${formatCount(config.batchSize)}, ${formatCount(config.epochs)} epochs, ${formatCount(config.units)} units${split})`,
+      `Totals (${config.kerasLabel}; ${mode}, ${shuffle}; ${formatCount(config.samples)}×${formatCount(config.timesteps)}×${formatCount(config.features)}, batch ${formatCount(config.batchSize)}, ${formatCount(config.epochs)} epochs, ${layers}${split})`,
     ),
     `  reset events   ${chalk.bold(formatCount(totals.resetEvents))}${reasons ? ` (${reasons})` : ''}`,
     `  rows zeroed    ${chalk.bold(formatCount(totals.rowResets))}`,
@@ -107,6 +110,18 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance): st
     `  carries        ${formatCount(totals.carries)} layer calls started from a carried state`,
     ...epochLines(totals.perEpoch).map((line) => `  ${line}`),
   ];
+  if (totals.perLayer.length > 1) {
+    for (const layer of totals.perLayer) {
+      lines.push(
+        `  layer ${layer.name}: ${formatCount(layer.resetEvents)} reset events, ${formatCount(layer.rowResets)} rows zeroed, ${formatCount(layer.carries)} carries (${layer.stateful ? 'stateful' : 'stateless'}, ${formatCount(layer.stateTensors)} state tensor${layer.stateTensors === 1 ? "" : "s"} per row)`,
+      );
+    }
+  }
+  if (config.maskTail !== undefined) {
+    lines.push(
+      `  masking        ${formatCount(totals.maskedSteps)} padded steps carried the state unchanged (never a reset); ${formatCount(totals.passThroughRows)} fully padded rows passed their state through`,
+    );
+  }
   if (!result.completed) lines.push(chalk.red(`  stopped early: ${formatCount(totals.epochsCompleted)} of ${formatCount(config.epochs)} epochs completed`));
   return lines.join('\n');
 }
