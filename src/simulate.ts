@@ -128,8 +128,11 @@ export function fillMask(mask: Uint8Array, samples: Int32Array, timesteps: numbe
   }
 }
 
-/** The layers of a configuration, built with Keras default initialisers from the seed. */
-export function buildLayers(config: SimulationConfig, maxRows: number): RecurrentLayer[] {
+/**
+ * The layers of a configuration, built with Keras default initialisers from the seed (the weights
+ * depend only on the seed and the layer stack). `keepLastOutputs` keeps the top layer's sequence too.
+ */
+export function buildLayers(config: SimulationConfig, maxRows: number, keepLastOutputs = false): RecurrentLayer[] {
   const profile = kerasProfiles[config.keras];
   const activation = { name: config.recurrentActivation, hardSigmoidSlope: profile.hardSigmoidSlope };
   const specs = resolveLayers(config);
@@ -151,7 +154,7 @@ export function buildLayers(config: SimulationConfig, maxRows: number): Recurren
       maxRows,
       timesteps: config.timesteps,
       cells: spec.bidirectional ? [cellFor(0), cellFor(1)] : [cellFor(0)],
-      keepOutputs: index < specs.length - 1,
+      keepOutputs: keepLastOutputs || index < specs.length - 1,
     });
     inputDim = layer.outputDim;
     return layer;

@@ -1,0 +1,69 @@
+/**
+ * The options that describe a model and its training run, shared by every command that simulates
+ * one, and their validation into a SimulationConfig.
+ */
+import { Option, type Command } from 'commander';
+import {
+  configSchema,
+  limits,
+  parseCell,
+  parseFraction,
+  parseKerasVersion,
+  parseLayers,
+  parseMaskFraction,
+  parseRecurrentActivation,
+  parseResetEvery,
+  parseShape,
+  parseWholeNumber,
+  toSimulationConfig,
+} from '../args.ts';
+import type { SimulationConfig } from '../config.ts';
+
+/** Adds --shape, --batch, … (the model and fit flags) to a command. */
+export function addModelOptions(command: Command): Command {
+  return command
+    .option('--shape <N,T,D>', 'samples, timesteps, features of the data given to fit (N,T means D=1)', parseShape)
+    .option('-b, --batch <size>', 'fit(batch_size=...); for --stateful also the layer\'s fixed batch size (default: 32, as Keras)', (v) =>
+      parseWholeNumber(v, 'batch size', '--batch 32', 1, limits.batchSize),
+    )
+    .option('-e, --epochs <n>', 'fit(epochs=...)', (v) => parseWholeNumber(v, 'epochs', '--epochs 15', 1, limits.epochs), 1)
+    .option('--stateful', 'stateful=True: carry row i of each batch into row i of the next')
+    .option('--shuffle', 'fit(shuffle=True): reshuffle training samples every epoch (default, as Keras)', true)
+    .option('--no-shuffle', 'fit(shuffle=False)')
+    .option('-u, --units <n>', 'LSTM units (the reset counts do not depend on it)', (v) => parseWholeNumber(v, 'units', '--units 32', 1, limits.units), 8)
+    .option('--seed <n>', 'seed of weights, inputs and shuffling', (v) => parseWholeNumber(v, 'seed', '--seed 42', 0, 0xffffffff), 1)
+    .option(
+      '--reset-every <never|epoch|K>',
+      'stateful only: a callback calling reset_states() after every epoch, or after every K training batches of each epoch',
+      parseResetEvery,
+    )
+    .option('--validation-split <F>', 'fit(validation_split=F): the last fraction of samples, evaluated after each epoch', parseFraction, 0)
+    .addOption(
+      new Option('--keras <version>', 'Keras version profile: 3 (Keras 3), tf (tf.keras / tf-keras), 2 (multi-backend Keras 2.3)')
+        .argParser(parseKerasVersion)
+        .default('3'),
+    )
+    .option('--cell <cell>', 'lstm, gru or simple (SimpleRNN); the default cell of --layers entries', parseCell)
+    .option('--layers <list>', 'stacked layers, first to last: [cell:]units[:stateful|:stateless][:bidirectional], e.g. 64,32 or lstm:64,gru:32', parseLayers)
+    .option('--bidirectional', 'wrap the layer(s) in Bidirectional (forward and backward states)')
+    .option('--mask-tail <K>', 'masking: the last K steps of each padded sample are padding (state carried, never reset)', (v) =>
+      parseWholeNumber(v, 'mask tail', '--mask-tail 5', 1, limits.timesteps),
+    )
+    .option('--mask-fraction <F>', 'with --mask-tail: pad only this seeded fraction of the samples (default 1: all)', parseMaskFraction)
+    .option('--recurrent-activation <name>', 'sigmoid or hard_sigmoid, in the formula of the --keras version (default: that version\'s default, sigmoid)', parseRecurrentActivation);
+}
+
+export type ConfigOutcome =
+  | { readonly ok: true; readonly config: SimulationConfig; readonly batchDefaulted: boolean }
+  | { readonly ok: false; readonly message: string };
+
+/** Cross-field validation (zod) of a command's parsed options: a config, or one message naming the flag. */
+export function configFromOptions(command: Command): ConfigOutcome {
+  const parsed = configSchema.safeParse({ ...command.opts(), unitsGiven: command.getOptionValueSource('units') === 'cli' });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const flag = `--${String(issue.path[0] ?? 'shape').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    return { ok: false, message: issue.code === 'custom' ? issue.message : `${flag}: ${issue.message}` };
+  }
+  return { ok: true, ...toSimulationConfig(parsed.data) };
+}

@@ -1,0 +1,162 @@
+/**
+ * The main command: simulate a training run and report its reset events, totals and findings.
+ */
+import type { Command } from 'commander';
+import {
+  limits,
+  parseExpectation,
+  parseFormat,
+  parseWholeNumber,
+  type Expectation,
+  type OutputFormat,
+} from '../args.ts';
+import { makeChalk } from '../color.ts';
+import { isStatefulModel, resolveLayers } from '../config.ts';
+import { expectedTotals } from '../counter.ts';
+import { formatCount } from '../explain.ts';
+import { failingFindings } from '../findings.ts';
+import { renderJson } from '../render/json.ts';
+import { renderReport } from '../render/table.ts';
+import { renderNdjson, renderTsv } from '../render/tsv.ts';
+import { simulate, type SimulationResult } from '../simulate.ts';
+import { exitCodes, type CliIo } from '../io.ts';
+import { configFromOptions } from './options.ts';
+
+/** Adds the output and CI flags of the main command. */
+export function addReportOptions(command: Command): Command {
+  return command
+    .option('--json', 'print one JSON document { config, events, totals, findings, ... }')
+    .option('--format <format>', 'table, json, tsv or ndjson (tsv and ndjson: one event per line)', parseFormat)
+    .option('--plain', 'same as --format tsv')
+    .option('--max-rows <n>', 'event rows shown in the table (head and tail)', (v) => parseWholeNumber(v, 'max rows', '--max-rows 40', 2, 1_000_000), 20)
+    .option('--expect-resets <N>', 'exit 1 unless the run has exactly N reset events', (v) =>
+      parseWholeNumber(v, 'expected resets', '--expect-resets 75', 0),
+    )
+    .option('--expect <KEY=VALUE>', 'exit 1 unless totals.KEY equals VALUE (repeatable; e.g. rowResets=15000, byReason.batch-start=75)', parseExpectation)
+    .option('--strict', 'exit 3 on warning findings too')
+    .option('-q, --quiet', 'no notices or summaries on stderr (errors still)')
+    .option('--color', 'force colour')
+    .option('--no-color', 'no colour');
+}
+
+interface ReportOptions {
+  json?: boolean;
+  format?: OutputFormat;
+  plain?: boolean;
+  maxRows: number;
+  expectResets?: number;
+  expect?: Expectation[];
+  strict?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+/** Runs the simulation a command's options describe; returns the exit code. */
+export function runSimulationCommand(command: Command, io: CliIo): number {
+  const usageError = (message: string) => {
+    io.stderr.write(`error: ${message}\n`);
+    return exitCodes.usage;
+  };
+  const outcome = configFromOptions(command);
+  if (!outcome.ok) return usageError(outcome.message);
+  const cli = command.opts() as ReportOptions;
+  const formatFlags = [cli.json ? 'json' : undefined, cli.format, cli.plain ? 'tsv' : undefined].filter(
+    (f): f is OutputFormat => f !== undefined,
+  );
+  if (new Set(formatFlags).size > 1) {
+    return usageError(`--json, --format and --plain ask for different outputs (${formatFlags.join(', ')}); give only one.`);
+  }
+  const format: OutputFormat = formatFlags[0] ?? 'table';
+  const { config, batchDefaulted } = outcome;
+
+  // the closed-form counts size the run before it starts
+  const expected = expectedTotals(config);
+  if (expected.resetEvents > limits.events) {
+    return usageError(
+      `--shape/--batch/--epochs: this run has ${formatCount(expected.resetEvents)} reset events, more than the ${formatCount(limits.events)} lstm-reset keeps; use a larger --batch or fewer --epochs.`,
+    );
+  }
+  // gate matmul flops per sample-step, summed over layers and directions
+  let inputDim = config.features;
+  let flopsPerStep = 0;
+  for (const layer of resolveLayers(config)) {
+    const gates = { lstm: 4, gru: 3, simple: 1 }[layer.cell];
+    flopsPerStep += 2 * gates * layer.units * (inputDim + layer.units) * (layer.bidirectional ? 2 : 1);
+    inputDim = layer.units * (layer.bidirectional ? 2 : 1);
+  }
+  const flops = flopsPerStep * config.samples * config.timesteps * Math.max(1, expected.epochsCompleted);
+  if (flops > limits.forwardFlops) {
+    return usageError(
+      `--shape/--epochs/--units: the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP (minutes to hours); use fewer --units, --epochs or samples (reset counts do not depend on --units).`,
+    );
+  }
+
+  const result = simulate(config);
+
+  const expectations: Expectation[] = [...(cli.expect ?? [])];
+  if (cli.expectResets !== undefined) expectations.unshift({ key: 'resetEvents', value: cli.expectResets });
+  const counted: { expectation: Expectation; actual: number }[] = [];
+  for (const expectation of expectations) {
+    const actual = lookupTotal(result, expectation.key);
+    if (actual === undefined) {
+      return usageError(
+        `--expect ${expectation.key}: no such total; use one of ${numericTotalKeys(result).slice(0, 12).join(', ')}, … (any number under "totals" in --json).`,
+      );
+    }
+    counted.push({ expectation, actual });
+  }
+
+  if (batchDefaulted && !cli.quiet) {
+    io.stderr.write(`note: --batch not given; using 32, the default batch_size of Keras fit()/evaluate()/predict().\n`);
+  }
+  const write = (chunk: string) => io.stdout.write(chunk);
+  if (format === 'json') renderJson(result, write);
+  else if (format === 'tsv') renderTsv(result, write);
+  else if (format === 'ndjson') renderNdjson(result, write);
+  else {
+    const chalk = makeChalk({ flag: cli.color, env: io.env, isTTY: io.stdout.isTTY });
+    write(renderReport(result, { chalk, maxRows: cli.maxRows, borders: io.stdout.isTTY }));
+  }
+
+  const failing = failingFindings(result.findings, cli.strict ?? false);
+  if (format !== 'table') {
+    for (const finding of failing) io.stderr.write(`${finding.severity}: ${finding.code}: ${finding.message}\n`);
+  }
+  const mismatches = counted.filter(({ expectation, actual }) => expectation.value !== actual);
+  for (const { expectation, actual } of mismatches) {
+    io.stderr.write(`expected ${expectation.key}=${expectation.value}, counted ${actual} (${describeRun(result)})\n`);
+  }
+  if (mismatches.length === 0 && counted.length > 0 && !cli.quiet) {
+    io.stderr.write(`counts OK: ${counted.map(({ expectation }) => `${expectation.key}=${expectation.value}`).join(', ')}\n`);
+  }
+  if (failing.length > 0) return exitCodes.kerasWouldFail;
+  if (mismatches.length > 0) return exitCodes.expectationFailed;
+  return exitCodes.ok;
+}
+
+function describeRun(result: SimulationResult): string {
+  const { config } = result;
+  return `${isStatefulModel(config) ? 'stateful' : 'stateless'}, ${config.samples} samples / batch ${config.batchSize} × ${config.epochs} epochs`;
+}
+
+/** totals.KEY for a dotted key (array segments are 0-based list indices, as in --json). */
+export function lookupTotal(result: SimulationResult, key: string): number | undefined {
+  let value: unknown = result.totals;
+  for (const segment of key.split('.')) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return typeof value === 'number' ? value : undefined;
+}
+
+function numericTotalKeys(result: SimulationResult): string[] {
+  const keys: string[] = [];
+  const walk = (value: unknown, prefix: string) => {
+    if (typeof value === 'number') keys.push(prefix);
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) walk(v, prefix ? `${prefix}.${k}` : k);
+    }
+  };
+  walk(result.totals, '');
+  return keys;
+}

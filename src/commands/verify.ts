@@ -1,0 +1,84 @@
+/**
+ * `lstm-reset verify`: runs the continuity proof and prints the differences.
+ */
+import type { Command } from 'commander';
+import { makeChalk } from '../color.ts';
+import { formatCount } from '../explain.ts';
+import { exitCodes, type CliIo } from '../io.ts';
+import { verifyContinuity, verifyProblems, type VerifyResult } from '../verify.ts';
+import { configFromOptions } from './options.ts';
+
+export function addVerifyOptions(command: Command): Command {
+  return command
+    .option('--json', 'print one JSON document { config, windows, sequences, mapping, comparisons, promiseHolds }')
+    .option('--max-rows <n>', 'rows of the row-to-sample mapping shown', (v) => Number.parseInt(v, 10), 6)
+    .option('--color', 'force colour')
+    .option('--no-color', 'no colour');
+}
+
+function exponent(value: number): string {
+  return value === 0 ? '0' : value.toExponential(2);
+}
+
+export function renderVerify(result: VerifyResult, chalk: ReturnType<typeof makeChalk>, maxRows: number): string {
+  const { config, windows: K, sequences: B } = result;
+  const lines = [
+    chalk.bold('Is a stateful run the same as one long sequence?'),
+    `  ${formatCount(config.samples)} windows of ${formatCount(config.timesteps)} steps in ${formatCount(K)} stateful batches of ${formatCount(B)} rows = ${formatCount(B)} sequences of ${formatCount(result.stepsPerSequence)} steps.`,
+    `  Row i of batch k holds window k·${B} + i, so sequence i is windows i, i+${B}, … (data[i::${B}] in Keras's words):`,
+  ];
+  for (const { row, samples } of result.mapping.slice(0, maxRows)) {
+    lines.push(`    row ${row}: windows ${samples.join(', ')} → sequence ${row} (steps 0–${result.stepsPerSequence - 1})`);
+  }
+  if (result.mapping.length > maxRows) lines.push(chalk.dim(`    … ${formatCount(result.mapping.length - maxRows)} more rows (--max-rows, or --json for all)`));
+  lines.push('', `  Against one stateless run over the ${formatCount(B)} long sequences (tolerance ${exponent(result.tolerance)}):`);
+  const width = Math.max(...result.comparisons.map((c) => c.description.length));
+  for (const c of result.comparisons) {
+    const verdict =
+      c.expected === 'equal'
+        ? c.equal
+          ? chalk.green('equal, as Keras promises')
+          : chalk.red('DIFFERENT: the promise does not hold')
+        : c.equal
+          ? chalk.yellow('indistinguishable (the carried state is forgotten within a window)')
+          : chalk.green('differs, as expected');
+    lines.push(
+      `    ${c.description.padEnd(width)}  states max |Δ| ${exponent(c.maxStateDifference).padStart(8)}  outputs max |Δ| ${exponent(c.maxOutputDifference).padStart(8)}  ${verdict}`,
+    );
+  }
+  lines.push('');
+  if (result.promiseHolds) {
+    lines.push(chalk.bold(`Holds: stateful carry over ${formatCount(K)} windows computes exactly the long sequences.`));
+  } else {
+    const bidirectional = config.bidirectional || (config.layers ?? []).some((l) => l.bidirectional);
+    lines.push(chalk.bold.red('Does not hold for this configuration.'));
+    if (bidirectional) {
+      lines.push(
+        "  A Bidirectional layer's backward direction reads each window from its end, so its carried state crosses the window boundary the wrong way; only the forward direction continues the sequence.",
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function runVerifyCommand(command: Command, io: CliIo): number {
+  const outcome = configFromOptions(command);
+  if (!outcome.ok) {
+    io.stderr.write(`error: ${outcome.message}\n`);
+    return exitCodes.usage;
+  }
+  const problems = verifyProblems(outcome.config);
+  if (problems.length > 0) {
+    io.stderr.write(`error: ${problems[0]}\n`);
+    return exitCodes.usage;
+  }
+  const options = command.opts() as { json?: boolean; maxRows: number; color?: boolean };
+  const result = verifyContinuity(outcome.config);
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const chalk = makeChalk({ flag: options.color, env: io.env, isTTY: io.stdout.isTTY });
+    io.stdout.write(renderVerify(result, chalk, Math.max(1, options.maxRows || 6)));
+  }
+  return result.promiseHolds ? exitCodes.ok : exitCodes.expectationFailed;
+}

@@ -1,0 +1,23 @@
+/** What the CLI writes to and reads from: injected, so commands never touch `process`. */
+
+export interface OutputStream {
+  write(chunk: string): void;
+  readonly isTTY: boolean;
+}
+
+export interface CliIo {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Exit codes, as documented in --help and the README. */
+export const exitCodes = {
+  ok: 0,
+  /** an --expect / --expect-resets comparison failed, or `verify` found the promise broken */
+  expectationFailed: 1,
+  /** bad usage or input */
+  usage: 2,
+  /** Keras would raise for this configuration (an error finding), or --strict and a warning finding */
+  kerasWouldFail: 3,
+} as const;
