@@ -7,9 +7,9 @@ import packageJson from '../package.json' with { type: 'json' };
 import { addModelOptions } from './commands/options.ts';
 import { addReportOptions, runSimulationCommand } from './commands/run.ts';
 import { addVerifyOptions, runVerifyCommand } from './commands/verify.ts';
-import { exitCodes, type CliIo } from './io.ts';
+import { exitCodes, type CliIo } from './cli-io.ts';
 
-export { exitCodes, type CliIo, type OutputStream } from './io.ts';
+export { exitCodes, type CliIo, type OutputStream } from './cli-io.ts';
 export { lookupTotal } from './commands/run.ts';
 
 const helpAfter = `

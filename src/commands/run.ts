@@ -19,7 +19,7 @@ import { renderJson } from '../render/json.ts';
 import { renderReport } from '../render/table.ts';
 import { renderNdjson, renderTsv } from '../render/tsv.ts';
 import { simulate, type SimulationResult } from '../simulate.ts';
-import { exitCodes, type CliIo } from '../io.ts';
+import { exitCodes, type CliIo } from '../cli-io.ts';
 import { configFromOptions } from './options.ts';
 
 /** Adds the output and CI flags of the main command. */

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { makeChalk } from '../color.ts';
 import { formatCount } from '../explain.ts';
-import { exitCodes, type CliIo } from '../io.ts';
+import { exitCodes, type CliIo } from '../cli-io.ts';
 import { verifyContinuity, verifyProblems, type VerifyResult } from '../verify.ts';
 import { configFromOptions } from './options.ts';
 
