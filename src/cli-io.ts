@@ -9,6 +9,8 @@ export interface CliIo {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Writes a whole file atomically (never half-written); true, or the reason it could not. */
+  writeFile(path: string, text: string): true | string;
 }
 
 /** Exit codes, as documented in --help and the README. */

@@ -19,6 +19,7 @@ import { renderJson } from '../render/json.ts';
 import { renderReport } from '../render/table.ts';
 import { renderNdjson, renderTsv } from '../render/tsv.ts';
 import { simulate, type SimulationResult } from '../simulate.ts';
+import { createTraceRecorder, traceStateLimit, traceStateValues } from '../trace.ts';
 import { exitCodes, type CliIo } from '../cli-io.ts';
 import { configFromOptions } from './options.ts';
 
@@ -28,6 +29,7 @@ export function addReportOptions(command: Command): Command {
     .option('--json', 'print one JSON document { config, events, totals, findings, ... }')
     .option('--format <format>', 'table, json, tsv or ndjson (tsv and ndjson: one event per line)', parseFormat)
     .option('--plain', 'same as --format tsv')
+    .option('--trace <file>', 'write a replayable JSON trace (weights, inputs, every call\'s initial and final states) to FILE, or - for stdout instead of the report')
     .option('--max-rows <n>', 'event rows shown in the table (head and tail)', (v) => parseWholeNumber(v, 'max rows', '--max-rows 40', 2, 1_000_000), 20)
     .option('--expect-resets <N>', 'exit 1 unless the run has exactly N reset events', (v) =>
       parseWholeNumber(v, 'expected resets', '--expect-resets 75', 0),
@@ -49,6 +51,7 @@ interface ReportOptions {
   strict?: boolean;
   quiet?: boolean;
   color?: boolean;
+  trace?: string;
 }
 
 /** Runs the simulation a command's options describe; returns the exit code. */
@@ -91,7 +94,22 @@ export function runSimulationCommand(command: Command, io: CliIo): number {
     );
   }
 
-  const result = simulate(config);
+  let trace: ReturnType<typeof createTraceRecorder> | undefined;
+  if (cli.trace !== undefined) {
+    const values = traceStateValues(config, expected.batches, Math.min(config.batchSize, config.samples));
+    if (values > traceStateLimit) {
+      return usageError(
+        `--trace: this run would record ${formatCount(values)} state values, more than the ${formatCount(traceStateLimit)} a trace holds; trace fewer --epochs, samples or units.`,
+      );
+    }
+    trace = createTraceRecorder(config);
+  }
+
+  const result = simulate(config, trace ? { hooks: trace.hooks } : {});
+  if (trace && cli.trace !== '-') {
+    const written = io.writeFile(cli.trace!, `${JSON.stringify(trace.trace)}\n`);
+    if (written !== true) return usageError(`--trace: cannot write ${cli.trace}: ${written}; give a writable path, or - for stdout.`);
+  }
 
   const expectations: Expectation[] = [...(cli.expect ?? [])];
   if (cli.expectResets !== undefined) expectations.unshift({ key: 'resetEvents', value: cli.expectResets });
@@ -110,7 +128,8 @@ export function runSimulationCommand(command: Command, io: CliIo): number {
     io.stderr.write(`note: --batch not given; using 32, the default batch_size of Keras fit()/evaluate()/predict().\n`);
   }
   const write = (chunk: string) => io.stdout.write(chunk);
-  if (format === 'json') renderJson(result, write);
+  if (trace && cli.trace === '-') write(`${JSON.stringify(trace.trace)}\n`);
+  else if (format === 'json') renderJson(result, write);
   else if (format === 'tsv') renderTsv(result, write);
   else if (format === 'ndjson') renderNdjson(result, write);
   else {

@@ -5,19 +5,27 @@ export interface CapturedRun {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** Files written through io.writeFile, by path. */
+  readonly files: ReadonlyMap<string, string>;
 }
 
 export async function run(
   argv: readonly string[],
-  options: { env?: Record<string, string>; isTTY?: boolean } = {},
+  options: { env?: Record<string, string>; isTTY?: boolean; unwritable?: string } = {},
 ): Promise<CapturedRun> {
   let stdout = '';
   let stderr = '';
+  const files = new Map<string, string>();
   const io: CliIo = {
     stdout: { write: (chunk) => void (stdout += chunk), isTTY: options.isTTY ?? false },
     stderr: { write: (chunk) => void (stderr += chunk), isTTY: options.isTTY ?? false },
     env: options.env ?? {},
+    writeFile: (path, text) => {
+      if (path === options.unwritable) return 'no such directory';
+      files.set(path, text);
+      return true;
+    },
   };
   const code = await main(argv, io);
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, files };
 }
