@@ -1,0 +1,359 @@
+/**
+ * TF.js Layers `model.json`: `{"modelTopology": {...}, "format": "layers-model", "generatedBy", "convertedBy",
+ * "weightsManifest": [{"paths": ["group1-shard1of1.bin"], "weights": [{"name", "shape", "dtype"}]}]}`.
+ *
+ * The topology is a Keras model object (snake_case keys), either directly or under `model_config` (files
+ * converted from a Keras HDF5 by tensorflowjs_converter). Weights of each manifest group are the
+ * concatenation of its shards, each weight's bytes following the previous one's in manifest order.
+ */
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { z } from 'zod';
+import type { FileReader } from '../io/files.ts';
+import type { KerasVersion } from '../profiles.ts';
+import { describeThrown, fileError, ModelFileError, quote } from './errors.ts';
+import { decodeUtf8, parseJsonText } from './json.ts';
+import { classifyKerasVersion, isRecord, parseModelTopology } from './topology.ts';
+import type { CellWeights, RecurrentLayerInfo, RecurrentLayerWeights, RecurrentModelInfo } from './types.ts';
+import { describeIssues } from './zod-issues.ts';
+
+const weightSpecSchema = z
+  .object({
+    name: z.string().min(1),
+    shape: z.array(z.int().nonnegative()).max(8),
+    dtype: z.string(),
+    quantization: z.unknown().optional(),
+  })
+  .loose();
+
+const manifestGroupSchema = z.object({
+  paths: z.array(z.string()).min(1, 'a weights group needs at least one shard path'),
+  weights: z.array(weightSpecSchema),
+});
+
+const tfjsModelJsonSchema = z
+  .object({
+    modelTopology: z.record(z.string(), z.unknown()),
+    format: z.string().optional(),
+    generatedBy: z.string().nullable().optional(),
+    convertedBy: z.string().nullable().optional(),
+    weightsManifest: z.array(manifestGroupSchema).optional(),
+  })
+  .loose();
+
+export type TfjsWeightSpec = z.infer<typeof weightSpecSchema>;
+export type TfjsWeightGroup = z.infer<typeof manifestGroupSchema>;
+
+export interface TfjsModelJson {
+  readonly info: RecurrentModelInfo;
+  readonly weightsManifest: readonly TfjsWeightGroup[];
+}
+
+export interface TfjsLoadOptions {
+  /** Largest total size of the weight shards that will be read (default 512 MiB). */
+  readonly maxWeightBytes?: number;
+}
+
+const DEFAULT_MAX_WEIGHT_BYTES = 512 * 1024 * 1024;
+
+/** Parses model.json text: topology and manifest, no weights. */
+export function parseTfjsModelJson(text: string, file: string): TfjsModelJson {
+  const raw = parseJsonText(text, file, 'TF.js model.json');
+  if (!isRecord(raw) || !('modelTopology' in raw)) throw fileError(file, 'is not a TF.js model.json (no "modelTopology")');
+  const parsed = tfjsModelJsonSchema.safeParse(raw);
+  if (!parsed.success) throw fileError(file, `is not a valid TF.js model.json: ${describeIssues(parsed.error.issues)}`);
+  const json = parsed.data;
+  if (json.format !== undefined && json.format !== 'layers-model') {
+    throw fileError(file, `has format ${quote(json.format)}; lstm-reset reads TF.js Layers models ("layers-model"), not graph models`);
+  }
+  const topology = json.modelTopology;
+  const model = isRecord(topology['model_config']) ? topology['model_config'] : topology;
+  const notes: string[] = [];
+  let versionString = typeof topology['keras_version'] === 'string' ? topology['keras_version'] : undefined;
+  if (versionString === undefined && typeof json.generatedBy === 'string') {
+    const match = /^keras v?(\S+)/i.exec(json.generatedBy);
+    if (match) versionString = match[1];
+  }
+  let kerasVersion: KerasVersion | undefined;
+  const savedByTfjs = versionString === undefined || versionString.startsWith('tfjs');
+  if (savedByTfjs) {
+    notes.push('saved by TF.js Layers (its defaults: recurrent_activation hard_sigmoid, GRU reset_after false)');
+  } else if (versionString !== undefined) {
+    const classified = classifyKerasVersion(versionString);
+    kerasVersion = classified.version;
+    if (classified.note) notes.push(classified.note);
+  }
+  const info = parseModelTopology(model, {
+    file,
+    source: 'tfjs-layers',
+    kerasVersion,
+    versionString,
+    defaultRecurrentActivation: savedByTfjs ? 'hard_sigmoid' : 'sigmoid',
+    defaultResetAfter: !savedByTfjs && kerasVersion !== '2',
+    notes,
+  });
+  return { info, weightsManifest: json.weightsManifest ?? [] };
+}
+
+/**
+ * Reads a TF.js model.json and the weight shards it names (relative to its folder), returning the topology
+ * with each recurrent layer's weights in Keras layout.
+ */
+export function loadTfjsLayersModel(modelJsonPath: string, reader: FileReader, options: TfjsLoadOptions = {}): RecurrentModelInfo {
+  const text = decodeUtf8(readOrFail(reader, modelJsonPath, modelJsonPath, 'model.json'), modelJsonPath);
+  return loadTfjsWeights(parseTfjsModelJson(text, modelJsonPath), modelJsonPath, reader, options);
+}
+
+/** Loads the weights of an already parsed model.json (`modelJsonPath` locates the shards). */
+export function loadTfjsWeights(
+  parsed: TfjsModelJson,
+  modelJsonPath: string,
+  reader: FileReader,
+  options: TfjsLoadOptions = {},
+): RecurrentModelInfo {
+  const file = modelJsonPath;
+  const { info, weightsManifest } = parsed;
+  if (weightsManifest.length === 0 || weightsManifest.every((group) => group.weights.length === 0)) {
+    return { ...info, notes: [...info.notes, 'model.json has no weightsManifest; weights not loaded'] };
+  }
+  const located = locateWeights(weightsManifest);
+  const needs = info.layers.map((layer) => ({ layer, found: findLayerWeights(layer, located, file) }));
+  const groups = new Set(needs.flatMap(({ found }) => found.flatMap((direction) => direction.specs.map((spec) => spec.group))));
+
+  const maxBytes = options.maxWeightBytes ?? DEFAULT_MAX_WEIGHT_BYTES;
+  const groupBytes = new Map<number, Uint8Array>();
+  let total = 0;
+  for (const group of [...groups].sort((a, b) => a - b)) {
+    const expected = located.groupSizes[group]!;
+    total += expected;
+    if (total > maxBytes) throw fileError(file, `the weights to load total ${total} bytes, more than the ${maxBytes} allowed`);
+    groupBytes.set(group, readGroup(weightsManifest[group]!, group, expected, modelJsonPath, reader));
+  }
+  const layers = needs.map(({ layer, found }): RecurrentLayerInfo => {
+    const [forward, backward] = found.map((direction) => toCellWeights(layer, direction, groupBytes, file));
+    const weights: RecurrentLayerWeights = backward ? { forward: forward!, backward } : { forward: forward! };
+    return { ...layer, inputDim: layer.inputDim ?? forward!.inputDim, weights };
+  });
+  return { ...info, layers };
+}
+
+interface LocatedSpec {
+  readonly spec: TfjsWeightSpec;
+  readonly group: number;
+  /** Byte offset within the group's concatenated shards; undefined after a weight of unknown size. */
+  readonly offset: number | undefined;
+  readonly byteLength: number | undefined;
+}
+
+interface Located {
+  readonly specs: readonly LocatedSpec[];
+  readonly groupSizes: readonly number[];
+}
+
+function locateWeights(manifest: readonly TfjsWeightGroup[]): Located {
+  const specs: LocatedSpec[] = [];
+  const groupSizes: number[] = [];
+  manifest.forEach((group, index) => {
+    let offset: number | undefined = 0;
+    for (const spec of group.weights) {
+      const byteLength = weightByteLength(spec);
+      specs.push({ spec, group: index, offset, byteLength });
+      offset = offset === undefined || byteLength === undefined ? undefined : offset + byteLength;
+    }
+    groupSizes.push(offset ?? Number.NaN);
+  });
+  return { specs, groupSizes };
+}
+
+function weightByteLength(spec: TfjsWeightSpec): number | undefined {
+  const count = spec.shape.reduce((a, b) => a * b, 1);
+  if (isRecord(spec.quantization)) {
+    const dtype = spec.quantization['dtype'];
+    return dtype === 'uint8' ? count : dtype === 'uint16' || dtype === 'float16' ? 2 * count : undefined;
+  }
+  switch (spec.dtype) {
+    case 'float32':
+    case 'int32':
+      return 4 * count;
+    case 'bool':
+      return count;
+    case 'complex64':
+      return 8 * count;
+    default:
+      return undefined;
+  }
+}
+
+interface DirectionSpecs {
+  readonly label: string;
+  readonly specs: LocatedSpec[];
+  readonly kernel: LocatedSpec;
+  readonly recurrentKernel: LocatedSpec;
+  readonly bias: LocatedSpec | undefined;
+}
+
+/** Finds `<layer>/…/kernel`, `recurrent_kernel`, `bias` (per direction for Bidirectional). */
+function findLayerWeights(layer: RecurrentLayerInfo, located: Located, file: string): DirectionSpecs[] {
+  const prefix = `${layer.name}/`;
+  const own = located.specs.filter((item) => item.spec.name.startsWith(prefix));
+  const directions = layer.bidirectional
+    ? [
+        { label: 'forward', specs: own.filter((item) => /\/forward[^/]*\//.test(item.spec.name)) },
+        { label: 'backward', specs: own.filter((item) => /\/backward[^/]*\//.test(item.spec.name)) },
+      ]
+    : [{ label: '', specs: own }];
+  return directions.map(({ label, specs }) => {
+    const where = `${layer.cell.toUpperCase()} layer ${quote(layer.name)}${label ? ` (${label})` : ''}`;
+    const pick = (suffix: string, required: boolean): LocatedSpec | undefined => {
+      const matches = specs.filter((item) => lastSegment(item.spec.name) === suffix);
+      if (matches.length > 1) throw fileError(file, `the weightsManifest has ${matches.length} '${suffix}' weights for ${where}`);
+      if (matches.length === 0 && required) {
+        throw fileError(file, `the weightsManifest has no '${layer.name}/…${label ? `${label}…/` : ''}${suffix}' weight for ${where}`);
+      }
+      return matches[0];
+    };
+    const kernel = pick('kernel', true)!;
+    const recurrentKernel = pick('recurrent_kernel', true)!;
+    const bias = pick('bias', layer.useBias);
+    const used = [kernel, recurrentKernel, ...(bias ? [bias] : [])];
+    for (const item of used) {
+      if (isRecord(item.spec.quantization)) {
+        throw fileError(file, `weight ${quote(item.spec.name)} is quantized (${quote(item.spec.quantization['dtype'])}); only float32 weights are supported`);
+      }
+      if (item.spec.dtype !== 'float32') throw fileError(file, `weight ${quote(item.spec.name)} has dtype ${quote(item.spec.dtype)}; only float32 weights are supported`);
+    }
+    return { label, specs: used, kernel, recurrentKernel, bias };
+  });
+}
+
+function lastSegment(name: string): string {
+  return name.replace(/:\d+$/, '').split('/').pop() ?? name;
+}
+
+function toCellWeights(layer: RecurrentLayerInfo, direction: DirectionSpecs, groups: ReadonlyMap<number, Uint8Array>, file: string): CellWeights {
+  const gates = layer.cell === 'lstm' ? 4 : layer.cell === 'gru' ? 3 : 1;
+  const u = layer.units;
+  const what = `${layer.cell === 'lstm' ? 'LSTM' : layer.cell === 'gru' ? 'GRU' : 'SimpleRNN'} layer ${quote(layer.name)}${direction.label ? ` (${direction.label})` : ''} with units=${u}`;
+  const kernelShape = direction.kernel.spec.shape;
+  const inputDim = kernelShape[0];
+  const expectShape = (item: LocatedSpec, expected: readonly number[], explain: string) => {
+    const shape = item.spec.shape;
+    if (shape.length !== expected.length || shape.some((d, i) => d !== expected[i])) {
+      throw fileError(file, `weight ${quote(item.spec.name)} has shape [${shape.join(',')}], expected [${expected.join(',')}] (${explain}) for ${what}`);
+    }
+  };
+  if (kernelShape.length !== 2 || inputDim === undefined || inputDim < 1) {
+    throw fileError(file, `weight ${quote(direction.kernel.spec.name)} has shape [${kernelShape.join(',')}], expected [input_dim,${gates * u}] for ${what}`);
+  }
+  const expectedInput = layer.inputDim ?? inputDim;
+  expectShape(direction.kernel, [expectedInput, gates * u], `input_dim ${expectedInput}, ${gates > 1 ? `${gates}·units` : 'units'}`);
+  expectShape(direction.recurrentKernel, [u, gates * u], `units, ${gates > 1 ? `${gates}·units` : 'units'}`);
+  let biasShape: number[] | null = null;
+  if (direction.bias) {
+    biasShape = layer.cell === 'gru' && layer.resetAfter ? [2, gates * u] : [gates * u];
+    expectShape(direction.bias, biasShape, layer.cell === 'gru' && layer.resetAfter ? 'reset_after: input and recurrent bias rows' : `${gates > 1 ? `${gates}·units` : 'units'}`);
+  }
+  return {
+    inputDim: expectedInput,
+    kernel: floats(direction.kernel, groups, file),
+    recurrentKernel: floats(direction.recurrentKernel, groups, file),
+    bias: direction.bias ? floats(direction.bias, groups, file) : null,
+    biasShape,
+  };
+}
+
+function floats(item: LocatedSpec, groups: ReadonlyMap<number, Uint8Array>, file: string): Float32Array {
+  const bytes = groups.get(item.group);
+  if (!bytes || item.offset === undefined || item.byteLength === undefined) {
+    throw fileError(file, `cannot locate weight ${quote(item.spec.name)}: an earlier weight in its group has a dtype of unknown size`);
+  }
+  const out = new Float32Array(item.byteLength / 4);
+  new Uint8Array(out.buffer).set(bytes.subarray(item.offset, item.offset + item.byteLength));
+  if (!littleEndianHost) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + item.offset, item.byteLength);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
+  }
+  return out;
+}
+
+const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function readGroup(group: TfjsWeightGroup, index: number, expected: number, modelJsonPath: string, reader: FileReader): Uint8Array {
+  const file = modelJsonPath;
+  if (!Number.isFinite(expected)) {
+    const bad = group.weights.find((spec) => weightByteLength(spec) === undefined);
+    throw fileError(file, `weight ${quote(bad?.name)} has dtype ${quote(bad?.dtype)}, whose size is unknown; only float32 weights are supported`);
+  }
+  const paths = group.paths.map((path) => resolveShardPath(modelJsonPath, path, reader));
+  if (reader.fileSize) {
+    let declared = 0;
+    for (const path of paths) declared += sizeOrFail(reader, path, file);
+    if (declared !== expected) {
+      throw fileError(file, `the shards of weights group ${index + 1} (${group.paths.join(', ')}) hold ${declared} bytes, but the manifest's weights need ${expected}`);
+    }
+  }
+  const out = new Uint8Array(expected);
+  let at = 0;
+  for (const [i, path] of paths.entries()) {
+    const bytes = readOrFail(reader, path, file, `weight shard ${quote(group.paths[i])}`);
+    if (at + bytes.length > expected) {
+      throw fileError(file, `the shards of weights group ${index + 1} (${group.paths.join(', ')}) hold more than the ${expected} bytes the manifest's weights need`);
+    }
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  if (at !== expected) {
+    throw fileError(file, `the shards of weights group ${index + 1} (${group.paths.join(', ')}) hold ${at} bytes, but the manifest's weights need ${expected}`);
+  }
+  return out;
+}
+
+/**
+ * A shard path from the manifest, joined to the model's folder. Rejects absolute paths, URLs, `..` segments
+ * and (with `reader.realpath`) symlinks that resolve outside the folder.
+ */
+export function resolveShardPath(modelJsonPath: string, shardPath: string, reader: FileReader): string {
+  const file = modelJsonPath;
+  const shown = quote(shardPath);
+  if (shardPath === '' || shardPath.includes('\0')) throw fileError(file, `weight path ${shown} is empty or contains a NUL byte`);
+  if (isAbsolute(shardPath) || /^[\\/]/.test(shardPath) || /^[A-Za-z]:/.test(shardPath)) {
+    throw fileError(file, `weight path ${shown} is absolute; weight shards must be inside the model's folder`);
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(shardPath)) throw fileError(file, `weight path ${shown} is a URL; weight shards must be files inside the model's folder`);
+  if (shardPath.split(/[\\/]/).some((segment) => segment === '..')) {
+    throw fileError(file, `weight path ${shown} contains '..'; weight shards must be inside the model's folder`);
+  }
+  const folder = dirname(modelJsonPath);
+  const joined = join(folder, shardPath);
+  if (reader.realpath) {
+    let realFolder: string;
+    let realShard: string;
+    try {
+      realFolder = reader.realpath(folder);
+      realShard = reader.realpath(joined);
+    } catch (error) {
+      throw fileError(file, `cannot find weight shard ${shown}: ${describeThrown(error)}`);
+    }
+    const rel = relative(realFolder, realShard);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      throw fileError(file, `weight path ${shown} resolves (through a symlink) to ${quote(realShard)}, outside the model's folder`);
+    }
+  }
+  return joined;
+}
+
+function readOrFail(reader: FileReader, path: string, file: string, what: string): Uint8Array {
+  try {
+    return reader.readFile(path);
+  } catch (error) {
+    if (error instanceof ModelFileError) throw error;
+    throw fileError(file, `cannot read ${what}: ${describeThrown(error)}`);
+  }
+}
+
+function sizeOrFail(reader: FileReader, path: string, file: string): number {
+  try {
+    return reader.fileSize!(path);
+  } catch (error) {
+    throw fileError(file, `cannot read weight shard ${quote(path)}: ${describeThrown(error)}`);
+  }
+}

@@ -1,0 +1,452 @@
+/**
+ * Reads a Keras model config (the `{"class_name": ..., "config": ...}` object of `model.to_json()`, a `.keras`
+ * archive's config.json, or a TF.js model.json's modelTopology) into a RecurrentModelInfo.
+ *
+ * Handles the three serialisations in use:
+ *   - Keras 1 / multi-backend Keras 2 / tf.keras: layers `{"class_name", "config", "name"?, "inbound_nodes": [[["src", 0, 0, {}]]]}`,
+ *     the first layer or an InputLayer carrying `batch_input_shape`;
+ *   - Keras 3: `{"module", "class_name", "config", "registered_name", "build_config"?, "inbound_nodes":
+ *     [{"args": [{"class_name": "__keras_tensor__", "config": {"keras_history": ["src", 0, 0]}}], "kwargs": {}}]}`,
+ *     InputLayer carrying `batch_shape`;
+ *   - TF.js Layers: the Keras 2 form with snake_case keys (`"recurrent_activation": "hard_sigmoid"`).
+ */
+import type { KerasVersion, RecurrentActivation } from '../profiles.ts';
+import { fileError, quote } from './errors.ts';
+import type { ModelSource, RecurrentCell, RecurrentLayerInfo, RecurrentModelInfo } from './types.ts';
+
+export interface TopologyOptions {
+  /** File name used in error messages. */
+  readonly file: string;
+  readonly source: ModelSource;
+  readonly kerasVersion: KerasVersion | undefined;
+  readonly versionString: string | undefined;
+  /** Used when a recurrent layer's config has no recurrent_activation (TF.js and Keras < 2.3: hard_sigmoid). */
+  readonly defaultRecurrentActivation: RecurrentActivation;
+  /** Used when a GRU config has no reset_after (tf.keras, Keras 3: true; Keras 2.x, TF.js: false). */
+  readonly defaultResetAfter: boolean;
+  /** Notes gathered before the topology (e.g. about the version string). */
+  readonly notes?: readonly string[];
+}
+
+type Json = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const modelClasses = new Set(['Sequential', 'Functional', 'Model']);
+/** Layers that keep the last (feature) dimension unchanged. */
+const shapePreserving = new Set([
+  'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'Masking', 'BatchNormalization',
+  'LayerNormalization', 'Activation', 'ActivityRegularization', 'UnitNormalization', 'LeakyReLU', 'ReLU', 'PReLU', 'ELU',
+  'Softmax', 'ThresholdedReLU', 'Identity',
+]);
+const recurrentClasses: Readonly<Record<string, RecurrentCell>> = {
+  LSTM: 'lstm', CuDNNLSTM: 'lstm', LSTMV1: 'lstm', LSTMV2: 'lstm',
+  GRU: 'gru', CuDNNGRU: 'gru', GRUV1: 'gru', GRUV2: 'gru',
+  SimpleRNN: 'simple',
+};
+const cellClasses: Readonly<Record<string, RecurrentCell>> = {
+  LSTMCell: 'lstm', LSTMCellV1: 'lstm', LSTMCellV2: 'lstm', PeepholeLSTMCell: 'lstm',
+  GRUCell: 'gru', GRUCellV1: 'gru', GRUCellV2: 'gru',
+  SimpleRNNCell: 'simple',
+};
+
+/** Maps a `keras_version` string to the profile it behaves like (§2.1, §8 of keras-semantics.md). */
+export function classifyKerasVersion(version: string): { version?: KerasVersion; note?: string } {
+  const match = /^\s*(\d+)\.(\d+)/.exec(version);
+  if (!match) return { note: `unrecognised keras_version ${quote(version)}; Keras generation unknown` };
+  const major = Number(match[1]);
+  const minor = Number(match[2]);
+  if (major === 3) return { version: '3' };
+  if (major === 2) {
+    // multi-backend Keras ended at 2.3.1; 2.4+ is tf.keras (and tf-keras), "-tf" marks tf.keras before that
+    if (/-tf\b/.test(version) || minor >= 4) return { version: 'tf' };
+    return { version: '2' };
+  }
+  if (major === 1) return { version: '2', note: `keras_version ${quote(version)} is Keras 1; treated as multi-backend Keras 2` };
+  return { note: `keras_version ${quote(version)} is not Keras 1, 2 or 3; Keras generation unknown` };
+}
+
+/** Reads a `{class_name, config}` model object. Throws ModelFileError for anything that is not a readable model. */
+export function parseModelTopology(model: unknown, options: TopologyOptions): RecurrentModelInfo {
+  const { file } = options;
+  if (!isRecord(model)) throw fileError(file, `the model description is ${describeType(model)}, expected an object with "class_name" and "config"`);
+  const className = model['class_name'];
+  if (typeof className !== 'string') throw fileError(file, 'the model description has no "class_name" string');
+  if (!modelClasses.has(className)) {
+    throw fileError(file, `top-level class_name ${quote(className)} is not a model (expected Sequential, Functional or Model)`);
+  }
+  const config = model['config'];
+  let layerEntries: unknown;
+  let modelName: string | null = null;
+  if (Array.isArray(config)) {
+    layerEntries = config; // Sequential in Keras <= 2.2.2: config is the list of layers
+  } else if (isRecord(config)) {
+    layerEntries = config['layers'];
+    modelName = typeof config['name'] === 'string' ? config['name'] : null;
+  } else {
+    throw fileError(file, `${className} has no "config" object`);
+  }
+  if (!Array.isArray(layerEntries)) throw fileError(file, `${className} config has no "layers" list`);
+
+  const reader = new TopologyReader(options, className === 'Sequential');
+  layerEntries.forEach((entry, index) => reader.layer(entry, index));
+
+  if (reader.inputShape === undefined && isRecord(config)) {
+    // Keras 3 / tf.keras Sequential built without an InputLayer entry: build_input_shape, or the first layer's build_config
+    const first = layerEntries[0];
+    const fallback =
+      config['build_input_shape'] ?? (isRecord(first) && isRecord(first['build_config']) ? first['build_config']['input_shape'] : undefined);
+    if (fallback !== undefined && fallback !== null) reader.inputShape = parseShape(fallback, file, `${className} build_input_shape`);
+  }
+  const shape = reader.inputShape;
+  const batchSize = shape?.[0] ?? null;
+  const timesteps = shape && shape.length >= 2 ? (shape[1] ?? null) : null;
+  const features = shape && shape.length === 3 ? (shape[2] ?? null) : null;
+  if (shape && shape.length !== 3) reader.notes.push(`the model input has rank ${shape.length} (${formatShape(shape)}), not (batch, timesteps, features)`);
+  if (!shape) reader.notes.push('the model does not state its input shape');
+  for (const layer of reader.layers) {
+    if (layer.stateful && batchSize === null) reader.notes.push(`layer ${quote(layer.name)} is stateful but the model has no fixed batch size`);
+  }
+  return {
+    source: options.source,
+    ...(options.kerasVersion === undefined ? {} : { kerasVersion: options.kerasVersion }),
+    ...(options.versionString === undefined ? {} : { versionString: options.versionString }),
+    modelClass: className,
+    modelName,
+    batchSize,
+    timesteps,
+    features,
+    layers: reader.layers,
+    notes: [...(options.notes ?? []), ...reader.notes],
+  };
+}
+
+type Shape = (number | null)[];
+
+class TopologyReader {
+  readonly layers: RecurrentLayerInfo[] = [];
+  readonly notes: string[] = [];
+  inputShape: Shape | undefined;
+  /** Last dimension of each layer's (first) output, by layer name; null when unknown. */
+  private readonly outputDims = new Map<string, number | null>();
+  private previousDim: number | null = null;
+  private inputLayers = 0;
+  private readonly options: TopologyOptions;
+  private readonly sequential: boolean;
+
+  constructor(options: TopologyOptions, sequential: boolean) {
+    this.options = options;
+    this.sequential = sequential;
+  }
+
+  layer(rawEntry: unknown, index: number): void {
+    const file = this.options.file;
+    if (!isRecord(rawEntry)) throw fileError(file, `layers[${index}] is ${describeType(rawEntry)}, expected an object`);
+    const entry = snakeKeys(rawEntry);
+    const className = entry['class_name'];
+    if (typeof className !== 'string') throw fileError(file, `layers[${index}] has no "class_name" string`);
+    const rawConfig = entry['config'] ?? {};
+    if (!isRecord(rawConfig)) throw fileError(file, `layers[${index}] (${className}) has a "config" that is not an object`);
+    const config = snakeKeys(rawConfig);
+    const nameValue = entry['name'] ?? config['name'];
+    const name = typeof nameValue === 'string' ? nameValue : `${className}#${index}`;
+    const where = `layer ${quote(name)} (layers[${index}], ${className})`;
+
+    const inputDim = this.sequential || index === 0 ? this.previousDim : this.inboundDim(entry);
+
+    const declared = declaredInputShape(config, file, where);
+    let outDim: number | null;
+    if (className === 'InputLayer') {
+      this.inputLayers++;
+      if (this.inputLayers === 2) this.notes.push(`the model has several inputs; batch size and shape are from the first InputLayer`);
+      if (declared && this.inputShape === undefined) this.inputShape = declared;
+      outDim = declared ? (declared[declared.length - 1] ?? null) : null;
+    } else {
+      let ownInputDim = inputDim;
+      if (declared) {
+        if (this.inputShape === undefined) this.inputShape = declared;
+        ownInputDim = declared[declared.length - 1] ?? null;
+      }
+      outDim = this.body(className, config, name, where, ownInputDim);
+    }
+    this.outputDims.set(name, outDim);
+    this.previousDim = outDim;
+  }
+
+  /** Handles one non-input layer; returns the last dimension of its output. */
+  private body(className: string, config: Json, name: string, where: string, inputDim: number | null): number | null {
+    const file = this.options.file;
+    const recurrent = recognise(className, config, file, where);
+    if (recurrent) {
+      const layer = this.recurrent(recurrent, config, name, where, inputDim, recurrent.label);
+      this.layers.push(layer);
+      return layer.units;
+    }
+    if (className === 'Bidirectional') {
+      const inner = config['layer'];
+      if (!isRecord(inner) || typeof inner['class_name'] !== 'string' || !isRecord(inner['config'])) {
+        throw fileError(file, `${where}: "layer" must be a {class_name, config} object`);
+      }
+      const innerClass = inner['class_name'];
+      const innerConfig = snakeKeys(inner['config']);
+      const innerWhere = `${where} wrapped ${innerClass}`;
+      const wrapped = recognise(innerClass, innerConfig, file, innerWhere);
+      if (!wrapped) {
+        this.notes.push(`${where} wraps ${innerClass}, which is not a recurrent layer lstm-reset reads; skipped`);
+        return null;
+      }
+      const mergeMode = config['merge_mode'] === undefined ? 'concat' : config['merge_mode'];
+      if (mergeMode !== null && typeof mergeMode !== 'string') throw fileError(file, `${where}: merge_mode ${quote(mergeMode)} is not a string or null`);
+      const forward = this.recurrent(wrapped, innerConfig, name, innerWhere, inputDim, `Bidirectional(${wrapped.label})`);
+      // Keras 3 always serialises backward_layer (a copy with go_backwards flipped); note only a real difference
+      const backward = config['backward_layer'];
+      if (isRecord(backward) && typeof backward['class_name'] === 'string' && isRecord(backward['config'])) {
+        const backKind = recognise(backward['class_name'], backward['config'], file, `${where} backward_layer`);
+        const back = backKind ? this.recurrent(backKind, backward['config'], name, `${where} backward_layer`, inputDim, backKind.label) : undefined;
+        if (!back || back.cell !== forward.cell || back.units !== forward.units || back.stateful !== forward.stateful) {
+          this.notes.push(`${where} has a backward_layer that differs from its forward layer; only the forward layer's settings are reported`);
+        }
+      }
+      this.layers.push({ ...forward, bidirectional: true, mergeMode });
+      if (mergeMode === 'concat') return 2 * forward.units;
+      return mergeMode === null ? null : forward.units;
+    }
+    if (modelClasses.has(className) || Array.isArray(config['layers'])) {
+      this.notes.push(`nested model ${quote(name)} (${className}) skipped: its recurrent layers are not listed`);
+      return null;
+    }
+    if (/^ConvLSTM[123]D$/.test(className) || className === 'RNN') {
+      this.notes.push(`${where} is not supported (only LSTM, GRU, SimpleRNN and RNN with one such cell); skipped`);
+      return null;
+    }
+    if (shapePreserving.has(className)) return inputDim;
+    if (className === 'Dense') return positiveIntOrNull(config['units']);
+    if (className === 'Embedding') return positiveIntOrNull(config['output_dim']);
+    if (className === 'TimeDistributed') {
+      const inner = config['layer'];
+      if (isRecord(inner) && inner['class_name'] === 'Dense' && isRecord(inner['config'])) return positiveIntOrNull(inner['config']['units']);
+      return null;
+    }
+    return null;
+  }
+
+  private recurrent(
+    kind: Recognised,
+    config: Json,
+    name: string,
+    where: string,
+    inputDim: number | null,
+    className: string,
+  ): RecurrentLayerInfo {
+    const file = this.options.file;
+    const cellConfig = kind.cellConfig;
+    const unitsValue = cellConfig['units'] ?? cellConfig['output_dim'];
+    if (typeof unitsValue !== 'number' || !Number.isInteger(unitsValue) || unitsValue < 1) {
+      throw fileError(file, `${where}: units must be a positive integer, got ${quote(unitsValue)}`);
+    }
+    const bool = (key: string, fallback: boolean, from: Json = config): boolean => {
+      const value = from[key];
+      if (value === undefined || value === null) return fallback;
+      if (typeof value !== 'boolean') throw fileError(file, `${where}: ${key} must be true or false, got ${quote(value)}`);
+      return value;
+    };
+    let recurrentActivation: RecurrentActivation = this.options.defaultRecurrentActivation;
+    if (kind.fixedSigmoid) {
+      recurrentActivation = 'sigmoid';
+    } else if (kind.cell === 'simple') {
+      recurrentActivation = 'sigmoid';
+    } else {
+      const raw = cellConfig['recurrent_activation'] ?? cellConfig['inner_activation'];
+      if (raw !== undefined && raw !== null) {
+        const normal = activationName(raw);
+        if (normal === 'sigmoid' || normal === 'hard_sigmoid') recurrentActivation = normal;
+        else throw fileError(file, `${where}: recurrent_activation ${quote(normal ?? raw)} is not supported (lstm-reset simulates sigmoid or hard_sigmoid)`);
+      }
+    }
+    const activationRaw = cellConfig['activation'];
+    const activation = kind.fixedSigmoid || activationRaw === undefined || activationRaw === null ? 'tanh' : (activationName(activationRaw) ?? String(quote(activationRaw)));
+    const layer: RecurrentLayerInfo = {
+      name,
+      className,
+      cell: kind.cell,
+      units: unitsValue,
+      stateful: bool('stateful', false),
+      returnSequences: bool('return_sequences', false),
+      returnState: bool('return_state', false),
+      bidirectional: false,
+      recurrentActivation,
+      activation,
+      ...(kind.cell === 'gru' ? { resetAfter: kind.fixedSigmoid ? true : bool('reset_after', this.options.defaultResetAfter, cellConfig) } : {}),
+      goBackwards: bool('go_backwards', false),
+      useBias: kind.fixedSigmoid ? true : bool('use_bias', true, cellConfig),
+      inputDim,
+    };
+    return layer;
+  }
+
+  /** The last dimension of the tensor feeding a functional layer (first input of its first node). */
+  private inboundDim(entry: Json): number | null {
+    const source = firstInboundSource(entry['inbound_nodes']);
+    if (source === undefined) return this.previousDim;
+    return this.outputDims.get(source) ?? null;
+  }
+}
+
+interface Recognised {
+  readonly cell: RecurrentCell;
+  /** Where units/activations/reset_after live: the layer config, or the cell config of RNN(cell). */
+  readonly cellConfig: Json;
+  /** CuDNNLSTM/CuDNNGRU: sigmoid gates and tanh, always with bias (and GRU reset_after). */
+  readonly fixedSigmoid: boolean;
+  readonly label: string;
+}
+
+function recognise(className: string, config: Json, file: string, where: string): Recognised | undefined {
+  const cell = recurrentClasses[className];
+  if (cell) return { cell, cellConfig: config, fixedSigmoid: className.startsWith('CuDNN'), label: className };
+  if (className === 'RNN') {
+    const cellEntry = config['cell'];
+    if (!isRecord(cellEntry)) return undefined; // a list of cells (StackedRNNCells form): reported as unsupported
+    const cellClass = cellEntry['class_name'];
+    const cellKind = typeof cellClass === 'string' ? cellClasses[cellClass] : undefined;
+    if (!cellKind) return undefined;
+    const cellConfig = cellEntry['config'];
+    if (!isRecord(cellConfig)) throw fileError(file, `${where}: cell ${String(cellClass)} has no config object`);
+    return { cell: cellKind, cellConfig: snakeKeys(cellConfig), fixedSigmoid: false, label: `RNN(${String(cellClass)})` };
+  }
+  return undefined;
+}
+
+/**
+ * An activation as Keras/TF.js write it, in snake_case: 'hard_sigmoid', 'hardSigmoid', {'class_name': 'function', 'config': 'sigmoid'}
+ * (Keras 3 object form), {'class_name': 'HardSigmoid'}.
+ */
+export function activationName(value: unknown): string | undefined {
+  let name: unknown = value;
+  if (isRecord(value)) {
+    name = typeof value['config'] === 'string' ? value['config'] : (value['registered_name'] ?? value['class_name']);
+    if (isRecord(value['config']) && typeof value['config']['name'] === 'string') name = value['config']['name'];
+  }
+  if (typeof name !== 'string') return undefined;
+  const snake = name
+    .replace(/^.*[>.]/, '') // 'keras.activations.sigmoid', 'package>name'
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
+  return snake;
+}
+
+/** Reads batch_input_shape / batch_shape / (batch_size + input_shape|shape) from a layer config. */
+function declaredInputShape(config: Json, file: string, where: string): Shape | undefined {
+  for (const key of ['batch_input_shape', 'batch_shape']) {
+    const value = config[key];
+    if (value !== undefined && value !== null) return parseShape(value, file, `${where}: ${key}`);
+  }
+  for (const key of ['input_shape', 'shape']) {
+    const value = config[key];
+    if (value !== undefined && value !== null) {
+      const rest = parseShape(value, file, `${where}: ${key}`);
+      const batch = config['batch_size'];
+      if (batch !== undefined && batch !== null && (typeof batch !== 'number' || !Number.isInteger(batch) || batch < 1)) {
+        throw fileError(file, `${where}: batch_size must be a positive integer or null, got ${quote(batch)}`);
+      }
+      return [typeof batch === 'number' ? batch : null, ...rest];
+    }
+  }
+  return undefined;
+}
+
+/** A shape list of positive integers or null, or tf.keras's {"class_name": "TensorShape", "items": [...]}. */
+function parseShape(value: unknown, file: string, what: string): Shape {
+  const items = isRecord(value) && value['class_name'] === 'TensorShape' ? value['items'] : value;
+  if (!Array.isArray(items) || items.length === 0 || items.length > 8) {
+    throw fileError(file, `${what} must be a list of dimensions, got ${quote(value)}`);
+  }
+  return items.map((dim) => {
+    if (dim === null) return null;
+    if (typeof dim === 'number' && Number.isInteger(dim) && dim >= 0) return dim;
+    throw fileError(file, `${what} has the dimension ${quote(dim)} (expected a non-negative integer or null): ${quote(value)}`);
+  });
+}
+
+/**
+ * Name of the layer feeding the first input of the first inbound node, in any of the forms:
+ * Keras 2 / TF.js `[[["src", 0, 0, {}]]]`, flat `[["src", 0, 0]]`, Keras 3 `[{"args": [{"class_name":
+ * "__keras_tensor__", "config": {"keras_history": ["src", 0, 0]}}], "kwargs": {}}]`.
+ */
+export function firstInboundSource(nodes: unknown): string | undefined {
+  if (!Array.isArray(nodes) || nodes.length === 0) return undefined;
+  const node: unknown = nodes[0];
+  if (Array.isArray(node)) {
+    if (typeof node[0] === 'string') return node[0];
+    const ref: unknown = node[0];
+    if (Array.isArray(ref) && typeof ref[0] === 'string') return ref[0];
+    return undefined;
+  }
+  return findKerasHistory(node, 0);
+}
+
+function findKerasHistory(value: unknown, depth: number): string | undefined {
+  if (depth > 8) return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = findKerasHistory(item, depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  const direct = value['keras_history'];
+  if (Array.isArray(direct) && typeof direct[0] === 'string') return direct[0];
+  const config = value['config'];
+  if (isRecord(config) && Array.isArray(config['keras_history']) && typeof config['keras_history'][0] === 'string') {
+    return config['keras_history'][0];
+  }
+  // args before kwargs
+  for (const key of ['args', 'kwargs']) {
+    if (key in value) {
+      const found = findKerasHistory(value[key], depth + 1);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/** TF.js-style camelCase keys (`recurrentActivation`, `batchInputShape`, `className`) as Keras's snake_case; snake_case wins. */
+function snakeKeys(object: Json): Json {
+  if (!Object.keys(object).some((key) => /[A-Z]/.test(key))) return object;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(object)) {
+    const snake = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+    if (snake === key || !(snake in object)) out[snake] = value;
+  }
+  return out;
+}
+
+function positiveIntOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : null;
+}
+
+export function formatShape(shape: readonly (number | null)[]): string {
+  return `(${shape.map((d) => (d === null ? 'None' : String(d))).join(', ')}${shape.length === 1 ? ',' : ''})`;
+}
+
+export function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** True when the JSON uses the Keras 3 serialisation (`"module"`/`"registered_name"` keys, dict inbound nodes). */
+export function looksLikeKeras3(model: Json): boolean {
+  if ('module' in model || 'registered_name' in model) return true;
+  const config = model['config'];
+  const layers = isRecord(config) ? config['layers'] : undefined;
+  if (!Array.isArray(layers)) return false;
+  return layers.some(
+    (layer) =>
+      isRecord(layer) &&
+      ('module' in layer || 'registered_name' in layer || (Array.isArray(layer['inbound_nodes']) && isRecord(layer['inbound_nodes'][0]))),
+  );
+}
