@@ -2,7 +2,7 @@
  * The configuration of a simulated training run: what a Keras user passes to the layer and to `fit`.
  */
 import { cellLayerNames, stateTensorCount, type CellKind } from './cells.ts';
-import type { KerasVersion, RecurrentActivation } from './profiles.ts';
+import { kerasProfiles, type KerasVersion, type RecurrentActivation } from './profiles.ts';
 
 /** When an explicit reset_states() is issued in a stateful run (Keras itself never issues one, §3). */
 export type ResetPolicy =
@@ -25,8 +25,8 @@ export interface SimulationConfig {
   readonly epochs: number;
   /** stateful=True for every layer that does not say otherwise. */
   readonly stateful: boolean;
-  /** fit(shuffle=...): reshuffles the training samples every epoch. */
-  readonly shuffle: boolean;
+  /** fit(shuffle=...): reshuffles the training samples every epoch; 'batch' shuffles per version (§3). */
+  readonly shuffle: ShuffleMode;
   /** Units of the single layer when `layers` is not given. */
   readonly units: number;
   /** Cell of the single layer when `layers` is not given (default lstm). */
@@ -45,6 +45,70 @@ export interface SimulationConfig {
   readonly validationSplit: number;
   readonly keras: KerasVersion;
   readonly recurrentActivation: RecurrentActivation;
+  /**
+   * The stateful layers' fixed batch size (batch_input_shape / Input(batch_shape=...)), when it
+   * differs from the batch size given to fit; default `batchSize`.
+   */
+  readonly stateBatchSize?: number;
+  /** True when fit's batch_size was not given (Keras uses 32). */
+  readonly batchSizeDefaulted?: boolean;
+  /** The user's script as a training plan; without it, one fit() with the fields above. */
+  readonly plan?: readonly PlanStep[];
+  /** tf.keras only: initial_state is passed to a stateful layer (it is ignored once the state is non-zero, §6). */
+  readonly initialStatePassed?: boolean;
+}
+
+export type ShuffleMode = boolean | 'batch';
+
+/** One call of the user's script (repeat nests steps). */
+export type PlanStep =
+  | { readonly type: 'fit'; readonly epochs: number; readonly batchSize: number; readonly shuffle: ShuffleMode; readonly validationSplit?: number | undefined }
+  | { readonly type: 'evaluate'; readonly batchSize?: number | undefined; readonly samples?: number | undefined }
+  | { readonly type: 'predict'; readonly batchSize?: number | undefined; readonly samples?: number | undefined }
+  | { readonly type: 'reset' }
+  | { readonly type: 'repeat'; readonly times: number; readonly steps: readonly PlanStep[] };
+
+export type FlatPlanStep = Exclude<PlanStep, { readonly type: 'repeat' }>;
+
+/** The plan of a configuration: its own, or the single fit() its fields describe. */
+export function planOf(config: SimulationConfig): readonly PlanStep[] {
+  return (
+    config.plan ?? [
+      { type: 'fit', epochs: config.epochs, batchSize: config.batchSize, shuffle: config.shuffle, validationSplit: config.validationSplit },
+    ]
+  );
+}
+
+/** The plan's calls in order, repeats unrolled lazily (a plan may expand to a million steps). */
+export function* flatSteps(steps: readonly PlanStep[]): Generator<FlatPlanStep, void, undefined> {
+  for (const step of steps) {
+    if (step.type === 'repeat') {
+      for (let i = 0; i < step.times; i++) yield* flatSteps(step.steps);
+    } else {
+      yield step;
+    }
+  }
+}
+
+/** Batch size of evaluate()/predict() when the script gives none (Keras's default). */
+export const kerasDefaultBatchSize = 32;
+
+/** Every distinct step of a plan (repeats visited once), for findings about the steps' settings. */
+export function distinctSteps(steps: readonly PlanStep[]): FlatPlanStep[] {
+  return steps.flatMap((step) => (step.type === 'repeat' ? distinctSteps(step.steps) : [step]));
+}
+
+/** Fit epochs over the whole plan (repeats multiplied out, without expanding them). */
+export function planEpochs(steps: readonly PlanStep[]): number {
+  return steps.reduce((sum, step) => sum + (step.type === 'fit' ? step.epochs : step.type === 'repeat' ? step.times * planEpochs(step.steps) : 0), 0);
+}
+
+/** The largest batch any call of the plan can have. */
+export function planMaxBatch(config: SimulationConfig): number {
+  const batches = distinctSteps(planOf(config)).map((step) =>
+    step.type === 'fit' ? step.batchSize : step.type === 'reset' ? 1 : (step.batchSize ?? kerasDefaultBatchSize),
+  );
+  return Math.min(config.samples, Math.max(1, ...batches));
 }
 
 /** How fit() divides the data (§3: validation_split takes the last fraction, before shuffling). */
@@ -71,6 +135,10 @@ export interface LayerSpecInput {
   readonly units: number;
   readonly stateful?: boolean;
   readonly bidirectional?: boolean;
+  /** The layer's own recurrent activation (a model file may mix them); default the config's. */
+  readonly recurrentActivation?: RecurrentActivation;
+  /** GRU: the layer's own reset_after; default the version profile's. */
+  readonly resetAfter?: boolean;
 }
 
 /** A layer with every field decided. */
@@ -83,6 +151,9 @@ export interface LayerSpec {
   readonly bidirectional: boolean;
   /** State tensors per row: the cell's (LSTM 2, GRU 1, SimpleRNN 1), twice for Bidirectional. */
   readonly stateTensors: number;
+  readonly recurrentActivation: RecurrentActivation;
+  /** GRU only (null otherwise). */
+  readonly resetAfter: boolean | null;
 }
 
 /** The layers of a configuration, named as Keras names them. */
@@ -103,6 +174,8 @@ export function resolveLayers(config: SimulationConfig): LayerSpec[] {
       stateful: layer.stateful ?? config.stateful,
       bidirectional,
       stateTensors: stateTensorCount[layer.cell] * (bidirectional ? 2 : 1),
+      recurrentActivation: layer.recurrentActivation ?? config.recurrentActivation,
+      resetAfter: layer.cell === 'gru' ? (layer.resetAfter ?? kerasProfiles[config.keras].gruResetAfter) : null,
     };
   });
 }

@@ -29,30 +29,42 @@ const allVersions: readonly KerasVersion[] = ['3', 'tf', '2'];
 /** The error finding of a stateful run that meets a batch of the wrong size. */
 export function batchSizeFailureFinding(config: SimulationConfig, failure: BatchSizeFailure): Finding {
   const error = partialBatchError(config.keras, {
-    samples: config.samples,
-    batchSize: config.batchSize,
+    samples: failure.samples,
+    batchSize: failure.batchSize,
     rows: failure.rows,
+    stateRows: failure.stateRows,
     timesteps: config.timesteps,
     features: config.features,
-    upfront: failure.upfront,
+    check: failure.check,
     layerName: resolveLayers(config).find((layer) => layer.stateful)?.name ?? 'lstm',
   });
-  const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
-  const where = failure.upfront
-    ? 'before training (fit checks all samples up front)'
-    : `at ${failure.position.phase === 'fit' ? 'training' : 'validation'} batch ${failure.position.batch} of epoch ${failure.position.epoch}, which has ${failure.rows} rows`;
-  const counts =
-    validationSamples > 0
-      ? `${trainSamples} training and ${validationSamples} validation samples`
-      : `${trainSamples} samples`;
+  const { phase, batch, epoch } = failure.position;
+  const call = phase === 'fit' || phase === 'validate' ? 'fit' : `${phase}`;
+  const source =
+    '§2.1 Batch-size mismatch: K2mb training.py _standardize_user_data and predict; tf_keras engine/input_spec.py; Keras 3 rnn.py RNN.call (>= 3.12, PR keras#21742)';
+  if (failure.batchSize !== failure.stateRows) {
+    // every batch has the wrong size: the call's batch_size is not the model's
+    return {
+      code: 'stateful-batch-size-mismatch',
+      severity: 'error',
+      message: `${call}() runs batches of ${failure.batchSize}${failure.batchSizeDefaulted ? ' (batch_size not given: Keras uses 32)' : ''} through stateful layers built for batches of ${failure.stateRows}; it fails ${failure.check === 'at-batch' ? `at its first batch (${phase} batch ${batch}${epoch > 0 ? ` of epoch ${epoch}` : ''})` : 'before any batch'}. Keras says: ${error}`,
+      fix: `Pass batch_size=${failure.stateRows} to ${call}(), and give it a number of samples divisible by ${failure.stateRows}.`,
+      keras: [config.keras],
+      source: `${source}; default batch_size 32 (keras#20327)`,
+      at: failure.position,
+    };
+  }
+  const where =
+    failure.check !== 'at-batch'
+      ? `before any batch (${call}() checks its ${failure.samples} samples up front)`
+      : `at ${phase === 'fit' ? 'training' : phase} batch ${batch}${epoch > 0 ? ` of epoch ${epoch}` : ''}, which has ${failure.rows} rows`;
   return {
     code: 'stateful-partial-batch',
     severity: 'error',
-    message: `Stateful model with batch size ${config.batchSize} fails ${where}: ${counts} do not divide into batches of ${config.batchSize}. Keras says: ${error}`,
-    fix: `Make every sample count a multiple of ${config.batchSize} (trim or pad the data, or choose a batch size that divides it, and the same for the validation part).`,
+    message: `Stateful model with batch size ${failure.stateRows} fails ${where}: ${failure.samples} ${phase === 'validate' ? 'validation ' : ''}samples do not divide into batches of ${failure.stateRows}. Keras says: ${error}`,
+    fix: `Make every sample count a multiple of ${failure.stateRows} (trim or pad the data, or choose a batch size that divides it; the training and validation parts of validation_split too).`,
     keras: [config.keras],
-    source:
-      '§2.1 Batch-size mismatch: K2mb training.py _standardize_user_data; tf_keras engine/input_spec.py; Keras 3 rnn.py RNN.call (>= 3.12, PR keras#21742)',
+    source,
     at: failure.position,
   };
 }

@@ -14,18 +14,27 @@ export type ResetReason =
 
 export const resetReasons: readonly ResetReason[] = ['initial', 'batch-start', 'reset-states'];
 
-/** Which part of training a layer call belongs to. */
-export type Phase = 'fit' | 'validate';
+/**
+ * Which call of the user's script a layer call belongs to: fit's training batches, its validation,
+ * evaluate(), predict(), or an explicit reset between calls.
+ */
+export type Phase = 'fit' | 'validate' | 'evaluate' | 'predict' | 'reset';
 
 /** When an event happens relative to the batch it names. */
-export type EventTiming = 'before-batch' | 'after-batch' | 'epoch-end';
+export type EventTiming = 'before-batch' | 'after-batch' | 'epoch-end' | 'between-calls';
 
-/** Where in the run something happens. `batch` is 1-based within its phase and epoch. */
+/**
+ * Where in the run something happens. `batch` is 1-based within its phase and epoch (0 for a reset
+ * between calls); `epoch` counts fit epochs over the whole run (0 before the first fit);
+ * `planStep` is the 1-based step of the training plan (1 for a single fit).
+ */
 export interface RunPosition {
   readonly phase: Phase;
   readonly epoch: number;
   readonly batch: number;
   readonly timing: EventTiming;
+  /** Absent means 1 (a single fit). */
+  readonly planStep?: number;
 }
 
 /** A layer call: one batch through one layer. */
@@ -33,6 +42,8 @@ export interface LayerCall {
   readonly phase: Phase;
   readonly epoch: number;
   readonly batch: number;
+  /** Absent means 1 (a single fit). */
+  readonly planStep?: number;
   /** Rows of this batch (the last batch of a phase may be partial). */
   readonly rows: number;
   /** Sample index (into the whole data set) of each row. */

@@ -115,7 +115,13 @@ export class RecurrentLayer {
    * `mask` (rows, timesteps), 0 = padded step: states pass through it unchanged (§4).
    */
   call(inputs: Float32Array, call: LayerCall, hooks: StateHooks, mask?: Uint8Array): void {
-    const position: RunPosition = { phase: call.phase, epoch: call.epoch, batch: call.batch, timing: 'before-batch' };
+    const position: RunPosition = {
+      phase: call.phase,
+      epoch: call.epoch,
+      batch: call.batch,
+      timing: 'before-batch',
+      ...(call.planStep === undefined ? {} : { planStep: call.planStep }),
+    };
     if (!this.stateful) {
       this.zero('batch-start', call.rows, position, hooks);
     } else {

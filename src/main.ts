@@ -17,7 +17,7 @@ Examples:
   $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15
   $ lstm-reset --shape 20,7,1 --batch 10 --stateful --no-shuffle --epochs 3 --reset-every epoch
   $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15 --expect-resets 75 --expect rowResets=15000
-  $ lstm-reset --shape 1000,20,1 --batch 200 --format tsv | awk -F'\\t' 'NR>1 {rows += $8} END {print rows}'
+  $ lstm-reset --shape 1000,20,1 --batch 200 --format tsv | awk -F'\\t' 'NR>1 {rows += $9} END {print rows}'
   $ lstm-reset verify --shape 20,7,1 --batch 10
 
 Exit codes:

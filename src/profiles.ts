@@ -80,30 +80,52 @@ export function pythonShape(dims: readonly (number | null)[]): string {
  */
 export function partialBatchError(
   version: KerasVersion,
-  args: { samples: number; batchSize: number; rows: number; timesteps: number; features: number; upfront: boolean; layerName: string },
+  args: {
+    /** samples of the failing call and its batch_size (the up-front checks) */
+    samples: number;
+    batchSize: number;
+    /** rows of the offending batch and of the state (the at-batch checks) */
+    rows: number;
+    stateRows: number;
+    timesteps: number;
+    features: number;
+    check: 'fit-upfront' | 'predict-upfront' | 'at-batch';
+    layerName: string;
+  },
 ): string {
-  const { samples, batchSize, rows, timesteps, features } = args;
+  const { samples, batchSize, rows, stateRows, timesteps, features } = args;
   switch (version) {
     case '2':
-      // K2mb training.py _standardize_user_data (up front); a split part that is not divisible
-      // reaches the TF graph and fails on the feed (keras#10445, keras#1853).
-      return args.upfront
-        ? 'ValueError: In a stateful network, you should only pass inputs with a number of samples that can be ' +
-            `divided by the batch size. Found: ${samples} samples`
-        : `ValueError: Cannot feed value of shape ${pythonShape([rows, timesteps, features])} for Tensor ` +
-            `'lstm_1_input:0', which has shape '${pythonShape([batchSize, timesteps, features])}'`;
+      // K2mb training.py _standardize_user_data (fit, evaluate) and predict check up front; other
+      // mismatches reach the TF graph and fail on the feed (keras#10445, keras#1853).
+      if (args.check === 'fit-upfront') {
+        return (
+          'ValueError: In a stateful network, you should only pass inputs with a number of samples that can be ' +
+          `divided by the batch size. Found: ${samples} samples`
+        );
+      }
+      if (args.check === 'predict-upfront') {
+        return (
+          'ValueError: In a stateful network, you should only pass inputs with a number of samples that can be ' +
+          `divided by the batch size. Found: ${samples} samples. Batch size: ${batchSize}.`
+        );
+      }
+      return (
+        `ValueError: Cannot feed value of shape ${pythonShape([rows, timesteps, features])} for Tensor ` +
+        `'${args.layerName}_input:0', which has shape '${pythonShape([stateRows, timesteps, features])}'`
+      );
     case 'tf':
       // tf_keras/engine/input_spec.py: the stateful input_spec keeps the batch dimension.
       return (
         `ValueError: Input 0 of layer "${args.layerName}" is incompatible with the layer: expected ` +
-        `shape=${pythonShape([batchSize, null, features])}, found shape=${pythonShape([rows, timesteps, features])}`
+        `shape=${pythonShape([stateRows, null, features])}, found shape=${pythonShape([rows, timesteps, features])}`
       );
     case '3':
       // keras/src/layers/rnn/rnn.py RNN.call, since 3.12.0 (PR keras#21742); Keras breaks the
       // message with newlines before each "- ", folded here onto one line.
       return (
         'ValueError: If an RNN is stateful, the batch size of the input sequences must be the same as the ' +
-        `batch size of the initial state. - Expected batch size: ${batchSize} - Received batch size: ${rows}`
+        `batch size of the initial state. - Expected batch size: ${stateRows} - Received batch size: ${rows}`
       );
   }
 }

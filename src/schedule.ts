@@ -1,28 +1,40 @@
 /**
- * The order of layer calls and state resets that Keras `fit` produces for a configuration, as a lazy
- * sequence of steps. Pure: no forward pass, no I/O.
+ * The order of layer calls and state resets that a user's script produces (one fit(), or a training
+ * plan of fit / evaluate / predict / reset calls), as a lazy sequence of steps, and where each Keras
+ * version raises for a stateful batch of the wrong size. Pure: no forward pass, no I/O.
  */
-import { isStatefulModel, splitData, type SimulationConfig } from './config.ts';
-import type { LayerCall, RunPosition } from './hooks.ts';
-import { kerasProfiles } from './profiles.ts';
-import { deriveSeed, permutation } from './random.ts';
+import { flatSteps, isStatefulModel, kerasDefaultBatchSize, planOf, splitData, type ShuffleMode, type SimulationConfig } from './config.ts';
+import type { LayerCall, Phase, RunPosition } from './hooks.ts';
+import { kerasProfiles, type KerasVersion } from './profiles.ts';
+import { deriveSeed, mulberry32, permutation } from './random.ts';
 
 export type ScheduleStep =
   /** A stateful layer is built: its zero state variables are created (§2.1). */
   | { readonly kind: 'build'; readonly position: RunPosition }
   | { readonly kind: 'call'; readonly call: LayerCall }
-  /** An explicit reset_states() (stateful only): the --reset-every policy (§3: fit never resets). */
+  /** An explicit reset_states(): the --reset-every policy or a plan's reset step (§3: Keras never resets itself). */
   | { readonly kind: 'reset-states'; readonly position: RunPosition }
   /** Keras raises here; nothing after this step runs. */
   | { readonly kind: 'fail'; readonly failure: BatchSizeFailure };
 
-/** A stateful run meets a batch whose row count differs from the state's (§2.1). */
+/** A stateful model meets a batch whose row count differs from its state's (§2.1). */
 export interface BatchSizeFailure {
   readonly position: RunPosition;
-  /** True when Keras checks before training (K2mb's divisibility check of all N samples). */
-  readonly upfront: boolean;
-  /** Rows of the offending batch (for the up-front check: N % batch size). */
+  /**
+   * fit-upfront: K2mb fit/evaluate check N % batch_size before any batch; predict-upfront: K2mb predict
+   * checks N > batch_size and N % batch_size != 0; at-batch: the call with the wrong rows raises.
+   */
+  readonly check: 'fit-upfront' | 'predict-upfront' | 'at-batch';
+  /** Samples of the call (fit, evaluate or predict) that fails. */
+  readonly samples: number;
+  /** batch_size of that call. */
+  readonly batchSize: number;
+  /** Rows of the offending batch (for an up-front check: samples % batch_size). */
   readonly rows: number;
+  /** Rows of the stateful layers' state (their fixed batch size). */
+  readonly stateRows: number;
+  /** True when batch_size was not given and Keras used 32. */
+  readonly batchSizeDefaulted: boolean;
 }
 
 /** Seed tag of the per-epoch shuffle permutation. */
@@ -33,57 +45,154 @@ export function batchCount(count: number, batchSize: number): number {
   return Math.ceil(count / batchSize);
 }
 
-export function* fitSchedule(config: SimulationConfig): Generator<ScheduleStep, void, undefined> {
-  const { batchSize, epochs, resetEvery } = config;
-  const stateful = isStatefulModel(config);
-  const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
-  const profile = kerasProfiles[config.keras];
-
-  if (stateful) {
-    yield { kind: 'build', position: { phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch' } };
-    if (profile.partialBatchCheck === 'upfront' && config.samples % batchSize !== 0) {
-      const position: RunPosition = { phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch' };
-      yield { kind: 'fail', failure: { position, upfront: true, rows: config.samples % batchSize } };
-      return;
+/**
+ * The training samples of one epoch in the order fit feeds them (§3 shuffle):
+ * true: a fresh permutation; 'batch': Keras 2.3 shuffles the order of whole batches (a partial last
+ * batch stays last), tf.keras shuffles the order of batches and the rows inside each, Keras 3 keeps
+ * the batch order and shuffles the rows inside each batch.
+ */
+export function epochOrder(trainSamples: number, batchSize: number, shuffle: ShuffleMode, keras: KerasVersion, seed: number): Int32Array {
+  if (shuffle === true) return permutation(trainSamples, seed);
+  const order = Int32Array.from({ length: trainSamples }, (_, i) => i);
+  if (shuffle === false) return order;
+  const uniform = mulberry32(seed);
+  const shuffleRange = (start: number, end: number) => {
+    for (let i = end - 1; i > start; i--) {
+      const j = start + Math.floor(uniform() * (i - start + 1));
+      const tmp = order[i]!;
+      order[i] = order[j]!;
+      order[j] = tmp;
     }
+  };
+  const fullBatches = Math.floor(trainSamples / batchSize);
+  if (keras === '2' || keras === 'tf') {
+    const batchOrder = permutation(fullBatches, deriveSeed(seed, 1));
+    const reordered = new Int32Array(trainSamples);
+    batchOrder.forEach((from, to) => reordered.set(order.subarray(from * batchSize, (from + 1) * batchSize), to * batchSize));
+    reordered.set(order.subarray(fullBatches * batchSize), fullBatches * batchSize);
+    order.set(reordered);
+  }
+  if (keras === 'tf' || keras === '3') {
+    for (let b = 0; b * batchSize < trainSamples; b++) shuffleRange(b * batchSize, Math.min(trainSamples, (b + 1) * batchSize));
+  }
+  return order;
+}
+
+export function* runSchedule(config: SimulationConfig): Generator<ScheduleStep, void, undefined> {
+  const stateful = isStatefulModel(config);
+  const stateRows = config.stateBatchSize ?? config.batchSize;
+  const profile = kerasProfiles[config.keras];
+  const { resetEvery } = config;
+  let epoch = 0;
+  let planStep = 0;
+  const position = (phase: Phase, batch: number, timing: RunPosition['timing']): RunPosition => ({
+    phase,
+    epoch,
+    batch,
+    timing,
+    planStep,
+  });
+
+  if (stateful) yield { kind: 'build', position: { phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch', planStep: 1 } };
+
+  /** Layer calls over samples `first`… in batches; stops with a failure where a stateful batch has the wrong size. */
+  function* calls(
+    phase: Phase,
+    order: Int32Array,
+    batchSize: number,
+    batchSizeDefaulted: boolean,
+    afterBatch?: (batch: number) => boolean,
+  ): Generator<ScheduleStep, boolean, undefined> {
+    const batches = batchCount(order.length, batchSize);
+    for (let batch = 1; batch <= batches; batch++) {
+      const start = (batch - 1) * batchSize;
+      const rows = Math.min(batchSize, order.length - start);
+      if (stateful && rows !== stateRows) {
+        const failure: BatchSizeFailure = {
+          position: position(phase, batch, 'before-batch'),
+          check: 'at-batch',
+          samples: order.length,
+          batchSize,
+          rows,
+          stateRows,
+          batchSizeDefaulted,
+        };
+        yield { kind: 'fail', failure };
+        return false;
+      }
+      yield { kind: 'call', call: { phase, epoch, batch, planStep, rows, samples: order.subarray(start, start + rows) } };
+      if (afterBatch?.(batch)) yield { kind: 'reset-states', position: position(phase, batch, 'after-batch') };
+    }
+    return true;
   }
 
-  const inOrder = new Int32Array(Math.max(trainSamples, validationSamples));
-  for (let i = 0; i < inOrder.length; i++) inOrder[i] = i;
-  const validationOrder = new Int32Array(validationSamples);
-  for (let i = 0; i < validationSamples; i++) validationOrder[i] = trainSamples + i;
-
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    // fit reshuffles the training part each epoch; validation is evaluated in order
-    const trainOrder = config.shuffle
-      ? permutation(trainSamples, deriveSeed(config.seed, shuffleSeedTag, epoch))
-      : inOrder.subarray(0, trainSamples);
-    const fitBatches = batchCount(trainSamples, batchSize);
-    for (let batch = 1; batch <= fitBatches; batch++) {
-      const start = (batch - 1) * batchSize;
-      const rows = Math.min(batchSize, trainSamples - start);
-      if (stateful && rows !== batchSize) {
-        yield { kind: 'fail', failure: { position: { phase: 'fit', epoch, batch, timing: 'before-batch' }, upfront: false, rows } };
+  for (const step of flatSteps(planOf(config))) {
+    planStep++;
+    if (step.type === 'reset') {
+      if (stateful) yield { kind: 'reset-states', position: position('reset', 0, 'between-calls') };
+      continue;
+    }
+    if (step.type === 'evaluate' || step.type === 'predict') {
+      const samples = Math.min(step.samples ?? config.samples, config.samples);
+      const batchSize = step.batchSize ?? kerasDefaultBatchSize;
+      const defaulted = step.batchSize === undefined;
+      // K2mb checks evaluate like fit, and predict only when N > batch_size (§2.1)
+      const upfront =
+        stateful && profile.partialBatchCheck === 'upfront'
+          ? step.type === 'evaluate'
+            ? samples % batchSize !== 0
+            : samples > batchSize && samples % batchSize !== 0
+          : false;
+      if (upfront) {
+        const check = step.type === 'evaluate' ? 'fit-upfront' : 'predict-upfront';
+        const failure: BatchSizeFailure = {
+          position: position(step.type, 1, 'before-batch'),
+          check,
+          samples,
+          batchSize,
+          rows: samples % batchSize,
+          stateRows,
+          batchSizeDefaulted: defaulted,
+        };
+        yield { kind: 'fail', failure };
         return;
       }
-      yield { kind: 'call', call: { phase: 'fit', epoch, batch, rows, samples: trainOrder.subarray(start, start + rows) } };
-      if (stateful && typeof resetEvery === 'object' && batch % resetEvery.everyBatches === 0) {
-        yield { kind: 'reset-states', position: { phase: 'fit', epoch, batch, timing: 'after-batch' } };
-      }
+      const order = Int32Array.from({ length: samples }, (_, i) => i);
+      if (!(yield* calls(step.type, order, batchSize, defaulted))) return;
+      continue;
     }
-    const validationBatches = batchCount(validationSamples, batchSize);
-    for (let batch = 1; batch <= validationBatches; batch++) {
-      const start = (batch - 1) * batchSize;
-      const rows = Math.min(batchSize, validationSamples - start);
-      if (stateful && rows !== batchSize) {
-        yield { kind: 'fail', failure: { position: { phase: 'validate', epoch, batch, timing: 'before-batch' }, upfront: false, rows } };
-        return;
-      }
-      yield { kind: 'call', call: { phase: 'validate', epoch, batch, rows, samples: validationOrder.subarray(start, start + rows) } };
+    // fit: validation_split takes the last samples before shuffling (§3)
+    const { trainSamples, validationSamples } = splitData(config.samples, step.validationSplit ?? 0);
+    const defaulted = config.plan === undefined && (config.batchSizeDefaulted ?? false);
+    if (stateful && profile.partialBatchCheck === 'upfront' && config.samples % step.batchSize !== 0) {
+      epoch++;
+      const failure: BatchSizeFailure = {
+        position: position('fit', 1, 'before-batch'),
+        check: 'fit-upfront',
+        samples: config.samples,
+        batchSize: step.batchSize,
+        rows: config.samples % step.batchSize,
+        stateRows,
+        batchSizeDefaulted: defaulted,
+      };
+      yield { kind: 'fail', failure };
+      return;
     }
-    // callbacks' on_epoch_end runs after the epoch's validation (§3)
-    if (stateful && resetEvery === 'epoch') {
-      yield { kind: 'reset-states', position: { phase: 'fit', epoch, batch: fitBatches, timing: 'epoch-end' } };
+    const validationOrder = Int32Array.from({ length: validationSamples }, (_, i) => trainSamples + i);
+    for (let e = 1; e <= step.epochs; e++) {
+      epoch++;
+      const order = epochOrder(trainSamples, step.batchSize, step.shuffle, config.keras, deriveSeed(config.seed, shuffleSeedTag, epoch));
+      const resetAfter =
+        stateful && typeof resetEvery === 'object' ? (batch: number) => batch % resetEvery.everyBatches === 0 : undefined;
+      if (!(yield* calls('fit', order, step.batchSize, defaulted, resetAfter))) return;
+      if (!(yield* calls('validate', validationOrder, step.batchSize, defaulted))) return;
+      // callbacks' on_epoch_end runs after the epoch's validation (§3)
+      if (stateful && resetEvery === 'epoch') {
+        yield { kind: 'reset-states', position: position('fit', batchCount(trainSamples, step.batchSize), 'epoch-end') };
+      }
     }
   }
 }
+
+/** The schedule of a single fit() (the configuration's own fields), kept for callers of that case. */
+export const fitSchedule = runSchedule;

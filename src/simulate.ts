@@ -2,15 +2,16 @@
  * Runs a training configuration through a real LSTM forward pass and records, through the state
  * hooks, every reset event. Pure: returns a result object; rendering and I/O live elsewhere.
  */
-import { createCell } from './cells.ts';
-import { resolveLayers, splitData, type LayerSpec, type SimulationConfig } from './config.ts';
+import { createCell, gruCell, lstmCell, simpleRnnCell, type CellKind } from './cells.ts';
+import { planEpochs, planMaxBatch, planOf, resolveLayers, splitData, type LayerSpec, type SimulationConfig } from './config.ts';
 import { explain } from './explain.ts';
 import { batchSizeFailureFinding, configFindings, type Finding } from './findings.ts';
 import { combineHooks, type EventTiming, type Phase, type ResetReason, type StateHooks } from './hooks.ts';
 import { RecurrentLayer } from './layer.ts';
+import type { GateActivation } from './lstm.ts';
 import { kerasProfiles } from './profiles.ts';
 import { deriveSeed, mix32, syntheticInput } from './random.ts';
-import { fitSchedule } from './schedule.ts';
+import { runSchedule } from './schedule.ts';
 
 /** One row of the reset table: a layer's state is zero at this point of the run. */
 export interface ResetEvent {
@@ -22,6 +23,8 @@ export interface ResetEvent {
   /** The batch the event precedes (before-batch) or follows (after-batch, epoch-end: the epoch's last training batch). */
   readonly batch: number;
   readonly timing: EventTiming;
+  /** 1-based step of the training plan (1 for a single fit). */
+  readonly planStep: number;
   readonly layer: string;
   /** Sequence rows zeroed: one independent state per row. */
   readonly rows: number;
@@ -45,6 +48,9 @@ export interface Totals {
   readonly batches: number;
   readonly fitBatches: number;
   readonly validationBatches: number;
+  /** Batches of evaluate() and predict() steps of a plan. */
+  readonly evaluateBatches: number;
+  readonly predictBatches: number;
   readonly resetEvents: number;
   /** Sequence rows zeroed, summed over reset events. */
   readonly rowResets: number;
@@ -85,9 +91,25 @@ export interface SimulationResult {
   readonly finalMeanAbsH: number;
 }
 
+/** Where the input values of a batch come from: synthetic by default, or a data file. */
+export interface InputSource {
+  /** Fills `buffer` with the (rows, timesteps, features) inputs of the given samples. */
+  fill(buffer: Float32Array, samples: Int32Array): void;
+}
+
+/** Weights to use instead of the seeded Keras defaults (a model file's): per layer, per direction. */
+export interface LayerWeightsOverride {
+  readonly forward: { readonly kernel: Float32Array; readonly recurrentKernel: Float32Array; readonly bias: Float32Array | null };
+  readonly backward?: { readonly kernel: Float32Array; readonly recurrentKernel: Float32Array; readonly bias: Float32Array | null };
+}
+
 export interface SimulateOptions {
   /** Extra observers of the running forward pass. */
   readonly hooks?: StateHooks;
+  /** Input values (default: seeded synthetic values). */
+  readonly inputs?: InputSource;
+  /** Real weights per layer (default: seeded Keras initialisers). */
+  readonly weights?: readonly LayerWeightsOverride[];
 }
 
 /** Seed tag of the synthetic inputs. */
@@ -132,22 +154,31 @@ export function fillMask(mask: Uint8Array, samples: Int32Array, timesteps: numbe
  * The layers of a configuration, built with Keras default initialisers from the seed (the weights
  * depend only on the seed and the layer stack). `keepLastOutputs` keeps the top layer's sequence too.
  */
-export function buildLayers(config: SimulationConfig, maxRows: number, keepLastOutputs = false): RecurrentLayer[] {
+export function buildLayers(
+  config: SimulationConfig,
+  maxRows: number,
+  keepLastOutputs = false,
+  weights?: readonly LayerWeightsOverride[],
+): RecurrentLayer[] {
   const profile = kerasProfiles[config.keras];
-  const activation = { name: config.recurrentActivation, hardSigmoidSlope: profile.hardSigmoidSlope };
   const specs = resolveLayers(config);
   let inputDim = config.features;
   return specs.map((spec, index) => {
-    const cellFor = (direction: number) =>
-      createCell({
+    const activation = { name: spec.recurrentActivation, hardSigmoidSlope: profile.hardSigmoidSlope };
+    const resetAfter = spec.resetAfter ?? profile.gruResetAfter;
+    const cellFor = (direction: number) => {
+      const given = weights?.[index]?.[direction === 0 ? 'forward' : 'backward'];
+      if (given) return cellFromWeights(spec.cell, inputDim, spec.units, given, activation, resetAfter);
+      return createCell({
         kind: spec.cell,
         inputDim,
         units: spec.units,
         activation,
-        resetAfter: profile.gruResetAfter,
+        resetAfter,
         // the first layer's forward cell keeps the seed's own weights (a single LSTM as before)
         seed: index === 0 && direction === 0 ? config.seed : deriveSeed(config.seed, 0x1a7e5, index, direction),
       });
+    };
     const layer = new RecurrentLayer({
       name: spec.name,
       stateful: spec.stateful,
@@ -161,22 +192,44 @@ export function buildLayers(config: SimulationConfig, maxRows: number, keepLastO
   });
 }
 
+/** A cell over given Keras-layout weights (a missing bias, use_bias=False, is zeros). */
+function cellFromWeights(
+  kind: CellKind,
+  inputDim: number,
+  units: number,
+  given: NonNullable<LayerWeightsOverride['backward']>,
+  activation: GateActivation,
+  resetAfter: boolean,
+) {
+  const gates = { lstm: 4, gru: 3, simple: 1 }[kind];
+  if (given.kernel.length !== inputDim * gates * units || given.recurrentKernel.length !== units * gates * units) {
+    throw new Error(`weights of a ${kind} layer with ${units} units and input ${inputDim} have the wrong size`);
+  }
+  const biasLength = kind === 'gru' && resetAfter ? 2 * gates * units : gates * units;
+  const bias = given.bias ?? new Float32Array(biasLength);
+  const base = { inputDim, units, kernel: given.kernel, recurrentKernel: given.recurrentKernel, bias };
+  if (kind === 'lstm') return lstmCell(base, activation);
+  if (kind === 'gru') return gruCell({ ...base, resetAfter }, activation);
+  return simpleRnnCell(base, activation);
+}
+
 export function simulate(config: SimulationConfig, options: SimulateOptions = {}): SimulationResult {
   const profile = kerasProfiles[config.keras];
   const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
   const specs = resolveLayers(config);
   const statefulModel = specs.some((spec) => spec.stateful);
-  const maxRows = statefulModel ? config.batchSize : Math.min(config.batchSize, Math.max(trainSamples, validationSamples, 1));
-  const layers = buildLayers(config, maxRows);
+  const maxRows = statefulModel ? (config.stateBatchSize ?? config.batchSize) : planMaxBatch(config);
+  const layers = buildLayers(config, maxRows, false, options.weights);
   const lastLayer = layers[layers.length - 1]!;
 
   const events: ResetEvent[] = [];
-  const perEpoch: { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number }[] = [];
+  // per fit epoch (0: calls of a plan before its first fit)
+  const perEpoch = new Map<number, { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number }>();
   const epochTotals = (epoch: number) => {
-    while (perEpoch.length < epoch) {
-      perEpoch.push({ epoch: perEpoch.length + 1, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 });
+    for (let e = Math.min(epoch, 1); e <= epoch; e++) {
+      if (!perEpoch.has(e) && (e > 0 || e === epoch)) perEpoch.set(e, { epoch: e, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 });
     }
-    return perEpoch[epoch - 1]!;
+    return perEpoch.get(epoch)!;
   };
   const perLayer = new Map(
     specs.map((spec) => [
@@ -184,8 +237,7 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
       { ...spec, resetEvents: 0, rowResets: 0, carries: 0, byReason: { initial: 0, 'batch-start': 0, 'reset-states': 0 } as Record<ResetReason, number> },
     ]),
   );
-  let fitBatches = 0;
-  let validationBatches = 0;
+  const batchesByPhase = { fit: 0, validate: 0, evaluate: 0, predict: 0, reset: 0 };
   let carries = 0;
   let finalMeanAbsH = 0;
   // the recorder: the reset table is built from what the layers report while they run
@@ -199,6 +251,7 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
         epoch: position.epoch,
         batch: position.batch,
         timing: position.timing,
+        planStep: position.planStep ?? 1,
         layer: info.layer,
         rows: info.rows,
         stateTensors: info.stateTensors,
@@ -220,8 +273,7 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
     onBatchEnd(call, state) {
       // a model call ends when its last layer does
       if (state.layer !== lastLayer.name) return;
-      if (call.phase === 'fit') fitBatches++;
-      else validationBatches++;
+      batchesByPhase[call.phase]++;
       epochTotals(call.epoch).batches++;
       finalMeanAbsH = lastLayer.meanAbsH();
     },
@@ -235,13 +287,14 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
   let maskedSteps = 0;
   let passThroughRows = 0;
   let completed = true;
-  let epochsCompleted = config.epochs;
-  for (const step of fitSchedule(config)) {
+  let epochsCompleted = planEpochs(planOf(config));
+  for (const step of runSchedule(config)) {
     if (step.kind === 'build') {
       for (const layer of layers) layer.build(step.position, hooks);
     } else if (step.kind === 'call') {
       const { call } = step;
-      fillSyntheticInputs(inputs, call.samples, config.timesteps, config.features, config.seed);
+      if (options.inputs) options.inputs.fill(inputs, call.samples);
+      else fillSyntheticInputs(inputs, call.samples, config.timesteps, config.features, config.seed);
       if (mask) {
         fillMask(mask, call.samples, config.timesteps, maskTail, config.maskFraction ?? 1, config.seed);
         for (let r = 0; r < call.rows; r++) {
@@ -275,14 +328,16 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
     rowResets += event.rows;
   }
   const totals: Totals = {
-    batches: fitBatches + validationBatches,
-    fitBatches,
-    validationBatches,
+    batches: batchesByPhase.fit + batchesByPhase.validate + batchesByPhase.evaluate + batchesByPhase.predict,
+    fitBatches: batchesByPhase.fit,
+    validationBatches: batchesByPhase.validate,
+    evaluateBatches: batchesByPhase.evaluate,
+    predictBatches: batchesByPhase.predict,
     resetEvents: events.length,
     rowResets,
     carries,
     byReason,
-    perEpoch,
+    perEpoch: [...perEpoch.values()].sort((a, b) => a.epoch - b.epoch),
     epochsCompleted,
     trainSamples,
     validationSamples,

@@ -76,7 +76,7 @@ describe('bin/lstm-reset.js, spawned (smoke)', () => {
       ['-c', `node ${bin} --shape 200000,1,1 --batch 1 --units 1 --format tsv | head -1; echo "status \${PIPESTATUS[0]}" >&2`],
       { encoding: 'utf8' },
     );
-    expect(result.stdout).toBe('index\tepoch\tphase\tbatch\ttiming\treason\tlayer\trows\tstateTensors\tdiscardedMeanAbsH\n');
+    expect(result.stdout).toBe('index\tplanStep\tepoch\tphase\tbatch\ttiming\treason\tlayer\trows\tstateTensors\tdiscardedMeanAbsH\n');
     expect(result.stderr).toBe('status 0\n');
   });
 });

@@ -32,7 +32,7 @@ function trace(overrides: Partial<SimulationConfig>): string[] {
     if (step.kind === 'call') return `${step.call.phase}${step.call.epoch}.${step.call.batch}:${step.call.rows}`;
     if (step.kind === 'build') return 'build';
     if (step.kind === 'reset-states') return `reset@${step.position.phase}${step.position.epoch}.${step.position.batch}/${step.position.timing}`;
-    return `fail@${step.failure.position.phase}${step.failure.position.epoch}.${step.failure.position.batch}${step.failure.upfront ? '/upfront' : ''}`;
+    return `fail@${step.failure.position.phase}${step.failure.position.epoch}.${step.failure.position.batch}${step.failure.check !== 'at-batch' ? '/upfront' : ''}`;
   });
 }
 

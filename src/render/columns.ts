@@ -11,10 +11,13 @@ export interface EventColumn {
   readonly label: string;
   /** Right-aligned in the table. */
   readonly numeric: boolean;
+  /** Shown in the table only for runs of a training plan (always in TSV and JSON). */
+  readonly planOnly?: boolean;
 }
 
 export const eventColumns: readonly EventColumn[] = [
   { key: 'index', label: '#', numeric: true },
+  { key: 'planStep', label: 'step', numeric: true, planOnly: true },
   { key: 'epoch', label: 'epoch', numeric: true },
   { key: 'phase', label: 'phase', numeric: false },
   { key: 'batch', label: 'batch', numeric: true },

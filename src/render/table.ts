@@ -8,7 +8,7 @@ import { describeResetPolicy, isStatefulModel } from '../config.ts';
 import { formatCount, layerKind } from '../explain.ts';
 import type { Finding } from '../findings.ts';
 import type { EpochTotals, ResetEvent, SimulationResult } from '../simulate.ts';
-import { eventColumns } from './columns.ts';
+import { eventColumns as allEventColumns } from './columns.ts';
 
 export interface TableOptions {
   readonly chalk: ChalkInstance;
@@ -34,6 +34,7 @@ function cell(event: ResetEvent, key: keyof ResetEvent): string {
 
 export function renderEventTable(result: SimulationResult, options: TableOptions): string {
   const { chalk, maxRows } = options;
+  const eventColumns = allEventColumns.filter((column) => !column.planOnly || result.config.plan !== undefined);
   const table = new Table({
     head: eventColumns.map((column) => chalk.bold(column.label)),
     colAligns: eventColumns.map((column) => (column.numeric ? 'right' : 'left')),
