@@ -1,9 +1,9 @@
 /**
  * Closed-form reset counts: the totals a configuration must produce, computed by arithmetic from
- * the configuration alone, without the schedule or the forward pass. Tests hold the hook-recorded
- * totals of `simulate` against these; later they also serve runs too large to simulate.
+ * the configuration alone (O(plan steps × epochs), no schedule of batches, no forward pass). Tests
+ * hold the hook-recorded totals of `simulate` against these; they also size a run before it starts.
  */
-import { resolveLayers, type SimulationConfig } from './config.ts';
+import { flatSteps, kerasDefaultBatchSize, planOf, resolveLayers, type SimulationConfig } from './config.ts';
 import type { ResetReason } from './hooks.ts';
 import { kerasProfiles } from './profiles.ts';
 
@@ -11,6 +11,8 @@ export interface ExpectedTotals {
   readonly batches: number;
   readonly fitBatches: number;
   readonly validationBatches: number;
+  readonly evaluateBatches: number;
+  readonly predictBatches: number;
   readonly resetEvents: number;
   readonly rowResets: number;
   readonly carries: number;
@@ -30,104 +32,165 @@ interface EpochCounts {
   carries: number;
 }
 
+/** Counts of one kind of layer (all stateful layers count alike, and all stateless ones). */
+interface Tally {
+  resetEvents: number;
+  rowResets: number;
+  carries: number;
+  initial: number;
+  resetStates: number;
+}
+
 export function expectedTotals(config: SimulationConfig): ExpectedTotals {
-  const { samples, batchSize: B, epochs: E } = config;
+  const N = config.samples;
   const layers = resolveLayers(config);
-  const statefulModel = layers.some((layer) => layer.stateful);
-  const train = config.validationSplit > 0 ? Math.floor(samples * (1 - config.validationSplit)) : samples;
-  const validation = samples - train;
+  const statefulCount = layers.filter((layer) => layer.stateful).length;
+  const statelessCount = layers.length - statefulCount;
+  const stateful = statefulCount > 0;
+  const stateRows = config.stateBatchSize ?? config.batchSize;
+  const upfrontChecks = kerasProfiles[config.keras].partialBatchCheck === 'upfront';
+  const K = typeof config.resetEvery === 'object' ? config.resetEvery.everyBatches : 0;
 
-  // model calls that run: a stateless model runs every batch, partial ones included; a stateful one
-  // stops at the first batch of the wrong size (which can only be in epoch 1)
-  const upfrontFailure = statefulModel && kerasProfiles[config.keras].partialBatchCheck === 'upfront' && samples % B !== 0;
-  const trainPartial = statefulModel && train % B !== 0;
-  const validationPartial = statefulModel && validation % B !== 0;
-  const fails = upfrontFailure || trainPartial || validationPartial;
-  const fitRun = !statefulModel ? Math.ceil(train / B) : upfrontFailure ? 0 : Math.floor(train / B);
-  const validationRun = !statefulModel ? Math.ceil(validation / B) : upfrontFailure || trainPartial ? 0 : Math.floor(validation / B);
-  const epochsRun = fails ? 1 : E;
-  // rows of one epoch's calls: all samples when every batch runs, full batches otherwise
-  const rowsPerEpoch = statefulModel ? (fitRun + validationRun) * B : samples;
+  const perEpoch = new Map<number, EpochCounts>();
+  const at = (epoch: number) => {
+    let counts = perEpoch.get(epoch);
+    if (!counts) perEpoch.set(epoch, (counts = { epoch, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 }));
+    return counts;
+  };
+  const statefulTally: Tally = { resetEvents: 0, rowResets: 0, carries: 0, initial: 0, resetStates: 0 };
+  const statelessTally: Tally = { resetEvents: 0, rowResets: 0, carries: 0, initial: 0, resetStates: 0 };
+  const batches = { fit: 0, validate: 0, evaluate: 0, predict: 0 };
+  let epoch = 0;
+  let pendingZero = true; // the build's zeros, consumed by the first call
+  let failed = false;
+  /** A failure inside fit leaves its epoch incomplete; one in evaluate/predict does not. */
+  let failedInFit = false;
 
-  const perEpoch: EpochCounts[] = Array.from({ length: epochsRun }, (_, i) => ({
-    epoch: i + 1,
-    batches: fitRun + validationRun,
-    resetEvents: 0,
-    rowResets: 0,
-    carries: 0,
-  }));
-  const byReason: Record<ResetReason, number> = { initial: 0, 'batch-start': 0, 'reset-states': 0 };
-  const perLayer = layers.map((layer) => {
-    const counts = layer.stateful ? statefulLayerCounts(config, fitRun, validationRun, epochsRun, fails) : undefined;
-    let resetEvents = 0;
-    let rowResets = 0;
-    let carries = 0;
-    perEpoch.forEach((epoch, i) => {
-      // stateless: one event per call, zeroing that call's rows (§1)
-      const events = counts ? counts[i]!.resetEvents : fitRun + validationRun;
-      const rows = counts ? counts[i]!.resetEvents * B : rowsPerEpoch;
-      const carried = counts ? counts[i]!.carries : 0;
-      epoch.resetEvents += events;
-      epoch.rowResets += rows;
-      epoch.carries += carried;
-      resetEvents += events;
-      rowResets += rows;
-      carries += carried;
-    });
-    if (layer.stateful) {
-      byReason.initial += 1;
-      byReason['reset-states'] += resetEvents - 1;
-    } else {
-      byReason['batch-start'] += resetEvents;
+  /** A stateful layer's explicit zeroing (build or reset_states) of all its rows. */
+  const zeroStateful = (atEpoch: number, initial: boolean) => {
+    if (!stateful) return;
+    statefulTally.resetEvents++;
+    statefulTally.rowResets += stateRows;
+    if (initial) statefulTally.initial++;
+    else statefulTally.resetStates++;
+    const counts = at(atEpoch);
+    counts.resetEvents += statefulCount;
+    counts.rowResets += statefulCount * stateRows;
+    pendingZero = true;
+  };
+  /** `calls` consecutive calls with `rows` rows in all; with resets after some of them (zeroStartsInside). */
+  const runCalls = (phase: keyof typeof batches, calls: number, rows: number, zeroStartsInside: number) => {
+    if (calls === 0) return;
+    batches[phase] += calls;
+    const counts = at(epoch);
+    counts.batches += calls;
+    // stateless layers: one zeroing per call, of its rows (§1)
+    statelessTally.resetEvents += calls;
+    statelessTally.rowResets += rows;
+    counts.resetEvents += statelessCount * calls;
+    counts.rowResets += statelessCount * rows;
+    if (stateful) {
+      const carried = calls - (pendingZero ? 1 : 0) - zeroStartsInside;
+      statefulTally.carries += carried;
+      counts.carries += statefulCount * carried;
+      pendingZero = false;
     }
-    return { layer: layer.name, resetEvents, rowResets, carries };
+  };
+  /** How many full calls of `b` rows run over `n` samples before a stateful model fails, and whether it fails. */
+  const statefulRun = (n: number, b: number) => {
+    if (!stateful) return { calls: Math.ceil(n / b), rows: n, fails: false };
+    // batches: floor(n/b) of b rows, then one of n % b; the first whose rows differ from the state's fails
+    const full = Math.floor(n / b);
+    if (full === 0) return n === stateRows ? { calls: 1, rows: n, fails: false } : { calls: 0, rows: 0, fails: n > 0 };
+    if (b !== stateRows) return { calls: 0, rows: 0, fails: true };
+    return { calls: full, rows: full * b, fails: n % b !== 0 };
+  };
+
+  const steps = flatSteps(planOf(config));
+  const first = flatSteps(planOf(config)).next().value;
+  if (stateful) {
+    zeroStateful(first === undefined || first.type === 'fit' ? 1 : 0, true);
+  }
+  for (const step of steps) {
+    if (failed) break;
+    if (step.type === 'reset') {
+      zeroStateful(epoch, false);
+      continue;
+    }
+    if (step.type === 'evaluate' || step.type === 'predict') {
+      const n = Math.min(step.samples ?? N, N);
+      const b = step.batchSize ?? kerasDefaultBatchSize;
+      const upfront = stateful && upfrontChecks && (step.type === 'evaluate' ? n % b !== 0 : n > b && n % b !== 0);
+      if (upfront) {
+        at(epoch);
+        failed = true;
+        break;
+      }
+      const run = statefulRun(n, b);
+      runCalls(step.type, run.calls, run.rows, 0);
+      if (run.fails) at(epoch);
+      failed = run.fails;
+      continue;
+    }
+    if (stateful && upfrontChecks && N % step.batchSize !== 0) {
+      epoch++;
+      at(epoch);
+      failed = true;
+      failedInFit = true;
+      break;
+    }
+    const split = step.validationSplit ?? 0;
+    const train = split > 0 ? Math.floor(N * (1 - split)) : N;
+    const validation = N - train;
+    for (let e = 1; e <= step.epochs && !failed; e++) {
+      epoch++;
+      at(epoch);
+      const fit = statefulRun(train, step.batchSize);
+      // --reset-every K: a reset after training batches K, 2K, … of this epoch
+      const resetsAfterBatch = stateful && K > 0 ? Math.floor(fit.calls / K) : 0;
+      const resetAfterLastBatch = resetsAfterBatch > 0 && fit.calls % K === 0;
+      // each reset except one after the last training batch zeroes the start of the next training batch
+      runCalls('fit', fit.calls, fit.rows, resetsAfterBatch - (resetAfterLastBatch ? 1 : 0));
+      for (let r = 0; r < resetsAfterBatch; r++) zeroStateful(epoch, false);
+      if (!resetAfterLastBatch && resetsAfterBatch > 0) pendingZero = false;
+      if (fit.fails) {
+        failed = true;
+        failedInFit = true;
+        break;
+      }
+      const val = statefulRun(validation, step.batchSize);
+      runCalls('validate', val.calls, val.rows, 0);
+      if (val.fails) {
+        failed = true;
+        failedInFit = true;
+        break;
+      }
+      if (stateful && config.resetEvery === 'epoch') zeroStateful(epoch, false);
+    }
+  }
+
+  const perLayer = layers.map((layer) => {
+    const tally = layer.stateful ? statefulTally : statelessTally;
+    return { layer: layer.name, resetEvents: tally.resetEvents, rowResets: tally.rowResets, carries: tally.carries };
   });
   const sum = (key: 'resetEvents' | 'rowResets' | 'carries') => perLayer.reduce((a, layer) => a + layer[key], 0);
   return {
-    batches: epochsRun * (fitRun + validationRun),
-    fitBatches: epochsRun * fitRun,
-    validationBatches: epochsRun * validationRun,
+    batches: batches.fit + batches.validate + batches.evaluate + batches.predict,
+    fitBatches: batches.fit,
+    validationBatches: batches.validate,
+    evaluateBatches: batches.evaluate,
+    predictBatches: batches.predict,
     resetEvents: sum('resetEvents'),
     rowResets: sum('rowResets'),
     carries: sum('carries'),
-    byReason,
-    perEpoch,
+    byReason: {
+      initial: statefulCount * statefulTally.initial,
+      'batch-start': statelessCount * statelessTally.resetEvents,
+      'reset-states': statefulCount * statefulTally.resetStates,
+    },
+    perEpoch: [...perEpoch.values()].sort((a, b) => a.epoch - b.epoch),
     perLayer,
-    epochsCompleted: fails ? 0 : E,
-    completed: !fails,
+    epochsCompleted: failedInFit ? epoch - 1 : epoch,
+    completed: !failed,
   };
-}
-
-/** Per epoch, the reset events and carried calls of one stateful layer. */
-function statefulLayerCounts(
-  config: SimulationConfig,
-  fitRun: number,
-  validationRun: number,
-  epochsRun: number,
-  fails: boolean,
-): { resetEvents: number; carries: number }[] {
-  const K = typeof config.resetEvery === 'object' ? config.resetEvery.everyBatches : 0;
-  const counts: { resetEvents: number; carries: number }[] = [];
-  let pendingZero = true; // the build's zeros
-  for (let epoch = 1; epoch <= epochsRun; epoch++) {
-    const resetsAfterBatch = K > 0 ? Math.floor(fitRun / K) : 0;
-    const epochReset = config.resetEvery === 'epoch' && !fails ? 1 : 0;
-    const resetEvents = (epoch === 1 ? 1 : 0) + resetsAfterBatch + epochReset;
-    const calls = fitRun + validationRun;
-    // a pending zero (build or last reset) is consumed by this epoch's first call
-    let zeroStarts = pendingZero && calls > 0 ? 1 : 0;
-    if (calls > 0) pendingZero = false;
-    // resets after batch b < fitRun zero the state of batch b+1
-    if (K > 0) {
-      const lastResetIsAfterFinalBatch = resetsAfterBatch > 0 && fitRun % K === 0;
-      zeroStarts += resetsAfterBatch - (lastResetIsAfterFinalBatch ? 1 : 0);
-      if (lastResetIsAfterFinalBatch) {
-        if (validationRun > 0) zeroStarts += 1;
-        else pendingZero = true;
-      }
-    }
-    if (epochReset) pendingZero = true;
-    counts.push({ resetEvents, carries: calls - zeroStarts });
-  }
-  return counts;
 }

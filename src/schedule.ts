@@ -93,7 +93,12 @@ export function* runSchedule(config: SimulationConfig): Generator<ScheduleStep, 
     planStep,
   });
 
-  if (stateful) yield { kind: 'build', position: { phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch', planStep: 1 } };
+  if (stateful) {
+    // the state is created when the model is first called: by fit (epoch 1) or by an inference call before any fit (epoch 0)
+    const first = flatSteps(planOf(config)).next().value;
+    const phase: Phase = first === undefined || first.type === 'fit' ? 'fit' : first.type;
+    yield { kind: 'build', position: { phase, epoch: phase === 'fit' ? 1 : 0, batch: 1, timing: 'before-batch', planStep: 1 } };
+  }
 
   /** Layer calls over samples `first`… in batches; stops with a failure where a stateful batch has the wrong size. */
   function* calls(

@@ -314,7 +314,8 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
       for (const layer of layers) if (layer.stateful) layer.resetStates(step.position, hooks);
     } else {
       completed = false;
-      epochsCompleted = step.failure.position.epoch - 1;
+      const { phase, epoch } = step.failure.position;
+      epochsCompleted = phase === 'fit' || phase === 'validate' ? epoch - 1 : epoch;
       epochTotals(step.failure.position.epoch);
       findings.push(batchSizeFailureFinding(config, step.failure));
     }

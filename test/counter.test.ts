@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ResetPolicy, SimulationConfig } from '../src/config.ts';
+import type { PlanStep, ResetPolicy, SimulationConfig } from '../src/config.ts';
 import { expectedTotals } from '../src/counter.ts';
 import { simulate } from '../src/simulate.ts';
 
@@ -165,6 +165,85 @@ describe('property: hook-recorded totals equal the closed-form counter', () => {
         expect(events.map((e) => e.index)).toEqual(events.map((_, i) => i + 1));
       }),
       { numRuns: 400, seed: 20261127 },
+    );
+  });
+});
+
+describe('property: training plans (fit/evaluate/predict/reset/repeat), hooks against the closed form', () => {
+  const flatStep: fc.Arbitrary<PlanStep> = fc.oneof(
+    fc.record({
+      type: fc.constant('fit' as const),
+      epochs: fc.integer({ min: 1, max: 3 }),
+      batchSize: fc.integer({ min: 1, max: 8 }),
+      shuffle: fc.constantFrom(true, false, 'batch' as const),
+      validationSplit: fc.constantFrom(0, 0.25, 0.5),
+    }),
+    fc.record({
+      type: fc.constant('evaluate' as const),
+      batchSize: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+      samples: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
+    }),
+    fc.record({
+      type: fc.constant('predict' as const),
+      batchSize: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+      samples: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
+    }),
+    fc.constant<PlanStep>({ type: 'reset' }),
+  );
+  const plan = fc.array(
+    fc.oneof(flatStep, fc.record({ type: fc.constant('repeat' as const), times: fc.integer({ min: 1, max: 3 }), steps: fc.array(flatStep, { minLength: 1, maxLength: 3 }) })),
+    { minLength: 1, maxLength: 4 },
+  );
+  const planConfig = fc
+    .record({
+      samples: fc.integer({ min: 4, max: 16 }),
+      batchSize: fc.integer({ min: 1, max: 8 }),
+      stateful: fc.boolean(),
+      keras: fc.constantFrom('3' as const, 'tf' as const, '2' as const),
+      plan,
+      resetEvery: policy,
+      stateBatchSize: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+    })
+    .map(
+      (c): SimulationConfig => ({
+        ...base,
+        samples: c.samples,
+        batchSize: c.batchSize,
+        stateful: c.stateful,
+        keras: c.keras,
+        plan: c.plan,
+        timesteps: 2,
+        units: 2,
+        resetEvery: c.stateful ? c.resetEvery : 'never',
+        ...(c.stateBatchSize === undefined ? {} : { stateBatchSize: c.stateBatchSize }),
+      }),
+    );
+
+  it('for random plans, model batch sizes and Keras versions', () => {
+    fc.assert(
+      fc.property(planConfig, (c) => {
+        const { totals, completed } = simulate(c);
+        const expected = expectedTotals(c);
+        expect(completed).toBe(expected.completed);
+        expect({
+          batches: [totals.fitBatches, totals.validationBatches, totals.evaluateBatches, totals.predictBatches],
+          resetEvents: totals.resetEvents,
+          rowResets: totals.rowResets,
+          carries: totals.carries,
+          byReason: totals.byReason,
+          perEpoch: totals.perEpoch,
+          epochsCompleted: totals.epochsCompleted,
+        }).toEqual({
+          batches: [expected.fitBatches, expected.validationBatches, expected.evaluateBatches, expected.predictBatches],
+          resetEvents: expected.resetEvents,
+          rowResets: expected.rowResets,
+          carries: expected.carries,
+          byReason: expected.byReason,
+          perEpoch: expected.perEpoch,
+          epochsCompleted: expected.epochsCompleted,
+        });
+      }),
+      { numRuns: 500, seed: 20261128 },
     );
   });
 });
