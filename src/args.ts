@@ -280,6 +280,7 @@ export function toSimulationConfig(options: ConfigOptions): { config: Simulation
   return {
     batchDefaulted: options.batch === undefined,
     config: {
+      ...(options.batch === undefined ? { batchSizeDefaulted: true } : {}),
       samples: shape.samples,
       timesteps: shape.timesteps,
       features: shape.features,

@@ -1,4 +1,5 @@
 /** What the CLI writes to and reads from: injected, so commands never touch `process`. */
+import type { FileReader, RandomAccessFile } from './io/files.ts';
 
 export interface OutputStream {
   write(chunk: string): void;
@@ -11,6 +12,12 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Writes a whole file atomically (never half-written); true, or the reason it could not. */
   writeFile(path: string, text: string): true | string;
+  /** Whole-file reads (model files, plans, contracts). */
+  readonly files: FileReader;
+  /** Opens a file for streaming reads (.npy data); throws when it cannot. */
+  openFile(path: string): RandomAccessFile;
+  /** All of standard input (for `--plan -`). */
+  readStdin(): Promise<string>;
 }
 
 /** Exit codes, as documented in --help and the README. */

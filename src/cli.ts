@@ -1,7 +1,15 @@
 /** Process glue: the only file that touches `process` and the file system. */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { nodeFileReader, openRandomAccessFile } from './io/node-files.ts';
 import { main } from './main.ts';
+
+async function readStdin(): Promise<string> {
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin) text += chunk;
+  return text;
+}
 
 /** Write to a temporary file beside the target, then rename: a failed run leaves nothing half-written. */
 function writeFileAtomically(path: string, text: string): true | string {
@@ -31,4 +39,7 @@ process.exitCode = await main(process.argv.slice(2), {
   stderr: { write: (chunk) => void process.stderr.write(chunk), isTTY: process.stderr.isTTY === true },
   env: process.env,
   writeFile: writeFileAtomically,
+  files: nodeFileReader,
+  openFile: openRandomAccessFile,
+  readStdin,
 });

@@ -50,6 +50,8 @@ export interface SimulationConfig {
    * differs from the batch size given to fit; default `batchSize`.
    */
   readonly stateBatchSize?: number;
+  /** The model is stateful but its batch size is not fixed (no batch_input_shape / batch_shape): Keras refuses it. */
+  readonly unknownStateBatch?: boolean;
   /** True when fit's batch_size was not given (Keras uses 32). */
   readonly batchSizeDefaulted?: boolean;
   /** The user's script as a training plan; without it, one fit() with the fields above. */
@@ -131,6 +133,8 @@ export function describeResetPolicy(policy: ResetPolicy): string {
 
 /** A layer as the user describes it; unset fields follow the model-level flags. */
 export interface LayerSpecInput {
+  /** The layer's own name (a model file's); default Keras's automatic name. */
+  readonly name?: string;
   readonly cell: CellKind;
   readonly units: number;
   readonly stateful?: boolean;
@@ -168,7 +172,7 @@ export function resolveLayers(config: SimulationConfig): LayerSpec[] {
     const count = seen.get(prefix) ?? 0;
     seen.set(prefix, count + 1);
     return {
-      name: count === 0 ? prefix : `${prefix}_${count}`,
+      name: layer.name ?? (count === 0 ? prefix : `${prefix}_${count}`),
       cell: layer.cell,
       units: layer.units,
       stateful: layer.stateful ?? config.stateful,

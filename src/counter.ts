@@ -108,7 +108,13 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
 
   const steps = flatSteps(planOf(config));
   const first = flatSteps(planOf(config)).next().value;
-  if (stateful) {
+  if (stateful && config.unknownStateBatch) {
+    // Keras refuses to build the stateful layers: nothing runs
+    failed = true;
+    failedInFit = true;
+    epoch = 1;
+    at(1);
+  } else if (stateful) {
     zeroStateful(first === undefined || first.type === 'fit' ? 1 : 0, true);
   }
   for (const step of steps) {

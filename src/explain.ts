@@ -86,8 +86,9 @@ function explainLayer(result: Omit<SimulationResult, 'answer'>, layer: LayerSpec
       `"${formatCount(eventsPerEpoch)} times" counts reset events (batches); "${formatCount(rowsPerEpoch)} times" counts sequences (rows, one state each of ${plural(tensors, 'tensor')}). Both count the same resets at two granularities.`,
     );
   } else {
+    const stateRows = config.stateBatchSize ?? config.batchSize;
     lines.push(
-      `Stateful ${kind}: ${plural(config.batchSize, 'state row')} ${config.batchSize === 1 ? 'is' : 'are'} created as zeros when the layer is built; after that, row i of each batch starts from the final state of row i of the previous batch (the data must be laid out so that sample i of batch k+1 continues sample i of batch k).`,
+      `Stateful ${kind}: ${plural(stateRows, 'state row')} ${stateRows === 1 ? 'is' : 'are'} created as zeros when the layer is built; after that, row i of each batch starts from the final state of row i of the previous batch (the data must be laid out so that sample i of batch k+1 continues sample i of batch k).`,
     );
     const resets = totals.byReason['reset-states'];
     if (config.resetEvery === 'never') {
@@ -99,13 +100,13 @@ function explainLayer(result: Omit<SimulationResult, 'answer'>, layer: LayerSpec
         config.resetEvery === 'epoch'
           ? 'after every epoch'
           : `after every ${plural(config.resetEvery.everyBatches, 'training batch', 'training batches')} of each epoch`;
-      const zeroed = resets > 0 ? `zeroed ${config.batchSize === 1 ? 'the state row' : `all ${formatCount(config.batchSize)} rows`} ${plural(resets, 'time')}` : 'never ran';
+      const zeroed = resets > 0 ? `zeroed ${stateRows === 1 ? 'the state row' : `all ${formatCount(stateRows)} rows`} ${plural(resets, 'time')}` : 'never ran';
       lines.push(
         `The reset_states() call ${when} ${zeroed}; with the initial zeros that is ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'row reset')}. ${formatCount(totals.carries)} of ${plural(totals.batches, 'layer call')} started from a carried state.`,
       );
     }
     lines.push(
-      `So ${config.batchSize === 1 ? 'the row' : `each of the ${formatCount(config.batchSize)} rows`} is one long sequence between resets, not ${formatCount(config.samples)} independent ones; "per sequence" resets never happen in stateful mode.`,
+      `So ${stateRows === 1 ? 'the row' : `each of the ${formatCount(stateRows)} rows`} is one long sequence between resets, not ${formatCount(config.samples)} independent ones; "per sequence" resets never happen in stateful mode.`,
     );
   }
   return lines;

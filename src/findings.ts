@@ -28,6 +28,24 @@ const allVersions: readonly KerasVersion[] = ['3', 'tf', '2'];
 
 /** The error finding of a stateful run that meets a batch of the wrong size. */
 export function batchSizeFailureFinding(config: SimulationConfig, failure: BatchSizeFailure): Finding {
+  if (failure.check === 'unknown-batch') {
+    const message =
+      config.keras === '3'
+        ? 'ValueError: When using `stateful=True` in a RNN, the batch size must be static. Found dynamic batch size: sequence.shape=(None, …)'
+        : 'ValueError: If a RNN is stateful, it needs to know its batch size. Specify the batch size of your input tensors: …';
+    return {
+      code: 'stateful-unknown-batch-size',
+      severity: 'error',
+      message: `The model has stateful layers but no fixed batch size, so Keras cannot create their state; nothing runs. Keras says: ${message}`,
+      fix:
+        config.keras === '3'
+          ? 'Build the model on keras.Input(batch_shape=(B, T, F)) (or Input(shape=(T, F), batch_size=B)); batch_input_shape= is rejected in Keras 3.'
+          : 'Give the first layer batch_input_shape=(B, T, F), or build on Input(batch_shape=(B, T, F)).',
+      keras: [config.keras],
+      source: '§2.1 "Error if the batch size is unknown": Keras 3 rnn.py RNN.build; tf-keras base_rnn.py reset_states; Keras 2.3.1 recurrent.py reset_states',
+      at: failure.position,
+    };
+  }
   const error = partialBatchError(config.keras, {
     samples: failure.samples,
     batchSize: failure.batchSize,
@@ -35,7 +53,7 @@ export function batchSizeFailureFinding(config: SimulationConfig, failure: Batch
     stateRows: failure.stateRows,
     timesteps: config.timesteps,
     features: config.features,
-    check: failure.check,
+    check: failure.check as Exclude<BatchSizeFailure['check'], 'unknown-batch'>,
     layerName: resolveLayers(config).find((layer) => layer.stateful)?.name ?? 'lstm',
   });
   const { phase, batch, epoch } = failure.position;
@@ -48,7 +66,7 @@ export function batchSizeFailureFinding(config: SimulationConfig, failure: Batch
       code: 'stateful-batch-size-mismatch',
       severity: 'error',
       message: `${call}() runs batches of ${failure.batchSize}${failure.batchSizeDefaulted ? ' (batch_size not given: Keras uses 32)' : ''} through stateful layers built for batches of ${failure.stateRows}; it fails ${failure.check === 'at-batch' ? `at its first batch (${phase} batch ${batch}${epoch > 0 ? ` of epoch ${epoch}` : ''})` : 'before any batch'}. Keras says: ${error}`,
-      fix: `Pass batch_size=${failure.stateRows} to ${call}(), and give it a number of samples divisible by ${failure.stateRows}.`,
+      fix: `Pass batch_size=${failure.stateRows} to ${call}()${failure.stateRows > 1 ? `, and give it a number of samples divisible by ${failure.stateRows}` : ''}.`,
       keras: [config.keras],
       source: `${source}; default batch_size 32 (keras#20327)`,
       at: failure.position,

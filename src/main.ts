@@ -5,8 +5,9 @@
 import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { addModelOptions } from './commands/options.ts';
-import { addReportOptions, runSimulationCommand } from './commands/run.ts';
-import { addVerifyOptions, runVerifyCommand } from './commands/verify.ts';
+import { addInputOptions, addReportOptions, runSimulationCommand } from './commands/run.ts';
+import { registerAudit } from './commands/audit.ts';
+import { registerVerify } from './commands/verify.ts';
 import { exitCodes, type CliIo } from './cli-io.ts';
 
 export { exitCodes, type CliIo, type OutputStream } from './cli-io.ts';
@@ -47,6 +48,18 @@ function configure(command: Command, io: CliIo): Command {
     });
 }
 
+/** What a command file gives main: it adds its command (or options) to the program. */
+export interface CommandContext {
+  readonly io: CliIo;
+  /** Records the exit code of the action that ran. */
+  readonly setExitCode: (code: number) => void;
+  /** A subcommand configured like the program (errors on one line, output through io). */
+  readonly subcommand: (name: string) => Command;
+}
+
+/** Subcommands, in the order --help lists them. */
+const subcommands: readonly ((program: Command, context: CommandContext) => void)[] = [registerVerify, registerAudit];
+
 function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   const program = configure(new Command('lstm-reset'), io)
     .description(
@@ -55,17 +68,11 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     )
     .version(packageJson.version, '-V, --version')
     .enablePositionalOptions();
-  addReportOptions(addModelOptions(program))
+  addReportOptions(addInputOptions(addModelOptions(program)))
     .addHelpText('after', helpAfter)
-    .action((_options, command: Command) => setExitCode(runSimulationCommand(command, io)));
-
-  const verify = configure(new Command('verify'), io).description(
-    'Is stateful really the same as one long sequence? Runs the stateful windows, one stateless run over the ' +
-      'concatenated sequences (data[i::B]), the stateless windows and shuffled windows, and prints the differences. ' +
-      'Exit 0 when the stateful run equals the long run (what Keras promises), 1 when it does not.',
-  );
-  addVerifyOptions(addModelOptions(verify)).action((_options, command: Command) => setExitCode(runVerifyCommand(command, io)));
-  program.addCommand(verify);
+    .action(async (_options, command: Command) => setExitCode(await runSimulationCommand(command, io)));
+  const context: CommandContext = { io, setExitCode, subcommand: (name) => configure(new Command(name), io) };
+  for (const register of subcommands) register(program, context);
   return program;
 }
 

@@ -24,7 +24,7 @@ export interface BatchSizeFailure {
    * fit-upfront: K2mb fit/evaluate check N % batch_size before any batch; predict-upfront: K2mb predict
    * checks N > batch_size and N % batch_size != 0; at-batch: the call with the wrong rows raises.
    */
-  readonly check: 'fit-upfront' | 'predict-upfront' | 'at-batch';
+  readonly check: 'fit-upfront' | 'predict-upfront' | 'at-batch' | 'unknown-batch';
   /** Samples of the call (fit, evaluate or predict) that fails. */
   readonly samples: number;
   /** batch_size of that call. */
@@ -93,6 +93,20 @@ export function* runSchedule(config: SimulationConfig): Generator<ScheduleStep, 
     planStep,
   });
 
+  if (stateful && config.unknownStateBatch) {
+    // a stateful layer needs a static batch size to create its state (§2.1): Keras raises at build
+    const failure: BatchSizeFailure = {
+      position: { phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch', planStep: 1 },
+      check: 'unknown-batch',
+      samples: config.samples,
+      batchSize: config.batchSize,
+      rows: 0,
+      stateRows: 0,
+      batchSizeDefaulted: config.batchSizeDefaulted ?? false,
+    };
+    yield { kind: 'fail', failure };
+    return;
+  }
   if (stateful) {
     // the state is created when the model is first called: by fit (epoch 1) or by an inference call before any fit (epoch 0)
     const first = flatSteps(planOf(config)).next().value;

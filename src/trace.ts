@@ -7,7 +7,7 @@ import { cellClassNames } from './cells.ts';
 import { resolveLayers, type SimulationConfig } from './config.ts';
 import type { StateHooks } from './hooks.ts';
 import { kerasProfiles } from './profiles.ts';
-import { buildLayers, fillMask, fillSyntheticInputs } from './simulate.ts';
+import { buildLayers, fillMask, fillSyntheticInputs, type InputSource, type LayerWeightsOverride } from './simulate.ts';
 
 /** Inputs (N·T·D values) are included up to this many values; above it `inputs` is null. */
 export const traceInputLimit = 1_000_000;
@@ -52,7 +52,7 @@ export interface Trace {
   /** The recurrent activation's formula in the chosen Keras version. */
   readonly hardSigmoid: string;
   readonly layers: readonly TraceLayer[];
-  /** (N, T, D) synthetic inputs, or null above `traceInputLimit` values. */
+  /** (N, T, D) inputs (synthetic, or the --data file's), or null above `traceInputLimit` values. */
   readonly inputs: TraceTensor | null;
   /** (N, T) mask (1 = real step, 0 = padding), or null without masking. */
   readonly mask: TraceTensor | null;
@@ -70,10 +70,14 @@ function tensor(shape: readonly number[], values: ArrayLike<number>): TraceTenso
 }
 
 /** The trace's static part (weights, inputs, mask) and a hook that records every layer call. */
-export function createTraceRecorder(config: SimulationConfig): { trace: Trace; hooks: StateHooks } {
+export function createTraceRecorder(
+  config: SimulationConfig,
+  weights?: readonly LayerWeightsOverride[],
+  source?: InputSource,
+): { trace: Trace; hooks: StateHooks } {
   const profile = kerasProfiles[config.keras];
   const specs = resolveLayers(config);
-  const built = buildLayers(config, 1);
+  const built = buildLayers(config, 1, false, weights);
   const layers: TraceLayer[] = built.map((layer, i) => {
     const spec = specs[i]!;
     const cell = layer.cells[0]!;
@@ -83,7 +87,7 @@ export function createTraceRecorder(config: SimulationConfig): { trace: Trace; h
       units: spec.units,
       stateful: spec.stateful,
       bidirectional: spec.bidirectional,
-      recurrentActivation: spec.cell === 'simple' ? null : config.recurrentActivation,
+      recurrentActivation: spec.cell === 'simple' ? null : spec.recurrentActivation,
       resetAfter: cell.resetAfter ?? null,
       weights: layer.cells.map((c) => ({
         kernel: tensor(c.weights.shapes.kernel, c.weights.kernel),
@@ -98,7 +102,8 @@ export function createTraceRecorder(config: SimulationConfig): { trace: Trace; h
   if (N * T * D <= traceInputLimit) {
     const all = Int32Array.from({ length: N }, (_, i) => i);
     const values = new Float32Array(N * T * D);
-    fillSyntheticInputs(values, all, T, D, config.seed);
+    if (source) source.fill(values, all);
+    else fillSyntheticInputs(values, all, T, D, config.seed);
     inputs = tensor([N, T, D], values);
     if (config.maskTail) {
       const maskValues = new Uint8Array(N * T);

@@ -21,6 +21,11 @@ import { renderNdjson, renderTsv } from '../render/tsv.ts';
 import { simulate, type SimulationResult } from '../simulate.ts';
 import { createTraceRecorder, traceStateLimit, traceStateValues } from '../trace.ts';
 import { exitCodes, type CliIo } from '../cli-io.ts';
+import type { Shape } from '../args.ts';
+import { distinctSteps, type SimulationConfig } from '../config.ts';
+import type { NpyReader } from '../io/npy.ts';
+import type { InputSource, LayerWeightsOverride } from '../simulate.ts';
+import { loadPlan, npyInputSource, openData } from './inputs.ts';
 import { configFromOptions } from './options.ts';
 
 /** Adds the output and CI flags of the main command. */
@@ -54,14 +59,113 @@ interface ReportOptions {
   trace?: string;
 }
 
+/** Adds --data and --plan (the files that describe the data and the script). */
+export function addInputOptions(command: Command): Command {
+  return command
+    .option('--data <file.npy>', 'the training data as a NumPy .npy (float32/float64, C order, (N,T) or (N,T,D)): N, T, D come from it and its values feed the forward pass')
+    .option('--plan <file|->', 'the script as a JSON training plan of fit/evaluate/predict/reset/repeat steps (- reads standard input)');
+}
+
 /** Runs the simulation a command's options describe; returns the exit code. */
-export function runSimulationCommand(command: Command, io: CliIo): number {
+export async function runSimulationCommand(command: Command, io: CliIo): Promise<number> {
+  const prepared = await prepareRun(command, io);
+  if (!prepared.ok) return usageError(io, prepared.message);
+  try {
+    return reportRun(command, io, prepared.run);
+  } finally {
+    prepared.run.close?.();
+  }
+}
+
+export function usageError(io: CliIo, message: string): number {
+  io.stderr.write(`error: ${message}\n`);
+  return exitCodes.usage;
+}
+
+/** What a run needs besides its configuration. */
+export interface PreparedRun {
+  readonly config: SimulationConfig;
+  readonly batchDefaulted: boolean;
+  readonly inputs?: InputSource;
+  readonly weights?: readonly LayerWeightsOverride[];
+  /** Extra top-level entries of the --json document (e.g. the audited model). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+  /** Lines printed above the human report. */
+  readonly header?: readonly string[];
+  readonly close?: () => void;
+}
+
+/**
+ * The configuration from the flags, --data and --plan. `shape` fills in N,T,D when neither --shape
+ * nor --data gives them (audit: from the model).
+ */
+export async function prepareRun(
+  command: Command,
+  io: CliIo,
+  fallback: { shape?: { samples: number; timesteps: number; features: number } } = {},
+): Promise<{ ok: true; run: PreparedRun } | { ok: false; message: string }> {
+  const options = command.opts() as { data?: string; plan?: string; shape?: Shape };
+  let data: NpyReader | undefined;
+  if (options.data !== undefined) {
+    const opened = openData(options.data, io);
+    if (!opened.ok) return opened;
+    data = opened.value;
+    const shape = { samples: data.samples, timesteps: data.timesteps, features: data.features };
+    if (options.shape && (options.shape.samples !== shape.samples || options.shape.timesteps !== shape.timesteps || options.shape.features !== shape.features)) {
+      data.close();
+      return {
+        ok: false,
+        message: `--shape ${options.shape.samples},${options.shape.timesteps},${options.shape.features} contradicts --data ${options.data} of shape ${shape.samples},${shape.timesteps},${shape.features}; drop --shape.`,
+      };
+    }
+    command.setOptionValueWithSource('shape', shape, 'cli');
+  } else if (!options.shape && fallback.shape) {
+    command.setOptionValueWithSource('shape', fallback.shape, 'cli');
+  }
+  const outcome = configFromOptions(command);
+  if (!outcome.ok) {
+    data?.close();
+    return outcome;
+  }
+  let { config } = outcome;
+  if (options.plan !== undefined) {
+    const explicit = ['epochs', 'validationSplit', 'shuffle'].filter((key) => command.getOptionValueSource(key) === 'cli');
+    if (explicit.length > 0) {
+      data?.close();
+      const flag = `--${explicit[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      return { ok: false, message: `${flag} conflicts with --plan, whose fit steps give epochs, shuffle and validationSplit themselves; drop ${flag}.` };
+    }
+    const plan = await loadPlan(options.plan, io);
+    if (!plan.ok) {
+      data?.close();
+      return plan;
+    }
+    // with a plan, --batch is the stateful model's fixed batch size; by default the first fit's
+    const firstFit = distinctSteps(plan.value).find((step) => step.type === 'fit');
+    const modelBatch = command.getOptionValueSource('batch') === 'cli' ? config.batchSize : firstFit?.type === 'fit' ? firstFit.batchSize : config.batchSize;
+    config = { ...config, plan: plan.value, batchSize: modelBatch, batchSizeDefaulted: false };
+    const bad = distinctSteps(plan.value).find(
+      (step) => step.type === 'fit' && (step.validationSplit ?? 0) > 0 && [0, config.samples].includes(Math.floor(config.samples * (1 - step.validationSplit!))),
+    );
+    if (bad?.type === 'fit') {
+      data?.close();
+      return { ok: false, message: `--plan: validationSplit ${bad.validationSplit} leaves no training or no validation samples out of ${config.samples}.` };
+    }
+  }
+  const run: PreparedRun = {
+    config,
+    batchDefaulted: options.plan === undefined && outcome.batchDefaulted,
+    ...(data ? { inputs: npyInputSource(data), close: () => data.close() } : {}),
+  };
+  return { ok: true, run };
+}
+
+/** Simulates a prepared run, renders it and decides the exit code. */
+export function reportRun(command: Command, io: CliIo, prepared: PreparedRun): number {
   const usageError = (message: string) => {
     io.stderr.write(`error: ${message}\n`);
     return exitCodes.usage;
   };
-  const outcome = configFromOptions(command);
-  if (!outcome.ok) return usageError(outcome.message);
   const cli = command.opts() as ReportOptions;
   const formatFlags = [cli.json ? 'json' : undefined, cli.format, cli.plain ? 'tsv' : undefined].filter(
     (f): f is OutputFormat => f !== undefined,
@@ -70,7 +174,7 @@ export function runSimulationCommand(command: Command, io: CliIo): number {
     return usageError(`--json, --format and --plain ask for different outputs (${formatFlags.join(', ')}); give only one.`);
   }
   const format: OutputFormat = formatFlags[0] ?? 'table';
-  const { config, batchDefaulted } = outcome;
+  const { config, batchDefaulted } = prepared;
 
   // the closed-form counts size the run before it starts
   const expected = expectedTotals(config);
@@ -102,10 +206,14 @@ export function runSimulationCommand(command: Command, io: CliIo): number {
         `--trace: this run would record ${formatCount(values)} state values, more than the ${formatCount(traceStateLimit)} a trace holds; trace fewer --epochs, samples or units.`,
       );
     }
-    trace = createTraceRecorder(config);
+    trace = createTraceRecorder(config, prepared.weights, prepared.inputs);
   }
 
-  const result = simulate(config, trace ? { hooks: trace.hooks } : {});
+  const result = simulate(config, {
+    ...(trace ? { hooks: trace.hooks } : {}),
+    ...(prepared.inputs ? { inputs: prepared.inputs } : {}),
+    ...(prepared.weights ? { weights: prepared.weights } : {}),
+  });
   if (trace && cli.trace !== '-') {
     const written = io.writeFile(cli.trace!, `${JSON.stringify(trace.trace)}\n`);
     if (written !== true) return usageError(`--trace: cannot write ${cli.trace}: ${written}; give a writable path, or - for stdout.`);
@@ -129,11 +237,12 @@ export function runSimulationCommand(command: Command, io: CliIo): number {
   }
   const write = (chunk: string) => io.stdout.write(chunk);
   if (trace && cli.trace === '-') write(`${JSON.stringify(trace.trace)}\n`);
-  else if (format === 'json') renderJson(result, write);
+  else if (format === 'json') renderJson(result, write, prepared.extra);
   else if (format === 'tsv') renderTsv(result, write);
   else if (format === 'ndjson') renderNdjson(result, write);
   else {
     const chalk = makeChalk({ flag: cli.color, env: io.env, isTTY: io.stdout.isTTY });
+    if (prepared.header) write(`${prepared.header.join('\n')}\n\n`);
     write(renderReport(result, { chalk, maxRows: cli.maxRows, borders: io.stdout.isTTY }));
   }
 

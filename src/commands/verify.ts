@@ -6,7 +6,8 @@ import { makeChalk } from '../color.ts';
 import { formatCount } from '../explain.ts';
 import { exitCodes, type CliIo } from '../cli-io.ts';
 import { verifyContinuity, verifyProblems, type VerifyResult } from '../verify.ts';
-import { configFromOptions } from './options.ts';
+import type { CommandContext } from '../main.ts';
+import { addModelOptions, configFromOptions } from './options.ts';
 
 export function addVerifyOptions(command: Command): Command {
   return command
@@ -59,6 +60,16 @@ export function renderVerify(result: VerifyResult, chalk: ReturnType<typeof make
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+export function registerVerify(program: Command, context: CommandContext): void {
+  const verify = context.subcommand('verify').description(
+    'Is stateful really the same as one long sequence? Runs the stateful windows, one stateless run over the ' +
+      'concatenated sequences (data[i::B]), the stateless windows and shuffled windows, and prints the differences. ' +
+      'Exit 0 when the stateful run equals the long run (what Keras promises), 1 when it does not.',
+  );
+  addVerifyOptions(addModelOptions(verify)).action((_options, command: Command) => context.setExitCode(runVerifyCommand(command, context.io)));
+  program.addCommand(verify);
 }
 
 export function runVerifyCommand(command: Command, io: CliIo): number {

@@ -7,10 +7,10 @@ export function jsonDocument(result: SimulationResult) {
   return { config, completed, events, totals, findings, answer, finalMeanAbsH };
 }
 
-/** Writes the document in chunks: the events array can be large. */
-export function renderJson(result: SimulationResult, write: (chunk: string) => void): void {
+/** Writes the document in chunks: the events array can be large. `extra` entries come first (e.g. the audited model). */
+export function renderJson(result: SimulationResult, write: (chunk: string) => void, extra: Readonly<Record<string, unknown>> = {}): void {
   const { events, ...rest } = jsonDocument(result);
-  const head = JSON.stringify({ config: rest.config, completed: rest.completed }, null, 2);
+  const head = JSON.stringify({ ...extra, config: rest.config, completed: rest.completed }, null, 2);
   write(`${head.slice(0, -2)},\n  "events": [`);
   let chunk = '';
   events.forEach((event, i) => {

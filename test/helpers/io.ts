@@ -1,4 +1,5 @@
 /** An in-memory CliIo: what main() writes to stdout and stderr, for in-process CLI tests. */
+import { nodeFileReader, openRandomAccessFile } from '../../src/io/node-files.ts';
 import { main, type CliIo } from '../../src/main.ts';
 
 export interface CapturedRun {
@@ -11,7 +12,7 @@ export interface CapturedRun {
 
 export async function run(
   argv: readonly string[],
-  options: { env?: Record<string, string>; isTTY?: boolean; unwritable?: string } = {},
+  options: { env?: Record<string, string>; isTTY?: boolean; unwritable?: string; stdin?: string } = {},
 ): Promise<CapturedRun> {
   let stdout = '';
   let stderr = '';
@@ -25,6 +26,9 @@ export async function run(
       files.set(path, text);
       return true;
     },
+    files: nodeFileReader,
+    openFile: openRandomAccessFile,
+    readStdin: async () => options.stdin ?? '',
   };
   const code = await main(argv, io);
   return { code, stdout, stderr, files };

@@ -1,0 +1,175 @@
+/**
+ * `lstm-reset audit MODEL [fit flags]`: the same table, totals and findings for a saved model (Keras
+ * JSON, a .keras archive, or a TF.js Layers model.json whose real weights then drive the forward pass).
+ */
+import type { Command } from 'commander';
+import { parseWholeNumber, limits } from '../args.ts';
+import { cellClassNames } from '../cells.ts';
+import type { CliIo } from '../cli-io.ts';
+import type { LayerSpecInput } from '../config.ts';
+import type { CommandContext } from '../main.ts';
+import { ModelFileError, readModelFile, type RecurrentModelInfo } from '../model/index.ts';
+import { kerasProfiles } from '../profiles.ts';
+import type { LayerWeightsOverride } from '../simulate.ts';
+import { addModelOptions } from './options.ts';
+import { addInputOptions, addReportOptions, prepareRun, reportRun, usageError } from './run.ts';
+
+export function registerAudit(program: Command, context: CommandContext): void {
+  const audit = context
+    .subcommand('audit')
+    .description(
+      'Audit a saved model: reads its recurrent layers (type, units, stateful, Bidirectional, recurrent activation, fixed ' +
+        'batch size) from Keras model.to_json() output, a Keras 3 .keras archive, or a TF.js Layers model.json (whose real ' +
+        'weights then drive the forward pass), and simulates fit with the flags given.',
+    )
+    .argument('<model>', 'model.json (Keras or TF.js), or a .keras archive')
+    .option('--samples <N>', 'samples given to fit, when T and D come from the model (instead of --shape or --data)', (v) =>
+      parseWholeNumber(v, 'samples', '--samples 1000', 1, limits.samples),
+    );
+  addReportOptions(addInputOptions(addModelOptions(audit))).action(async (model: string, _options, command: Command) =>
+    context.setExitCode(await runAudit(model, command, context.io)),
+  );
+  program.addCommand(audit);
+}
+
+/** One line per recurrent layer, for the report's header. */
+function describeLayer(layer: RecurrentModelInfo['layers'][number]): string {
+  const cell = cellClassNames[layer.cell];
+  const kind = layer.bidirectional ? `Bidirectional(${cell})` : cell;
+  const details = [
+    `${layer.units} units`,
+    layer.stateful ? 'stateful' : 'stateless',
+    layer.cell === 'simple' ? undefined : `recurrent_activation=${layer.recurrentActivation}`,
+    layer.resetAfter === undefined ? undefined : `reset_after=${layer.resetAfter ? 'True' : 'False'}`,
+    layer.returnSequences ? 'return_sequences' : undefined,
+    layer.goBackwards ? 'go_backwards (simulated forwards)' : undefined,
+    layer.weights ? 'weights loaded' : undefined,
+  ].filter((d) => d !== undefined);
+  return `  ${layer.name}: ${kind} (${details.join(', ')})`;
+}
+
+export async function runAudit(path: string, command: Command, io: CliIo): Promise<number> {
+  let info: RecurrentModelInfo;
+  try {
+    info = readModelFile(path, io.files);
+  } catch (error) {
+    if (error instanceof ModelFileError) return usageError(io, `audit: ${error.message}`);
+    const { code, message } = error as NodeJS.ErrnoException;
+    return usageError(io, `audit: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : message}`);
+  }
+  if (info.layers.length === 0) {
+    return usageError(io, `audit: ${path} has no LSTM, GRU or SimpleRNN layer (or Bidirectional of one) to simulate${info.notes.length ? ` (${info.notes[0]})` : ''}.`);
+  }
+  const options = command.opts() as { samples?: number; shape?: unknown; data?: string };
+  const notes = [...info.notes];
+
+  // the version profile: --keras when given, else what the file says
+  if (command.getOptionValueSource('keras') !== 'cli') {
+    // TF.js Layers follows tf.keras (its hard_sigmoid is 0.2x + 0.5, its GRU reset_after False)
+    const version = info.kerasVersion ?? (info.source === 'tfjs-layers' ? 'tf' : '3');
+    command.setOptionValueWithSource('keras', version, 'cli');
+    if (!info.kerasVersion) {
+      notes.push(
+        info.source === 'tfjs-layers'
+          ? 'a TF.js Layers model: simulated with the tf.keras profile, whose hard_sigmoid (0.2x + 0.5) is TF.js\'s (--keras to choose)'
+          : 'the file does not say its Keras version; assuming Keras 3 (--keras to choose)',
+      );
+    }
+  } else if (info.kerasVersion && command.opts()['keras'] !== info.kerasVersion) {
+    notes.push(`the file was written by Keras profile ${info.kerasVersion}; simulating --keras ${String(command.opts()['keras'])} as asked`);
+  }
+  if (['units', 'layers', 'cell', 'bidirectional', 'stateful'].some((key) => command.getOptionValueSource(key) === 'cli')) {
+    return usageError(io, 'audit: --units, --layers, --cell, --bidirectional and --stateful come from the model file; drop them.');
+  }
+
+  // N from --samples, T and D from the model, unless --shape or --data give them
+  let fallback: { samples: number; timesteps: number; features: number } | undefined;
+  if (options.samples !== undefined) {
+    if (options.shape !== undefined || options.data !== undefined) return usageError(io, 'audit: give the data as --samples N, --shape N,T,D or --data X.npy, not several.');
+    if (info.timesteps === null || info.features === null) {
+      return usageError(
+        io,
+        `audit: ${path} does not fix its input (timesteps ${info.timesteps ?? 'None'}, features ${info.features ?? 'None'}); give --shape N,T,D or --data X.npy instead of --samples.`,
+      );
+    }
+    fallback = { samples: options.samples, timesteps: info.timesteps, features: info.features };
+  } else if (options.shape === undefined && options.data === undefined) {
+    return usageError(io, `audit: how many samples does fit get? Give --samples N${info.timesteps === null || info.features === null ? ' with --shape' : ''}, --shape N,T,D or --data X.npy.`);
+  }
+
+  // the model's layers take part in the flag checks (e.g. --reset-every needs a stateful layer)
+  command.setOptionValueWithSource(
+    'layers',
+    info.layers.map((layer) => ({ cell: layer.cell, units: layer.units, stateful: layer.stateful, bidirectional: layer.bidirectional })),
+    'cli',
+  );
+  const prepared = await prepareRun(command, io, fallback ? { shape: fallback } : {});
+  if (!prepared.ok) return usageError(io, prepared.message);
+  try {
+    const base = prepared.run.config;
+    if (info.features !== null && base.features !== info.features) {
+      return usageError(io, `audit: the data has ${base.features} features per step but ${path} expects ${info.features}; give data of shape (N, T, ${info.features}).`);
+    }
+    if (info.timesteps !== null && base.timesteps !== info.timesteps) {
+      return usageError(io, `audit: the data has ${base.timesteps} timesteps but ${path} fixes ${info.timesteps}; give data of shape (N, ${info.timesteps}, D).`);
+    }
+    const layers: LayerSpecInput[] = info.layers.map((layer) => ({
+      name: layer.name,
+      cell: layer.cell,
+      units: layer.units,
+      stateful: layer.stateful,
+      bidirectional: layer.bidirectional,
+      recurrentActivation: layer.recurrentActivation,
+      ...(layer.resetAfter === undefined ? {} : { resetAfter: layer.resetAfter }),
+    }));
+    const stateful = info.layers.some((layer) => layer.stateful);
+    // the model's fixed batch size is the stateful state's; fit's batch_size is --batch (Keras: 32)
+    const config = {
+      ...base,
+      layers,
+      ...(stateful && info.batchSize !== null ? { stateBatchSize: info.batchSize } : {}),
+      ...(stateful && info.batchSize === null ? { unknownStateBatch: true } : {}),
+    };
+    const weights = modelWeights(info, base.features, notes);
+    const profile = kerasProfiles[config.keras];
+    const header = [
+      `Model: ${path} (${info.source}, ${info.modelClass}${info.modelName ? ` '${info.modelName}'` : ''}${info.versionString ? `, ${info.versionString}` : ''}; simulated as ${profile.label})`,
+      `  input: batch ${info.batchSize ?? 'None'}, timesteps ${info.timesteps ?? 'None'}, features ${info.features ?? 'None'}`,
+      ...info.layers.map(describeLayer),
+      ...notes.map((note) => `  note: ${note}`),
+    ];
+    const { layers: _layers, ...summary } = info;
+    const model = { path, ...summary, layers: info.layers.map(({ weights: w, ...layer }) => ({ ...layer, weightsLoaded: w !== undefined })), notes };
+    return reportRun(command, io, {
+      ...prepared.run,
+      config,
+      ...(weights ? { weights } : {}),
+      extra: { model },
+      header,
+    });
+  } finally {
+    prepared.run.close?.();
+  }
+}
+
+/** The model's real weights, when every recurrent layer has them and they chain directly. */
+function modelWeights(info: RecurrentModelInfo, features: number, notes: string[]): LayerWeightsOverride[] | undefined {
+  if (!info.layers.every((layer) => layer.weights)) return undefined;
+  let inputDim = features;
+  const weights: LayerWeightsOverride[] = [];
+  for (const layer of info.layers) {
+    const w = layer.weights!;
+    if (w.forward.inputDim !== inputDim) {
+      notes.push(
+        'other layers sit between the recurrent layers, so the forward pass uses seeded weights instead of the file\'s (reset counts do not depend on them)',
+      );
+      return undefined;
+    }
+    weights.push({
+      forward: { kernel: w.forward.kernel, recurrentKernel: w.forward.recurrentKernel, bias: w.forward.bias },
+      ...(w.backward ? { backward: { kernel: w.backward.kernel, recurrentKernel: w.backward.recurrentKernel, bias: w.backward.bias } } : {}),
+    });
+    inputDim = layer.units * (layer.bidirectional ? 2 : 1);
+  }
+  return weights;
+}

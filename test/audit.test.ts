@@ -1,0 +1,158 @@
+/**
+ * `audit MODEL`, `--data X.npy` and `--plan FILE` from the command line: saved models of every
+ * format, the real weights of a TF.js model checked against TF.js itself, and bad files.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadTfjs, maxAbsDifference } from './helpers/tfjs.ts';
+import { run } from './helpers/io.ts';
+
+const fixtures = new URL('./fixtures/', import.meta.url).pathname;
+
+describe('audit: the model file decides layers, batch size and version', () => {
+  it('a TF.js stateful model (LSTM -> GRU, batch 2): real weights, tf.keras profile, per-layer events', async () => {
+    const { code, stdout, stderr } = await run(['audit', `${fixtures}tfjs-stateful/model.json`, '--data', `${fixtures}npy/f4-3d-v1.npy`, '--batch', '2', '--no-shuffle', '--epochs', '2', '--reset-every', 'epoch', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout);
+    expect(doc.model).toMatchObject({ source: 'tfjs-layers', batchSize: 2, timesteps: 5, features: 3 });
+    expect(doc.model.layers.map((l: { name: string; weightsLoaded: boolean }) => [l.name, l.weightsLoaded])).toEqual([
+      ['lstm', true],
+      ['gru', true],
+    ]);
+    expect(doc.config.keras).toBe('tf');
+    expect(doc.config.samples).toBe(6);
+    // 2 layers: initial + a reset after each of 2 epochs
+    expect(doc.totals.perLayer.map((l: { name: string; resetEvents: number }) => [l.name, l.resetEvents])).toEqual([
+      ['lstm', 3],
+      ['gru', 3],
+    ]);
+  });
+
+  it('its forward pass with the file\'s weights and the .npy values equals TF.js running the same saved model', async () => {
+    const { stdout } = await run(['audit', `${fixtures}tfjs-stateful/model.json`, '--data', `${fixtures}npy/f4-3d-v1.npy`, '--batch', '2', '--no-shuffle', '--trace', '-']);
+    const trace = JSON.parse(stdout);
+    const tf = await loadTfjs();
+    const modelJson = JSON.parse(readFileSync(`${fixtures}tfjs-stateful/model.json`, 'utf8'));
+    const weightData = new Uint8Array(readFileSync(`${fixtures}tfjs-stateful/group1-shard1of1.bin`)).buffer;
+    const model = await tf.loadLayersModel({
+      load: async () => ({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData }),
+    });
+    const [T, D] = [5, 3];
+    let max = 0;
+    for (const call of trace.calls) {
+      const rows = call.samples.map((s: number) => trace.inputs.values.slice(s * T * D, (s + 1) * T * D));
+      tf.tidy(() => {
+        model.predict(tf.tensor3d(rows.flat(), [rows.length, T, D]));
+      });
+      for (const [i, layerName] of ['lstm', 'gru'].entries()) {
+        const layer = model.getLayer(layerName) as unknown as { states: { dataSync(): Float32Array }[] };
+        const ours = call.layers[i].finalStates;
+        layer.states.forEach((state, k) => (max = Math.max(max, maxAbsDifference(state.dataSync(), ours[k].values))));
+      }
+    }
+    model.dispose();
+    expect(trace.calls).toHaveLength(3);
+    expect(max).toBeLessThanOrEqual(1e-5);
+  });
+
+  it.each([
+    ['keras/keras2-sequential.json', ['--samples', '8', '--batch', '1'], '2', 'lstm_1'],
+    ['keras/keras3-sequential.keras', ['--samples', '8', '--batch', '4'], '3', 'bidirectional'],
+    ['keras/tfkeras-functional.keras', ['--samples', '8'], 'tf', 'lstm'],
+  ])('%s: version profile and layer names from the file', async (file, args, keras, firstLayer) => {
+    const { stdout, stderr } = await run(['audit', `${fixtures}${file}`, ...args, '--json', '-q']);
+    expect(stderr).not.toContain('error: ');
+    const doc = JSON.parse(stdout);
+    expect(doc.config.keras).toBe(keras);
+    expect(doc.config.resolvedLayers[0].name).toBe(firstLayer);
+  });
+
+  it('fit without batch_size on a fixed-batch stateful model: Keras uses 32 and fails (exit 3)', async () => {
+    const { code, stdout } = await run(['audit', `${fixtures}keras/keras3-sequential.keras`, '--samples', '8', '--no-shuffle']);
+    expect(code).toBe(3);
+    expect(stdout).toContain('stateful-batch-size-mismatch: fit() runs batches of 32 (batch_size not given: Keras uses 32) through stateful layers built for batches of 4');
+    expect(stdout).toContain('Pass batch_size=4 to fit()');
+  });
+
+  it.each([
+    [['audit', `${fixtures}hostile/bad-json.json`, '--samples', '4'], 'bad-json.json'],
+    [['audit', `${fixtures}hostile/zip-bomb-declared.keras`, '--samples', '4'], 'zip-bomb-declared.keras'],
+    [['audit', `${fixtures}hostile/truncated.keras`, '--samples', '4'], 'truncated.keras'],
+    [['audit', `${fixtures}tfjs-hostile-traversal/model.json`, '--samples', '4'], 'model.json'],
+    [['audit', `${fixtures}tfjs-hostile-shape/model.json`, '--samples', '4'], 'model.json'],
+    [['audit', `${fixtures}no-such-model.json`, '--samples', '4'], 'no such file'],
+    [['audit', `${fixtures}tfjs-stateful/model.json`], '--samples N'],
+    [['audit', `${fixtures}tfjs-stateful/model.json`, '--shape', '6,5,2'], 'expects 3'],
+    [['audit', `${fixtures}tfjs-stateful/model.json`, '--samples', '4', '--units', '3'], 'come from the model file'],
+  ])('bad model input %j: exit 2, one line naming it, nothing on stdout', async (args, fragment) => {
+    const { code, stdout, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(fragment);
+  });
+});
+
+describe('--data X.npy', () => {
+  it('takes N, T, D from the file', async () => {
+    const doc = JSON.parse((await run(['--data', `${fixtures}npy/f8-2d-v2.npy`, '--batch', '2', '--json'])).stdout);
+    expect(doc.config).toMatchObject({ samples: 4, timesteps: 7, features: 1 });
+    expect(doc.totals.resetEvents).toBe(2);
+  });
+
+  it('feeds the file\'s values: the result differs from synthetic inputs of the same shape', async () => {
+    const fromFile = JSON.parse((await run(['--data', `${fixtures}npy/f4-3d-v1.npy`, '--batch', '3', '--json'])).stdout);
+    const synthetic = JSON.parse((await run(['--shape', '6,5,3', '--batch', '3', '--json'])).stdout);
+    expect(fromFile.finalMeanAbsH).not.toBe(synthetic.finalMeanAbsH);
+  });
+
+  it.each([
+    [['--data', `${fixtures}npy/hostile-big-endian.npy`], 'big-endian'],
+    [['--data', `${fixtures}npy/hostile-fortran.npy`], 'fortran'],
+    [['--data', `${fixtures}npy/hostile-int64.npy`], '--data'],
+    [['--data', `${fixtures}npy/hostile-truncated.npy`], '--data'],
+    [['--data', `${fixtures}npy/missing.npy`], 'no such file'],
+    [['--data', `${fixtures}npy/f4-3d-v1.npy`, '--shape', '6,5,2'], 'contradicts --data'],
+  ])('%j: exit 2 with one line', async (args, fragment) => {
+    const { code, stdout, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr.toLowerCase()).toContain(fragment.toLowerCase());
+  });
+});
+
+describe('--plan: the script as a training plan', () => {
+  it('the canonical loop: fit(epochs=1) then reset_states(), three times, then evaluate and predict', async () => {
+    // 8 samples, batch 2: per fit 3 training (6 samples) + 1 validation batch; evaluate 4 batches; predict 2
+    const { code, stdout } = await run(['--shape', '8,3', '--stateful', '--plan', `${fixtures}plans/stateful-loop.json`, '--keras', 'tf', '--json']);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout);
+    expect(doc.totals).toMatchObject({ fitBatches: 9, validationBatches: 3, evaluateBatches: 4, predictBatches: 2 });
+    // initial + 3 resets in the loop + 1 before predict
+    expect(doc.totals.byReason).toEqual({ initial: 1, 'batch-start': 0, 'reset-states': 4 });
+    const phases = new Set(doc.events.map((e: { phase: string }) => e.phase));
+    expect([...phases].sort()).toEqual(['fit', 'reset']);
+    expect(doc.events.map((e: { planStep: number }) => e.planStep)).toEqual([1, 2, 4, 6, 8]);
+  });
+
+  it('reads the plan from standard input with -', async () => {
+    const plan = JSON.stringify([{ type: 'fit', epochs: 2, batchSize: 4, shuffle: false }, { type: 'predict', batchSize: 4 }]);
+    const { code, stdout } = await run(['--shape', '8,3', '--plan', '-', '--json'], { stdin: plan });
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).totals).toMatchObject({ fitBatches: 4, predictBatches: 2, resetEvents: 6 });
+  });
+
+  it.each([
+    [['--shape', '8,3', '--plan', `${fixtures}plans/invalid-nested.json`], 'steps[1].steps[0].epochs'],
+    [['--shape', '8,3', '--plan', `${fixtures}plans/missing.json`], 'no such file'],
+    [['--shape', '8,3', '--plan', `${fixtures}plans/bare-list.json`, '--epochs', '3'], '--epochs conflicts with --plan'],
+  ])('%j: exit 2 with one line', async (args, fragment) => {
+    const { code, stdout, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(fragment);
+  });
+});
