@@ -46,7 +46,7 @@ export interface LayerCall {
   readonly planStep?: number;
   /** Rows of this batch (the last batch of a phase may be partial). */
   readonly rows: number;
-  /** Sample index (into the whole data set) of each row. */
+  /** Sample index (into the whole data set) of each row; valid only during the call (the buffer is reused). */
   readonly samples: Int32Array;
 }
 

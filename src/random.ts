@@ -75,3 +75,32 @@ export function syntheticInput(seed: number, sample: number, timestep: number, f
   const h = mix32(sampleHash ^ mix32(timestep * 0x10001 + feature + 0x27d4eb2f));
   return (h / 4294967296) * 2 - 1;
 }
+
+/**
+ * A seeded bijection of 0..n-1 computed one index at a time in O(1) memory: a 4-round Feistel
+ * network over the smallest even number of bits that covers n, cycle-walking indices that land at
+ * n or above. It shuffles a billion samples without an array of a billion indices.
+ */
+export function lazyPermutation(n: number, seed: number): (index: number) => number {
+  if (n <= 1) return (index) => index;
+  let bits = 2;
+  while (2 ** bits < n) bits += 2;
+  const half = bits / 2;
+  const mask = (1 << half) - 1;
+  const keys = [0, 1, 2, 3].map((round) => deriveSeed(seed, 0xfe157e1, round));
+  const encrypt = (x: number) => {
+    let left = Math.floor(x / 2 ** half);
+    let right = x % 2 ** half;
+    for (const key of keys) {
+      const next = (left ^ (mix32(right ^ key) & mask)) >>> 0;
+      left = right;
+      right = next;
+    }
+    return left * 2 ** half + right;
+  };
+  return (index) => {
+    let y = encrypt(index);
+    while (y >= n) y = encrypt(y);
+    return y;
+  };
+}

@@ -3,10 +3,10 @@
  * plan of fit / evaluate / predict / reset calls), as a lazy sequence of steps, and where each Keras
  * version raises for a stateful batch of the wrong size. Pure: no forward pass, no I/O.
  */
-import { flatSteps, isStatefulModel, kerasDefaultBatchSize, planOf, splitData, type ShuffleMode, type SimulationConfig } from './config.ts';
+import { flatSteps, isStatefulModel, kerasDefaultBatchSize, planMaxBatch, planOf, splitData, type ShuffleMode, type SimulationConfig } from './config.ts';
 import type { LayerCall, Phase, RunPosition } from './hooks.ts';
 import { kerasProfiles, type KerasVersion } from './profiles.ts';
-import { deriveSeed, mulberry32, permutation } from './random.ts';
+import { deriveSeed, lazyPermutation } from './random.ts';
 
 export type ScheduleStep =
   /** A stateful layer is built: its zero state variables are created (§2.1). */
@@ -45,40 +45,43 @@ export function batchCount(count: number, batchSize: number): number {
   return Math.ceil(count / batchSize);
 }
 
+/** Which sample sits at each position of an epoch's order (computed per position, no arrays). */
+export type SampleOrder = (position: number) => number;
+
+const inOrder: SampleOrder = (position) => position;
+
 /**
  * The training samples of one epoch in the order fit feeds them (§3 shuffle):
  * true: a fresh permutation; 'batch': Keras 2.3 shuffles the order of whole batches (a partial last
  * batch stays last), tf.keras shuffles the order of batches and the rows inside each, Keras 3 keeps
  * the batch order and shuffles the rows inside each batch.
  */
-export function epochOrder(trainSamples: number, batchSize: number, shuffle: ShuffleMode, keras: KerasVersion, seed: number): Int32Array {
-  if (shuffle === true) return permutation(trainSamples, seed);
-  const order = Int32Array.from({ length: trainSamples }, (_, i) => i);
-  if (shuffle === false) return order;
-  const uniform = mulberry32(seed);
-  const shuffleRange = (start: number, end: number) => {
-    for (let i = end - 1; i > start; i--) {
-      const j = start + Math.floor(uniform() * (i - start + 1));
-      const tmp = order[i]!;
-      order[i] = order[j]!;
-      order[j] = tmp;
-    }
-  };
+export function epochOrder(trainSamples: number, batchSize: number, shuffle: ShuffleMode, keras: KerasVersion, seed: number): SampleOrder {
+  if (shuffle === true) return lazyPermutation(trainSamples, seed);
+  if (shuffle === false) return inOrder;
   const fullBatches = Math.floor(trainSamples / batchSize);
-  if (keras === '2' || keras === 'tf') {
-    const batchOrder = permutation(fullBatches, deriveSeed(seed, 1));
-    const reordered = new Int32Array(trainSamples);
-    batchOrder.forEach((from, to) => reordered.set(order.subarray(from * batchSize, (from + 1) * batchSize), to * batchSize));
-    reordered.set(order.subarray(fullBatches * batchSize), fullBatches * batchSize);
-    order.set(reordered);
-  }
-  if (keras === 'tf' || keras === '3') {
-    for (let b = 0; b * batchSize < trainSamples; b++) shuffleRange(b * batchSize, Math.min(trainSamples, (b + 1) * batchSize));
-  }
-  return order;
+  const batchOrder: SampleOrder = keras === '2' || keras === 'tf' ? lazyPermutation(fullBatches, deriveSeed(seed, 1)) : inOrder;
+  const shuffleRows = keras === 'tf' || keras === '3';
+  let rowsOf = -1;
+  let rowOrder: SampleOrder = inOrder;
+  return (position) => {
+    const batch = Math.floor(position / batchSize);
+    const row = position - batch * batchSize;
+    const source = batch < fullBatches ? batchOrder(batch) : batch;
+    if (!shuffleRows) return source * batchSize + row;
+    if (rowsOf !== source) {
+      rowsOf = source;
+      rowOrder = lazyPermutation(Math.min(batchSize, trainSamples - source * batchSize), deriveSeed(seed, 2, source));
+    }
+    return source * batchSize + rowOrder(row);
+  };
 }
 
-export function* runSchedule(config: SimulationConfig): Generator<ScheduleStep, void, undefined> {
+/**
+ * `withSamples: false` leaves every call's `samples` empty (counting needs no sample ids), so a run
+ * over a billion samples costs no memory per sample.
+ */
+export function* runSchedule(config: SimulationConfig, withSamples = true): Generator<ScheduleStep, void, undefined> {
   const stateful = isStatefulModel(config);
   const stateRows = config.stateBatchSize ?? config.batchSize;
   const profile = kerasProfiles[config.keras];
@@ -114,23 +117,26 @@ export function* runSchedule(config: SimulationConfig): Generator<ScheduleStep, 
     yield { kind: 'build', position: { phase, epoch: phase === 'fit' ? 1 : 0, batch: 1, timing: 'before-batch', planStep: 1 } };
   }
 
-  /** Layer calls over samples `first`… in batches; stops with a failure where a stateful batch has the wrong size. */
+  // the rows' samples of the current call; valid until the next step is taken
+  const rowSamples = new Int32Array(Math.max(1, Math.min(config.samples, planMaxBatch(config))));
+  /** Layer calls over `count` samples in `order`, in batches; stops with a failure where a stateful batch has the wrong size. */
   function* calls(
     phase: Phase,
-    order: Int32Array,
+    order: SampleOrder,
+    count: number,
     batchSize: number,
     batchSizeDefaulted: boolean,
     afterBatch?: (batch: number) => boolean,
   ): Generator<ScheduleStep, boolean, undefined> {
-    const batches = batchCount(order.length, batchSize);
+    const batches = batchCount(count, batchSize);
     for (let batch = 1; batch <= batches; batch++) {
       const start = (batch - 1) * batchSize;
-      const rows = Math.min(batchSize, order.length - start);
+      const rows = Math.min(batchSize, count - start);
       if (stateful && rows !== stateRows) {
         const failure: BatchSizeFailure = {
           position: position(phase, batch, 'before-batch'),
           check: 'at-batch',
-          samples: order.length,
+          samples: count,
           batchSize,
           rows,
           stateRows,
@@ -139,7 +145,8 @@ export function* runSchedule(config: SimulationConfig): Generator<ScheduleStep, 
         yield { kind: 'fail', failure };
         return false;
       }
-      yield { kind: 'call', call: { phase, epoch, batch, planStep, rows, samples: order.subarray(start, start + rows) } };
+      if (withSamples) for (let r = 0; r < rows; r++) rowSamples[r] = order(start + r);
+      yield { kind: 'call', call: { phase, epoch, batch, planStep, rows, samples: rowSamples.subarray(0, withSamples ? rows : 0) } };
       if (afterBatch?.(batch)) yield { kind: 'reset-states', position: position(phase, batch, 'after-batch') };
     }
     return true;
@@ -176,8 +183,7 @@ export function* runSchedule(config: SimulationConfig): Generator<ScheduleStep, 
         yield { kind: 'fail', failure };
         return;
       }
-      const order = Int32Array.from({ length: samples }, (_, i) => i);
-      if (!(yield* calls(step.type, order, batchSize, defaulted))) return;
+      if (!(yield* calls(step.type, inOrder, samples, batchSize, defaulted))) return;
       continue;
     }
     // fit: validation_split takes the last samples before shuffling (§3)
@@ -197,14 +203,14 @@ export function* runSchedule(config: SimulationConfig): Generator<ScheduleStep, 
       yield { kind: 'fail', failure };
       return;
     }
-    const validationOrder = Int32Array.from({ length: validationSamples }, (_, i) => trainSamples + i);
+    const validationOrder: SampleOrder = (position) => trainSamples + position;
     for (let e = 1; e <= step.epochs; e++) {
       epoch++;
       const order = epochOrder(trainSamples, step.batchSize, step.shuffle, config.keras, deriveSeed(config.seed, shuffleSeedTag, epoch));
       const resetAfter =
         stateful && typeof resetEvery === 'object' ? (batch: number) => batch % resetEvery.everyBatches === 0 : undefined;
-      if (!(yield* calls('fit', order, step.batchSize, defaulted, resetAfter))) return;
-      if (!(yield* calls('validate', validationOrder, step.batchSize, defaulted))) return;
+      if (!(yield* calls('fit', order, trainSamples, step.batchSize, defaulted, resetAfter))) return;
+      if (!(yield* calls('validate', validationOrder, validationSamples, step.batchSize, defaulted))) return;
       // callbacks' on_epoch_end runs after the epoch's validation (§3)
       if (stateful && resetEvery === 'epoch') {
         yield { kind: 'reset-states', position: position('fit', batchCount(trainSamples, step.batchSize), 'epoch-end') };

@@ -86,8 +86,9 @@ describe('masking (§4)', () => {
     const starts: { call: LayerCall; h: number[] }[] = [];
     const ends: { call: LayerCall; h: number[] }[] = [];
     const hooks: StateHooks = {
-      onBatchStart: (call, state) => void (state.layer === 'lstm' && starts.push({ call, h: [...state.h] })),
-      onBatchEnd: (call, state) => void (state.layer === 'lstm' && ends.push({ call, h: [...state.h] })),
+      // the call's samples are valid only during the hook: copy them
+      onBatchStart: (call, state) => void (state.layer === 'lstm' && starts.push({ call: { ...call, samples: call.samples.slice() }, h: [...state.h] })),
+      onBatchEnd: (call, state) => void (state.layer === 'lstm' && ends.push({ call: { ...call, samples: call.samples.slice() }, h: [...state.h] })),
     };
     return { result: simulate(config, { hooks }), starts, ends };
   }

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SimulationConfig } from '../src/config.ts';
+import { lazyPermutation } from '../src/random.ts';
 import { fitSchedule, type ScheduleStep } from '../src/schedule.ts';
 
 const base: SimulationConfig = {
@@ -22,8 +23,13 @@ const base: SimulationConfig = {
   recurrentActivation: 'sigmoid',
 };
 
+/** The steps with each call's samples copied (the schedule reuses one buffer, valid until the next step). */
 function steps(overrides: Partial<SimulationConfig>): ScheduleStep[] {
-  return [...fitSchedule({ ...base, ...overrides })];
+  const out: ScheduleStep[] = [];
+  for (const step of fitSchedule({ ...base, ...overrides })) {
+    out.push(step.kind === 'call' ? { ...step, call: { ...step.call, samples: step.call.samples.slice() } } : step);
+  }
+  return out;
 }
 
 /** A compact trace: "fit1.2:4" = fit, epoch 1, batch 2, 4 rows; "reset@fit1.2" etc. */
@@ -135,5 +141,54 @@ describe('§2.1 a stateful batch of the wrong size, per Keras version', () => {
 
   it('a stateless run never fails on a partial batch', () => {
     expect(trace({ keras: '2' }).some((t) => t.startsWith('fail'))).toBe(false);
+  });
+});
+
+describe("§3 shuffle='batch', per version", () => {
+  // 22 training samples in batches of 5: four full batches and a partial one of 2
+  const batchesOf = (keras: '3' | 'tf' | '2') =>
+    steps({ samples: 22, batchSize: 5, shuffle: 'batch', keras, seed: 11 })
+      .filter((s) => s.kind === 'call')
+      .map((s) => (s.kind === 'call' ? [...s.call.samples] : []));
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const identity = [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9], [10, 11, 12, 13, 14], [15, 16, 17, 18, 19], [20, 21]];
+
+  it('Keras 2.3 permutes whole batches; rows keep their order; the partial batch stays last', () => {
+    const batches = batchesOf('2');
+    expect(batches.map((b) => [...b].sort((x, y) => x - y))).not.toEqual(identity);
+    for (const batch of batches) expect(batch).toEqual(sorted(batch));
+    expect(batches.map((b) => sorted(b)).sort((a, b) => a[0]! - b[0]!)).toEqual(identity);
+    expect(batches[4]).toEqual([20, 21]);
+  });
+
+  it('tf.keras permutes batches and the rows inside each', () => {
+    const batches = batchesOf('tf');
+    expect(batches.map((b) => sorted(b)).sort((a, b) => a[0]! - b[0]!)).toEqual(identity);
+    expect(batches.map((b) => sorted(b))).not.toEqual(identity);
+    expect(batches.some((b) => b.join() !== sorted(b).join())).toBe(true);
+  });
+
+  it('Keras 3 keeps the batch order and permutes the rows inside each batch', () => {
+    const batches = batchesOf('3');
+    expect(batches.map((b) => sorted(b))).toEqual(identity);
+    expect(batches.some((b) => b.join() !== sorted(b).join())).toBe(true);
+  });
+});
+
+describe('lazyPermutation', () => {
+  it.each([1, 2, 3, 7, 64, 1000, 4097])('is a bijection of 0..%i-1', (n) => {
+    const permute = lazyPermutation(n, 99);
+    const seen = new Set(Array.from({ length: n }, (_, i) => permute(i)));
+    expect(seen.size).toBe(n);
+    expect(Math.min(...seen)).toBe(0);
+    expect(Math.max(...seen)).toBe(n - 1);
+  });
+
+  it('shuffles a billion indices without an array, reproducibly', () => {
+    const permute = lazyPermutation(1_000_000_000, 5);
+    const head = Array.from({ length: 5 }, (_, i) => permute(i));
+    expect(head.every((x) => x >= 0 && x < 1e9)).toBe(true);
+    expect(head).not.toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from({ length: 5 }, (_, i) => lazyPermutation(1_000_000_000, 5)(i))).toEqual(head);
   });
 });
