@@ -18,7 +18,9 @@ export const limits = {
   epochs: 1_000_000,
   /** Reset events a run may record (the table is kept in memory). */
   events: 5_000_000,
-  /** Forward-pass work, in flops of the gate matmuls. */
+  /** Forward-pass work (flops of the gate matmuls) above which a run counts in closed form unless told otherwise. */
+  autoCountOnlyFlops: 5e10,
+  /** Forward-pass work lstm-reset refuses to run at all. */
   forwardFlops: 2e12,
 } as const;
 
@@ -203,6 +205,7 @@ export interface RawOptions {
   bidirectional?: boolean;
   maskTail?: number;
   maskFraction?: number;
+  initialState?: boolean;
 }
 
 const shapeSchema = z.object({ samples: z.number(), timesteps: z.number(), features: z.number() });
@@ -228,6 +231,7 @@ export const configSchema = z
     bidirectional: z.boolean().optional(),
     maskTail: z.number().int().min(1).optional(),
     maskFraction: z.number().gt(0).max(1).optional(),
+    initialState: z.boolean().optional(),
     unitsGiven: z.boolean(),
   })
   .superRefine((options, ctx) => {
@@ -309,6 +313,7 @@ export function toSimulationConfig(options: ConfigOptions): { config: Simulation
           }
         : {}),
       ...(options.maskTail === undefined ? {} : { maskTail: options.maskTail, maskFraction: options.maskFraction ?? 1 }),
+      ...(options.initialState ? { initialStatePassed: true } : {}),
     },
   };
 }

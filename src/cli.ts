@@ -1,6 +1,7 @@
 /** Process glue: the only file that touches `process` and the file system. */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { fstatSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { isatty } from 'node:tty';
 import { nodeFileReader, openRandomAccessFile } from './io/node-files.ts';
 import { main } from './main.ts';
 
@@ -25,17 +26,50 @@ function writeFileAtomically(path: string, text: string): true | string {
   }
 }
 
-// `lstm-reset … | head -1`: a closed pipe ends the run quietly, with no stack trace
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
-  });
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The descriptor stdout is written through. A pipe is opened afresh (/proc/self/fd/1): the
+ * inherited descriptor may have been switched to non-blocking by a library touching
+ * process.stdout, and a blocking one lets a full pipe simply make the run wait.
+ */
+function stdoutDescriptor(): number {
+  try {
+    if (fstatSync(1).isFIFO()) return openSync('/proc/self/fd/1', 'w');
+  } catch {
+    // not Linux, or no /proc: the inherited descriptor, with the EAGAIN retry below
+  }
+  return 1;
+}
+const stdoutFd = stdoutDescriptor();
+
+/**
+ * Writes all of `chunk` to stdout before returning. A pipe that is full makes the run wait (the
+ * next events are not computed until the reader takes these), so memory stays flat however much
+ * is printed; a pipe closed by the reader (`| head -1`) ends the run quietly, with no stack trace.
+ */
+function writeStdout(chunk: string): void {
+  const bytes = Buffer.from(chunk, 'utf8');
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(stdoutFd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      const { code } = error as NodeJS.ErrnoException;
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 0.05);
+      else if (code === 'EPIPE') process.exit(0);
+      else throw error;
+    }
+  }
 }
 
-// set exitCode rather than calling exit(), so large outputs to a pipe are flushed in full
+process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 process.exitCode = await main(process.argv.slice(2), {
-  stdout: { write: (chunk) => void process.stdout.write(chunk), isTTY: process.stdout.isTTY === true },
+  stdout: { write: writeStdout, isTTY: isatty(1) },
   stderr: { write: (chunk) => void process.stderr.write(chunk), isTTY: process.stderr.isTTY === true },
   env: process.env,
   writeFile: writeFileAtomically,

@@ -6,6 +6,7 @@
 import { flatSteps, kerasDefaultBatchSize, planOf, resolveLayers, type SimulationConfig } from './config.ts';
 import type { ResetReason } from './hooks.ts';
 import { kerasProfiles } from './profiles.ts';
+import type { BatchSizeFailure } from './schedule.ts';
 
 export interface ExpectedTotals {
   readonly batches: number;
@@ -22,6 +23,10 @@ export interface ExpectedTotals {
   readonly epochsCompleted: number;
   /** False when Keras raises (a stateful batch of the wrong size). */
   readonly completed: boolean;
+  /** Where and how Keras raises, when it does. */
+  readonly failure?: BatchSizeFailure;
+  /** Rows of all model calls that ran (every layer sees them). */
+  readonly rowsRun: number;
 }
 
 interface EpochCounts {
@@ -65,6 +70,34 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   let failed = false;
   /** A failure inside fit leaves its epoch incomplete; one in evaluate/predict does not. */
   let failedInFit = false;
+  let failure: BatchSizeFailure | undefined;
+  let rowsRun = 0;
+  let planStep = 0;
+  const fail = (
+    phase: 'fit' | 'validate' | 'evaluate' | 'predict',
+    check: BatchSizeFailure['check'],
+    details: { batch: number; samples: number; batchSize: number; rows: number; defaulted: boolean },
+  ) => {
+    failed = true;
+    failedInFit = phase === 'fit' || phase === 'validate';
+    at(epoch);
+    failure = {
+      position: { phase, epoch, batch: details.batch, timing: 'before-batch', planStep: Math.max(planStep, 1) },
+      check,
+      samples: details.samples,
+      batchSize: details.batchSize,
+      rows: details.rows,
+      stateRows: check === 'unknown-batch' ? 0 : stateRows,
+      batchSizeDefaulted: details.defaulted,
+    };
+  };
+  /** The batch at which a stateful run over `n` samples in batches of `b` fails, and its rows. */
+  const failingBatch = (n: number, b: number) => {
+    const full = Math.floor(n / b);
+    if (full === 0) return { batch: 1, rows: n };
+    if (b !== stateRows) return { batch: 1, rows: b };
+    return { batch: full + 1, rows: n % b };
+  };
 
   /** A stateful layer's explicit zeroing (build or reset_states) of all its rows. */
   const zeroStateful = (atEpoch: number, initial: boolean) => {
@@ -82,6 +115,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   const runCalls = (phase: keyof typeof batches, calls: number, rows: number, zeroStartsInside: number) => {
     if (calls === 0) return;
     batches[phase] += calls;
+    rowsRun += rows;
     const counts = at(epoch);
     counts.batches += calls;
     // stateless layers: one zeroing per call, of its rows (§1)
@@ -110,15 +144,14 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   const first = flatSteps(planOf(config)).next().value;
   if (stateful && config.unknownStateBatch) {
     // Keras refuses to build the stateful layers: nothing runs
-    failed = true;
-    failedInFit = true;
     epoch = 1;
-    at(1);
+    fail('fit', 'unknown-batch', { batch: 1, samples: N, batchSize: config.batchSize, rows: 0, defaulted: config.batchSizeDefaulted ?? false });
   } else if (stateful) {
     zeroStateful(first === undefined || first.type === 'fit' ? 1 : 0, true);
   }
   for (const step of steps) {
     if (failed) break;
+    planStep++;
     if (step.type === 'reset') {
       zeroStateful(epoch, false);
       continue;
@@ -127,22 +160,21 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       const n = Math.min(step.samples ?? N, N);
       const b = step.batchSize ?? kerasDefaultBatchSize;
       const upfront = stateful && upfrontChecks && (step.type === 'evaluate' ? n % b !== 0 : n > b && n % b !== 0);
+      const defaulted = step.batchSize === undefined;
       if (upfront) {
-        at(epoch);
-        failed = true;
+        const check = step.type === 'evaluate' ? 'fit-upfront' : 'predict-upfront';
+        fail(step.type, check, { batch: 1, samples: n, batchSize: b, rows: n % b, defaulted });
         break;
       }
       const run = statefulRun(n, b);
       runCalls(step.type, run.calls, run.rows, 0);
-      if (run.fails) at(epoch);
-      failed = run.fails;
+      if (run.fails) fail(step.type, 'at-batch', { ...failingBatch(n, b), samples: n, batchSize: b, defaulted });
       continue;
     }
+    const defaulted = config.plan === undefined && (config.batchSizeDefaulted ?? false);
     if (stateful && upfrontChecks && N % step.batchSize !== 0) {
       epoch++;
-      at(epoch);
-      failed = true;
-      failedInFit = true;
+      fail('fit', 'fit-upfront', { batch: 1, samples: N, batchSize: step.batchSize, rows: N % step.batchSize, defaulted });
       break;
     }
     const split = step.validationSplit ?? 0;
@@ -160,15 +192,13 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       for (let r = 0; r < resetsAfterBatch; r++) zeroStateful(epoch, false);
       if (!resetAfterLastBatch && resetsAfterBatch > 0) pendingZero = false;
       if (fit.fails) {
-        failed = true;
-        failedInFit = true;
+        fail('fit', 'at-batch', { ...failingBatch(train, step.batchSize), samples: train, batchSize: step.batchSize, defaulted });
         break;
       }
       const val = statefulRun(validation, step.batchSize);
       runCalls('validate', val.calls, val.rows, 0);
       if (val.fails) {
-        failed = true;
-        failedInFit = true;
+        fail('validate', 'at-batch', { ...failingBatch(validation, step.batchSize), samples: validation, batchSize: step.batchSize, defaulted });
         break;
       }
       if (stateful && config.resetEvery === 'epoch') zeroStateful(epoch, false);
@@ -198,5 +228,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     perLayer,
     epochsCompleted: failedInFit ? epoch - 1 : epoch,
     completed: !failed,
+    rowsRun,
+    ...(failure ? { failure } : {}),
   };
 }

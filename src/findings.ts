@@ -1,16 +1,18 @@
 /**
- * Findings: what the auditor tells a user about a configuration, each with a stable code, the Keras
- * versions it applies to, a fix and the source it rests on (§ = shared/keras-semantics.md).
+ * Findings: what the auditor tells a user about a configuration. Every finding is built from its
+ * entry in the catalogue (src/catalogue.ts: code, severity, Keras versions, fix, source; § =
+ * shared/keras-semantics.md); the message adds the run's own numbers.
  */
-import { isStatefulModel, resolveLayers, splitData, type SimulationConfig } from './config.ts';
+import { catalogueEntry, type FindingCode, type Severity } from './catalogue.ts';
+import { distinctSteps, isStatefulModel, planEpochs, planOf, resolveLayers, splitData, type PlanStep, type SimulationConfig } from './config.ts';
 import type { RunPosition } from './hooks.ts';
 import { kerasProfiles, partialBatchError, type KerasVersion } from './profiles.ts';
 import { batchCount, type BatchSizeFailure } from './schedule.ts';
 
-export type Severity = 'error' | 'warning' | 'info';
+export type { FindingCode, Severity } from './catalogue.ts';
 
 export interface Finding {
-  /** Stable identifier, for CI contracts and `--strict`. */
+  /** Stable identifier, for CI contracts and `--strict`: always a catalogue code (a FindingCode). */
   readonly code: string;
   /** error: Keras would raise; warning: runs but likely not what you meant; info: worth knowing. */
   readonly severity: Severity;
@@ -24,7 +26,19 @@ export interface Finding {
   readonly at?: RunPosition;
 }
 
-const allVersions: readonly KerasVersion[] = ['3', 'tf', '2'];
+/** A finding from its catalogue entry: the message (and optionally a concrete fix) is the run's own. */
+function finding(code: FindingCode, message: string, options: { fix?: string; at?: RunPosition } = {}): Finding {
+  const entry = catalogueEntry(code);
+  return {
+    code,
+    severity: entry.severity,
+    message,
+    fix: options.fix ?? entry.fix,
+    keras: entry.keras,
+    source: entry.source,
+    ...(options.at ? { at: options.at } : {}),
+  };
+}
 
 /** The error finding of a stateful run that meets a batch of the wrong size. */
 export function batchSizeFailureFinding(config: SimulationConfig, failure: BatchSizeFailure): Finding {
@@ -33,18 +47,17 @@ export function batchSizeFailureFinding(config: SimulationConfig, failure: Batch
       config.keras === '3'
         ? 'ValueError: When using `stateful=True` in a RNN, the batch size must be static. Found dynamic batch size: sequence.shape=(None, …)'
         : 'ValueError: If a RNN is stateful, it needs to know its batch size. Specify the batch size of your input tensors: …';
-    return {
-      code: 'stateful-unknown-batch-size',
-      severity: 'error',
-      message: `The model has stateful layers but no fixed batch size, so Keras cannot create their state; nothing runs. Keras says: ${message}`,
-      fix:
-        config.keras === '3'
-          ? 'Build the model on keras.Input(batch_shape=(B, T, F)) (or Input(shape=(T, F), batch_size=B)); batch_input_shape= is rejected in Keras 3.'
-          : 'Give the first layer batch_input_shape=(B, T, F), or build on Input(batch_shape=(B, T, F)).',
-      keras: [config.keras],
-      source: '§2.1 "Error if the batch size is unknown": Keras 3 rnn.py RNN.build; tf-keras base_rnn.py reset_states; Keras 2.3.1 recurrent.py reset_states',
-      at: failure.position,
-    };
+    return finding(
+      'stateful-unknown-batch-size',
+      `The model has stateful layers but no fixed batch size, so Keras cannot create their state; nothing runs. Keras says: ${message}`,
+      {
+        fix:
+          config.keras === '3'
+            ? 'Build the model on keras.Input(batch_shape=(B, T, F)) (or Input(shape=(T, F), batch_size=B)); batch_input_shape= is rejected in Keras 3.'
+            : 'Give the first layer batch_input_shape=(B, T, F), or build on Input(batch_shape=(B, T, F)).',
+        at: failure.position,
+      },
+    );
   }
   const error = partialBatchError(config.keras, {
     samples: failure.samples,
@@ -58,127 +71,208 @@ export function batchSizeFailureFinding(config: SimulationConfig, failure: Batch
   });
   const { phase, batch, epoch } = failure.position;
   const call = phase === 'fit' || phase === 'validate' ? 'fit' : `${phase}`;
-  const source =
-    '§2.1 Batch-size mismatch: K2mb training.py _standardize_user_data and predict; tf_keras engine/input_spec.py; Keras 3 rnn.py RNN.call (>= 3.12, PR keras#21742)';
   if (failure.batchSize !== failure.stateRows) {
-    // every batch has the wrong size: the call's batch_size is not the model's
-    return {
-      code: 'stateful-batch-size-mismatch',
-      severity: 'error',
-      message: `${call}() runs batches of ${failure.batchSize}${failure.batchSizeDefaulted ? ' (batch_size not given: Keras uses 32)' : ''} through stateful layers built for batches of ${failure.stateRows}; it fails ${failure.check === 'at-batch' ? `at its first batch (${phase} batch ${batch}${epoch > 0 ? ` of epoch ${epoch}` : ''})` : 'before any batch'}. Keras says: ${error}`,
-      fix: `Pass batch_size=${failure.stateRows} to ${call}()${failure.stateRows > 1 ? `, and give it a number of samples divisible by ${failure.stateRows}` : ''}.`,
-      keras: [config.keras],
-      source: `${source}; default batch_size 32 (keras#20327)`,
-      at: failure.position,
-    };
+    // every batch has the wrong size: the call's batch_size is not the model's (32 when not given)
+    return finding(
+      failure.batchSizeDefaulted ? 'default-batch-size' : 'stateful-batch-size-mismatch',
+      `${call}() runs batches of ${failure.batchSize}${failure.batchSizeDefaulted ? ' (batch_size not given: Keras uses 32)' : ''} through stateful layers built for batches of ${failure.stateRows}; it fails ${failure.check === 'at-batch' ? `at its first batch (${phase} batch ${batch}${epoch > 0 ? ` of epoch ${epoch}` : ''})` : 'before any batch'}. Keras says: ${error}`,
+      {
+        fix: `Pass batch_size=${failure.stateRows} to ${call}()${failure.stateRows > 1 ? `, and give it a number of samples divisible by ${failure.stateRows}` : ''}.`,
+        at: failure.position,
+      },
+    );
   }
   const where =
     failure.check !== 'at-batch'
       ? `before any batch (${call}() checks its ${failure.samples} samples up front)`
       : `at ${phase === 'fit' ? 'training' : phase} batch ${batch}${epoch > 0 ? ` of epoch ${epoch}` : ''}, which has ${failure.rows} rows`;
-  return {
-    code: 'stateful-partial-batch',
-    severity: 'error',
-    message: `Stateful model with batch size ${failure.stateRows} fails ${where}: ${failure.samples} ${phase === 'validate' ? 'validation ' : ''}samples do not divide into batches of ${failure.stateRows}. Keras says: ${error}`,
-    fix: `Make every sample count a multiple of ${failure.stateRows} (trim or pad the data, or choose a batch size that divides it; the training and validation parts of validation_split too).`,
-    keras: [config.keras],
-    source,
-    at: failure.position,
-  };
+  return finding(
+    'stateful-partial-batch',
+    `Stateful model with batch size ${failure.stateRows} fails ${where}: ${failure.samples} ${phase === 'validate' ? 'validation ' : ''}samples do not divide into batches of ${failure.stateRows}. Keras says: ${error}`,
+    {
+      fix: `Make every sample count a multiple of ${failure.stateRows} (trim or pad the data, or choose a batch size that divides it; the training and validation parts of validation_split too).`,
+      at: failure.position,
+    },
+  );
 }
 
-/** Findings that follow from the configuration itself. */
+/** What shuffle='batch' does to a stateful model's rows, per version (§3 table). */
+const shuffleBatchEffect: Readonly<Record<KerasVersion, string>> = {
+  '2': 'Keras 2.3 permutes whole batches, so row i of a batch continues row i of another, earlier-or-later batch instead of the previous one',
+  tf: 'tf.keras permutes the order of the batches and the rows inside each batch, so row i continues an unrelated row of an unrelated batch',
+  '3': 'Keras 3 keeps the batch order but permutes the rows inside each batch, so row i continues the sequence of another row',
+};
+
+/** An evaluate()/predict() step of a plan that shares state with a fit() (no reset between them). */
+export interface InferenceContact {
+  readonly inference: 'evaluate' | 'predict';
+  /** 1-based flat plan steps (repeats unrolled). */
+  readonly inferenceStep: number;
+  readonly fitStep: number;
+  /** after-fit: it starts from the fit's state; before-fit: the fit starts from its state. */
+  readonly order: 'after-fit' | 'before-fit';
+}
+
+function flatLength(steps: readonly PlanStep[]): number {
+  return steps.reduce((sum, step) => sum + (step.type === 'repeat' ? step.times * flatLength(step.steps) : 1), 0);
+}
+
+/**
+ * The first evaluate()/predict() of a plan that runs after a fit() or before a later fit() with no
+ * reset between them (§3: inference updates stored state). A repeat is walked at most twice: a
+ * body's effect on "fit / inference since the last reset" is idempotent, so a third iteration can
+ * meet nothing the second did not, and a million-step plan costs no more than its structure.
+ * `resetAfterFit`: a callback resets at the end of every epoch (--reset-every epoch).
+ */
+export function inferenceContact(steps: readonly PlanStep[], resetAfterFit: boolean): InferenceContact | undefined {
+  let index = 0;
+  let lastFit: number | undefined;
+  let pending: { readonly type: 'evaluate' | 'predict'; readonly step: number } | undefined;
+  const walk = (list: readonly PlanStep[]): InferenceContact | undefined => {
+    for (const step of list) {
+      if (step.type === 'repeat') {
+        const start = index;
+        const body = flatLength(step.steps);
+        for (let i = 0; i < Math.min(step.times, 2); i++) {
+          const hit = walk(step.steps);
+          if (hit) return hit;
+        }
+        // what the second iteration recorded happened again in the last one
+        const shift = step.times > 2 ? (step.times - 2) * body : 0;
+        if (lastFit !== undefined && lastFit > start + body) lastFit += shift;
+        if (pending !== undefined && pending.step > start + body) pending = { type: pending.type, step: pending.step + shift };
+        index = start + step.times * body;
+        continue;
+      }
+      index++;
+      if (step.type === 'reset') {
+        lastFit = undefined;
+        pending = undefined;
+      } else if (step.type === 'fit') {
+        if (pending) return { inference: pending.type, inferenceStep: pending.step, fitStep: index, order: 'before-fit' };
+        lastFit = resetAfterFit ? undefined : index;
+      } else {
+        if (lastFit !== undefined) return { inference: step.type, inferenceStep: index, fitStep: lastFit, order: 'after-fit' };
+        pending ??= { type: step.type, step: index };
+      }
+    }
+    return undefined;
+  };
+  return walk(steps);
+}
+
+/** Findings that follow from the configuration itself (with a plan: from its fit steps). */
 export function configFindings(config: SimulationConfig): Finding[] {
   const findings: Finding[] = [];
   const profile = kerasProfiles[config.keras];
-  const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
+  const plan = planOf(config);
+  const steps = distinctSteps(plan);
+  const fits = steps.flatMap((step) => (step.type === 'fit' ? [step] : []));
+  const hasResetStep = steps.some((step) => step.type === 'reset');
+  const validated = fits.some((fit) => splitData(config.samples, fit.validationSplit ?? 0).validationSamples > 0);
   const layers = resolveLayers(config);
   const stateful = isStatefulModel(config);
+  const inPlan = config.plan !== undefined;
   for (const layer of layers.filter((l) => l.stateful && l.bidirectional)) {
-    findings.push({
-      code: 'stateful-bidirectional',
-      severity: 'warning',
-      message: `${layer.name} is a stateful Bidirectional layer: its backward direction ends each window at the window's first step, and that state is carried into the next window's backward pass, which starts at its last step. Only the forward direction continues the sequence.`,
-      fix: 'Make the Bidirectional layer stateless, or feed whole sequences (no carry) to it.',
-      keras: allVersions,
-      source: '§5 auditor note: Bidirectional states are [forward, backward]; the backward carry crosses the window in the wrong direction',
-    });
+    findings.push(
+      finding(
+        'stateful-bidirectional',
+        `${layer.name} is a stateful Bidirectional layer: its backward direction ends each window at the window's first step, and that state is carried into the next window's backward pass, which starts at its last step. Only the forward direction continues the sequence.`,
+      ),
+    );
   }
-  const mixed = stateful && layers.some((l) => !l.stateful);
-  if (mixed) {
-    findings.push({
-      code: 'mixed-statefulness',
-      severity: 'info',
-      message: `Some layers are stateful and some are not (${layers.map((l) => `${l.name}: ${l.stateful ? 'stateful' : 'stateless'}`).join(', ')}): the stateless ones start every batch from zeros while the others carry.`,
-      fix: 'Make every recurrent layer of a windowed model stateful, unless a stateless one is intended.',
-      keras: allVersions,
-      source: '§5: stacked layers each hold their own states and are stateful or not on their own',
-    });
+  if (stateful && layers.some((l) => !l.stateful)) {
+    findings.push(
+      finding(
+        'mixed-statefulness',
+        `Some layers are stateful and some are not (${layers.map((l) => `${l.name}: ${l.stateful ? 'stateful' : 'stateless'}`).join(', ')}): the stateless ones start every batch from zeros while the others carry.`,
+      ),
+    );
   }
-  if (stateful && config.shuffle) {
-    findings.push({
-      code: 'stateful-shuffle',
-      severity: 'warning',
-      message:
-        'fit(shuffle=True) (the default) reorders the samples every epoch, so row i of a batch no longer continues row i of the previous batch: the carried state belongs to an unrelated sequence. Keras does not warn.',
-      fix: 'Pass shuffle=False to fit() (--no-shuffle).',
-      keras: allVersions,
-      source: '§3 shuffle: default True in every version, no warning; Keras 3 rnn.py docstring "Specify shuffle=False"',
-    });
+  if (stateful && fits.some((fit) => fit.shuffle === true)) {
+    findings.push(
+      finding(
+        'stateful-shuffle',
+        `fit(shuffle=True)${inPlan ? ' (a fit step of the plan)' : ' (the default)'} reorders the samples every epoch, so row i of a batch no longer continues row i of the previous batch: the carried state belongs to an unrelated sequence. Keras does not warn.`,
+        { fix: inPlan ? 'Set "shuffle": false in the plan\'s fit steps (shuffle=False in fit()).' : 'Pass shuffle=False to fit() (--no-shuffle).' },
+      ),
+    );
   }
-  if (stateful && validationSamples > 0) {
-    findings.push({
-      code: 'validation-contaminates-state',
-      severity: 'warning',
-      message:
+  if (stateful && fits.some((fit) => fit.shuffle === 'batch')) {
+    findings.push(
+      finding(
+        'stateful-shuffle-batch',
+        `fit(shuffle='batch') does not keep a stateful model's rows in sequence: ${shuffleBatchEffect[config.keras]}. Keras does not warn.`,
+      ),
+    );
+  }
+  if (stateful && validated) {
+    findings.push(
+      finding(
+        'validation-contaminates-state',
         "Validation runs through the same stateful layer after each epoch's training batches: it starts from the training state and overwrites it, so the next epoch starts from the state the last validation batch left.",
-      fix: 'Reset the state before and after validation (a callback), or validate with a separate stateless copy of the model.',
-      keras: allVersions,
-      source: '§3 "Validation contaminates state": fit runs evaluate() inside the epoch loop; evaluate updates stored state',
-    });
+      ),
+    );
   }
-  if (stateful && config.resetEvery === 'never') {
-    findings.push({
-      code: 'state-never-reset',
-      severity: 'info',
-      message: `Keras never resets state by itself: row i of every batch continues row i of the previous one, through ${config.epochs === 1 ? 'the epoch' : `all ${config.epochs} epochs`}${validationSamples > 0 ? ' and validation' : ''}. Only reset_states() zeroes it.`,
-      fix: `If each epoch should start fresh, call ${profile.resetCall} in a callback's on_epoch_end (--reset-every epoch).`,
-      keras: allVersions,
-      source: '§3: no fit/evaluate/predict loop calls reset_states; §2.1 Reset API',
-    });
-  }
-  if (stateful && typeof config.resetEvery === 'object') {
-    const fitBatches = batchCount(trainSamples, config.batchSize);
-    if (config.resetEvery.everyBatches > fitBatches) {
-      findings.push({
-        code: 'reset-every-never-fires',
-        severity: 'warning',
-        message: `A reset after every ${config.resetEvery.everyBatches} batches never fires: an epoch has ${fitBatches} training batch(es), and the batch index Keras passes to callbacks restarts every epoch.`,
-        fix: `Use a period of at most ${fitBatches} batches, or count batches across epochs in the callback.`,
-        keras: allVersions,
-        source: 'Keras callbacks: on_train_batch_end(batch) receives the batch index within the epoch',
-      });
+  if (stateful && inPlan) {
+    const contact = inferenceContact(plan, config.resetEvery === 'epoch');
+    if (contact) {
+      const { inference, inferenceStep, fitStep } = contact;
+      findings.push(
+        finding(
+          'inference-updates-state',
+          contact.order === 'after-fit'
+            ? `${inference}() at plan step ${inferenceStep} runs after the fit() at step ${fitStep} with no reset between: it starts from the state training left and overwrites it, row by row.`
+            : `${inference}() at plan step ${inferenceStep} runs before the fit() at step ${fitStep} with no reset between: ${inference}() updates the stored state, and training starts from it.`,
+        ),
+      );
     }
   }
-  if (stateful && config.resetEvery !== 'never' && !profile.hasModelResetStates) {
-    findings.push({
-      code: 'no-model-reset-states',
-      severity: 'info',
-      message: 'Keras 3 has no model.reset_states(); the reset has to loop over the stateful layers.',
-      fix: 'for layer in model.layers: if getattr(layer, "stateful", False): layer.reset_state()',
-      keras: ['3'],
-      source: '§2.1 Reset API: no Model.reset_state(s) in keras/src/models (v3.0.0-v3.15.1)',
-    });
+  if (stateful && config.resetEvery === 'never' && !hasResetStep) {
+    const epochs = planEpochs(plan);
+    findings.push(
+      finding(
+        'state-never-reset',
+        `Keras never resets state by itself: row i of every batch continues row i of the previous one, through ${epochs === 1 ? 'the epoch' : `all ${epochs} epochs`}${validated ? ' and validation' : ''}. Only reset_states() zeroes it.`,
+        { fix: `If each epoch should start fresh, call ${profile.resetCall} in a callback's on_epoch_end (--reset-every epoch).` },
+      ),
+    );
   }
-  if (config.recurrentActivation === 'hard_sigmoid' && layers.some((l) => l.cell !== 'simple')) {
-    findings.push({
-      code: 'hard-sigmoid-formula',
-      severity: 'info',
-      message: `hard_sigmoid in ${profile.label} is ${profile.hardSigmoidFormula}; Keras 2, tf.keras and TF.js use clip(0.2x + 0.5, 0, 1) and Keras 3 uses clip(x/6 + 0.5, 0, 1), so the same weights give different numbers.`,
-      fix: 'Keep the Keras version a model was trained with, or retrain after moving it.',
-      keras: allVersions,
-      source: '§8 "hard_sigmoid changed its formula": tf_keras backend.py hard_sigmoid; Keras 3 activations.py',
-    });
+  if (stateful && typeof config.resetEvery === 'object' && fits.length > 0) {
+    const fitBatches = Math.max(...fits.map((fit) => batchCount(splitData(config.samples, fit.validationSplit ?? 0).trainSamples, fit.batchSize)));
+    if (config.resetEvery.everyBatches > fitBatches) {
+      findings.push(
+        finding(
+          'reset-every-never-fires',
+          `A reset after every ${config.resetEvery.everyBatches} batches never fires: an epoch has ${fits.length > 1 ? 'at most ' : ''}${fitBatches} training batch(es), and the batch index Keras passes to callbacks restarts every epoch.`,
+          { fix: `Use a period of at most ${fitBatches} batches, or count batches across epochs in the callback.` },
+        ),
+      );
+    }
+  }
+  if (stateful && (config.resetEvery !== 'never' || hasResetStep) && !profile.hasModelResetStates) {
+    findings.push(finding('no-model-reset-states', 'Keras 3 has no model.reset_states(); the reset has to loop over the stateful layers.'));
+  }
+  if (stateful && config.initialStatePassed) {
+    findings.push(
+      config.keras === 'tf'
+        ? finding(
+            'initial-state-ignored',
+            'initial_state is passed to a stateful layer: tf.keras uses it only while the stored state is all zeros (the first call after build or reset_states()); from then on it carries the stored state and silently ignores initial_state.',
+          )
+        : finding(
+            'initial-state-overrides-carry',
+            `initial_state is passed to a stateful layer: ${config.keras === '3' ? 'Keras 3' : 'Keras 2.3'} starts every call from it, so the carried state is replaced on every call and stateful=True only stores the final state (the simulated events assume the carry).`,
+          ),
+    );
+  }
+  if (layers.some((l) => l.cell !== 'simple' && l.recurrentActivation === 'hard_sigmoid')) {
+    findings.push(
+      finding(
+        'hard-sigmoid-formula',
+        `hard_sigmoid in ${profile.label} is ${profile.hardSigmoidFormula}; Keras 2, tf.keras and TF.js use clip(0.2x + 0.5, 0, 1) and Keras 3 uses clip(x/6 + 0.5, 0, 1), so the same weights give different numbers.`,
+      ),
+    );
   }
   return findings;
 }

@@ -30,8 +30,8 @@ export interface ResetEvent {
   readonly rows: number;
   /** State tensors zeroed per row (LSTM: h and c). */
   readonly stateTensors: number;
-  /** Mean |h| of the state thrown away (0 where there is none). */
-  readonly discardedMeanAbsH: number;
+  /** Mean |h| of the state thrown away (0 where there is none; null in a --count-only run, which has no forward pass). */
+  readonly discardedMeanAbsH: number | null;
 }
 
 export interface EpochTotals {
@@ -65,10 +65,10 @@ export interface Totals {
   readonly validationSamples: number;
   /** The same counts for each layer (the totals above add them up over layers). */
   readonly perLayer: readonly LayerTotals[];
-  /** Masking: (row, timestep) pairs that were padding, over all model calls. */
-  readonly maskedSteps: number;
+  /** Masking: (row, timestep) pairs that were padding, over all model calls (null when not counted: --count-only with --mask-fraction). */
+  readonly maskedSteps: number | null;
   /** Masking: rows of model calls whose every step was padding; their state passed through unchanged. */
-  readonly passThroughRows: number;
+  readonly passThroughRows: number | null;
 }
 
 export interface LayerTotals extends LayerSpec {
@@ -87,8 +87,10 @@ export interface SimulationResult {
   readonly completed: boolean;
   /** The plain-language answer, one sentence per line. */
   readonly answer: readonly string[];
-  /** Mean |h| of the last layer's final state after the last model call (0 if none ran). */
-  readonly finalMeanAbsH: number;
+  /** Mean |h| of the last layer's final state after the last model call (0 if none ran; null in a --count-only run). */
+  readonly finalMeanAbsH: number | null;
+  /** True when the totals are the closed form and no forward pass ran (--count-only). */
+  readonly countOnly: boolean;
 }
 
 /** Where the input values of a batch come from: synthetic by default, or a data file. */
@@ -110,6 +112,10 @@ export interface SimulateOptions {
   readonly inputs?: InputSource;
   /** Real weights per layer (default: seeded Keras initialisers). */
   readonly weights?: readonly LayerWeightsOverride[];
+  /** Receives every event as it happens (streaming outputs). */
+  readonly onEvent?: (event: ResetEvent) => void;
+  /** Keep the events in `result.events` (default true; false keeps memory flat for streams). */
+  readonly keepEvents?: boolean;
 }
 
 /** Seed tag of the synthetic inputs. */
@@ -223,6 +229,10 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
   const lastLayer = layers[layers.length - 1]!;
 
   const events: ResetEvent[] = [];
+  const keepEvents = options.keepEvents ?? true;
+  const byReason: Record<ResetReason, number> = { initial: 0, 'batch-start': 0, 'reset-states': 0 };
+  let eventCount = 0;
+  let rowResets = 0;
   // per fit epoch (0: calls of a plan before its first fit)
   const perEpoch = new Map<number, { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number }>();
   const epochTotals = (epoch: number) => {
@@ -244,8 +254,8 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
   const recorder: StateHooks = {
     onReset(info) {
       const { position } = info;
-      events.push({
-        index: events.length + 1,
+      const event: ResetEvent = {
+        index: ++eventCount,
         reason: info.reason,
         phase: position.phase,
         epoch: position.epoch,
@@ -256,7 +266,11 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
         rows: info.rows,
         stateTensors: info.stateTensors,
         discardedMeanAbsH: info.discardedMeanAbsH,
-      });
+      };
+      if (keepEvents) events.push(event);
+      options.onEvent?.(event);
+      byReason[info.reason]++;
+      rowResets += info.rows;
       const epoch = epochTotals(position.epoch);
       epoch.resetEvents++;
       epoch.rowResets += info.rows;
@@ -322,19 +336,13 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
   }
   findings.push(...configFindings(config));
 
-  const byReason: Record<ResetReason, number> = { initial: 0, 'batch-start': 0, 'reset-states': 0 };
-  let rowResets = 0;
-  for (const event of events) {
-    byReason[event.reason]++;
-    rowResets += event.rows;
-  }
   const totals: Totals = {
     batches: batchesByPhase.fit + batchesByPhase.validate + batchesByPhase.evaluate + batchesByPhase.predict,
     fitBatches: batchesByPhase.fit,
     validationBatches: batchesByPhase.validate,
     evaluateBatches: batchesByPhase.evaluate,
     predictBatches: batchesByPhase.predict,
-    resetEvents: events.length,
+    resetEvents: eventCount,
     rowResets,
     carries,
     byReason,
@@ -346,7 +354,11 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
     maskedSteps,
     passThroughRows,
   };
-  const resolvedConfig = { ...config, kerasLabel: profile.label, resolvedLayers: specs };
-  const result = { config: resolvedConfig, events, totals, findings, completed, finalMeanAbsH };
+  const result = { config: resolveRunConfig(config), events, totals, findings, completed, finalMeanAbsH, countOnly: false };
   return { ...result, answer: explain(result) };
+}
+
+/** The configuration as results report it: with the version's label and the resolved layers. */
+export function resolveRunConfig(config: SimulationConfig): SimulationResult['config'] {
+  return { ...config, kerasLabel: kerasProfiles[config.keras].label, resolvedLayers: resolveLayers(config) };
 }

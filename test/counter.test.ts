@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PlanStep, ResetPolicy, SimulationConfig } from '../src/config.ts';
+import { countEvents, countOnly } from '../src/count.ts';
 import { expectedTotals } from '../src/counter.ts';
 import { simulate } from '../src/simulate.ts';
 
@@ -163,6 +164,11 @@ describe('property: hook-recorded totals equal the closed-form counter', () => {
         });
         // events are numbered in order and their rows add up
         expect(events.map((e) => e.index)).toEqual(events.map((_, i) => i + 1));
+        // --count-only: the same events without the forward pass, and the same totals in closed form
+        const counted = countOnly(c);
+        expect([...countEvents(c)]).toEqual(events.map((e) => ({ ...e, discardedMeanAbsH: null })));
+        expect(counted.totals).toEqual(totals);
+        expect(counted.findings).toEqual(simulate(c).findings);
       }),
       { numRuns: 400, seed: 20261127 },
     );
@@ -222,9 +228,11 @@ describe('property: training plans (fit/evaluate/predict/reset/repeat), hooks ag
   it('for random plans, model batch sizes and Keras versions', () => {
     fc.assert(
       fc.property(planConfig, (c) => {
-        const { totals, completed } = simulate(c);
+        const { totals, completed, events, findings } = simulate(c);
         const expected = expectedTotals(c);
         expect(completed).toBe(expected.completed);
+        expect([...countEvents(c)]).toEqual(events.map((e) => ({ ...e, discardedMeanAbsH: null })));
+        expect(countOnly(c).findings).toEqual(findings);
         expect({
           batches: [totals.fitBatches, totals.validationBatches, totals.evaluateBatches, totals.predictBatches],
           resetEvents: totals.resetEvents,

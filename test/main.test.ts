@@ -134,8 +134,8 @@ describe('bad input: one line on stderr naming the flag, exit 2, nothing on stdo
     [['--sahpe', '1000,20,1'], "unknown option '--sahpe'"],
     [['--batch', '200'], '--shape is required'],
     [['--shape', '1000,20,1', 'extra'], 'too many arguments'],
-    [['--shape', '1000000,1000,1', '--batch', '1', '--epochs', '10'], 'reset events'],
-    [['--shape', '1000000,1000,100', '--batch', '1000', '--units', '512'], 'GFLOP'],
+    [['--shape', '1000000,1000,100', '--batch', '1000', '--units', '512', '--no-count-only'], 'GFLOP'],
+    [['--shape', '1000000,1000,100', '--batch', '1000', '--units', '512', '--trace', 'x.json'], '--trace needs the forward pass'],
   ])('%j', async (args, fragment) => {
     const { code, stdout, stderr } = await run(args);
     expect(code).toBe(2);
@@ -149,6 +149,27 @@ describe('bad input: one line on stderr naming the flag, exit 2, nothing on stdo
   it('a mistyped flag gets a suggestion on the same line', async () => {
     const { stderr } = await run(['--sahpe', '1000,20,1']);
     expect(stderr).toBe("error: unknown option '--sahpe' (Did you mean --shape?)\n");
+  });
+});
+
+describe('--count-only: closed-form totals, events without the forward pass', () => {
+  it('gives the totals of the forward pass, with null where only the forward pass can measure', async () => {
+    const args = ['--shape', '1000,20,1', '--batch', '200', '--epochs', '15', '--stateful', '--no-shuffle', '--reset-every', '2', '--json'];
+    const full = JSON.parse((await run(args)).stdout);
+    const counted = JSON.parse((await run([...args, '--count-only'])).stdout);
+    expect(counted.totals).toEqual(full.totals);
+    expect(counted.events).toEqual(full.events.map((e: object) => ({ ...e, discardedMeanAbsH: null })));
+    expect(counted.countOnly).toBe(true);
+    expect(counted.finalMeanAbsH).toBeNull();
+    expect(full.countOnly).toBe(false);
+  });
+
+  it('switches on by itself, with a note, when the forward pass would be long; a billion samples count at once', async () => {
+    const { code, stdout, stderr } = await run(['--shape', '1000000000,50,8', '--batch', '1000', '--epochs', '100', '--units', '64', '--max-rows', '4']);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^note: the forward pass would need [\d,]+ GFLOP; counting in closed form instead/);
+    expect(stdout).toMatch(/reset events\s+100,000,000 \(batch-start 100,000,000\)/);
+    expect(stdout).toContain('… 99,999,996 more events (use --format ndjson or tsv to stream them all)');
   });
 });
 
@@ -192,5 +213,19 @@ describe('colour', () => {
   it('never colours JSON or TSV', async () => {
     expect((await run([...small, '--json'], { isTTY: true, env: { FORCE_COLOR: '1' } })).stdout).not.toMatch(ansi);
     expect((await run([...small, '--format', 'tsv'], { isTTY: true, env: { FORCE_COLOR: '1' } })).stdout).not.toMatch(ansi);
+  });
+});
+
+describe('the streaming serialisers', () => {
+  it('write each event exactly as JSON.stringify would, and TSV columns in the header order', async () => {
+    const { eventJson } = await import('../src/render/stream.ts');
+    const { eventColumns } = await import('../src/render/columns.ts');
+    const doc = JSON.parse((await run(['--shape', '20,3,2', '--batch', '3', '--layers', 'lstm:2,gru:2:stateful', '--no-shuffle', '--epochs', '2', '--reset-every', '2', '--json'])).stdout);
+    for (const event of doc.events) expect(eventJson(event)).toBe(JSON.stringify(event));
+    expect(eventJson({ ...doc.events[0], discardedMeanAbsH: null, layer: 'odd "name"\\t' })).toBe(
+      JSON.stringify({ ...doc.events[0], discardedMeanAbsH: null, layer: 'odd "name"\\t' }),
+    );
+    const tsv = (await run(['--shape', '20,3,2', '--batch', '3', '--format', 'tsv'])).stdout.split('\n');
+    expect(tsv[0]!.split('\t')).toEqual(eventColumns.map((c) => c.key));
   });
 });

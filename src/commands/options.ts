@@ -50,6 +50,7 @@ export function addModelOptions(command: Command): Command {
       parseWholeNumber(v, 'mask tail', '--mask-tail 5', 1, limits.timesteps),
     )
     .option('--mask-fraction <F>', 'with --mask-tail: pad only this seeded fraction of the samples (default 1: all)', parseMaskFraction)
+    .option('--initial-state', 'initial_state is passed to the stateful layer(s)')
     .option('--recurrent-activation <name>', 'sigmoid or hard_sigmoid, in the formula of the --keras version (default: that version\'s default, sigmoid)', parseRecurrentActivation);
 }
 

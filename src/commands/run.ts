@@ -15,10 +15,10 @@ import { isStatefulModel, resolveLayers } from '../config.ts';
 import { expectedTotals } from '../counter.ts';
 import { formatCount } from '../explain.ts';
 import { failingFindings } from '../findings.ts';
-import { renderJson } from '../render/json.ts';
-import { renderReport } from '../render/table.ts';
-import { renderNdjson, renderTsv } from '../render/tsv.ts';
-import { simulate, type SimulationResult } from '../simulate.ts';
+import { jsonSink, ndjsonSink, renderThrough, tableSink, tsvSink } from '../render/stream.ts';
+import { countEvents, countOnly } from '../count.ts';
+import { combineHooks, type StateHooks } from '../hooks.ts';
+import { resolveRunConfig, simulate, type ResetEvent, type SimulationResult } from '../simulate.ts';
 import { createTraceRecorder, traceStateLimit, traceStateValues } from '../trace.ts';
 import { exitCodes, type CliIo } from '../cli-io.ts';
 import type { Shape } from '../args.ts';
@@ -34,6 +34,8 @@ export function addReportOptions(command: Command): Command {
     .option('--json', 'print one JSON document { config, events, totals, findings, ... }')
     .option('--format <format>', 'table, json, tsv or ndjson (tsv and ndjson: one event per line)', parseFormat)
     .option('--plain', 'same as --format tsv')
+    .option('--count-only', 'totals in closed form and events without the forward pass (automatic, with a note, for very long runs)')
+    .option('--no-count-only', 'run the forward pass even when it is long')
     .option('--trace <file>', 'write a replayable JSON trace (weights, inputs, every call\'s initial and final states) to FILE, or - for stdout instead of the report')
     .option('--max-rows <n>', 'event rows shown in the table (head and tail)', (v) => parseWholeNumber(v, 'max rows', '--max-rows 40', 2, 1_000_000), 20)
     .option('--expect-resets <N>', 'exit 1 unless the run has exactly N reset events', (v) =>
@@ -57,6 +59,53 @@ interface ReportOptions {
   quiet?: boolean;
   color?: boolean;
   trace?: string;
+  countOnly?: boolean;
+}
+
+/** Gate-matmul flops of one sample-timestep through every layer and direction. */
+export function forwardFlops(config: SimulationConfig): number {
+  let inputDim = config.features;
+  let flopsPerStep = 0;
+  for (const layer of resolveLayers(config)) {
+    const gates = { lstm: 4, gru: 3, simple: 1 }[layer.cell];
+    flopsPerStep += 2 * gates * layer.units * (inputDim + layer.units) * (layer.bidirectional ? 2 : 1);
+    inputDim = layer.units * (layer.bidirectional ? 2 : 1);
+  }
+  return flopsPerStep * config.samples * config.timesteps;
+}
+
+/**
+ * A progress bar on stderr for forward passes that last more than a second: only on a terminal,
+ * redrawn at most ten times a second, erased at the end.
+ */
+function progressBar(io: CliIo, totalBatches: number, quiet: boolean): { hooks: StateHooks; done: () => void } {
+  if (quiet || !io.stderr.isTTY || totalBatches === 0) return { hooks: {}, done: () => {} };
+  const started = Date.now();
+  let lastDraw = 0;
+  let drawn = false;
+  let batches = 0;
+  let lastLayer: string | undefined;
+  return {
+    hooks: {
+      onBatchEnd(_call, state) {
+        lastLayer ??= state.layer;
+        // count model calls once: on the first layer seen (all layers run each call)
+        if (state.layer !== lastLayer) return;
+        batches++;
+        const now = Date.now();
+        if (now - started < 1000 || now - lastDraw < 100) return;
+        lastDraw = now;
+        drawn = true;
+        const fraction = Math.min(1, batches / totalBatches);
+        const width = 30;
+        const filled = Math.round(fraction * width);
+        io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}%  ${formatCount(batches)}/${formatCount(totalBatches)} batches`);
+      },
+    },
+    done() {
+      if (drawn) io.stderr.write('\r\u001b[K');
+    },
+  };
 }
 
 /** Adds --data and --plan (the files that describe the data and the script). */
@@ -176,31 +225,39 @@ export function reportRun(command: Command, io: CliIo, prepared: PreparedRun): n
   const format: OutputFormat = formatFlags[0] ?? 'table';
   const { config, batchDefaulted } = prepared;
 
-  // the closed-form counts size the run before it starts
-  const expected = expectedTotals(config);
-  if (expected.resetEvents > limits.events) {
-    return usageError(
-      `--shape/--batch/--epochs: this run has ${formatCount(expected.resetEvents)} reset events, more than the ${formatCount(limits.events)} lstm-reset keeps; use a larger --batch or fewer --epochs.`,
-    );
+  // the closed form sizes the run before it starts, and checks --expect keys before any output
+  const counted = countOnly(config);
+  const expectations: Expectation[] = [...(cli.expect ?? [])];
+  if (cli.expectResets !== undefined) expectations.unshift({ key: 'resetEvents', value: cli.expectResets });
+  for (const expectation of expectations) {
+    if (lookupTotal(counted, expectation.key) === undefined) {
+      return usageError(
+        `--expect ${expectation.key}: no such total; use one of ${numericTotalKeys(counted).slice(0, 12).join(', ')}, … (any number under "totals" in --json).`,
+      );
+    }
   }
-  // gate matmul flops per sample-step, summed over layers and directions
-  let inputDim = config.features;
-  let flopsPerStep = 0;
-  for (const layer of resolveLayers(config)) {
-    const gates = { lstm: 4, gru: 3, simple: 1 }[layer.cell];
-    flopsPerStep += 2 * gates * layer.units * (inputDim + layer.units) * (layer.bidirectional ? 2 : 1);
-    inputDim = layer.units * (layer.bidirectional ? 2 : 1);
+  const flops = forwardFlops(config) * Math.max(1, counted.totals.epochsCompleted);
+  let countOnlyRun = cli.countOnly === true;
+  if (cli.countOnly === undefined && flops > limits.autoCountOnlyFlops && cli.trace === undefined) {
+    countOnlyRun = true;
+    if (!cli.quiet) {
+      io.stderr.write(
+        `note: the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP; counting in closed form instead (--count-only; --no-count-only runs it anyway).\n`,
+      );
+    }
   }
-  const flops = flopsPerStep * config.samples * config.timesteps * Math.max(1, expected.epochsCompleted);
-  if (flops > limits.forwardFlops) {
+  if (countOnlyRun && cli.trace !== undefined) return usageError('--trace needs the forward pass; drop --count-only.');
+  if (!countOnlyRun && flops > limits.forwardFlops) {
     return usageError(
-      `--shape/--epochs/--units: the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP (minutes to hours); use fewer --units, --epochs or samples (reset counts do not depend on --units).`,
+      cli.trace !== undefined
+        ? `--trace needs the forward pass, which would need ${formatCount(Math.round(flops / 1e9))} GFLOP (hours); trace a smaller run (fewer --units, --epochs or samples).`
+        : `--no-count-only: the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP (hours); use --count-only, or fewer --units, --epochs or samples.`,
     );
   }
 
   let trace: ReturnType<typeof createTraceRecorder> | undefined;
   if (cli.trace !== undefined) {
-    const values = traceStateValues(config, expected.batches, Math.min(config.batchSize, config.samples));
+    const values = traceStateValues(config, counted.totals.batches, Math.min(config.batchSize, config.samples));
     if (values > traceStateLimit) {
       return usageError(
         `--trace: this run would record ${formatCount(values)} state values, more than the ${formatCount(traceStateLimit)} a trace holds; trace fewer --epochs, samples or units.`,
@@ -209,53 +266,63 @@ export function reportRun(command: Command, io: CliIo, prepared: PreparedRun): n
     trace = createTraceRecorder(config, prepared.weights, prepared.inputs);
   }
 
-  const result = simulate(config, {
-    ...(trace ? { hooks: trace.hooks } : {}),
-    ...(prepared.inputs ? { inputs: prepared.inputs } : {}),
-    ...(prepared.weights ? { weights: prepared.weights } : {}),
-  });
-  if (trace && cli.trace !== '-') {
-    const written = io.writeFile(cli.trace!, `${JSON.stringify(trace.trace)}\n`);
-    if (written !== true) return usageError(`--trace: cannot write ${cli.trace}: ${written}; give a writable path, or - for stdout.`);
-  }
-
-  const expectations: Expectation[] = [...(cli.expect ?? [])];
-  if (cli.expectResets !== undefined) expectations.unshift({ key: 'resetEvents', value: cli.expectResets });
-  const counted: { expectation: Expectation; actual: number }[] = [];
-  for (const expectation of expectations) {
-    const actual = lookupTotal(result, expectation.key);
-    if (actual === undefined) {
-      return usageError(
-        `--expect ${expectation.key}: no such total; use one of ${numericTotalKeys(result).slice(0, 12).join(', ')}, … (any number under "totals" in --json).`,
-      );
-    }
-    counted.push({ expectation, actual });
-  }
-
   if (batchDefaulted && !cli.quiet) {
     io.stderr.write(`note: --batch not given; using 32, the default batch_size of Keras fit()/evaluate()/predict().\n`);
   }
   const write = (chunk: string) => io.stdout.write(chunk);
-  if (trace && cli.trace === '-') write(`${JSON.stringify(trace.trace)}\n`);
-  else if (format === 'json') renderJson(result, write, prepared.extra);
-  else if (format === 'tsv') renderTsv(result, write);
-  else if (format === 'ndjson') renderNdjson(result, write);
-  else {
-    const chalk = makeChalk({ flag: cli.color, env: io.env, isTTY: io.stdout.isTTY });
-    if (prepared.header) write(`${prepared.header.join('\n')}\n\n`);
-    write(renderReport(result, { chalk, maxRows: cli.maxRows, borders: io.stdout.isTTY }));
+  const chalk = makeChalk({ flag: cli.color, env: io.env, isTTY: io.stdout.isTTY });
+  const sink =
+    format === 'json'
+      ? jsonSink(write)
+      : format === 'tsv'
+        ? tsvSink(write)
+        : format === 'ndjson'
+          ? ndjsonSink(write)
+          : tableSink(write, { chalk, maxRows: cli.maxRows, borders: io.stdout.isTTY, headOnly: countOnlyRun, ...(prepared.header ? { header: prepared.header } : {}) });
+  // a trace file is written before any output, so a failed write leaves stdout empty
+  const streaming = trace === undefined;
+  if (streaming) sink.start(resolveRunConfig(config), prepared.extra);
+
+  let result: SimulationResult;
+  if (countOnlyRun) {
+    for (const event of countEvents(config)) {
+      sink.event(event);
+      if (!sink.wantsMore) break;
+    }
+    result = counted;
+  } else {
+    const progress = progressBar(io, counted.totals.batches, cli.quiet ?? false);
+    result = simulate(config, {
+      hooks: trace ? combineHooks(trace.hooks, progress.hooks) : progress.hooks,
+      ...(prepared.inputs ? { inputs: prepared.inputs } : {}),
+      ...(prepared.weights ? { weights: prepared.weights } : {}),
+      ...(streaming ? { onEvent: (event: ResetEvent) => sink.event(event), keepEvents: false } : {}),
+    });
+    progress.done();
+  }
+  if (trace && cli.trace !== '-') {
+    const written = io.writeFile(cli.trace!, `${JSON.stringify(trace.trace)}\n`);
+    if (written !== true) return usageError(`--trace: cannot write ${cli.trace}: ${written}; give a writable path, or - for stdout.`);
+  }
+  if (trace && cli.trace === '-') {
+    write(`${JSON.stringify(trace.trace)}\n`);
+  } else if (streaming) {
+    sink.end(result);
+  } else {
+    renderThrough(sink, result, prepared.extra);
   }
 
+  const checked = expectations.map((expectation) => ({ expectation, actual: lookupTotal(result, expectation.key)! }));
   const failing = failingFindings(result.findings, cli.strict ?? false);
   if (format !== 'table') {
     for (const finding of failing) io.stderr.write(`${finding.severity}: ${finding.code}: ${finding.message}\n`);
   }
-  const mismatches = counted.filter(({ expectation, actual }) => expectation.value !== actual);
+  const mismatches = checked.filter(({ expectation, actual }) => expectation.value !== actual);
   for (const { expectation, actual } of mismatches) {
     io.stderr.write(`expected ${expectation.key}=${expectation.value}, counted ${actual} (${describeRun(result)})\n`);
   }
-  if (mismatches.length === 0 && counted.length > 0 && !cli.quiet) {
-    io.stderr.write(`counts OK: ${counted.map(({ expectation }) => `${expectation.key}=${expectation.value}`).join(', ')}\n`);
+  if (mismatches.length === 0 && checked.length > 0 && !cli.quiet) {
+    io.stderr.write(`counts OK: ${checked.map(({ expectation }) => `${expectation.key}=${expectation.value}`).join(', ')}\n`);
   }
   if (failing.length > 0) return exitCodes.kerasWouldFail;
   if (mismatches.length > 0) return exitCodes.expectationFailed;

@@ -27,12 +27,20 @@ const noBorders = {
 
 function cell(event: ResetEvent, key: keyof ResetEvent): string {
   const value = event[key];
-  if (key === 'discardedMeanAbsH') return (value as number).toFixed(6);
+  if (key === 'discardedMeanAbsH') return value === null ? '–' : (value as number).toFixed(6);
   if (typeof value === 'number') return formatCount(value);
   return String(value);
 }
 
-export function renderEventTable(result: SimulationResult, options: TableOptions): string {
+/** The events a table shows: some events of the run, `total` in all. */
+export interface ShownEvents {
+  readonly events: readonly ResetEvent[];
+  readonly total: number;
+  /** True when `events` are the first ones in a row (a counted run): the gap is at the end. */
+  readonly contiguous: boolean;
+}
+
+export function renderEventTable(result: SimulationResult, options: TableOptions, shown: ShownEvents = { events: result.events, total: result.events.length, contiguous: false }): string {
   const { chalk, maxRows } = options;
   const eventColumns = allEventColumns.filter((column) => !column.planOnly || result.config.plan !== undefined);
   const table = new Table({
@@ -41,23 +49,31 @@ export function renderEventTable(result: SimulationResult, options: TableOptions
     style: { head: [], border: [], 'padding-left': options.borders ? 1 : 0, 'padding-right': options.borders ? 1 : 0 },
     ...(options.borders ? {} : { chars: noBorders }),
   });
-  const events = result.events;
-  const shown = Math.max(2, maxRows);
-  const hidden = events.length > shown ? events.length - shown : 0;
-  const headCount = hidden > 0 ? Math.ceil(shown / 2) : events.length;
   const row = (event: ResetEvent) =>
     eventColumns.map((column) => {
       const text = cell(event, column.key);
       return column.key === 'reason' ? reasonColor(chalk, event.reason)(text) : text;
     });
-  for (const event of events.slice(0, headCount)) table.push(row(event));
+  const limit = Math.max(2, maxRows);
+  const events = shown.events.length > limit ? [...shown.events.slice(0, Math.ceil(limit / 2)), ...shown.events.slice(shown.events.length - Math.floor(limit / 2))] : shown.events;
+  const hidden = shown.total - events.length;
+  const gap = [
+    {
+      colSpan: eventColumns.length,
+      content: chalk.dim(
+        shown.contiguous
+          ? `… ${formatCount(hidden)} more events (use --format ndjson or tsv to stream them all)`
+          : `… ${formatCount(hidden)} more events (use --json or --format tsv for all)`,
+      ),
+    },
+  ];
+  const headCount = shown.contiguous ? events.length : Math.ceil(events.length / 2);
+  for (const event of events.slice(0, hidden > 0 ? headCount : events.length)) table.push(row(event));
   if (hidden > 0) {
-    table.push([
-      { colSpan: eventColumns.length, content: chalk.dim(`… ${formatCount(hidden)} more events (use --json or --format tsv for all)`) },
-    ]);
-    for (const event of events.slice(events.length - (shown - headCount))) table.push(row(event));
+    table.push(gap);
+    if (!shown.contiguous) for (const event of events.slice(headCount)) table.push(row(event));
   }
-  if (events.length === 0) {
+  if (shown.total === 0) {
     table.push([{ colSpan: eventColumns.length, content: chalk.dim('no reset events') }]);
   }
   return table.toString();
@@ -118,9 +134,11 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance): st
       );
     }
   }
-  if (config.maskTail !== undefined) {
+  if (config.maskTail !== undefined && totals.maskedSteps === null) {
+    lines.push('  masking        not counted in a --count-only run with --mask-fraction (it needs every sample\'s seeded choice)');
+  } else if (config.maskTail !== undefined) {
     lines.push(
-      `  masking        ${formatCount(totals.maskedSteps)} padded steps carried the state unchanged (never a reset); ${formatCount(totals.passThroughRows)} fully padded rows passed their state through`,
+      `  masking        ${formatCount(totals.maskedSteps ?? 0)} padded steps carried the state unchanged (never a reset); ${formatCount(totals.passThroughRows ?? 0)} fully padded rows passed their state through`,
     );
   }
   if (!result.completed) lines.push(chalk.red(`  stopped early: ${formatCount(totals.epochsCompleted)} of ${formatCount(config.epochs)} epochs completed`));
@@ -137,10 +155,10 @@ export function renderFindings(findings: readonly Finding[], chalk: ChalkInstanc
 }
 
 /** The whole human report. */
-export function renderReport(result: SimulationResult, options: TableOptions): string {
+export function renderReport(result: SimulationResult, options: TableOptions, shown?: ShownEvents): string {
   const { chalk } = options;
   return [
-    renderEventTable(result, options),
+    renderEventTable(result, options, shown),
     '',
     renderTotals(result, chalk),
     '',
