@@ -8,6 +8,9 @@ import { addModelOptions } from './commands/options.ts';
 import { addInputOptions, addReportOptions, runSimulationCommand } from './commands/run.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerVerify } from './commands/verify.ts';
+import { registerSchema } from './commands/schema.ts';
+import { registerCheck } from './commands/check.ts';
+import { registerFindings } from './commands/findings.ts';
 import { exitCodes, type CliIo } from './cli-io.ts';
 
 export { exitCodes, type CliIo, type OutputStream } from './cli-io.ts';
@@ -58,7 +61,7 @@ export interface CommandContext {
 }
 
 /** Subcommands, in the order --help lists them. */
-const subcommands: readonly ((program: Command, context: CommandContext) => void)[] = [registerVerify, registerAudit];
+const subcommands: readonly ((program: Command, context: CommandContext) => void)[] = [registerVerify, registerAudit, registerSchema, registerCheck, registerFindings];
 
 function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   const program = configure(new Command('lstm-reset'), io)

@@ -1,6 +1,6 @@
 /** Every script in examples/ runs as a user would run it and prints what its comments promise. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const examples = new URL('../examples/', import.meta.url).pathname;
@@ -13,7 +13,7 @@ function runExample(name: string) {
 describe('examples/', () => {
   it('has a test for every script', () => {
     const scripts = readdirSync(examples).filter((f) => f.endsWith('.sh') && !f.startsWith('_'));
-    expect(scripts.sort()).toEqual(['ci-check.sh', 'one-char-to-one-char.sh', 'pipeline.sh', 'seed-question.sh', 'stateful-continuation.sh']);
+    expect(scripts.sort()).toEqual(['ci-check.sh', 'contract-check.sh', 'one-char-to-one-char.sh', 'pipeline.sh', 'seed-question.sh', 'stateful-continuation.sh']);
   });
 
   it('seed-question.sh: 5 events per epoch, 200 rows each, 75 and 15,000 in all', () => {
@@ -42,6 +42,14 @@ describe('examples/', () => {
     expect(code).toBe(0);
     expect(stdout).toBe('stateless plan: exit 0\nstateful plan: exit 0\nstateful with batch 300: exit 3\n');
     expect(stderr).toContain('Expected batch size: 300 - Received batch size: 100');
+  });
+
+  it('contract-check.sh: every scenario of contract.json passes (paths relative to the contract)', () => {
+    const { code, stdout, stderr } = runExample('contract-check.sh');
+    const names: string[] = JSON.parse(readFileSync(`${examples}contract.json`, 'utf8')).scenarios.map((s: { name: string }) => s.name);
+    expect(code).toBe(0);
+    expect(stdout).toBe(names.map((name) => `PASS  ${name}\n`).join(''));
+    expect(stderr).toBe(`check: ${examples}contract.json: all ${names.length} scenarios passed\n`);
   });
 
   it('pipeline.sh: awk and node read the TSV and JSON', () => {

@@ -1,0 +1,56 @@
+/**
+ * `lstm-reset findings [--json] [--keras 3|tf|2]`: lists the findings catalogue (src/catalogue.ts),
+ * grouped by severity, or as one JSON document { findings: [...] }.
+ */
+import { Option, type Command } from 'commander';
+import type { ChalkInstance } from 'chalk';
+import { parseKerasVersion } from '../args.ts';
+import { catalogueFor, severities, type CatalogueEntry } from '../catalogue.ts';
+import { exitCodes } from '../cli-io.ts';
+import { makeChalk } from '../color.ts';
+import type { CommandContext } from '../main.ts';
+import type { KerasVersion } from '../profiles.ts';
+
+export function registerFindings(program: Command, context: CommandContext): void {
+  const findings = context
+    .subcommand('findings')
+    .description('List every finding the auditor can report: code, severity, Keras versions, what it means, the fix and the Keras source.')
+    .option('--json', 'print one JSON document { findings: [...] }')
+    .addOption(new Option('--keras <version>', 'only the findings that apply to this version: 3, tf or 2').argParser(parseKerasVersion))
+    .option('--color', 'force colour')
+    .option('--no-color', 'no colour')
+    .action((options: { json?: boolean; keras?: KerasVersion; color?: boolean }) => {
+      const entries = catalogueFor(options.keras);
+      const { io } = context;
+      if (options.json) io.stdout.write(`${JSON.stringify({ findings: entries }, null, 2)}\n`);
+      else io.stdout.write(renderCatalogue(entries, makeChalk({ flag: options.color, env: io.env, isTTY: io.stdout.isTTY })));
+      context.setExitCode(exitCodes.ok);
+    });
+  program.addCommand(findings);
+}
+
+const headings = { error: 'Errors (Keras raises; exit 3)', warning: 'Warnings (runs, likely not what you meant; exit 3 with --strict)', info: 'Info' } as const;
+
+const versionNames: Readonly<Record<KerasVersion, string>> = { '3': 'Keras 3', tf: 'tf.keras', '2': 'Keras 2.3' };
+
+/** The catalogue as text, grouped by severity. */
+export function renderCatalogue(entries: readonly CatalogueEntry[], chalk: ChalkInstance): string {
+  const color = { error: chalk.red.bold, warning: chalk.yellow.bold, info: chalk.blue.bold } as const;
+  const lines: string[] = [];
+  for (const severity of severities) {
+    const group = entries.filter((entry) => entry.severity === severity);
+    if (group.length === 0) continue;
+    if (lines.length > 0) lines.push('');
+    lines.push(color[severity](`${headings[severity]}: ${group.length}`));
+    for (const entry of group) {
+      lines.push(
+        `  ${chalk.bold(entry.code)}  ${chalk.dim(`[${entry.keras.map((version) => versionNames[version]).join(', ')}]`)}`,
+        `    ${entry.title}`,
+        `    fix:    ${entry.fix}`,
+        `    source: ${chalk.dim(entry.source)}`,
+      );
+    }
+  }
+  if (lines.length === 0) lines.push(chalk.dim('No findings.'));
+  return `${lines.join('\n')}\n`;
+}
