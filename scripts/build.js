@@ -9,9 +9,15 @@ try {
   process.exit(0);
 }
 
+import { rmSync } from 'node:fs';
+
+rmSync(new URL('../dist/', import.meta.url), { recursive: true, force: true });
 await build({
   entryPoints: [new URL('../src/cli.ts', import.meta.url).pathname],
-  outfile: new URL('../dist/cli.js', import.meta.url).pathname,
+  outdir: new URL('../dist/', import.meta.url).pathname,
+  // subcommands and readers load on demand (dynamic import): a plain run parses only what it uses
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -6,11 +6,6 @@ import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { addModelOptions } from './commands/options.ts';
 import { addInputOptions, addReportOptions, runSimulationCommand } from './commands/run.ts';
-import { registerAudit } from './commands/audit.ts';
-import { registerVerify } from './commands/verify.ts';
-import { registerSchema } from './commands/schema.ts';
-import { registerCheck } from './commands/check.ts';
-import { registerFindings } from './commands/findings.ts';
 import { exitCodes, type CliIo } from './cli-io.ts';
 
 export { exitCodes, type CliIo, type OutputStream } from './cli-io.ts';
@@ -60,10 +55,29 @@ export interface CommandContext {
   readonly subcommand: (name: string) => Command;
 }
 
-/** Subcommands, in the order --help lists them. */
-const subcommands: readonly ((program: Command, context: CommandContext) => void)[] = [registerVerify, registerAudit, registerSchema, registerCheck, registerFindings];
+type Register = (program: Command, context: CommandContext) => void;
 
-function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
+/**
+ * Subcommands, in the order --help lists them, loaded only when used (a plain run starts without
+ * parsing the model readers, the contract schemas, …).
+ */
+const subcommands: Readonly<Record<string, () => Promise<Register>>> = {
+  verify: async () => (await import('./commands/verify.ts')).registerVerify,
+  audit: async () => (await import('./commands/audit.ts')).registerAudit,
+  schema: async () => (await import('./commands/schema.ts')).registerSchema,
+  check: async () => (await import('./commands/check.ts')).registerCheck,
+  findings: async () => (await import('./commands/findings.ts')).registerFindings,
+};
+
+/** The subcommands argv may use: the one it names, or all of them when it asks for help. */
+async function subcommandsFor(argv: readonly string[]): Promise<Register[]> {
+  const named = argv[0] !== undefined ? subcommands[argv[0]] : undefined;
+  if (named) return [await named()];
+  const asksForHelp = argv.some((arg) => arg === '--help' || arg === '-h' || arg === 'help');
+  return asksForHelp ? Promise.all(Object.values(subcommands).map((load) => load())) : [];
+}
+
+function buildProgram(io: CliIo, setExitCode: (code: number) => void, registers: readonly Register[]): Command {
   const program = configure(new Command('lstm-reset'), io)
     .description(
       'Simulate a Keras recurrent-layer training run with a real forward pass and list every state reset event:\n' +
@@ -75,14 +89,14 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .addHelpText('after', helpAfter)
     .action(async (_options, command: Command) => setExitCode(await runSimulationCommand(command, io)));
   const context: CommandContext = { io, setExitCode, subcommand: (name) => configure(new Command(name), io) };
-  for (const register of subcommands) register(program, context);
+  for (const register of registers) register(program, context);
   return program;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = exitCodes.ok;
-  const program = buildProgram(io, (code) => (exitCode = code));
+  const program = buildProgram(io, (code) => (exitCode = code), await subcommandsFor(argv));
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {

@@ -8,7 +8,7 @@ import { cellClassNames } from '../cells.ts';
 import type { CliIo } from '../cli-io.ts';
 import type { LayerSpecInput } from '../config.ts';
 import type { CommandContext } from '../main.ts';
-import { ModelFileError, readModelFile, type RecurrentModelInfo } from '../model/index.ts';
+import type { RecurrentModelInfo } from '../model/index.ts';
 import { kerasProfiles } from '../profiles.ts';
 import type { LayerWeightsOverride } from '../simulate.ts';
 import { addModelOptions } from './options.ts';
@@ -49,6 +49,7 @@ function describeLayer(layer: RecurrentModelInfo['layers'][number]): string {
 }
 
 export async function runAudit(path: string, command: Command, io: CliIo): Promise<number> {
+  const { ModelFileError, readModelFile } = await import('../model/index.ts');
   let info: RecurrentModelInfo;
   try {
     info = readModelFile(path, io.files);

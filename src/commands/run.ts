@@ -25,7 +25,6 @@ import type { Shape } from '../args.ts';
 import { distinctSteps, type SimulationConfig } from '../config.ts';
 import type { NpyReader } from '../io/npy.ts';
 import type { InputSource, LayerWeightsOverride } from '../simulate.ts';
-import { loadPlan, npyInputSource, openData } from './inputs.ts';
 import { configFromOptions } from './options.ts';
 
 /** Adds the output and CI flags of the main command. */
@@ -155,8 +154,10 @@ export async function prepareRun(
 ): Promise<{ ok: true; run: PreparedRun } | { ok: false; message: string }> {
   const options = command.opts() as { data?: string; plan?: string; shape?: Shape };
   let data: NpyReader | undefined;
+  // the data and plan readers load only when used
+  const inputs = options.data !== undefined || options.plan !== undefined ? await import('./inputs.ts') : undefined;
   if (options.data !== undefined) {
-    const opened = openData(options.data, io);
+    const opened = inputs!.openData(options.data, io);
     if (!opened.ok) return opened;
     data = opened.value;
     const shape = { samples: data.samples, timesteps: data.timesteps, features: data.features };
@@ -184,7 +185,7 @@ export async function prepareRun(
       const flag = `--${explicit[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       return { ok: false, message: `${flag} conflicts with --plan, whose fit steps give epochs, shuffle and validationSplit themselves; drop ${flag}.` };
     }
-    const plan = await loadPlan(options.plan, io);
+    const plan = await inputs!.loadPlan(options.plan, io);
     if (!plan.ok) {
       data?.close();
       return plan;
@@ -204,7 +205,7 @@ export async function prepareRun(
   const run: PreparedRun = {
     config,
     batchDefaulted: options.plan === undefined && outcome.batchDefaulted,
-    ...(data ? { inputs: npyInputSource(data), close: () => data.close() } : {}),
+    ...(data ? { inputs: inputs!.npyInputSource(data), close: () => data.close() } : {}),
   };
   return { ok: true, run };
 }
