@@ -7,9 +7,11 @@ import { InvalidArgumentError } from 'commander';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 
-z.config(en());
+// jitless: a one-shot CLI parses once; zod's compiled fast path costs more to build than it saves
+z.config({ ...en(), jitless: true });
 import { cellKinds, type CellKind } from './cells.ts';
 import type { LayerSpecInput, ResetPolicy, SimulationConfig } from './config.ts';
+import { formatCount } from './explain.ts';
 import { kerasProfiles, kerasVersions, recurrentActivations, type KerasVersion, type RecurrentActivation } from './profiles.ts';
 
 /** Upper bounds that keep a run sane; past them a value is a typo rather than a plan. */
@@ -39,7 +41,7 @@ export function parseWholeNumber(value: string, what: string, example: string, m
     throw new InvalidArgumentError(`${capitalise(what)} must be a whole number ≥ ${min}, e.g. ${example}.`);
   }
   if (number > max) {
-    throw new InvalidArgumentError(`${capitalise(what)} ${number} is more than the ${max.toLocaleString('en-US')} lstm-reset accepts.`);
+    throw new InvalidArgumentError(`${capitalise(what)} ${number} is more than the ${formatCount(max)} lstm-reset accepts.`);
   }
   return number;
 }
@@ -67,7 +69,7 @@ export function parseShape(value: string): Shape {
     if (!/^\d+$/.test(part) || Number(part) < 1) throw new InvalidArgumentError(usage);
     const number = Number(part);
     if (!Number.isSafeInteger(number) || number > maxima[i]!) {
-      throw new InvalidArgumentError(`${capitalise(names[i]!)} ${part} is more than the ${maxima[i]!.toLocaleString('en-US')} lstm-reset accepts.`);
+      throw new InvalidArgumentError(`${capitalise(names[i]!)} ${part} is more than the ${formatCount(maxima[i]!)} lstm-reset accepts.`);
     }
     return number;
   });

@@ -229,3 +229,19 @@ describe('the streaming serialisers', () => {
     expect(tsv[0]!.split('\t')).toEqual(eventColumns.map((c) => c.key));
   });
 });
+
+describe('formatCount', () => {
+  it.each([
+    [0, '0'],
+    [999, '999'],
+    [1000, '1,000'],
+    [15000, '15,000'],
+    [1234567, '1,234,567'],
+    [-1234, '-1,234'],
+    [1e9, '1,000,000,000'],
+  ])('%d -> %s, as en-US toLocaleString writes it', async (n, text) => {
+    const { formatCount } = await import('../src/explain.ts');
+    expect(formatCount(n)).toBe(text);
+    expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+  });
+});

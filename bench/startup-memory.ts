@@ -1,0 +1,66 @@
+/**
+ * Start-up and memory, measured as ratios in one run (npm run bench):
+ * - start-up: the installed command (dist/, through bin/) against a bare `node -e 0`, median of 15;
+ * - memory: peak RSS of a forward pass streaming NDJSON for N = 1e3 and N = 1e6 samples, side by
+ *   side (inputs are generated per batch and events streamed, so it should not grow with N);
+ * - counting: --count-only totals for 1e9 samples x 100 epochs, and NDJSON events per second into a pipe.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const root = new URL('../', import.meta.url).pathname;
+const bin = `${root}bin/lstm-reset.js`;
+if (!existsSync(`${root}dist/cli.js`)) throw new Error('run `npm run build` first: the benchmark measures the installed (bundled) command');
+
+function seconds(command: string, args: string[]): number {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'ignore'] });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}`);
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Peak RSS in MiB of a shell command, from GNU time's %M (KiB). */
+function peakRss(shellCommand: string): { mib: number; seconds: number } {
+  const start = process.hrtime.bigint();
+  const result = spawnSync('bash', ['-c', `/usr/bin/time -f '%M' ${shellCommand} 2>&1 >/dev/null | tail -1`], { encoding: 'utf8' });
+  const kib = Number(result.stdout.trim());
+  if (!Number.isFinite(kib)) throw new Error(`no peak RSS for ${shellCommand}: ${result.stdout}${result.stderr}`);
+  return { mib: kib / 1024, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+}
+
+export function startupAndMemory(): string[] {
+  const lines: string[] = [];
+  const runs = 15;
+  const bare = median(Array.from({ length: runs }, () => seconds('node', ['-e', '0'])));
+  const version = median(Array.from({ length: runs }, () => seconds('node', [bin, '--version'])));
+  const small = median(Array.from({ length: runs }, () => seconds('node', [bin, '--shape', '100,5', '--batch', '10', '-q', '--format', 'tsv'])));
+  lines.push('Start-up (median of 15 runs):');
+  lines.push(`  node -e 0                                  ${(bare * 1000).toFixed(0).padStart(5)} ms   1.00x`);
+  lines.push(`  lstm-reset --version                       ${(version * 1000).toFixed(0).padStart(5)} ms   ${(version / bare).toFixed(2)}x`);
+  lines.push(`  lstm-reset --shape 100,5 --batch 10 (tsv)  ${(small * 1000).toFixed(0).padStart(5)} ms   ${(small / bare).toFixed(2)}x`);
+
+  const memory = (n: number) =>
+    peakRss(`node ${bin} --shape ${n},20,1 --batch 100 --units 4 --format ndjson -q --no-count-only`);
+  const smallRun = memory(1_000);
+  const largeRun = memory(1_000_000);
+  lines.push('', 'Peak RSS, forward pass streaming NDJSON (T=20, D=1, U=4, batch 100):');
+  lines.push(`  N = 1,000       ${smallRun.mib.toFixed(1).padStart(7)} MiB   (${smallRun.seconds.toFixed(2)} s)`);
+  lines.push(`  N = 1,000,000   ${largeRun.mib.toFixed(1).padStart(7)} MiB   (${largeRun.seconds.toFixed(2)} s)   ratio ${(largeRun.mib / smallRun.mib).toFixed(2)}x`);
+
+  const counting = seconds('node', [bin, '--shape', '1000000000,50,8', '--batch', '1000', '--epochs', '100', '--units', '64', '--count-only', '-q']);
+  const events = 5_000_000;
+  const streamStart = process.hrtime.bigint();
+  const stream = spawnSync('bash', ['-c', `node ${bin} --shape ${events},20,1 --batch 1 --count-only --format ndjson -q | wc -l`], { encoding: 'utf8' });
+  const streamSeconds = Number(process.hrtime.bigint() - streamStart) / 1e9;
+  lines.push('', 'Counting without the forward pass (--count-only):');
+  lines.push(`  totals, 1e9 samples x 100 epochs (1e8 events)   ${(counting * 1000).toFixed(0)} ms`);
+  lines.push(`  NDJSON into a pipe, ${Number(stream.stdout.trim()).toLocaleString('en-US')} events            ${(events / streamSeconds / 1e6).toFixed(2)} M events/s`);
+  return lines;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(startupAndMemory().join('\n'));
