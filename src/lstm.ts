@@ -2,6 +2,7 @@
  * A Float32Array LSTM: Keras gate order i, f, c, o; kernel (inputDim, 4*units), recurrent kernel
  * (units, 4*units), bias (4*units), all row-major (§8). Buffers are allocated once per layer.
  */
+import { gatePreActivations } from './matmul.ts';
 import { glorotUniform, lstmBias, orthogonal } from './initializers.ts';
 import type { RecurrentActivation } from './profiles.ts';
 import { deriveSeed } from './random.ts';
@@ -97,41 +98,9 @@ export function lstmForward(
   for (let t = 0; t < timesteps; t++) {
     for (let r = 0; r < rows; r++) {
       if (mask !== undefined && mask[r * timesteps + t] === 0) continue;
-      const inputOffset = (r * timesteps + t) * inputDim;
       const stateOffset = r * units;
-      // z = x_t·W + h_{t-1}·U + b, four gate columns at a time
-      for (let j = 0; j < gates; j += 4) {
-        let z0 = bias[j]!;
-        let z1 = bias[j + 1]!;
-        let z2 = bias[j + 2]!;
-        let z3 = bias[j + 3]!;
-        const w0 = j * inputDim;
-        const w1 = w0 + inputDim;
-        const w2 = w1 + inputDim;
-        const w3 = w2 + inputDim;
-        for (let k = 0; k < inputDim; k++) {
-          const xk = inputs[inputOffset + k]!;
-          z0 += xk * kernelT[w0 + k]!;
-          z1 += xk * kernelT[w1 + k]!;
-          z2 += xk * kernelT[w2 + k]!;
-          z3 += xk * kernelT[w3 + k]!;
-        }
-        const u0 = j * units;
-        const u1 = u0 + units;
-        const u2 = u1 + units;
-        const u3 = u2 + units;
-        for (let k = 0; k < units; k++) {
-          const hk = h[stateOffset + k]!;
-          z0 += hk * recurrentKernelT[u0 + k]!;
-          z1 += hk * recurrentKernelT[u1 + k]!;
-          z2 += hk * recurrentKernelT[u2 + k]!;
-          z3 += hk * recurrentKernelT[u3 + k]!;
-        }
-        z[j] = z0;
-        z[j + 1] = z1;
-        z[j + 2] = z2;
-        z[j + 3] = z3;
-      }
+      // z = x_t·W + h_{t-1}·U + b, all four gate blocks
+      gatePreActivations(z, gates, bias, kernelT, inputDim, inputs, (r * timesteps + t) * inputDim, recurrentKernelT, units, h, stateOffset);
       for (let j = 0; j < units; j++) {
         const zi = z[j]!;
         const zf = z[units + j]!;

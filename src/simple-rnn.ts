@@ -2,6 +2,7 @@
  * A Float32Array SimpleRNN: h_t = tanh(x_t·W + b + h_{t-1}·U); kernel (inputDim, units), recurrent
  * kernel (units, units), bias (units), all row-major (§8). Mirrors lstm.ts.
  */
+import { gatePreActivations } from './matmul.ts';
 import { glorotUniform, orthogonal } from './initializers.ts';
 import { deriveSeed } from './random.ts';
 
@@ -81,54 +82,12 @@ export function simpleRnnForward(
 ): void {
   const { inputDim, units, kernelT, recurrentKernelT, bias } = weights;
   if (z.length < units) throw new Error(`SimpleRNN scratch needs ${units} doubles`);
-  const blocked = units - (units % 4);
   for (let t = 0; t < timesteps; t++) {
     for (let r = 0; r < rows; r++) {
       if (mask !== undefined && mask[r * timesteps + t] === 0) continue;
-      const inputOffset = (r * timesteps + t) * inputDim;
       const stateOffset = r * units;
-      // z = x_t·W + b + h_{t-1}·U, four units at a time
-      let j = 0;
-      for (; j < blocked; j += 4) {
-        let z0 = bias[j]!;
-        let z1 = bias[j + 1]!;
-        let z2 = bias[j + 2]!;
-        let z3 = bias[j + 3]!;
-        const w0 = j * inputDim;
-        const w1 = w0 + inputDim;
-        const w2 = w1 + inputDim;
-        const w3 = w2 + inputDim;
-        for (let k = 0; k < inputDim; k++) {
-          const xk = inputs[inputOffset + k]!;
-          z0 += xk * kernelT[w0 + k]!;
-          z1 += xk * kernelT[w1 + k]!;
-          z2 += xk * kernelT[w2 + k]!;
-          z3 += xk * kernelT[w3 + k]!;
-        }
-        const u0 = j * units;
-        const u1 = u0 + units;
-        const u2 = u1 + units;
-        const u3 = u2 + units;
-        for (let k = 0; k < units; k++) {
-          const hk = h[stateOffset + k]!;
-          z0 += hk * recurrentKernelT[u0 + k]!;
-          z1 += hk * recurrentKernelT[u1 + k]!;
-          z2 += hk * recurrentKernelT[u2 + k]!;
-          z3 += hk * recurrentKernelT[u3 + k]!;
-        }
-        z[j] = z0;
-        z[j + 1] = z1;
-        z[j + 2] = z2;
-        z[j + 3] = z3;
-      }
-      for (; j < units; j++) {
-        let zj = bias[j]!;
-        const w = j * inputDim;
-        for (let k = 0; k < inputDim; k++) zj += inputs[inputOffset + k]! * kernelT[w + k]!;
-        const u = j * units;
-        for (let k = 0; k < units; k++) zj += h[stateOffset + k]! * recurrentKernelT[u + k]!;
-        z[j] = zj;
-      }
+      // z = x_t·W + b + h_{t-1}·U
+      gatePreActivations(z, units, bias, kernelT, inputDim, inputs, (r * timesteps + t) * inputDim, recurrentKernelT, units, h, stateOffset);
       // new state: tanh of the pre-activation
       for (let k = 0; k < units; k++) h[stateOffset + k] = Math.tanh(z[k]!);
     }
