@@ -4,6 +4,7 @@
  */
 import { gruForward, gruScratchLength, initGruWeights, packGruWeights, type GruWeights } from './gru.ts';
 import { initLstmWeights, lstmForward, packLstmWeights, type GateActivation, type LstmWeights } from './lstm.ts';
+import { lstmWasmModule, WasmLstmKernel } from './kernels/lstm-wasm.ts';
 import { deriveSeed } from './random.ts';
 import { initSimpleRnnWeights, packSimpleRnnWeights, simpleRnnForward, type SimpleRnnWeights } from './simple-rnn.ts';
 
@@ -63,10 +64,22 @@ export interface CellOptions {
   readonly seed: number;
 }
 
+/** Which LSTM kernel runs: WebAssembly SIMD where available (the default), or the JS one. */
+export type LstmKernelChoice = 'auto' | 'js' | 'wasm';
+let lstmKernelChoice: LstmKernelChoice = 'auto';
+
+/** Chooses the LSTM kernel of cells built from now on (benchmarks and tests compare the two). */
+export function setLstmKernel(choice: LstmKernelChoice): void {
+  lstmKernelChoice = choice;
+}
+
 export function lstmCell(weights: LstmWeights, activation: GateActivation): Cell {
-  const packed = packLstmWeights(weights);
-  const z = new Float64Array(4 * weights.units);
   const { inputDim, units } = weights;
+  const module = lstmKernelChoice === 'js' ? null : lstmWasmModule();
+  if (lstmKernelChoice === 'wasm' && !module) throw new Error('this runtime has no WebAssembly SIMD for the wasm LSTM kernel');
+  const wasm = module ? new WasmLstmKernel(module, weights, activation) : undefined;
+  const packed = wasm ? undefined : packLstmWeights(weights);
+  const z = new Float64Array(wasm ? 0 : 4 * units);
   return {
     kind: 'lstm',
     inputDim,
@@ -80,7 +93,8 @@ export function lstmCell(weights: LstmWeights, activation: GateActivation): Cell
       shapes: { kernel: [inputDim, 4 * units], recurrentKernel: [units, 4 * units], bias: [4 * units] },
     },
     forward(inputs, rows, timesteps, states, afterStep, mask) {
-      lstmForward(packed, activation, inputs, rows, timesteps, states[0]!, states[1]!, z, afterStep, mask);
+      if (wasm) wasm.forward(inputs, rows, timesteps, states[0]!, states[1]!, afterStep, mask);
+      else lstmForward(packed!, activation, inputs, rows, timesteps, states[0]!, states[1]!, z, afterStep, mask);
     },
   };
 }
