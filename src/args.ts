@@ -25,7 +25,7 @@ export const limits = {
   /** Reset events a run may record (the table is kept in memory). */
   events: 5_000_000,
   /** Forward-pass work (flops of the gate matmuls) above which a run counts in closed form unless told otherwise. */
-  autoCountOnlyFlops: 5e10,
+  autoCountOnlyFlops: 2e11,
   /** Forward-pass work lstm-reset refuses to run at all. */
   forwardFlops: 2e12,
 } as const;

@@ -4,7 +4,8 @@
  */
 import { gruForward, gruScratchLength, initGruWeights, packGruWeights, type GruWeights } from './gru.ts';
 import { initLstmWeights, lstmForward, packLstmWeights, type GateActivation, type LstmWeights } from './lstm.ts';
-import { lstmWasmModule, WasmLstmKernel } from './kernels/lstm-wasm.ts';
+import { ParallelLstmKernel } from './kernels/lstm-parallel.ts';
+import { lstmWasmModule } from './kernels/lstm-wasm.ts';
 import { deriveSeed } from './random.ts';
 import { initSimpleRnnWeights, packSimpleRnnWeights, simpleRnnForward, type SimpleRnnWeights } from './simple-rnn.ts';
 
@@ -77,7 +78,7 @@ export function lstmCell(weights: LstmWeights, activation: GateActivation): Cell
   const { inputDim, units } = weights;
   const module = lstmKernelChoice === 'js' ? null : lstmWasmModule();
   if (lstmKernelChoice === 'wasm' && !module) throw new Error('this runtime has no WebAssembly SIMD for the wasm LSTM kernel');
-  const wasm = module ? new WasmLstmKernel(module, weights, activation) : undefined;
+  const wasm = module ? new ParallelLstmKernel(module, weights, activation) : undefined;
   const packed = wasm ? undefined : packLstmWeights(weights);
   const z = new Float64Array(wasm ? 0 : 4 * units);
   return {

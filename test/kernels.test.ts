@@ -77,3 +77,27 @@ describe('WasmLstmKernel', () => {
     }
   });
 });
+
+describe('ParallelLstmKernel (rows split over this thread and a worker thread)', () => {
+  it('equals the JS kernel within 1e-5 over carried calls, with and without a mask, for odd row counts', async () => {
+    const { ParallelLstmKernel } = await import('../src/kernels/lstm-parallel.ts');
+    const [T, D, U] = [30, 5, 64];
+    const weights = initLstmWeights(D, U, 21);
+    const activation = activations[0]!;
+    const kernel = new ParallelLstmKernel(lstmWasmModule()!, weights, activation);
+    const random = mulberry32(77);
+    for (const rows of [64, 37, 9, 64]) {
+      const inputs = Float32Array.from({ length: rows * T * D }, () => random() * 2 - 1);
+      const mask = Uint8Array.from({ length: rows * T }, (_, i) => ((i * 7) % 11 === 0 ? 0 : 1));
+      const js = { h: Float32Array.from({ length: rows * U }, () => random() - 0.5), c: new Float32Array(rows * U) };
+      const parallel = { h: js.h.slice(), c: js.c.slice() };
+      for (const callMask of [undefined, mask, undefined]) {
+        lstmForward(packLstmWeights(weights), activation, inputs, rows, T, js.h, js.c, new Float64Array(4 * U), undefined, callMask);
+        kernel.forward(inputs, rows, T, parallel.h, parallel.c, undefined, callMask);
+      }
+      expect(maxAbsDifference(parallel.h, js.h)).toBeLessThanOrEqual(1e-5);
+      expect(maxAbsDifference(parallel.c, js.c)).toBeLessThanOrEqual(1e-5);
+    }
+    kernel.close();
+  });
+});
