@@ -2,7 +2,8 @@
 import type { FileReader, RandomAccessFile } from './io/files.ts';
 
 export interface OutputStream {
-  write(chunk: string): void;
+  /** Text, or bytes already encoded as UTF-8 (the streaming outputs). */
+  write(chunk: string | Uint8Array): void;
   readonly isTTY: boolean;
 }
 

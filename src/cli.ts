@@ -48,8 +48,8 @@ const stdoutFd = stdoutDescriptor();
  * next events are not computed until the reader takes these), so memory stays flat however much
  * is printed; a pipe closed by the reader (`| head -1`) ends the run quietly, with no stack trace.
  */
-function writeStdout(chunk: string): void {
-  const bytes = Buffer.from(chunk, 'utf8');
+function writeStdout(chunk: string | Uint8Array): void {
+  const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
   let offset = 0;
   while (offset < bytes.length) {
     try {

@@ -39,10 +39,22 @@ export function* countEvents(config: SimulationConfig): Generator<ResetEvent, vo
       for (const layer of stateful) yield event('initial', step.position, layer, stateRows);
     } else if (step.kind === 'call') {
       const { call } = step;
-      if (stateless.length === 0) continue;
-      const position: RunPosition = { phase: call.phase, epoch: call.epoch, batch: call.batch, timing: 'before-batch', planStep: call.planStep ?? 1 };
       // stateless layers zero their rows at every call, in layer order (stateful ones carry)
-      for (const layer of layers) if (!layer.stateful) yield event('batch-start', position, layer, call.rows);
+      for (const layer of stateless) {
+        yield {
+          index: ++index,
+          reason: 'batch-start',
+          phase: call.phase,
+          epoch: call.epoch,
+          batch: call.batch,
+          timing: 'before-batch',
+          planStep: call.planStep ?? 1,
+          layer: layer.name,
+          rows: call.rows,
+          stateTensors: layer.stateTensors,
+          discardedMeanAbsH: null,
+        };
+      }
     } else if (step.kind === 'reset-states') {
       for (const layer of stateful) yield event('reset-states', step.position, layer, stateRows);
     } else {

@@ -37,6 +37,9 @@ export interface BatchSizeFailure {
   readonly batchSizeDefaulted: boolean;
 }
 
+/** The samples of every call when the schedule is asked for none. */
+const noSamples = new Int32Array(0);
+
 /** Seed tag of the per-epoch shuffle permutation. */
 const shuffleSeedTag = 0x5f1e;
 
@@ -146,7 +149,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
         return false;
       }
       if (withSamples) for (let r = 0; r < rows; r++) rowSamples[r] = order(start + r);
-      yield { kind: 'call', call: { phase, epoch, batch, planStep, rows, samples: rowSamples.subarray(0, withSamples ? rows : 0) } };
+      yield { kind: 'call', call: { phase, epoch, batch, planStep, rows, samples: withSamples ? rowSamples.subarray(0, rows) : noSamples } };
       if (afterBatch?.(batch)) yield { kind: 'reset-states', position: position(phase, batch, 'after-batch') };
     }
     return true;

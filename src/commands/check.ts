@@ -115,10 +115,11 @@ function firstLine(text: string): string {
 export async function runScenario(scenario: Scenario, baseDir: string, io: CliIo): Promise<ScenarioOutcome> {
   const argv = [...resolveScenarioArgs(scenario.args, baseDir), '--json', '-q'];
   let stdout = '';
+  const decoder = new TextDecoder();
   let stderr = '';
   const captured: CliIo = {
-    stdout: { write: (chunk) => void (stdout += chunk), isTTY: false },
-    stderr: { write: (chunk) => void (stderr += chunk), isTTY: false },
+    stdout: { write: (chunk) => void (stdout += typeof chunk === 'string' ? chunk : decoder.decode(chunk)), isTTY: false },
+    stderr: { write: (chunk) => void (stderr += typeof chunk === 'string' ? chunk : decoder.decode(chunk)), isTTY: false },
     env: io.env,
     writeFile: (path, text) => io.writeFile(path, text),
     files: io.files,

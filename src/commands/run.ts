@@ -270,7 +270,7 @@ export function reportRun(command: Command, io: CliIo, prepared: PreparedRun): n
   if (batchDefaulted && !cli.quiet) {
     io.stderr.write(`note: --batch not given; using 32, the default batch_size of Keras fit()/evaluate()/predict().\n`);
   }
-  const write = (chunk: string) => io.stdout.write(chunk);
+  const write = (chunk: string | Uint8Array) => io.stdout.write(chunk);
   const chalk = makeChalk({ flag: cli.color, env: io.env, isTTY: io.stdout.isTTY });
   const sink =
     format === 'json'

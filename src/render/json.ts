@@ -9,6 +9,6 @@ export function jsonDocument(result: SimulationResult, extra: Readonly<Record<st
 }
 
 /** Writes the document of a finished result in chunks. */
-export function renderJson(result: SimulationResult, write: (chunk: string) => void, extra: Readonly<Record<string, unknown>> = {}): void {
+export function renderJson(result: SimulationResult, write: (chunk: string | Uint8Array) => void, extra: Readonly<Record<string, unknown>> = {}): void {
   renderThrough(jsonSink(write), result, extra);
 }

@@ -16,7 +16,7 @@ export interface EventSink {
   readonly wantsMore: boolean;
 }
 
-const chunkSize = 65536;
+const chunkSize = 1 << 16;
 
 const quoted = new Map<string, string>();
 /** JSON.stringify of a string, cached (layer names repeat on every event). */
@@ -43,8 +43,8 @@ function eventTsv(e: ResetEvent): string {
   return `${e.index}\t${e.planStep}\t${e.epoch}\t${e.phase}\t${e.batch}\t${e.timing}\t${e.reason}\t${e.layer}\t${e.rows}\t${e.stateTensors}\t${e.discardedMeanAbsH}\n`;
 }
 
-/** Buffers small writes into chunks. */
-function chunked(write: (chunk: string) => void) {
+/** Buffers small writes into chunks of about 256 KiB of text. */
+function chunked(write: (chunk: string | Uint8Array) => void) {
   let buffer = '';
   return {
     add(text: string) {
@@ -62,7 +62,7 @@ function chunked(write: (chunk: string) => void) {
 }
 
 /** --json: { ...extra, config, events, totals, findings, completed, answer, finalMeanAbsH, countOnly }. */
-export function jsonSink(write: (chunk: string) => void): EventSink {
+export function jsonSink(write: (chunk: string | Uint8Array) => void): EventSink {
   const out = chunked(write);
   let count = 0;
   return {
@@ -84,7 +84,7 @@ export function jsonSink(write: (chunk: string) => void): EventSink {
 }
 
 /** --format tsv: a header of the JSON field names, then one event per line. */
-export function tsvSink(write: (chunk: string) => void): EventSink {
+export function tsvSink(write: (chunk: string | Uint8Array) => void): EventSink {
   const out = chunked(write);
   return {
     wantsMore: true,
@@ -101,7 +101,7 @@ export function tsvSink(write: (chunk: string) => void): EventSink {
 }
 
 /** --format ndjson: one JSON event per line. */
-export function ndjsonSink(write: (chunk: string) => void): EventSink {
+export function ndjsonSink(write: (chunk: string | Uint8Array) => void): EventSink {
   const out = chunked(write);
   return {
     wantsMore: true,

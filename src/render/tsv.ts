@@ -2,10 +2,10 @@
 import type { SimulationResult } from '../simulate.ts';
 import { ndjsonSink, renderThrough, tsvSink } from './stream.ts';
 
-export function renderTsv(result: SimulationResult, write: (chunk: string) => void): void {
+export function renderTsv(result: SimulationResult, write: (chunk: string | Uint8Array) => void): void {
   renderThrough(tsvSink(write), result);
 }
 
-export function renderNdjson(result: SimulationResult, write: (chunk: string) => void): void {
+export function renderNdjson(result: SimulationResult, write: (chunk: string | Uint8Array) => void): void {
   renderThrough(ndjsonSink(write), result);
 }

@@ -17,9 +17,10 @@ export async function run(
   let stdout = '';
   let stderr = '';
   const files = new Map<string, string>();
+  const decoder = new TextDecoder();
   const io: CliIo = {
-    stdout: { write: (chunk) => void (stdout += chunk), isTTY: options.isTTY ?? false },
-    stderr: { write: (chunk) => void (stderr += chunk), isTTY: options.isTTY ?? false },
+    stdout: { write: (chunk) => void (stdout += typeof chunk === 'string' ? chunk : decoder.decode(chunk)), isTTY: options.isTTY ?? false },
+    stderr: { write: (chunk) => void (stderr += typeof chunk === 'string' ? chunk : decoder.decode(chunk)), isTTY: options.isTTY ?? false },
     env: options.env ?? {},
     writeFile: (path, text) => {
       if (path === options.unwritable) return 'no such directory';
