@@ -164,7 +164,7 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  const header = ['workload', 'implementation', 'M sample-steps/s', 'GFLOP/s', 'vs TF.js WASM', 'max |Δ| vs TF.js', 'notes'];
+  const header = ['workload', 'implementation', 'M sample-steps/s', 'GFLOP/s', 'vs TF.js WASM', 'max abs Δ vs TF.js', 'notes'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(line(header));
