@@ -95,6 +95,11 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void, registers:
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-') && first !== 'help' && subcommands[first] === undefined) {
+    io.stderr.write(`error: unknown command '${first}'; the commands are ${Object.keys(subcommands).join(', ')} (or flags alone for a run: lstm-reset --shape 1000,20,1)\n`);
+    return exitCodes.usage;
+  }
   let exitCode: number = exitCodes.ok;
   const program = buildProgram(io, (code) => (exitCode = code), await subcommandsFor(argv));
   try {

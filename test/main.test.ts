@@ -146,6 +146,13 @@ describe('bad input: one line on stderr naming the flag, exit 2, nothing on stdo
     expect(stderr).not.toMatch(/\bat .+:\d+:\d+/);
   });
 
+  it('an unknown command is named, with the commands there are', async () => {
+    const { code, stdout, stderr } = await run(['vreify', '--shape', '20,7,1']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe("error: unknown command 'vreify'; the commands are verify, audit, schema, check, findings (or flags alone for a run: lstm-reset --shape 1000,20,1)\n");
+  });
+
   it('a mistyped flag gets a suggestion on the same line', async () => {
     const { stderr } = await run(['--sahpe', '1000,20,1']);
     expect(stderr).toBe("error: unknown option '--sahpe' (Did you mean --shape?)\n");

@@ -85,6 +85,11 @@ function reasonColor(chalk: ChalkInstance, reason: ResetEvent['reason']): (text:
   return chalk.green;
 }
 
+/** "1 carry", "3 carries". */
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
 /** Consecutive epochs with the same counts, folded: "epochs 2–15: …". */
 function epochLines(perEpoch: readonly EpochTotals[]): string[] {
   const lines: string[] = [];
@@ -98,7 +103,7 @@ function epochLines(perEpoch: readonly EpochTotals[]): string[] {
     const label = first.epoch === last.epoch ? `epoch ${first.epoch}` : `epochs ${first.epoch}–${last.epoch}`;
     const each = first.epoch === last.epoch ? '' : ' each';
     lines.push(
-      `${label}: ${formatCount(first.resetEvents)} reset events, ${formatCount(first.rowResets)} rows zeroed, ${formatCount(first.carries)} carries, ${formatCount(first.batches)} batches${each}`,
+      `${label}: ${count(first.resetEvents, 'reset event')}, ${count(first.rowResets, 'row')} zeroed, ${count(first.carries, 'carry', 'carries')}, ${count(first.batches, 'batch', 'batches')}${each}`,
     );
     start = i;
   }
@@ -130,7 +135,7 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance): st
   if (totals.perLayer.length > 1) {
     for (const layer of totals.perLayer) {
       lines.push(
-        `  layer ${layer.name}: ${formatCount(layer.resetEvents)} reset events, ${formatCount(layer.rowResets)} rows zeroed, ${formatCount(layer.carries)} carries (${layer.stateful ? 'stateful' : 'stateless'}, ${formatCount(layer.stateTensors)} state tensor${layer.stateTensors === 1 ? "" : "s"} per row)`,
+        `  layer ${layer.name}: ${count(layer.resetEvents, 'reset event')}, ${count(layer.rowResets, 'row')} zeroed, ${count(layer.carries, 'carry', 'carries')} (${layer.stateful ? 'stateful' : 'stateless'}, ${formatCount(layer.stateTensors)} state tensor${layer.stateTensors === 1 ? "" : "s"} per row)`,
       );
     }
   }
