@@ -252,3 +252,46 @@ describe('formatCount', () => {
     expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
   });
 });
+
+describe('the progress bar', () => {
+  const call = { phase: 'fit', epoch: 1, batch: 1, rows: 4, samples: new Int32Array(0) } as const;
+  const state = { layer: 'lstm', rows: 4, units: 2, h: new Float32Array(8), c: new Float32Array(8), states: [] };
+
+  async function drive(options: { isTTY: boolean; quiet?: boolean; stepMs: number; batches: number }) {
+    const { progressBar } = await import('../src/commands/run.ts');
+    let stderr = '';
+    let now = 0;
+    const io = {
+      stdout: { write: () => {}, isTTY: options.isTTY },
+      stderr: { write: (chunk: string | Uint8Array) => void (stderr += String(chunk)), isTTY: options.isTTY },
+      env: {},
+      writeFile: () => true as const,
+      files: { readFile: () => new Uint8Array(0) },
+      openFile: () => ({ size: 0, read: () => 0 }),
+      readStdin: async () => '',
+    };
+    const bar = progressBar(io, options.batches, options.quiet ?? false, () => now);
+    for (let i = 0; i < options.batches; i++) {
+      now += options.stepMs;
+      bar.hooks.onBatchEnd?.(call, state);
+    }
+    bar.done();
+    return stderr;
+  }
+
+  it('draws on a terminal once a run passes a second, at most ten times a second, and erases itself', async () => {
+    const stderr = await drive({ isTTY: true, stepMs: 50, batches: 100 });
+    const frames = stderr.split('\r').filter((f) => f.startsWith('['));
+    // batches end every 50 ms over 5 s: nothing in the first second, then one frame per 100 ms
+    expect(frames.length).toBeGreaterThanOrEqual(38);
+    expect(frames.length).toBeLessThanOrEqual(41);
+    expect(frames.at(-1)).toMatch(/^\[#{29,30}\.{0,1}\] +(99|100)%  (99|100)\/100 batches$/);
+    expect(stderr.endsWith('\r\u001b[K')).toBe(true);
+  });
+
+  it('stays silent for short runs, in a pipe, and with -q', async () => {
+    expect(await drive({ isTTY: true, stepMs: 5, batches: 100 })).toBe('');
+    expect(await drive({ isTTY: false, stepMs: 50, batches: 100 })).toBe('');
+    expect(await drive({ isTTY: true, quiet: true, stepMs: 50, batches: 100 })).toBe('');
+  });
+});

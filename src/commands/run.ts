@@ -77,9 +77,14 @@ export function forwardFlops(config: SimulationConfig): number {
  * A progress bar on stderr for forward passes that last more than a second: only on a terminal,
  * redrawn at most ten times a second, erased at the end.
  */
-function progressBar(io: CliIo, totalBatches: number, quiet: boolean): { hooks: StateHooks; done: () => void } {
+export function progressBar(
+  io: CliIo,
+  totalBatches: number,
+  quiet: boolean,
+  clock: () => number = Date.now,
+): { hooks: StateHooks; done: () => void } {
   if (quiet || !io.stderr.isTTY || totalBatches === 0) return { hooks: {}, done: () => {} };
-  const started = Date.now();
+  const started = clock();
   let lastDraw = 0;
   let drawn = false;
   let batches = 0;
@@ -91,7 +96,7 @@ function progressBar(io: CliIo, totalBatches: number, quiet: boolean): { hooks: 
         // count model calls once: on the first layer seen (all layers run each call)
         if (state.layer !== lastLayer) return;
         batches++;
-        const now = Date.now();
+        const now = clock();
         if (now - started < 1000 || now - lastDraw < 100) return;
         lastDraw = now;
         drawn = true;
