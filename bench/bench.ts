@@ -81,7 +81,7 @@ async function runTfjs(w: Workload, weights: LstmWeights, inputs: Float32Array[]
   const tensors = inputs.map((x) => tf.tensor3d(x, [x.length / (w.timesteps * w.features), w.timesteps, w.features]));
   // warm up (kernel compilation) outside the timing
   tf.tidy(() => (model.predict(tensors[0]!) as tf.Tensor).dataSync());
-  let last = new Float32Array(0);
+  let last: Float32Array = new Float32Array(0);
   const start = performance.now();
   for (let pass = 0; pass < passes; pass++) {
     for (const x of tensors) {
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     await tf.setBackend('wasm');
     await tf.ready();
     const tfWasmTimes: number[] = [];
-    let reference = new Float32Array(0);
+    let reference: Float32Array = new Float32Array(0);
     for (let i = 0; i < (w.name === 'W3' ? 3 : repeats); i++) {
       const run = await runTfjs(w, weights, inputs, w.passes);
       tfWasmTimes.push(run.seconds);
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     for (const kernel of ['wasm', 'js'] as const) {
       setLstmKernel(kernel);
       const times: number[] = [];
-      let last = new Float32Array(0);
+      let last: Float32Array = new Float32Array(0);
       const count = kernel === 'js' && w.name === 'W3' ? 1 : repeats;
       for (let i = 0; i < count; i++) {
         const run = runOurs(w, weights, inputs);
