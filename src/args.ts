@@ -84,6 +84,14 @@ export function parseResetEvery(value: string): ResetPolicy {
   throw new InvalidArgumentError('Use never, epoch, or a whole number of training batches K ≥ 1, e.g. --reset-every epoch.');
 }
 
+/** The value of --shuffle: only 'batch' (fit(shuffle='batch')); the flag alone means True. */
+export function parseShuffle(value: string): true | 'batch' {
+  const text = value.trim().toLowerCase();
+  if (text === 'batch') return 'batch';
+  if (text === 'true') return true;
+  throw new InvalidArgumentError("Use --shuffle (True), --shuffle batch (shuffle='batch') or --no-shuffle (False).");
+}
+
 /** A fraction in [0, 1). */
 export function parseFraction(value: string): number {
   const text = value.trim();
@@ -199,7 +207,7 @@ export interface RawOptions {
   batch?: number;
   epochs: number;
   stateful?: boolean;
-  shuffle: boolean;
+  shuffle: boolean | 'batch';
   units: number;
   seed: number;
   resetEvery?: ResetPolicy;
@@ -225,7 +233,7 @@ export const configSchema = z
     batch: z.optional(positiveInt()),
     epochs: positiveInt(),
     stateful: z.optional(z.boolean()),
-    shuffle: z.boolean(),
+    shuffle: z.union([z.boolean(), z.literal('batch')]),
     units: positiveInt(),
     seed: z.int().check(z.minimum(0)),
     resetEvery: z.optional(z.union([z.literal('never'), z.literal('epoch'), z.object({ everyBatches: positiveInt() })])),

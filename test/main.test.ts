@@ -295,3 +295,22 @@ describe('the progress bar', () => {
     expect(await drive({ isTTY: true, quiet: true, stepMs: 50, batches: 100 })).toBe('');
   });
 });
+
+describe("--shuffle batch: fit(shuffle='batch')", () => {
+  it('simulates each version\'s batch shuffle and flags it for a stateful model', async () => {
+    const events = async (keras: string) =>
+      JSON.parse((await run(['--shape', '20,3', '--batch', '5', '--shuffle', 'batch', '--keras', keras, '--json'])).stdout);
+    const doc = await events('3');
+    expect(doc.config.shuffle).toBe('batch');
+    const stateful = JSON.parse((await run(['--shape', '20,3', '--batch', '5', '--stateful', '--shuffle', 'batch', '--keras', 'tf', '--json'])).stdout);
+    expect(stateful.findings.map((f: { code: string }) => f.code)).toContain('stateful-shuffle-batch');
+    expect(stateful.findings.map((f: { code: string }) => f.code)).not.toContain('stateful-shuffle');
+  });
+
+  it('the flag alone is shuffle=True, and an unknown mode is a usage error', async () => {
+    expect(JSON.parse((await run(['--shape', '20,3', '--batch', '5', '--shuffle', '--json'])).stdout).config.shuffle).toBe(true);
+    const { code, stderr } = await run(['--shape', '20,3', '--shuffle', 'sometimes']);
+    expect(code).toBe(2);
+    expect(stderr).toContain("--shuffle batch (shuffle='batch')");
+  });
+});

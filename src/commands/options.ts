@@ -14,6 +14,7 @@ import {
   parseRecurrentActivation,
   parseResetEvery,
   parseShape,
+  parseShuffle,
   parseWholeNumber,
   toSimulationConfig,
 } from '../args.ts';
@@ -28,7 +29,12 @@ export function addModelOptions(command: Command): Command {
     )
     .option('-e, --epochs <n>', 'fit(epochs=...)', (v) => parseWholeNumber(v, 'epochs', '--epochs 15', 1, limits.epochs), 1)
     .option('--stateful', 'stateful=True: carry row i of each batch into row i of the next')
-    .option('--shuffle', "fit(shuffle=True), Keras's default: reshuffle the training samples every epoch", true)
+    .option(
+      '--shuffle [batch]',
+      "fit(shuffle=True), Keras's default: reshuffle the training samples every epoch; --shuffle batch is fit(shuffle='batch')",
+      parseShuffle,
+      true,
+    )
     .option('--no-shuffle', 'fit(shuffle=False)')
     .option('-u, --units <n>', 'units of the layer (the reset counts do not depend on it)', (v) => parseWholeNumber(v, 'units', '--units 32', 1, limits.units), 8)
     .option('--seed <n>', 'seed of weights, inputs and shuffling', (v) => parseWholeNumber(v, 'seed', '--seed 42', 0, 0xffffffff), 1)
