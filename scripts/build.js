@@ -19,6 +19,8 @@ await build({
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
+  // h5wasm loads its WebAssembly from its own folder: resolved from node_modules at run time
+  external: ['h5wasm', 'h5wasm/*'],
   platform: 'node',
   format: 'esm',
   target: 'node20',

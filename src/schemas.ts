@@ -166,7 +166,7 @@ export const findingSchema = z
 export const modelSchema = z
   .strictObject({
     path: z.string().describe('the model file as given'),
-    source: z.enum(['keras-json', 'keras-archive', 'tfjs-layers']),
+    source: z.enum(['keras-json', 'keras-archive', 'tfjs-layers', 'keras-h5']),
     kerasVersion: kerasVersion.optional().describe('the Keras generation, where the file says it'),
     versionString: z.string().optional(),
     modelClass: z.string(),

@@ -68,6 +68,18 @@ describe('audit: the model file decides layers, batch size and version', () => {
     expect(doc.config.resolvedLayers[0].name).toBe(firstLayer);
   });
 
+  it('a Keras 2 .h5 model file (its model_config attribute, read through h5wasm) audits like its to_json() output', async () => {
+    const args = ['--samples', '8', '--batch', '1', '--no-shuffle', '--epochs', '2', '--reset-every', 'epoch', '--json', '-q'];
+    const fromH5 = JSON.parse((await run(['audit', `${fixtures}keras/keras2-sequential.h5`, ...args])).stdout);
+    const fromJson = JSON.parse((await run(['audit', `${fixtures}keras/keras2-sequential.json`, ...args])).stdout);
+    expect(fromH5.model.source).toBe('keras-h5');
+    expect(fromH5.model.versionString).toBe('2.2.4');
+    expect(fromH5.config.keras).toBe('2');
+    expect(fromH5.config.resolvedLayers).toEqual(fromJson.config.resolvedLayers);
+    expect(fromH5.totals).toEqual(fromJson.totals);
+    expect(fromH5.events).toEqual(fromJson.events);
+  });
+
   it('fit without batch_size on a fixed-batch stateful model: Keras uses 32 and fails (exit 3)', async () => {
     const { code, stdout } = await run(['audit', `${fixtures}keras/keras3-sequential.keras`, '--samples', '8', '--no-shuffle']);
     expect(code).toBe(3);
@@ -82,6 +94,8 @@ describe('audit: the model file decides layers, batch size and version', () => {
     [['audit', `${fixtures}tfjs-hostile-traversal/model.json`, '--samples', '4'], 'model.json'],
     [['audit', `${fixtures}tfjs-hostile-shape/model.json`, '--samples', '4'], 'model.json'],
     [['audit', `${fixtures}no-such-model.json`, '--samples', '4'], 'no such file'],
+    [['audit', `${fixtures}hostile/weights-only.h5`, '--samples', '4'], 'has no model_config attribute'],
+    [['audit', `${fixtures}hostile/truncated.h5`, '--samples', '4'], 'truncated.h5'],
     [['audit', `${fixtures}tfjs-stateful/model.json`], '--samples N'],
     [['audit', `${fixtures}tfjs-stateful/model.json`, '--shape', '6,5,2'], 'expects 3'],
     [['audit', `${fixtures}tfjs-stateful/model.json`, '--samples', '4', '--units', '3'], 'come from the model file'],

@@ -49,10 +49,10 @@ function describeLayer(layer: RecurrentModelInfo['layers'][number]): string {
 }
 
 export async function runAudit(path: string, command: Command, io: CliIo): Promise<number> {
-  const { ModelFileError, readModelFile } = await import('../model/index.ts');
+  const { ModelFileError, readAnyModelFile } = await import('../model/index.ts');
   let info: RecurrentModelInfo;
   try {
-    info = readModelFile(path, io.files);
+    info = await readAnyModelFile(path, io.files);
   } catch (error) {
     if (error instanceof ModelFileError) return usageError(io, `audit: ${error.message}`);
     const { code, message } = error as NodeJS.ErrnoException;

@@ -9,6 +9,7 @@ import { isZip } from '../io/zip.ts';
 import { describeThrown, fileError, ModelFileError } from './errors.ts';
 import { decodeUtf8, parseJsonText } from './json.ts';
 import { parseKerasArchive } from './keras-archive.ts';
+import { isHdf5, parseKerasH5 } from './keras-h5.ts';
 import { parseKerasModelObject } from './keras-json.ts';
 import { loadTfjsWeights, parseTfjsModelJson, type TfjsLoadOptions } from './tfjs.ts';
 import { isRecord } from './topology.ts';
@@ -45,8 +46,8 @@ export function detectModelFormat(bytes: Uint8Array): ModelSource | undefined {
  */
 export function parseModelBytes(bytes: Uint8Array, file: string): RecurrentModelInfo {
   if (isZip(bytes)) return parseKerasArchive(bytes, file);
-  if (bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x48 && bytes[2] === 0x44 && bytes[3] === 0x46) {
-    throw fileError(file, 'is an HDF5 (.h5) file, which lstm-reset cannot read; give model.to_json() output, a .keras archive or a TF.js model.json');
+  if (isHdf5(bytes)) {
+    throw fileError(file, 'is an HDF5 (.h5) file: read it with readAnyModelFile (asynchronous)');
   }
   if (/\.keras$/i.test(file)) throw fileError(file, 'is not a zip archive, so not a .keras model (a .keras file is a zip holding config.json)');
   if (bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b) {
@@ -57,6 +58,21 @@ export function parseModelBytes(bytes: Uint8Array, file: string): RecurrentModel
   if (isRecord(value) && 'modelTopology' in value) return parseTfjsModelJson(text, file).info;
   if (isRecord(value) && 'class_name' in value) return parseKerasModelObject(value, file, 'keras-json');
   throw fileError(file, 'is JSON but neither a Keras model (no "class_name") nor a TF.js model.json (no "modelTopology")');
+}
+
+/**
+ * Reads any model file: Keras 2 / tf.keras `.h5` files through the HDF5 reader (asynchronous: it
+ * loads a WebAssembly module), everything else as readModelFile.
+ */
+export async function readAnyModelFile(path: string, reader: FileReader, options: TfjsLoadOptions = {}): Promise<RecurrentModelInfo> {
+  let head: Uint8Array;
+  try {
+    head = reader.readFile(path);
+  } catch (error) {
+    throw fileError(path, `cannot be read: ${describeThrown(error)}`);
+  }
+  if (isHdf5(head)) return parseKerasH5(head, path);
+  return readModelFile(path, reader, options);
 }
 
 /** Reads a model file through `reader`; a TF.js model.json also gets its recurrent layers' weights. */

@@ -4,7 +4,7 @@
  */
 import type { KerasVersion, RecurrentActivation } from '../profiles.ts';
 
-export type ModelSource = 'keras-json' | 'keras-archive' | 'tfjs-layers';
+export type ModelSource = 'keras-json' | 'keras-archive' | 'tfjs-layers' | 'keras-h5';
 export type RecurrentCell = 'lstm' | 'gru' | 'simple';
 
 /** One direction's weights in Keras layout (row-major, gate blocks LSTM [i|f|c|o], GRU [z|r|h]). */

@@ -124,7 +124,7 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance): st
     .join(', ');
   const lines = [
     chalk.bold(
-      `Totals (${config.kerasLabel}; ${mode}, ${shuffle}; ${formatCount(config.samples)}×${formatCount(config.timesteps)}×${formatCount(config.features)}, batch ${formatCount(config.batchSize)}, ${formatCount(config.epochs)} epochs, ${layers}${split})`,
+      `Totals (${config.kerasLabel}; ${mode}, ${shuffle}; ${formatCount(config.samples)}×${formatCount(config.timesteps)}×${formatCount(config.features)}, batch ${formatCount(config.batchSize)}, ${count(config.epochs, "epoch")}, ${layers}${split})`,
     ),
     `  reset events   ${chalk.bold(formatCount(totals.resetEvents))}${reasons ? ` (${reasons})` : ''}`,
     `  rows zeroed    ${chalk.bold(formatCount(totals.rowResets))}`,
