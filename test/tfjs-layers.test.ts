@@ -37,7 +37,7 @@ import { initLstmWeights, type GateActivation } from '../src/lstm.ts';
 import { mulberry32 } from '../src/random.ts';
 import { initSimpleRnnWeights } from '../src/simple-rnn.ts';
 import { buildLayers } from '../src/simulate.ts';
-import { loadTfjs, maxAbsDifference } from './helpers/tfjs.ts';
+import { loadTfjs, maxAbsDifference, padToLengths } from './helpers/tfjs.ts';
 
 type Tf = Awaited<ReturnType<typeof loadTfjs>>;
 type TfActivation = 'hardSigmoid' | 'sigmoid';
@@ -242,14 +242,7 @@ describe('Masking({maskValue: 0}) -> Bidirectional: unmasked outputs and final s
       const tf = await loadTfjs();
       const seed = 300 + 10 * index;
       const inputs = seededValues(rows * timesteps * inputDim, seed + 1);
-      const mask = new Uint8Array(rows * timesteps);
-      for (let r = 0; r < rows; r++) {
-        for (let t = 0; t < timesteps; t++) {
-          const valid = t < lengths[r]!;
-          mask[r * timesteps + t] = valid ? 1 : 0;
-          if (!valid) inputs.fill(0, (r * timesteps + t) * inputDim, (r * timesteps + t + 1) * inputDim);
-        }
-      }
+      const mask = padToLengths(inputs, lengths, timesteps, inputDim);
       const ours = ourBidirectional(kind, inputDim, units, seed, activation, rows, timesteps, false);
       ours.call(inputs, layerCall(1, rows, 0), noHooks, mask);
       const outputs = ourOutputs(ours, rows, timesteps);

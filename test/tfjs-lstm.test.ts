@@ -28,7 +28,7 @@ import {
   type LstmWeights,
 } from '../src/lstm.ts';
 import { mulberry32 } from '../src/random.ts';
-import { loadTfjs, maxAbsDifference } from './helpers/tfjs.ts';
+import { loadTfjs, maxAbsDifference, padToLengths } from './helpers/tfjs.ts';
 
 type Tf = Awaited<ReturnType<typeof loadTfjs>>;
 type TfLstm = ReturnType<Tf['layers']['lstm']>;
@@ -364,14 +364,7 @@ describe('masking: padded (all-zero) trailing steps carry h and c unchanged', ()
       const lengths = [8, 5, 1, 3, 0];
       const weights = initLstmWeights(inputDim, units, 600);
       const inputs = seededInputs(rows, timesteps, inputDim, 601);
-      const mask = new Uint8Array(rows * timesteps);
-      for (let r = 0; r < rows; r++) {
-        for (let t = 0; t < timesteps; t++) {
-          const valid = t < lengths[r]!;
-          mask[r * timesteps + t] = valid ? 1 : 0;
-          if (!valid) inputs.fill(0, (r * timesteps + t) * inputDim, (r * timesteps + t + 1) * inputDim);
-        }
-      }
+      const mask = padToLengths(inputs, lengths, timesteps, inputDim);
       const h = new Float32Array(rows * units);
       const c = new Float32Array(rows * units);
       lstmForward(packLstmWeights(weights), activation.ours, inputs, rows, timesteps, h, c, new Float64Array(4 * units), undefined, mask);

@@ -31,3 +31,20 @@ export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): nu
   for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
   return max;
 }
+
+/**
+ * Right-padding for the masking cross-checks: row r is real for its first lengths[r] steps. Zeroes
+ * the padded steps of `inputs` (rows, timesteps, inputDim) in place, so a TF.js Masking(0) layer
+ * sees them, and returns the matching mask (1 = real step).
+ */
+export function padToLengths(inputs: Float32Array, lengths: readonly number[], timesteps: number, inputDim: number): Uint8Array {
+  const mask = new Uint8Array(lengths.length * timesteps);
+  lengths.forEach((length, r) => {
+    for (let t = 0; t < timesteps; t++) {
+      const real = t < length;
+      mask[r * timesteps + t] = real ? 1 : 0;
+      if (!real) inputs.fill(0, (r * timesteps + t) * inputDim, (r * timesteps + t + 1) * inputDim);
+    }
+  });
+  return mask;
+}
