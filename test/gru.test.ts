@@ -26,29 +26,22 @@ import {
   type GruWeights,
 } from '../src/gru.ts';
 import type { GateActivation } from '../src/lstm.ts';
-import { mulberry32 } from '../src/random.ts';
+import { label, SHAPES, uniformArray, diffRecorder, type Run, type Shape } from './helpers/cells.ts';
 import { loadTfjs, maxAbsDifference } from './helpers/tfjs.ts';
 
 type Tf = Awaited<ReturnType<typeof loadTfjs>>;
 type TfjsActivation = 'sigmoid' | 'hardSigmoid';
 
-const TOLERANCE = 1e-5;
 let tf: Tf;
-const measured: { name: string; diff: number }[] = [];
+const diffs = diffRecorder();
+const expectClose = diffs.expectClose;
 
 beforeAll(async () => {
   tf = await loadTfjs();
 }, 60_000);
 
-afterAll(() => {
-  if (process.env['SHOW_DIFFS']) for (const { name, diff } of measured) console.log(`${diff.toExponential(2)}  ${name}`);
-});
+afterAll(() => diffs.print());
 
-function expectClose(name: string, ours: ArrayLike<number>, theirs: ArrayLike<number>): void {
-  const diff = maxAbsDifference(ours, theirs);
-  measured.push({ name, diff });
-  expect(diff, name).toBeLessThanOrEqual(TOLERANCE);
-}
 
 const SIGMOID: GateActivation = { name: 'sigmoid', hardSigmoidSlope: 0.2 };
 const HARD_02: GateActivation = { name: 'hard_sigmoid', hardSigmoidSlope: 0.2 };
@@ -58,13 +51,6 @@ const TFJS_ACTIVATIONS: readonly [GateActivation, TfjsActivation][] = [
   [HARD_02, 'hardSigmoid'],
 ];
 
-/** n seeded uniforms in [-scale, scale). */
-function uniformArray(n: number, seed: number, scale: number): Float32Array {
-  const uniform = mulberry32(seed);
-  const values = new Float32Array(n);
-  for (let i = 0; i < n; i++) values[i] = (uniform() * 2 - 1) * scale;
-  return values;
-}
 
 /** Random weights large enough that hard_sigmoid clips and the biases matter. */
 function randomGruWeights(inputDim: number, units: number, seed: number, resetAfter: boolean): GruWeights {
@@ -78,29 +64,6 @@ function randomGruWeights(inputDim: number, units: number, seed: number, resetAf
   };
 }
 
-interface Shape {
-  readonly rows: number;
-  readonly timesteps: number;
-  readonly inputDim: number;
-  readonly units: number;
-}
-
-// units 3, 5, 8, 1: both the four-at-a-time blocks and their tails of 3u and 2u columns
-const SHAPES: readonly Shape[] = [
-  { rows: 2, timesteps: 5, inputDim: 1, units: 3 },
-  { rows: 3, timesteps: 7, inputDim: 4, units: 5 },
-  { rows: 4, timesteps: 6, inputDim: 3, units: 8 },
-  { rows: 5, timesteps: 4, inputDim: 2, units: 1 },
-];
-
-const label = (s: Shape): string => `B${s.rows} T${s.timesteps} D${s.inputDim} U${s.units}`;
-
-interface Run {
-  /** (rows, timesteps, units): h after every timestep. */
-  readonly sequence: Float32Array;
-  /** (rows, units). */
-  readonly final: Float32Array;
-}
 
 /** src/gru.ts from the state `h` (updated in place; zeros when omitted). */
 function runOurs(
