@@ -220,7 +220,6 @@ function cellFromWeights(
 }
 
 export function simulate(config: SimulationConfig, options: SimulateOptions = {}): SimulationResult {
-  const profile = kerasProfiles[config.keras];
   const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
   const specs = resolveLayers(config);
   const statefulModel = specs.some((spec) => spec.stateful);

@@ -12,7 +12,6 @@ import {
 } from '../args.ts';
 import { makeChalk } from '../color.ts';
 import { isStatefulModel, resolveLayers } from '../config.ts';
-import { expectedTotals } from '../counter.ts';
 import { formatCount } from '../explain.ts';
 import { failingFindings } from '../findings.ts';
 import { jsonSink, ndjsonSink, renderThrough, tableSink, tsvSink } from '../render/stream.ts';
