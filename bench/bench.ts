@@ -10,11 +10,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { cpus } from 'node:os';
-import { setLstmKernel } from '../src/cells.ts';
-import type { StateHooks } from '../src/hooks.ts';
-import { LstmLayer } from '../src/layer.ts';
-import { initLstmWeights, type LstmWeights } from '../src/lstm.ts';
-import { fillSyntheticInputs } from '../src/simulate.ts';
+import { setLstmKernel } from '../src/nn/cells.ts';
+import type { StateHooks } from '../src/sim/hooks.ts';
+import { LstmLayer } from '../src/sim/layer.ts';
+import { initLstmWeights, type LstmWeights } from '../src/nn/lstm.ts';
+import { fillSyntheticInputs } from '../src/sim/simulate.ts';
 import { startupAndMemory } from './startup-memory.ts';
 
 interface Workload {

@@ -6,9 +6,10 @@ import { Command, CommanderError } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { addModelOptions } from './commands/options.ts';
 import { addInputOptions, addReportOptions, runSimulationCommand } from './commands/run.ts';
-import { exitCodes, type CliIo } from './cli-io.ts';
+import { exitCodes, type CliIo } from './commands/cli-io.ts';
+import type { CommandContext } from './commands/context.ts';
 
-export { exitCodes, type CliIo, type OutputStream } from './cli-io.ts';
+export { exitCodes, type CliIo, type OutputStream } from './commands/cli-io.ts';
 export { lookupTotal } from './commands/run.ts';
 
 const helpAfter = `
@@ -46,15 +47,6 @@ function configure(command: Command, io: CliIo): Command {
     });
 }
 
-/** What a command file gives main: it adds its command (or options) to the program. */
-export interface CommandContext {
-  readonly io: CliIo;
-  /** Records the exit code of the action that ran. */
-  readonly setExitCode: (code: number) => void;
-  /** A subcommand configured like the program (errors on one line, output through io). */
-  readonly subcommand: (name: string) => Command;
-}
-
 type Register = (program: Command, context: CommandContext) => void;
 
 /**
@@ -88,7 +80,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void, registers:
   addReportOptions(addInputOptions(addModelOptions(program)))
     .addHelpText('after', helpAfter)
     .action(async (_options, command: Command) => setExitCode(await runSimulationCommand(command, io)));
-  const context: CommandContext = { io, setExitCode, subcommand: (name) => configure(new Command(name), io) };
+  const context: CommandContext = { io, setExitCode, subcommand: (name) => configure(new Command(name), io), runCli: main };
   for (const register of registers) register(program, context);
   return program;
 }

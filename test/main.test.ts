@@ -247,7 +247,7 @@ describe('formatCount', () => {
     [-1234, '-1,234'],
     [1e9, '1,000,000,000'],
   ])('%d -> %s, as en-US toLocaleString writes it', async (n, text) => {
-    const { formatCount } = await import('../src/explain.ts');
+    const { formatCount } = await import('../src/sim/explain.ts');
     expect(formatCount(n)).toBe(text);
     expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
   });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { contractSchema, jsonSchemas, resultDocumentSchema } from '../src/schemas.ts';
+import { contractSchema, jsonSchemas, resultDocumentSchema } from '../src/commands/schemas.ts';
 import { planSchema } from '../src/model/plan.ts';
 import { run } from './helpers/io.ts';
 

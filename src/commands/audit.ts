@@ -3,14 +3,14 @@
  * JSON, a .keras archive, or a TF.js Layers model.json whose real weights then drive the forward pass).
  */
 import type { Command } from 'commander';
-import { parseWholeNumber, limits } from '../args.ts';
-import { cellClassNames } from '../cells.ts';
-import type { CliIo } from '../cli-io.ts';
-import type { LayerSpecInput } from '../config.ts';
-import type { CommandContext } from '../main.ts';
+import { parseWholeNumber, limits } from './args.ts';
+import { cellClassNames } from '../keras/layers.ts';
+import type { CliIo } from './cli-io.ts';
+import type { LayerSpecInput } from '../keras/config.ts';
+import type { CommandContext } from './context.ts';
 import type { RecurrentModelInfo } from '../model/index.ts';
-import { kerasProfiles } from '../profiles.ts';
-import type { LayerWeightsOverride } from '../simulate.ts';
+import { kerasProfiles } from '../keras/profiles.ts';
+import type { LayerWeightsOverride } from '../sim/simulate.ts';
 import { addModelOptions } from './options.ts';
 import { addInputOptions, addReportOptions, prepareRun, reportRun, usageError } from './run.ts';
 

@@ -7,13 +7,13 @@
  */
 import type { Command } from 'commander';
 import { dirname, isAbsolute, join } from 'node:path';
-import { makeChalk } from '../color.ts';
-import { exitCodes, type CliIo } from '../cli-io.ts';
-import { main, type CommandContext } from '../main.ts';
+import { makeChalk } from '../render/color.ts';
+import { exitCodes, type CliIo } from './cli-io.ts';
+import type { CommandContext } from './context.ts';
 import { ModelFileError } from '../model/errors.ts';
 import { decodeUtf8, parseJsonText } from '../model/json.ts';
 import { describeIssues } from '../model/zod-issues.ts';
-import { contractPathOptions, contractSchema, resultDocumentSchema, type Contract, type ResultDocument, type Scenario } from '../schemas.ts';
+import { contractPathOptions, contractSchema, resultDocumentSchema, type Contract, type ResultDocument, type Scenario } from './schemas.ts';
 
 /** The outcome of one scenario (`check --json` prints these). */
 export interface ScenarioOutcome {
@@ -52,7 +52,7 @@ export function registerCheck(program: Command, context: CommandContext): void {
     .option('-q, --quiet', 'no summary line on stderr')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour')
-    .action(async (contract: string, options: CheckOptions) => context.setExitCode(await runCheck(contract, options, context.io)));
+    .action(async (contract: string, options: CheckOptions) => context.setExitCode(await runCheck(contract, options, context.io, context.runCli)));
   program.addCommand(check);
 }
 
@@ -112,7 +112,7 @@ function firstLine(text: string): string {
 }
 
 /** Runs one scenario in-process and compares its document with what it expects. */
-export async function runScenario(scenario: Scenario, baseDir: string, io: CliIo): Promise<ScenarioOutcome> {
+export async function runScenario(scenario: Scenario, baseDir: string, io: CliIo, runCli: CommandContext['runCli']): Promise<ScenarioOutcome> {
   const argv = [...resolveScenarioArgs(scenario.args, baseDir), '--json', '-q'];
   let stdout = '';
   const decoder = new TextDecoder();
@@ -130,7 +130,7 @@ export async function runScenario(scenario: Scenario, baseDir: string, io: CliIo
 
   let exitCode: number;
   try {
-    exitCode = await main(argv, captured);
+    exitCode = await runCli(argv, captured);
   } catch (error) {
     return outcome(null, [`crashed: ${error instanceof Error ? error.message : String(error)}`]);
   }
@@ -184,7 +184,7 @@ export async function runScenario(scenario: Scenario, baseDir: string, io: CliIo
   return outcome(exitCode, failures);
 }
 
-export async function runCheck(path: string, options: CheckOptions, io: CliIo): Promise<number> {
+export async function runCheck(path: string, options: CheckOptions, io: CliIo, runCli: CommandContext['runCli']): Promise<number> {
   const loaded = loadContract(path, io);
   if (!loaded.ok) {
     io.stderr.write(`error: ${loaded.message}\n`);
@@ -200,7 +200,7 @@ export async function runCheck(path: string, options: CheckOptions, io: CliIo): 
   const width = Math.min(48, Math.max(...scenarios.map((s) => s.name.length)));
   const outcomes: ScenarioOutcome[] = [];
   for (const scenario of scenarios) {
-    const result = await runScenario(scenario, baseDir, scenarioIo);
+    const result = await runScenario(scenario, baseDir, scenarioIo, runCli);
     outcomes.push(result);
     if (!options.json) {
       // rows as the scenarios finish, so a long contract shows progress in a CI log

@@ -1,15 +1,15 @@
 /**
- * `lstm-reset findings [--json] [--keras 3|tf|2]`: lists the findings catalogue (src/catalogue.ts),
+ * `lstm-reset findings [--json] [--keras 3|tf|2]`: lists the findings catalogue (src/keras/catalogue.ts),
  * grouped by severity, or as one JSON document { findings: [...] }.
  */
 import { Option, type Command } from 'commander';
 import type { ChalkInstance } from 'chalk';
-import { parseKerasVersion } from '../args.ts';
-import { catalogueFor, severities, type CatalogueEntry } from '../catalogue.ts';
-import { exitCodes } from '../cli-io.ts';
-import { makeChalk } from '../color.ts';
-import type { CommandContext } from '../main.ts';
-import type { KerasVersion } from '../profiles.ts';
+import { parseKerasVersion } from './args.ts';
+import { catalogueFor, severities, type CatalogueEntry } from '../keras/catalogue.ts';
+import { exitCodes } from './cli-io.ts';
+import { makeChalk } from '../render/color.ts';
+import type { CommandContext } from './context.ts';
+import type { KerasVersion } from '../keras/profiles.ts';
 
 export function registerFindings(program: Command, context: CommandContext): void {
   const findings = context

@@ -2,12 +2,12 @@
  * The files a run can read: a NumPy .npy data set (streamed batch by batch) and a training plan.
  * Each failure becomes one message naming the flag.
  */
-import type { CliIo } from '../cli-io.ts';
-import type { PlanStep } from '../config.ts';
+import type { CliIo } from './cli-io.ts';
+import type { PlanStep } from '../keras/config.ts';
 import type { NpyReader } from '../io/npy.ts';
 import { openNpy } from '../io/npy.ts';
 import { ModelFileError, parsePlan } from '../model/index.ts';
-import type { InputSource } from '../simulate.ts';
+import type { InputSource } from '../sim/simulate.ts';
 
 export type Loaded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 

@@ -17,8 +17,8 @@ import {
   parseShuffle,
   parseWholeNumber,
   toSimulationConfig,
-} from '../args.ts';
-import type { SimulationConfig } from '../config.ts';
+} from './args.ts';
+import type { SimulationConfig } from '../keras/config.ts';
 
 /** Adds --shape, --batch, … (the model and fit flags) to a command. */
 export function addModelOptions(command: Command): Command {

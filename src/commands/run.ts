@@ -9,21 +9,22 @@ import {
   parseWholeNumber,
   type Expectation,
   type OutputFormat,
-} from '../args.ts';
-import { makeChalk } from '../color.ts';
-import { isStatefulModel, resolveLayers } from '../config.ts';
-import { formatCount } from '../explain.ts';
-import { failingFindings } from '../findings.ts';
+} from './args.ts';
+import { makeChalk } from '../render/color.ts';
+import { isStatefulModel, resolveLayers } from '../keras/config.ts';
+import { formatCount } from '../sim/explain.ts';
+import { failingFindings } from '../keras/findings.ts';
 import { jsonSink, ndjsonSink, renderThrough, tableSink, tsvSink } from '../render/stream.ts';
-import { countEvents, countOnly } from '../count.ts';
-import { combineHooks, type StateHooks } from '../hooks.ts';
-import { resolveRunConfig, simulate, type ResetEvent, type SimulationResult } from '../simulate.ts';
-import { createTraceRecorder, traceStateLimit, traceStateValues } from '../trace.ts';
-import { exitCodes, type CliIo } from '../cli-io.ts';
-import type { Shape } from '../args.ts';
-import { distinctSteps, type SimulationConfig } from '../config.ts';
+import { countEvents, countOnly } from '../sim/count.ts';
+import { combineHooks, type StateHooks } from '../sim/hooks.ts';
+import { resolveRunConfig, simulate } from '../sim/simulate.ts';
+import type { ResetEvent, SimulationResult } from '../sim/result.ts';
+import { createTraceRecorder, traceStateLimit, traceStateValues } from '../sim/trace.ts';
+import { exitCodes, type CliIo } from './cli-io.ts';
+import type { Shape } from './args.ts';
+import { distinctSteps, type SimulationConfig } from '../keras/config.ts';
 import type { NpyReader } from '../io/npy.ts';
-import type { InputSource, LayerWeightsOverride } from '../simulate.ts';
+import type { InputSource, LayerWeightsOverride } from '../sim/simulate.ts';
 import { configFromOptions } from './options.ts';
 
 /** Adds the output and CI flags of the main command. */

@@ -3,9 +3,9 @@
  * of `check` and the --plan file, generated from the zod schemas the code validates with.
  */
 import { Argument, type Command } from 'commander';
-import { exitCodes } from '../cli-io.ts';
-import type { CommandContext } from '../main.ts';
-import { jsonSchemas } from '../schemas.ts';
+import { exitCodes } from './cli-io.ts';
+import type { CommandContext } from './context.ts';
+import { jsonSchemas } from './schemas.ts';
 
 export const schemaNames = ['output', 'contract', 'plan'] as const;
 export type SchemaName = (typeof schemaNames)[number];

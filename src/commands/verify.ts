@@ -2,11 +2,11 @@
  * `lstm-reset verify`: runs the continuity proof and prints the differences.
  */
 import type { Command } from 'commander';
-import { makeChalk } from '../color.ts';
-import { formatCount } from '../explain.ts';
-import { exitCodes, type CliIo } from '../cli-io.ts';
-import { verifyContinuity, verifyProblems, type VerifyResult } from '../verify.ts';
-import type { CommandContext } from '../main.ts';
+import { makeChalk } from '../render/color.ts';
+import { formatCount } from '../sim/explain.ts';
+import { exitCodes, type CliIo } from './cli-io.ts';
+import { verifyContinuity, verifyProblems, type VerifyResult } from '../sim/verify.ts';
+import type { CommandContext } from './context.ts';
 import { addModelOptions, configFromOptions } from './options.ts';
 
 export function addVerifyOptions(command: Command): Command {

@@ -3,7 +3,7 @@
  *   Keras 1/2 and tf.keras: `{"class_name": "Sequential"|"Functional"|"Model", "config": {...}, "keras_version": "2.x", "backend": ...}`
  *   Keras 3:                `{"module": "keras", "class_name": ..., "config": {...}, "registered_name": ...}` (no version key)
  */
-import type { KerasVersion, RecurrentActivation } from '../profiles.ts';
+import type { KerasVersion, RecurrentActivation } from '../keras/profiles.ts';
 import { fileError, quote } from './errors.ts';
 import { parseJsonText } from './json.ts';
 import { classifyKerasVersion, isRecord, looksLikeKeras3, parseModelTopology } from './topology.ts';

@@ -9,7 +9,7 @@
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import type { FileReader } from '../io/files.ts';
-import type { KerasVersion } from '../profiles.ts';
+import type { KerasVersion } from '../keras/profiles.ts';
 import { describeThrown, fileError, ModelFileError, quote } from './errors.ts';
 import { decodeUtf8, parseJsonText } from './json.ts';
 import { classifyKerasVersion, isRecord, parseModelTopology } from './topology.ts';

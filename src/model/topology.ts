@@ -10,7 +10,7 @@
  *     InputLayer carrying `batch_shape`;
  *   - TF.js Layers: the Keras 2 form with snake_case keys (`"recurrent_activation": "hard_sigmoid"`).
  */
-import type { KerasVersion, RecurrentActivation } from '../profiles.ts';
+import type { KerasVersion, RecurrentActivation } from '../keras/profiles.ts';
 import { fileError, quote } from './errors.ts';
 import type { ModelSource, RecurrentCell, RecurrentLayerInfo, RecurrentModelInfo } from './types.ts';
 

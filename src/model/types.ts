@@ -2,7 +2,7 @@
  * What lstm-reset needs to know about a saved model: its fixed input shape and, for each recurrent layer,
  * the settings that decide when state is carried or reset (shared/keras-semantics.md §2.1, §5, §8).
  */
-import type { KerasVersion, RecurrentActivation } from '../profiles.ts';
+import type { KerasVersion, RecurrentActivation } from '../keras/profiles.ts';
 
 export type ModelSource = 'keras-json' | 'keras-archive' | 'tfjs-layers' | 'keras-h5';
 export type RecurrentCell = 'lstm' | 'gru' | 'simple';

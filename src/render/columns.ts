@@ -2,7 +2,7 @@
  * The event columns, shared by the table and the TSV so that both show the same fields in the same
  * order; TSV headers are the JSON field names.
  */
-import type { ResetEvent } from '../simulate.ts';
+import type { ResetEvent } from '../sim/result.ts';
 
 export interface EventColumn {
   /** The field name in --json and the TSV header. */

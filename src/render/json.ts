@@ -1,5 +1,5 @@
 /** --json: one document { ...extra, config, events, totals, findings, completed, answer, finalMeanAbsH, countOnly }. */
-import type { SimulationResult } from '../simulate.ts';
+import type { SimulationResult } from '../sim/result.ts';
 import { jsonSink, renderThrough } from './stream.ts';
 
 /** The document as an object (what `renderJson` prints). */

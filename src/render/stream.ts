@@ -2,7 +2,7 @@
  * Outputs as sinks that take the events while the run goes, so no output keeps every event in
  * memory: JSON, TSV and NDJSON write them through in chunks, the table keeps its head and tail.
  */
-import type { SimulationResult, ResetEvent } from '../simulate.ts';
+import type { SimulationResult, ResetEvent } from '../sim/result.ts';
 import { eventColumns } from './columns.ts';
 import { renderReport, type TableOptions } from './table.ts';
 

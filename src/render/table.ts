@@ -4,10 +4,10 @@
  */
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import { describeResetPolicy, isStatefulModel } from '../config.ts';
-import { formatCount, layerKind } from '../explain.ts';
-import type { Finding } from '../findings.ts';
-import type { EpochTotals, ResetEvent, SimulationResult } from '../simulate.ts';
+import { describeResetPolicy, isStatefulModel } from '../keras/config.ts';
+import { formatCount, layerKind } from '../sim/explain.ts';
+import type { Finding } from '../keras/findings.ts';
+import type { EpochTotals, ResetEvent, SimulationResult } from '../sim/result.ts';
 import { eventColumns as allEventColumns } from './columns.ts';
 
 export interface TableOptions {

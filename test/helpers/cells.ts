@@ -1,6 +1,6 @@
 /** Shared pieces of the GRU and SimpleRNN cross-check tests. */
 import { expect } from 'vitest';
-import { mulberry32 } from '../../src/random.ts';
+import { mulberry32 } from '../../src/shared/random.ts';
 import { maxAbsDifference } from './tfjs.ts';
 
 export interface Shape {

@@ -1,0 +1,337 @@
+/**
+ * Option parsers (one value each, for commander) and the zod schema of the whole configuration
+ * (cross-field rules). Every message names the flag and says how to fix it.
+ */
+import { InvalidArgumentError } from 'commander';
+// zod/mini: the same validation with a fraction of the start-up cost (tree-shaken, messages from its English locale)
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+// jitless: a one-shot CLI parses once; zod's compiled fast path costs more to build than it saves
+z.config({ ...en(), jitless: true });
+import { cellKinds, type CellKind } from '../keras/layers.ts';
+import type { LayerSpecInput, ResetPolicy, SimulationConfig } from '../keras/config.ts';
+import { formatCount } from '../sim/explain.ts';
+import { kerasProfiles, kerasVersions, recurrentActivations, type KerasVersion, type RecurrentActivation } from '../keras/profiles.ts';
+
+/** Upper bounds that keep a run sane; past them a value is a typo rather than a plan. */
+export const limits = {
+  samples: 1_000_000_000,
+  timesteps: 1_000_000,
+  features: 100_000,
+  units: 4096,
+  batchSize: 1_000_000_000,
+  epochs: 1_000_000,
+  /** Reset events a run may record (the table is kept in memory). */
+  events: 5_000_000,
+  /** Forward-pass work (flops of the gate matmuls) above which a run counts in closed form unless told otherwise. */
+  autoCountOnlyFlops: 2e11,
+  /** Forward-pass work lstm-reset refuses to run at all. */
+  forwardFlops: 2e12,
+} as const;
+
+/** Parses a whole number in [min, max]; `what` reads "batch size", `example` "--batch 32". */
+export function parseWholeNumber(value: string, what: string, example: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  const text = value.trim().replace(/_/g, '');
+  if (!/^[+]?\d+(e\+?\d+)?$/i.test(text)) {
+    throw new InvalidArgumentError(`${capitalise(what)} must be a whole number ≥ ${min}, e.g. ${example}.`);
+  }
+  const number = Number(text);
+  if (!Number.isSafeInteger(number) || number < min) {
+    throw new InvalidArgumentError(`${capitalise(what)} must be a whole number ≥ ${min}, e.g. ${example}.`);
+  }
+  if (number > max) {
+    throw new InvalidArgumentError(`${capitalise(what)} ${number} is more than the ${formatCount(max)} lstm-reset accepts.`);
+  }
+  return number;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+export interface Shape {
+  readonly samples: number;
+  readonly timesteps: number;
+  readonly features: number;
+}
+
+/** "1000,20,1", "1000,20" (one feature), "(1000, 20, 1)", "[1000, 20, 1]" or "1000x20x1". */
+export function parseShape(value: string): Shape {
+  const usage = 'Give samples,timesteps[,features] as positive whole numbers, e.g. --shape 1000,20,1 (also "(1000, 20, 1)" or 1000x20x1).';
+  const inner = value.trim().replace(/^[([]\s*/, '').replace(/\s*[)\]]$/, '');
+  // commas (Python tuple style) or x (1000x20x1), never both
+  const parts = (inner.includes(',') ? inner.split(/\s*,\s*/) : inner.split(/\s*[x×]\s*|\s+/i)).filter((p, i, all) => p !== '' || i < all.length - 1);
+  if (parts.length < 2 || parts.length > 3) throw new InvalidArgumentError(usage);
+  const names = ['samples', 'timesteps', 'features'] as const;
+  const maxima = [limits.samples, limits.timesteps, limits.features];
+  const dims = parts.map((part, i) => {
+    if (!/^\d+$/.test(part) || Number(part) < 1) throw new InvalidArgumentError(usage);
+    const number = Number(part);
+    if (!Number.isSafeInteger(number) || number > maxima[i]!) {
+      throw new InvalidArgumentError(`${capitalise(names[i]!)} ${part} is more than the ${formatCount(maxima[i]!)} lstm-reset accepts.`);
+    }
+    return number;
+  });
+  return { samples: dims[0]!, timesteps: dims[1]!, features: dims[2] ?? 1 };
+}
+
+/** never | epoch | K (a whole number of training batches). */
+export function parseResetEvery(value: string): ResetPolicy {
+  const text = value.trim().toLowerCase();
+  if (text === 'never' || text === 'epoch') return text;
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number.isSafeInteger(Number(text))) return { everyBatches: Number(text) };
+  throw new InvalidArgumentError('Use never, epoch, or a whole number of training batches K ≥ 1, e.g. --reset-every epoch.');
+}
+
+/** The value of --shuffle: only 'batch' (fit(shuffle='batch')); the flag alone means True. */
+export function parseShuffle(value: string): true | 'batch' {
+  const text = value.trim().toLowerCase();
+  if (text === 'batch') return 'batch';
+  if (text === 'true') return true;
+  throw new InvalidArgumentError("Use --shuffle (True), --shuffle batch (shuffle='batch') or --no-shuffle (False).");
+}
+
+/** A fraction in [0, 1). */
+export function parseFraction(value: string): number {
+  const text = value.trim();
+  const number = Number(text);
+  if (text === '' || !Number.isFinite(number) || number < 0 || number >= 1) {
+    throw new InvalidArgumentError('Give a fraction from 0 up to (not including) 1, e.g. --validation-split 0.2.');
+  }
+  return number;
+}
+
+/** A fraction in (0, 1]. */
+export function parseMaskFraction(value: string): number {
+  const text = value.trim();
+  const number = Number(text);
+  if (text === '' || !Number.isFinite(number) || number <= 0 || number > 1) {
+    throw new InvalidArgumentError('Give the fraction of padded samples, above 0 and at most 1, e.g. --mask-fraction 0.3.');
+  }
+  return number;
+}
+
+export function parseKerasVersion(value: string): KerasVersion {
+  const text = value.trim().toLowerCase().replace(/^keras\s*/, '');
+  const aliases: Record<string, KerasVersion> = { '3': '3', tf: 'tf', 'tf.keras': 'tf', 'tf-keras': 'tf', '2': '2', '2.3': '2' };
+  const version = aliases[text];
+  if (version === undefined) throw new InvalidArgumentError(`Use one of ${kerasVersions.join(', ')} (3 = Keras 3, tf = tf.keras, 2 = Keras 2.3), e.g. --keras tf.`);
+  return version;
+}
+
+export function parseRecurrentActivation(value: string): RecurrentActivation {
+  const text = value.trim().toLowerCase().replace('hardsigmoid', 'hard_sigmoid').replace('hard-sigmoid', 'hard_sigmoid');
+  if ((recurrentActivations as readonly string[]).includes(text)) return text as RecurrentActivation;
+  throw new InvalidArgumentError('Use sigmoid or hard_sigmoid, e.g. --recurrent-activation hard_sigmoid.');
+}
+
+const cellAliases: Readonly<Record<string, CellKind>> = {
+  lstm: 'lstm',
+  gru: 'gru',
+  simple: 'simple',
+  simplernn: 'simple',
+  simple_rnn: 'simple',
+  rnn: 'simple',
+};
+
+export function parseCell(value: string): CellKind {
+  const cell = cellAliases[value.trim().toLowerCase().replace('-', '_')];
+  if (cell === undefined) throw new InvalidArgumentError(`Use one of ${cellKinds.join(', ')} (simple = SimpleRNN), e.g. --cell gru.`);
+  return cell;
+}
+
+/** A layer of --layers without a cell prefix takes the --cell default. */
+export interface LayerToken {
+  readonly cell?: CellKind;
+  readonly units: number;
+  readonly stateful?: boolean;
+  readonly bidirectional?: boolean;
+}
+
+/** "64,32" or "lstm:64,gru:32:stateless,lstm:16:bidirectional" (flags: stateful, stateless, bidirectional/bi). */
+export function parseLayers(value: string): LayerToken[] {
+  const usage =
+    'Give comma-separated layers as [cell:]units[:stateful|:stateless][:bidirectional], e.g. --layers 64,32 or --layers lstm:64,gru:32:stateless.';
+  const tokens = value.split(',').map((token) => token.trim());
+  if (tokens.length === 0 || tokens.length > 16 || tokens.some((token) => token === '')) throw new InvalidArgumentError(usage);
+  return tokens.map((token) => {
+    const parts = token.split(':').map((part) => part.trim().toLowerCase());
+    let cell: CellKind | undefined;
+    if (parts[0] !== undefined && !/^\d+$/.test(parts[0])) {
+      cell = cellAliases[parts[0].replace('-', '_')];
+      if (cell === undefined) throw new InvalidArgumentError(`Unknown cell "${parts[0]}" in "${token}". ${usage}`);
+      parts.shift();
+    }
+    const unitsText = parts.shift();
+    if (unitsText === undefined || !/^\d+$/.test(unitsText) || Number(unitsText) < 1 || Number(unitsText) > limits.units) {
+      throw new InvalidArgumentError(`Units in "${token}" must be a whole number from 1 to ${limits.units}. ${usage}`);
+    }
+    let layer: LayerToken = { ...(cell ? { cell } : {}), units: Number(unitsText) };
+    for (const flag of parts) {
+      if (flag === 'stateful' || flag === 'stateless') layer = { ...layer, stateful: flag === 'stateful' };
+      else if (flag === 'bidirectional' || flag === 'bi') layer = { ...layer, bidirectional: true };
+      else throw new InvalidArgumentError(`Unknown flag "${flag}" in "${token}". ${usage}`);
+    }
+    return layer;
+  });
+}
+
+/** "KEY=VALUE" of --expect: a dotted path into totals and a number. */
+export interface Expectation {
+  readonly key: string;
+  readonly value: number;
+}
+
+export function parseExpectation(value: string, previous: Expectation[] = []): Expectation[] {
+  const match = /^\s*([A-Za-z][\w.-]*)\s*=\s*(\S+)\s*$/.exec(value);
+  const number = match ? Number(match[2]) : Number.NaN;
+  if (!match || !Number.isFinite(number)) {
+    throw new InvalidArgumentError('Use KEY=NUMBER with a key of the --json totals, e.g. --expect rowResets=15000 or --expect byReason.batch-start=75.');
+  }
+  return [...previous, { key: match[1]!, value: number }];
+}
+
+export const outputFormats = ['table', 'json', 'tsv', 'ndjson'] as const;
+export type OutputFormat = (typeof outputFormats)[number];
+
+export function parseFormat(value: string): OutputFormat {
+  const text = value.trim().toLowerCase();
+  if ((outputFormats as readonly string[]).includes(text)) return text as OutputFormat;
+  throw new InvalidArgumentError(`Use one of ${outputFormats.join(', ')}, e.g. --format tsv.`);
+}
+
+/** Options as commander hands them over (after the per-value parsers). */
+export interface RawOptions {
+  shape?: Shape;
+  batch?: number;
+  epochs: number;
+  stateful?: boolean;
+  shuffle: boolean | 'batch';
+  units: number;
+  seed: number;
+  resetEvery?: ResetPolicy;
+  validationSplit: number;
+  keras: KerasVersion;
+  recurrentActivation?: RecurrentActivation;
+  cell?: CellKind;
+  layers?: LayerToken[];
+  bidirectional?: boolean;
+  maskTail?: number;
+  maskFraction?: number;
+  initialState?: boolean;
+}
+
+const shapeSchema = z.object({ samples: z.number(), timesteps: z.number(), features: z.number() });
+
+const positiveInt = () => z.int().check(z.minimum(1));
+
+/** Cross-field rules; each issue's message is a complete sentence naming the flag. */
+export const configSchema = z
+  .object({
+    shape: z.optional(shapeSchema),
+    batch: z.optional(positiveInt()),
+    epochs: positiveInt(),
+    stateful: z.optional(z.boolean()),
+    shuffle: z.union([z.boolean(), z.literal('batch')]),
+    units: positiveInt(),
+    seed: z.int().check(z.minimum(0)),
+    resetEvery: z.optional(z.union([z.literal('never'), z.literal('epoch'), z.object({ everyBatches: positiveInt() })])),
+    validationSplit: z.number().check(z.gte(0), z.lt(1)),
+    keras: z.enum(kerasVersions),
+    recurrentActivation: z.optional(z.enum(recurrentActivations)),
+    cell: z.optional(z.enum(cellKinds)),
+    layers: z.optional(
+      z.array(
+        z.object({ cell: z.optional(z.enum(cellKinds)), units: positiveInt(), stateful: z.optional(z.boolean()), bidirectional: z.optional(z.boolean()) }),
+      ),
+    ),
+    bidirectional: z.optional(z.boolean()),
+    maskTail: z.optional(positiveInt()),
+    maskFraction: z.optional(z.number().check(z.gt(0), z.maximum(1))),
+    initialState: z.optional(z.boolean()),
+    unitsGiven: z.boolean(),
+  })
+  .check(z.superRefine((options, ctx) => {
+    if (!options.shape) {
+      ctx.addIssue({ code: 'custom', path: ['shape'], message: '--shape is required: give samples,timesteps[,features], e.g. --shape 1000,20,1.' });
+      return;
+    }
+    const anyStateful = options.layers
+      ? options.layers.some((layer) => layer.stateful ?? options.stateful ?? false)
+      : (options.stateful ?? false);
+    if (options.resetEvery !== undefined && options.resetEvery !== 'never' && !anyStateful) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['resetEvery'],
+        message: '--reset-every needs --stateful (or a stateful layer in --layers): a stateless layer starts every batch from zeros and has no state to reset.',
+      });
+    }
+    if (options.layers && options.unitsGiven) {
+      ctx.addIssue({ code: 'custom', path: ['units'], message: '--units sets the single layer; with --layers give the units of each layer there, e.g. --layers 64,32.' });
+    }
+    if (options.maskTail !== undefined && options.maskTail > options.shape.timesteps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maskTail'],
+        message: `--mask-tail ${options.maskTail} pads more steps than the ${options.shape.timesteps} timesteps of --shape; use at most ${options.shape.timesteps}.`,
+      });
+    }
+    if (options.maskFraction !== undefined && options.maskTail === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['maskFraction'], message: '--mask-fraction needs --mask-tail K: it chooses which samples have K padded steps.' });
+    }
+    const { samples } = options.shape;
+    if (options.validationSplit > 0) {
+      const train = Math.floor(samples * (1 - options.validationSplit));
+      if (train === 0 || train === samples) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['validationSplit'],
+          message: `--validation-split ${options.validationSplit} leaves ${train === 0 ? 'no training' : 'no validation'} samples out of ${samples} (Keras: "Training data contains ${samples} samples, which is not sufficient to split it"); use a fraction between ${(1 / samples).toPrecision(2)} and ${(1 - 1 / samples).toPrecision(2)}.`,
+        });
+      }
+    }
+  }));
+
+export type ConfigOptions = z.infer<typeof configSchema>;
+
+/** The core configuration from validated options. `batchDefaulted` tells whether --batch was omitted. */
+export function toSimulationConfig(options: ConfigOptions): { config: SimulationConfig; batchDefaulted: boolean } {
+  const shape = options.shape!;
+  const profile = kerasProfiles[options.keras];
+  return {
+    batchDefaulted: options.batch === undefined,
+    config: {
+      ...(options.batch === undefined ? { batchSizeDefaulted: true } : {}),
+      samples: shape.samples,
+      timesteps: shape.timesteps,
+      features: shape.features,
+      batchSize: options.batch ?? 32,
+      epochs: options.epochs,
+      stateful: options.stateful ?? false,
+      shuffle: options.shuffle,
+      units: options.units,
+      seed: options.seed,
+      resetEvery: options.resetEvery ?? 'never',
+      validationSplit: options.validationSplit,
+      keras: options.keras,
+      recurrentActivation: options.recurrentActivation ?? profile.defaultRecurrentActivation,
+      cell: options.cell ?? 'lstm',
+      bidirectional: options.bidirectional ?? false,
+      ...(options.layers
+        ? {
+            layers: options.layers.map(
+              (layer): LayerSpecInput => ({
+                cell: layer.cell ?? options.cell ?? 'lstm',
+                units: layer.units,
+                ...(layer.stateful === undefined ? {} : { stateful: layer.stateful }),
+                ...(layer.bidirectional === undefined ? {} : { bidirectional: layer.bidirectional }),
+              }),
+            ),
+          }
+        : {}),
+      ...(options.maskTail === undefined ? {} : { maskTail: options.maskTail, maskFraction: options.maskFraction ?? 1 }),
+      ...(options.initialState ? { initialStatePassed: true } : {}),
+    },
+  };
+}

@@ -1,0 +1,335 @@
+/**
+ * zod schemas of what lstm-reset prints and reads: the `--json` result document (`resultDocumentSchema`)
+ * and the CI contract of `lstm-reset check` (`contractSchema`). `lstm-reset schema` prints their JSON
+ * Schemas, generated from these with `z.toJSONSchema`, never written by hand.
+ *
+ * Objects are strict: a key the code adds or drops without the schema following fails the tests that
+ * parse real outputs, and the type assertions at the end fail `tsc` when the schema and the TypeScript
+ * types of the result drift apart.
+ */
+import { z } from 'zod';
+import { cellKinds } from '../keras/layers.ts';
+import type { LayerSpec, LayerSpecInput, PlanStep, ResetPolicy, SimulationConfig } from '../keras/config.ts';
+import type { Finding } from '../keras/findings.ts';
+import type { RunPosition } from '../keras/events.ts';
+import { resetReasons } from '../keras/events.ts';
+import { planSchema, planStepSchema } from '../model/plan.ts';
+import type { RecurrentLayerInfo, RecurrentModelInfo } from '../model/types.ts';
+import { kerasVersions, recurrentActivations } from '../keras/profiles.ts';
+import type { jsonDocument } from '../render/json.ts';
+import type { EpochTotals, LayerTotals, ResetEvent, SimulationResult, Totals } from '../sim/result.ts';
+
+const count = z.int().min(0);
+const positive = z.int().min(1);
+const kerasVersion = z.enum(kerasVersions).describe("Keras version profile: '3' (Keras 3), 'tf' (tf.keras / tf-keras), '2' (multi-backend Keras 2.3)");
+const recurrentActivation = z.enum(recurrentActivations);
+const cell = z.enum(cellKinds).describe("'lstm', 'gru' or 'simple' (SimpleRNN)");
+const resetReason = z.enum(resetReasons as readonly ['initial', 'batch-start', 'reset-states']);
+const phase = z.enum(['fit', 'validate', 'evaluate', 'predict', 'reset']);
+const timing = z.enum(['before-batch', 'after-batch', 'epoch-end', 'between-calls']);
+
+// ---------------------------------------------------------------------------------------------------
+// The --json result document
+
+/** A layer as configured (--layers, or a model file's layer); unset fields follow the model-level flags. */
+export const layerInputSchema = z.strictObject({
+  name: z.string().optional().describe("the layer's own name (a model file's)"),
+  cell,
+  units: positive,
+  stateful: z.boolean().optional(),
+  bidirectional: z.boolean().optional(),
+  recurrentActivation: recurrentActivation.optional(),
+  resetAfter: z.boolean().optional().describe('GRU: reset_after'),
+});
+
+/** A layer with every field decided. */
+export const layerSpecSchema = z.strictObject({
+  name: z.string().describe("Keras's name: lstm, lstm_1, gru, simple_rnn, bidirectional, … (or the model file's)"),
+  cell,
+  units: positive,
+  stateful: z.boolean(),
+  bidirectional: z.boolean(),
+  stateTensors: positive.describe('state tensors per row: LSTM 2 (h, c), GRU 1, SimpleRNN 1; twice for Bidirectional'),
+  recurrentActivation,
+  resetAfter: z.boolean().nullable().describe('GRU reset_after; null for LSTM and SimpleRNN'),
+});
+
+const resetPolicySchema = z
+  .union([z.literal('never'), z.literal('epoch'), z.strictObject({ everyBatches: positive })])
+  .describe("--reset-every: 'never', 'epoch', or { everyBatches: K }");
+
+export const configSchema = z
+  .strictObject({
+    samples: positive.describe('N: samples given to fit (before validation_split)'),
+    timesteps: positive.describe('T'),
+    features: positive.describe('D'),
+    batchSize: positive.describe("fit(batch_size=...); with a plan, the stateful model's batch size"),
+    epochs: positive,
+    stateful: z.boolean(),
+    shuffle: z.union([z.boolean(), z.literal('batch')]),
+    units: positive,
+    cell: cell.optional(),
+    bidirectional: z.boolean().optional(),
+    layers: z.array(layerInputSchema).optional().describe('the layers as given (--layers, or the audited model\'s)'),
+    maskTail: positive.optional(),
+    maskFraction: z.number().min(0).max(1).optional(),
+    seed: count,
+    resetEvery: resetPolicySchema,
+    validationSplit: z.number().min(0).lt(1),
+    keras: kerasVersion,
+    recurrentActivation,
+    stateBatchSize: positive.optional().describe("the stateful layers' fixed batch size, when it differs from fit's"),
+    unknownStateBatch: z.boolean().optional().describe('the model is stateful but fixes no batch size'),
+    batchSizeDefaulted: z.boolean().optional().describe('--batch not given: Keras uses 32'),
+    plan: z.array(planStepSchema).optional().describe('the --plan steps'),
+    initialStatePassed: z.boolean().optional(),
+    kerasLabel: z.string().describe('the version profile, in words'),
+    resolvedLayers: z.array(layerSpecSchema).min(1).describe('the simulated layers, first to last'),
+  })
+  .describe('the simulated configuration');
+
+export const eventSchema = z
+  .strictObject({
+    index: positive.describe('1-based position in the event list'),
+    reason: resetReason.describe("'initial' (a stateful layer's zeros at build), 'batch-start' (stateless: fresh zeros every call), 'reset-states' (an explicit reset)"),
+    phase,
+    epoch: count.describe('fit epoch over the whole run (0 before the first fit)'),
+    batch: count.describe('1-based within its phase and epoch (0 for a reset between calls)'),
+    timing,
+    planStep: positive.describe('1-based step of the training plan (1 for a single fit)'),
+    layer: z.string(),
+    rows: count.describe('sequence rows zeroed'),
+    stateTensors: positive.describe('state tensors zeroed per row'),
+    discardedMeanAbsH: z.number().min(0).nullable().describe('mean |h| of the state thrown away (0 where there is none; null when no forward pass ran: --count-only)'),
+  })
+  .describe('a reset event: a layer\'s state is zero at this point of the run');
+
+const byReasonSchema = z.strictObject({ initial: count, 'batch-start': count, 'reset-states': count }).describe('reset events by reason');
+
+export const epochTotalsSchema = z.strictObject({
+  epoch: count,
+  batches: count,
+  resetEvents: count,
+  rowResets: count,
+  carries: count,
+});
+
+export const layerTotalsSchema = layerSpecSchema.extend({
+  resetEvents: count,
+  rowResets: count,
+  carries: count,
+  byReason: byReasonSchema,
+});
+
+export const totalsSchema = z
+  .strictObject({
+    batches: count.describe('model calls: training, validation, evaluate and predict batches'),
+    fitBatches: count,
+    validationBatches: count,
+    evaluateBatches: count,
+    predictBatches: count,
+    resetEvents: count,
+    rowResets: count.describe('sequence rows zeroed, summed over reset events'),
+    carries: count.describe('layer calls that started from a carried state'),
+    byReason: byReasonSchema,
+    perEpoch: z.array(epochTotalsSchema),
+    epochsCompleted: count,
+    trainSamples: count,
+    validationSamples: count,
+    perLayer: z.array(layerTotalsSchema),
+    maskedSteps: count.nullable().describe('masking: padded (row, timestep) pairs (null when not counted)'),
+    passThroughRows: count.nullable().describe('masking: rows whose every step was padding (null when not counted)'),
+  })
+  .describe('the counts; --expect KEY=VALUE and a contract\'s expect.totals read them by dotted key (perEpoch.0.rowResets)');
+
+const runPositionSchema = z.strictObject({
+  phase,
+  epoch: count,
+  batch: count,
+  timing,
+  planStep: positive.optional(),
+});
+
+export const findingSchema = z
+  .strictObject({
+    code: z.string().describe('stable identifier, e.g. stateful-partial-batch'),
+    severity: z.enum(['error', 'warning', 'info']).describe('error: Keras would raise (exit 3); warning: runs but likely not what you meant; info'),
+    message: z.string(),
+    fix: z.string(),
+    keras: z.array(kerasVersion),
+    source: z.string(),
+    at: runPositionSchema.optional(),
+  })
+  .describe('a finding of the auditor');
+
+/** The audited model (`lstm-reset audit MODEL --json` only). */
+export const modelSchema = z
+  .strictObject({
+    path: z.string().describe('the model file as given'),
+    source: z.enum(['keras-json', 'keras-archive', 'tfjs-layers', 'keras-h5']),
+    kerasVersion: kerasVersion.optional().describe('the Keras generation, where the file says it'),
+    versionString: z.string().optional(),
+    modelClass: z.string(),
+    modelName: z.string().nullable(),
+    batchSize: positive.nullable().describe('the fixed batch size, null when dynamic'),
+    timesteps: positive.nullable(),
+    features: positive.nullable(),
+    layers: z.array(
+      z.strictObject({
+        name: z.string(),
+        className: z.string(),
+        cell,
+        units: positive,
+        stateful: z.boolean(),
+        returnSequences: z.boolean(),
+        returnState: z.boolean(),
+        bidirectional: z.boolean(),
+        recurrentActivation,
+        activation: z.string(),
+        resetAfter: z.boolean().optional(),
+        goBackwards: z.boolean(),
+        useBias: z.boolean(),
+        inputDim: positive.nullable(),
+        mergeMode: z.string().nullable().optional(),
+        weightsLoaded: z.boolean().describe("the layer's weights drive the forward pass (TF.js Layers with shards)"),
+      }),
+    ),
+    notes: z.array(z.string()),
+  })
+  .describe('the audited model (audit only)');
+
+export const resultDocumentSchema = z
+  .strictObject({
+    model: modelSchema.optional(),
+    config: configSchema,
+    completed: z.boolean().describe('false when Keras would raise and the run stops early (see the error finding)'),
+    events: z.array(eventSchema),
+    totals: totalsSchema,
+    findings: z.array(findingSchema),
+    answer: z.array(z.string()).describe('the plain-language answer, one sentence per entry'),
+    finalMeanAbsH: z.number().min(0).nullable().describe("mean |h| of the last layer's final state (null when no forward pass ran: --count-only)"),
+    countOnly: z.boolean().describe('true when the totals are the closed form and no forward pass ran (--count-only)'),
+  })
+  .meta({ title: 'lstm-reset --json output', description: 'The document `lstm-reset --json` and `lstm-reset audit MODEL --json` print.' });
+
+export type ResultDocument = z.output<typeof resultDocumentSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// The CI contract of `lstm-reset check`
+
+/** Options whose value names a file, resolved against the contract's folder. */
+export const contractPathOptions = ['--data', '--plan', '--trace'] as const;
+
+/** Subcommands a scenario cannot run (they do not print a result document, or would recurse). */
+const notScenarioCommands = ['check', 'schema', 'verify', 'help'];
+
+const totalKey = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+export const scenarioSchema = z
+  .strictObject({
+    name: z.string().min(1).describe('shown in the PASS/FAIL row; unique within the contract'),
+    description: z.string().optional(),
+    args: z
+      .array(z.string())
+      .min(1)
+      .superRefine((args, context) => {
+        const first = args[0] ?? '';
+        if (notScenarioCommands.includes(first)) {
+          context.addIssue({ code: 'custom', path: [0], message: `a scenario runs the main command or audit, not "${first}"` });
+        }
+        if (first === 'audit' && (args[1] === undefined || args[1].startsWith('-'))) {
+          context.addIssue({ code: 'custom', path: [1], message: 'give the model file right after "audit" (["audit", "model.json", …])' });
+        }
+      })
+      .describe(
+        'the arguments after `lstm-reset`, e.g. ["--shape", "1000,20,1", "--batch", "200"] or ["audit", "model.json", "--samples", "8"]. ' +
+          'check appends --json -q. File paths are resolved against the folder of the contract file: the value after --data, --plan ' +
+          'or --trace (or in --data=FILE form), and the model file, which must come right after "audit"; absolute paths and - stay as they are. ' +
+          'The first argument cannot be check, schema, verify or help.',
+      ),
+    expect: z
+      .strictObject({
+        totals: z
+          .record(z.string().regex(totalKey, { error: 'expected a dotted key into totals, e.g. byReason.batch-start or perEpoch.0.rowResets' }), z.number())
+          .optional()
+          .describe('exact values of totals, by dotted key as in --expect (list positions 0-based): { "resetEvents": 75, "perEpoch.0.rowResets": 1000 }'),
+        findings: z
+          .array(z.string().min(1))
+          .optional()
+          .describe('finding codes that must be present (any severity), e.g. ["stateful-partial-batch"]'),
+        noOtherFindings: z.boolean().optional().describe('true: no finding (of any severity, info included) other than those listed in findings'),
+        exitCode: z
+          .literal([0, 1, 3], { error: 'expected 0, 1 or 3 (exit 2, bad usage, always fails the scenario)' })
+          .optional()
+          .describe(
+            'the exit code of the run; default 0. A run Keras would reject (an error finding, or --strict and a warning) exits 3 and must ' +
+              'say exitCode 3; 1 comes only from --expect flags in args. Exit 2 (bad usage) always fails the scenario.',
+          ),
+        completed: z.boolean().optional().describe('the run ran to its end (false when Keras would raise part-way)'),
+      })
+      .optional()
+      .describe('what the run must show; without it, the run must exit 0 and print a valid document'),
+  })
+  .describe('one run of lstm-reset and what it must show');
+
+export const contractSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('a JSON Schema for editors (lstm-reset schema contract > contract.schema.json)'),
+    description: z.string().optional(),
+    scenarios: z
+      .array(scenarioSchema)
+      .min(1)
+      .superRefine((scenarios, context) => {
+        const seen = new Set<string>();
+        scenarios.forEach((scenario, index) => {
+          if (seen.has(scenario.name)) context.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate scenario name ${JSON.stringify(scenario.name)}` });
+          seen.add(scenario.name);
+        });
+      }),
+  })
+  .meta({
+    title: 'lstm-reset contract',
+    description: 'Scenarios for `lstm-reset check CONTRACT.json`: each runs lstm-reset in-process with --json -q and compares the result with expect.',
+  });
+
+export type Contract = z.output<typeof contractSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+
+/** The JSON Schemas `lstm-reset schema` prints, generated from the zod schemas. */
+export function jsonSchemas() {
+  return {
+    output: z.toJSONSchema(resultDocumentSchema, { io: 'output' }),
+    contract: z.toJSONSchema(contractSchema, { io: 'input' }),
+    plan: z.toJSONSchema(planSchema, { io: 'input' }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Compile-time checks: the schemas describe exactly the JSON of the TypeScript result types.
+
+/** The JSON shape of a type: no readonly, no `| undefined` on optional keys (JSON.stringify drops them). */
+type Json<T> = T extends readonly (infer U)[] ? Json<U>[] : T extends object ? { -readonly [K in keyof T]: Json<Exclude<T[K], undefined>> } : T;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+/** Without index signatures (jsonDocument spreads its `extra` record). */
+type Known<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
+type Matches<Schema extends z.ZodType, T> = Same<Json<z.output<Schema>>, Json<T>>;
+
+type AuditModel = Omit<RecurrentModelInfo, 'layers'> & { path: string; layers: (Omit<RecurrentLayerInfo, 'weights'> & { weightsLoaded: boolean })[] };
+
+export type SchemaAssertions = [
+  Assert<Matches<typeof layerInputSchema, LayerSpecInput>>,
+  Assert<Matches<typeof layerSpecSchema, LayerSpec>>,
+  Assert<Matches<typeof resetPolicySchema, ResetPolicy>>,
+  Assert<Matches<typeof planStepSchema, PlanStep>>,
+  Assert<Matches<typeof configSchema, SimulationResult['config']>>,
+  Assert<Matches<typeof configSchema, SimulationConfig & { kerasLabel: string; resolvedLayers: LayerSpec[] }>>,
+  Assert<Matches<typeof eventSchema, ResetEvent>>,
+  Assert<Matches<typeof epochTotalsSchema, EpochTotals>>,
+  Assert<Matches<typeof layerTotalsSchema, LayerTotals>>,
+  Assert<Matches<typeof totalsSchema, Totals>>,
+  Assert<Matches<typeof runPositionSchema, RunPosition>>,
+  Assert<Matches<typeof findingSchema, Finding>>,
+  Assert<Matches<typeof modelSchema, AuditModel>>,
+  Assert<Matches<typeof resultDocumentSchema, Known<ReturnType<typeof jsonDocument>> & { model?: AuditModel }>>,
+];

@@ -1,0 +1,117 @@
+/**
+ * Counting without the forward pass (--count-only): the totals in closed form, O(plan steps × epochs)
+ * however many samples there are, and the events generated lazily from the schedule (no samples,
+ * no state buffers) for the outputs that list them.
+ */
+import { resolveLayers, splitData, type SimulationConfig } from '../keras/config.ts';
+import { expectedTotals } from '../keras/counter.ts';
+import { explain } from './explain.ts';
+import { batchSizeFailureFinding, configFindings } from '../keras/findings.ts';
+import type { ResetReason, RunPosition } from '../keras/events.ts';
+import { runSchedule } from '../keras/schedule.ts';
+import { resolveRunConfig } from './simulate.ts';
+import type { ResetEvent, SimulationResult, Totals } from './result.ts';
+
+/**
+ * The run's events in order, as the forward pass would record them (discardedMeanAbsH null).
+ * Lazy: a consumer that stops early costs only what it read.
+ */
+export function* countEvents(config: SimulationConfig): Generator<ResetEvent, void, undefined> {
+  const layers = resolveLayers(config);
+  const stateful = layers.filter((layer) => layer.stateful);
+  const stateless = layers.filter((layer) => !layer.stateful);
+  const stateRows = config.stateBatchSize ?? config.batchSize;
+  let index = 0;
+  const event = (reason: ResetReason, position: RunPosition, layer: (typeof layers)[number], rows: number): ResetEvent => ({
+    index: ++index,
+    reason,
+    phase: position.phase,
+    epoch: position.epoch,
+    batch: position.batch,
+    timing: position.timing,
+    planStep: position.planStep ?? 1,
+    layer: layer.name,
+    rows,
+    stateTensors: layer.stateTensors,
+    discardedMeanAbsH: null,
+  });
+  for (const step of runSchedule(config, false)) {
+    if (step.kind === 'build') {
+      for (const layer of stateful) yield event('initial', step.position, layer, stateRows);
+    } else if (step.kind === 'call') {
+      const { call } = step;
+      // stateless layers zero their rows at every call, in layer order (stateful ones carry)
+      for (const layer of stateless) {
+        yield {
+          index: ++index,
+          reason: 'batch-start',
+          phase: call.phase,
+          epoch: call.epoch,
+          batch: call.batch,
+          timing: 'before-batch',
+          planStep: call.planStep ?? 1,
+          layer: layer.name,
+          rows: call.rows,
+          stateTensors: layer.stateTensors,
+          discardedMeanAbsH: null,
+        };
+      }
+    } else if (step.kind === 'reset-states') {
+      for (const layer of stateful) yield event('reset-states', step.position, layer, stateRows);
+    } else {
+      return;
+    }
+  }
+}
+
+/** The result of a run counted in closed form; `events` holds only what `keepEvents` asks for. */
+export function countOnly(config: SimulationConfig, options: { keepEvents?: number } = {}): SimulationResult {
+  const expected = expectedTotals(config);
+  const specs = resolveLayers(config);
+  const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
+  const events: ResetEvent[] = [];
+  if ((options.keepEvents ?? 0) > 0) {
+    for (const event of countEvents(config)) {
+      events.push(event);
+      if (events.length >= options.keepEvents!) break;
+    }
+  }
+  // masking: every row of every call is padded at fraction 1; a seeded choice per sample otherwise
+  const maskTail = config.maskTail ?? 0;
+  const maskCounted = maskTail === 0 || (config.maskFraction ?? 1) >= 1;
+  const totals: Totals = {
+    batches: expected.batches,
+    fitBatches: expected.fitBatches,
+    validationBatches: expected.validationBatches,
+    evaluateBatches: expected.evaluateBatches,
+    predictBatches: expected.predictBatches,
+    resetEvents: expected.resetEvents,
+    rowResets: expected.rowResets,
+    carries: expected.carries,
+    byReason: expected.byReason,
+    perEpoch: expected.perEpoch,
+    epochsCompleted: expected.epochsCompleted,
+    trainSamples,
+    validationSamples,
+    perLayer: specs.map((spec, i) => {
+      const counts = expected.perLayer[i]!;
+      const byReason: Record<ResetReason, number> = spec.stateful
+        ? { initial: counts.resetEvents > 0 ? 1 : 0, 'batch-start': 0, 'reset-states': Math.max(0, counts.resetEvents - 1) }
+        : { initial: 0, 'batch-start': counts.resetEvents, 'reset-states': 0 };
+      return { ...spec, resetEvents: counts.resetEvents, rowResets: counts.rowResets, carries: counts.carries, byReason };
+    }),
+    maskedSteps: maskCounted ? expected.rowsRun * maskTail : null,
+    passThroughRows: maskCounted ? (maskTail > 0 && maskTail === config.timesteps ? expected.rowsRun : 0) : null,
+  };
+  const findings = [...(expected.failure ? [batchSizeFailureFinding(config, expected.failure)] : []), ...configFindings(config)];
+  const result = {
+    config: resolveRunConfig(config),
+    events,
+    totals,
+    findings,
+    completed: expected.completed,
+    finalMeanAbsH: null,
+    countOnly: true,
+  };
+  return { ...result, answer: explain(result) };
+}

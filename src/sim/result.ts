@@ -1,0 +1,87 @@
+/**
+ * What a run produces: the reset table, the totals and the findings. Every output format (table,
+ * JSON, TSV, NDJSON) renders this one object.
+ */
+import type { LayerSpec, SimulationConfig } from '../keras/config.ts';
+import type { EventTiming, Phase, ResetReason } from '../keras/events.ts';
+import type { Finding } from '../keras/findings.ts';
+
+/** One row of the reset table: a layer's state is zero at this point of the run. */
+export interface ResetEvent {
+  /** 1-based position in the run's event list. */
+  readonly index: number;
+  readonly reason: ResetReason;
+  readonly phase: Phase;
+  readonly epoch: number;
+  /** The batch the event precedes (before-batch) or follows (after-batch, epoch-end: the epoch's last training batch). */
+  readonly batch: number;
+  readonly timing: EventTiming;
+  /** 1-based step of the training plan (1 for a single fit). */
+  readonly planStep: number;
+  readonly layer: string;
+  /** Sequence rows zeroed: one independent state per row. */
+  readonly rows: number;
+  /** State tensors zeroed per row (LSTM: h and c). */
+  readonly stateTensors: number;
+  /** Mean |h| of the state thrown away (0 where there is none; null in a --count-only run, which has no forward pass). */
+  readonly discardedMeanAbsH: number | null;
+}
+
+export interface EpochTotals {
+  readonly epoch: number;
+  /** Layer calls in this epoch (training and validation batches). */
+  readonly batches: number;
+  readonly resetEvents: number;
+  readonly rowResets: number;
+  readonly carries: number;
+}
+
+export interface Totals {
+  /** Layer calls that ran: training plus validation batches. */
+  readonly batches: number;
+  readonly fitBatches: number;
+  readonly validationBatches: number;
+  /** Batches of evaluate() and predict() steps of a plan. */
+  readonly evaluateBatches: number;
+  readonly predictBatches: number;
+  readonly resetEvents: number;
+  /** Sequence rows zeroed, summed over reset events. */
+  readonly rowResets: number;
+  /** Layer calls that started from a carried (non-reset) state. */
+  readonly carries: number;
+  /** Reset events by reason (every reason present, 0 where none). */
+  readonly byReason: Readonly<Record<ResetReason, number>>;
+  readonly perEpoch: readonly EpochTotals[];
+  /** Epochs that ran to their end (fewer than configured when Keras would stop). */
+  readonly epochsCompleted: number;
+  readonly trainSamples: number;
+  readonly validationSamples: number;
+  /** The same counts for each layer (the totals above add them up over layers). */
+  readonly perLayer: readonly LayerTotals[];
+  /** Masking: (row, timestep) pairs that were padding, over all model calls (null when not counted: --count-only with --mask-fraction). */
+  readonly maskedSteps: number | null;
+  /** Masking: rows of model calls whose every step was padding; their state passed through unchanged. */
+  readonly passThroughRows: number | null;
+}
+
+export interface LayerTotals extends LayerSpec {
+  readonly resetEvents: number;
+  readonly rowResets: number;
+  readonly carries: number;
+  readonly byReason: Readonly<Record<ResetReason, number>>;
+}
+
+export interface SimulationResult {
+  readonly config: SimulationConfig & { readonly kerasLabel: string; readonly resolvedLayers: readonly LayerSpec[] };
+  readonly events: readonly ResetEvent[];
+  readonly totals: Totals;
+  readonly findings: readonly Finding[];
+  /** False when Keras would raise and the run stops early (see the error finding). */
+  readonly completed: boolean;
+  /** The plain-language answer, one sentence per line. */
+  readonly answer: readonly string[];
+  /** Mean |h| of the last layer's final state after the last model call (0 if none ran; null in a --count-only run). */
+  readonly finalMeanAbsH: number | null;
+  /** True when the totals are the closed form and no forward pass ran (--count-only). */
+  readonly countOnly: boolean;
+}

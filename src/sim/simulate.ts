@@ -1,0 +1,285 @@
+/**
+ * Runs a training configuration through a real LSTM forward pass and records, through the state
+ * hooks, every reset event. Pure: returns a result object; rendering and I/O live elsewhere.
+ */
+import { planEpochs, planMaxBatch, planOf, resolveLayers, splitData, type SimulationConfig } from '../keras/config.ts';
+import type { ResetReason } from '../keras/events.ts';
+import { batchSizeFailureFinding, configFindings, type Finding } from '../keras/findings.ts';
+import { kerasProfiles } from '../keras/profiles.ts';
+import { runSchedule } from '../keras/schedule.ts';
+import { createCell, gruCell, lstmCell, simpleRnnCell, type CellKind } from '../nn/cells.ts';
+import type { GateActivation } from '../nn/lstm.ts';
+import { deriveSeed, mix32, syntheticInput } from '../shared/random.ts';
+import { explain } from './explain.ts';
+import { combineHooks, type StateHooks } from './hooks.ts';
+import { RecurrentLayer } from './layer.ts';
+import type { ResetEvent, SimulationResult, Totals } from './result.ts';
+
+/** Where the input values of a batch come from: synthetic by default, or a data file. */
+export interface InputSource {
+  /** Fills `buffer` with the (rows, timesteps, features) inputs of the given samples. */
+  fill(buffer: Float32Array, samples: Int32Array): void;
+}
+
+/** Weights to use instead of the seeded Keras defaults (a model file's): per layer, per direction. */
+export interface LayerWeightsOverride {
+  readonly forward: { readonly kernel: Float32Array; readonly recurrentKernel: Float32Array; readonly bias: Float32Array | null };
+  readonly backward?: { readonly kernel: Float32Array; readonly recurrentKernel: Float32Array; readonly bias: Float32Array | null };
+}
+
+export interface SimulateOptions {
+  /** Extra observers of the running forward pass. */
+  readonly hooks?: StateHooks;
+  /** Input values (default: seeded synthetic values). */
+  readonly inputs?: InputSource;
+  /** Real weights per layer (default: seeded Keras initialisers). */
+  readonly weights?: readonly LayerWeightsOverride[];
+  /** Receives every event as it happens (streaming outputs). */
+  readonly onEvent?: (event: ResetEvent) => void;
+  /** Keep the events in `result.events` (default true; false keeps memory flat for streams). */
+  readonly keepEvents?: boolean;
+}
+
+/** Seed tag of the synthetic inputs. */
+const inputSeedTag = 0x1a7;
+
+/** Fills `buffer` with the inputs of the given samples: (rows, timesteps, features). */
+export function fillSyntheticInputs(
+  buffer: Float32Array,
+  samples: Int32Array,
+  timesteps: number,
+  features: number,
+  seed: number,
+): void {
+  const inputSeed = deriveSeed(seed, inputSeedTag);
+  let offset = 0;
+  for (let r = 0; r < samples.length; r++) {
+    const sample = samples[r]!;
+    for (let t = 0; t < timesteps; t++) {
+      for (let d = 0; d < features; d++) buffer[offset++] = syntheticInput(inputSeed, sample, t, d);
+    }
+  }
+}
+
+/** Seed tag of the choice of padded samples. */
+const maskSeedTag = 0x3a5c;
+
+/** Whether `sample` is padded: all samples at fraction 1, a seeded choice below. */
+export function isPaddedSample(seed: number, sample: number, fraction: number): boolean {
+  if (fraction >= 1) return true;
+  return mix32(deriveSeed(seed, maskSeedTag) ^ mix32(sample)) / 4294967296 < fraction;
+}
+
+/** The mask of a call: (rows, timesteps), 0 on the last `maskTail` steps of padded samples. */
+export function fillMask(mask: Uint8Array, samples: Int32Array, timesteps: number, maskTail: number, maskFraction: number, seed: number): void {
+  for (let r = 0; r < samples.length; r++) {
+    const padded = isPaddedSample(seed, samples[r]!, maskFraction);
+    for (let t = 0; t < timesteps; t++) mask[r * timesteps + t] = padded && t >= timesteps - maskTail ? 0 : 1;
+  }
+}
+
+/**
+ * The layers of a configuration, built with Keras default initialisers from the seed (the weights
+ * depend only on the seed and the layer stack). `keepLastOutputs` keeps the top layer's sequence too.
+ */
+export function buildLayers(
+  config: SimulationConfig,
+  maxRows: number,
+  keepLastOutputs = false,
+  weights?: readonly LayerWeightsOverride[],
+): RecurrentLayer[] {
+  const profile = kerasProfiles[config.keras];
+  const specs = resolveLayers(config);
+  let inputDim = config.features;
+  return specs.map((spec, index) => {
+    const activation = { name: spec.recurrentActivation, hardSigmoidSlope: profile.hardSigmoidSlope };
+    const resetAfter = spec.resetAfter ?? profile.gruResetAfter;
+    const cellFor = (direction: number) => {
+      const given = weights?.[index]?.[direction === 0 ? 'forward' : 'backward'];
+      if (given) return cellFromWeights(spec.cell, inputDim, spec.units, given, activation, resetAfter);
+      return createCell({
+        kind: spec.cell,
+        inputDim,
+        units: spec.units,
+        activation,
+        resetAfter,
+        // the first layer's forward cell keeps the seed's own weights (a single LSTM as before)
+        seed: index === 0 && direction === 0 ? config.seed : deriveSeed(config.seed, 0x1a7e5, index, direction),
+      });
+    };
+    const layer = new RecurrentLayer({
+      name: spec.name,
+      stateful: spec.stateful,
+      maxRows,
+      timesteps: config.timesteps,
+      cells: spec.bidirectional ? [cellFor(0), cellFor(1)] : [cellFor(0)],
+      keepOutputs: keepLastOutputs || index < specs.length - 1,
+    });
+    inputDim = layer.outputDim;
+    return layer;
+  });
+}
+
+/** A cell over given Keras-layout weights (a missing bias, use_bias=False, is zeros). */
+function cellFromWeights(
+  kind: CellKind,
+  inputDim: number,
+  units: number,
+  given: NonNullable<LayerWeightsOverride['backward']>,
+  activation: GateActivation,
+  resetAfter: boolean,
+) {
+  const gates = { lstm: 4, gru: 3, simple: 1 }[kind];
+  if (given.kernel.length !== inputDim * gates * units || given.recurrentKernel.length !== units * gates * units) {
+    throw new Error(`weights of a ${kind} layer with ${units} units and input ${inputDim} have the wrong size`);
+  }
+  const biasLength = kind === 'gru' && resetAfter ? 2 * gates * units : gates * units;
+  const bias = given.bias ?? new Float32Array(biasLength);
+  const base = { inputDim, units, kernel: given.kernel, recurrentKernel: given.recurrentKernel, bias };
+  if (kind === 'lstm') return lstmCell(base, activation);
+  if (kind === 'gru') return gruCell({ ...base, resetAfter }, activation);
+  return simpleRnnCell(base, activation);
+}
+
+export function simulate(config: SimulationConfig, options: SimulateOptions = {}): SimulationResult {
+  const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
+  const specs = resolveLayers(config);
+  const statefulModel = specs.some((spec) => spec.stateful);
+  const maxRows = statefulModel ? (config.stateBatchSize ?? config.batchSize) : planMaxBatch(config);
+  const layers = buildLayers(config, maxRows, false, options.weights);
+  const lastLayer = layers[layers.length - 1]!;
+
+  const events: ResetEvent[] = [];
+  const keepEvents = options.keepEvents ?? true;
+  const byReason: Record<ResetReason, number> = { initial: 0, 'batch-start': 0, 'reset-states': 0 };
+  let eventCount = 0;
+  let rowResets = 0;
+  // per fit epoch (0: calls of a plan before its first fit)
+  const perEpoch = new Map<number, { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number }>();
+  const epochTotals = (epoch: number) => {
+    for (let e = Math.min(epoch, 1); e <= epoch; e++) {
+      if (!perEpoch.has(e) && (e > 0 || e === epoch)) perEpoch.set(e, { epoch: e, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 });
+    }
+    return perEpoch.get(epoch)!;
+  };
+  const perLayer = new Map(
+    specs.map((spec) => [
+      spec.name,
+      { ...spec, resetEvents: 0, rowResets: 0, carries: 0, byReason: { initial: 0, 'batch-start': 0, 'reset-states': 0 } as Record<ResetReason, number> },
+    ]),
+  );
+  const batchesByPhase = { fit: 0, validate: 0, evaluate: 0, predict: 0, reset: 0 };
+  let carries = 0;
+  let finalMeanAbsH = 0;
+  // the recorder: the reset table is built from what the layers report while they run
+  const recorder: StateHooks = {
+    onReset(info) {
+      const { position } = info;
+      const event: ResetEvent = {
+        index: ++eventCount,
+        reason: info.reason,
+        phase: position.phase,
+        epoch: position.epoch,
+        batch: position.batch,
+        timing: position.timing,
+        planStep: position.planStep ?? 1,
+        layer: info.layer,
+        rows: info.rows,
+        stateTensors: info.stateTensors,
+        discardedMeanAbsH: info.discardedMeanAbsH,
+      };
+      if (keepEvents) events.push(event);
+      options.onEvent?.(event);
+      byReason[info.reason]++;
+      rowResets += info.rows;
+      const epoch = epochTotals(position.epoch);
+      epoch.resetEvents++;
+      epoch.rowResets += info.rows;
+      const layer = perLayer.get(info.layer)!;
+      layer.resetEvents++;
+      layer.rowResets += info.rows;
+      layer.byReason[info.reason]++;
+    },
+    onCarry(info) {
+      carries++;
+      epochTotals(info.position.epoch).carries++;
+      perLayer.get(info.layer)!.carries++;
+    },
+    onBatchEnd(call, state) {
+      // a model call ends when its last layer does
+      if (state.layer !== lastLayer.name) return;
+      batchesByPhase[call.phase]++;
+      epochTotals(call.epoch).batches++;
+      finalMeanAbsH = lastLayer.meanAbsH();
+    },
+  };
+  const hooks = options.hooks ? combineHooks(recorder, options.hooks) : recorder;
+
+  const findings: Finding[] = [];
+  const inputs = new Float32Array(maxRows * config.timesteps * config.features);
+  const maskTail = config.maskTail ?? 0;
+  const mask = maskTail > 0 ? new Uint8Array(maxRows * config.timesteps) : undefined;
+  let maskedSteps = 0;
+  let passThroughRows = 0;
+  let completed = true;
+  let epochsCompleted = planEpochs(planOf(config));
+  for (const step of runSchedule(config)) {
+    if (step.kind === 'build') {
+      for (const layer of layers) layer.build(step.position, hooks);
+    } else if (step.kind === 'call') {
+      const { call } = step;
+      if (options.inputs) options.inputs.fill(inputs, call.samples);
+      else fillSyntheticInputs(inputs, call.samples, config.timesteps, config.features, config.seed);
+      if (mask) {
+        fillMask(mask, call.samples, config.timesteps, maskTail, config.maskFraction ?? 1, config.seed);
+        for (let r = 0; r < call.rows; r++) {
+          let masked = 0;
+          for (let t = 0; t < config.timesteps; t++) masked += mask[r * config.timesteps + t] === 0 ? 1 : 0;
+          maskedSteps += masked;
+          if (masked === config.timesteps) passThroughRows++;
+        }
+      }
+      let layerInputs: Float32Array = inputs;
+      for (const layer of layers) {
+        layer.call(layerInputs, call, hooks, mask);
+        layerInputs = layer.outputs;
+      }
+    } else if (step.kind === 'reset-states') {
+      // model.reset_states() (or a loop over layers in Keras 3): every stateful layer
+      for (const layer of layers) if (layer.stateful) layer.resetStates(step.position, hooks);
+    } else {
+      completed = false;
+      const { phase, epoch } = step.failure.position;
+      epochsCompleted = phase === 'fit' || phase === 'validate' ? epoch - 1 : epoch;
+      epochTotals(step.failure.position.epoch);
+      findings.push(batchSizeFailureFinding(config, step.failure));
+    }
+  }
+  findings.push(...configFindings(config));
+
+  const totals: Totals = {
+    batches: batchesByPhase.fit + batchesByPhase.validate + batchesByPhase.evaluate + batchesByPhase.predict,
+    fitBatches: batchesByPhase.fit,
+    validationBatches: batchesByPhase.validate,
+    evaluateBatches: batchesByPhase.evaluate,
+    predictBatches: batchesByPhase.predict,
+    resetEvents: eventCount,
+    rowResets,
+    carries,
+    byReason,
+    perEpoch: [...perEpoch.values()].sort((a, b) => a.epoch - b.epoch),
+    epochsCompleted,
+    trainSamples,
+    validationSamples,
+    perLayer: [...perLayer.values()],
+    maskedSteps,
+    passThroughRows,
+  };
+  const result = { config: resolveRunConfig(config), events, totals, findings, completed, finalMeanAbsH, countOnly: false };
+  return { ...result, answer: explain(result) };
+}
+
+/** The configuration as results report it: with the version's label and the resolved layers. */
+export function resolveRunConfig(config: SimulationConfig): SimulationResult['config'] {
+  return { ...config, kerasLabel: kerasProfiles[config.keras].label, resolvedLayers: resolveLayers(config) };
+}
