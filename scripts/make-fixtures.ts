@@ -122,6 +122,7 @@ variant('tfjs-hostile-absolute', (m) => (m.weightsManifest[0]!.paths = ['/etc/pa
 // same byte count (3*16 = 6*8 floats), so only the shape check can catch it
 variant('tfjs-hostile-shape', (m) => (lstmKernel(m).shape = [6, 8]));
 variant('tfjs-hostile-short-shard', () => {}, statefulSaved.weights.subarray(0, statefulSaved.weights.length - 8));
+variant('tfjs-hostile-missing-shard', () => {}, null);
 variant('tfjs-hostile-dtype', (m) => (lstmKernel(m).dtype = 'int32'));
 
 // ---------------------------------------------------------------------------------------------- .keras archives

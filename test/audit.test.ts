@@ -93,6 +93,8 @@ describe('audit: the model file decides layers, batch size and version', () => {
     [['audit', `${fixtures}hostile/truncated.keras`, '--samples', '4'], 'truncated.keras'],
     [['audit', `${fixtures}tfjs-hostile-traversal/model.json`, '--samples', '4'], 'model.json'],
     [['audit', `${fixtures}tfjs-hostile-shape/model.json`, '--samples', '4'], 'model.json'],
+    [['audit', `${fixtures}tfjs-hostile-missing-shard/model.json`, '--samples', '4'], 'cannot find weight shard "group1-shard1of1.bin": no file'],
+    [['audit', `${fixtures}tfjs-hostile-short-shard/model.json`, '--samples', '4'], 'weight shard "group1-shard1of1.bin" holds 808 bytes'],
     [['audit', `${fixtures}no-such-model.json`, '--samples', '4'], 'no such file'],
     [['audit', `${fixtures}hostile/weights-only.h5`, '--samples', '4'], 'has no model_config attribute'],
     [['audit', `${fixtures}hostile/truncated.h5`, '--samples', '4'], 'truncated.h5'],

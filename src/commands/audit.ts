@@ -19,10 +19,11 @@ export function registerAudit(program: Command, context: CommandContext): void {
     .subcommand('audit')
     .description(
       'Audit a saved model: reads its recurrent layers (type, units, stateful, Bidirectional, recurrent activation, fixed ' +
-        'batch size) from Keras model.to_json() output, a Keras 3 .keras archive, or a TF.js Layers model.json (whose real ' +
-        'weights then drive the forward pass), and simulates fit with the flags given.',
+        'batch size) and their weights from a Keras .h5 file (Keras 1, Keras 2, tf.keras, Keras 3 legacy HDF5), ' +
+        'a Keras 3 .keras archive, a TF.js Layers model.json with its weight shards, or Keras model.to_json() output (no weights), ' +
+        'and simulates fit with the flags given; the real weights drive the forward pass.',
     )
-    .argument('<model>', 'model.json (Keras or TF.js), or a .keras archive')
+    .argument('<model>', 'a Keras .h5 or .keras file, a TF.js model.json, or a Keras model JSON')
     .option('--samples <N>', 'samples given to fit, when T and D come from the model (instead of --shape or --data)', (v) =>
       parseWholeNumber(v, 'samples', '--samples 1000', 1, limits.samples),
     );
@@ -35,7 +36,8 @@ export function registerAudit(program: Command, context: CommandContext): void {
 /** One line per recurrent layer, for the report's header. */
 function describeLayer(layer: RecurrentModelInfo['layers'][number]): string {
   const cell = cellClassNames[layer.cell];
-  const kind = layer.bidirectional ? `Bidirectional(${cell})` : cell;
+  const plain = layer.bidirectional ? `Bidirectional(${cell})` : cell;
+  const kind = layer.className === plain ? plain : `${layer.className}, simulated as ${plain}`;
   const details = [
     `${layer.units} units`,
     layer.stateful ? 'stateful' : 'stateless',
@@ -132,6 +134,10 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
       ...(stateful && info.batchSize === null ? { unknownStateBatch: true } : {}),
     };
     const weights = modelWeights(info, base.features, notes);
+    const weightsSource = describeWeightsSource(info, path, weights !== undefined);
+    if (!weightsSource.used && !(command.opts() as { quiet?: boolean }).quiet) {
+      io.stderr.write(`note: ${weightsSource.reason}; the forward pass uses seeded Keras-default weights instead (reset counts do not depend on them)\n`);
+    }
     const profile = kerasProfiles[config.keras];
     const header = [
       `Model: ${path} (${info.source}, ${info.modelClass}${info.modelName ? ` '${info.modelName}'` : ''}${info.versionString ? `, ${info.versionString}` : ''}; simulated as ${profile.label})`,
@@ -139,8 +145,14 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
       ...info.layers.map(describeLayer),
       ...notes.map((note) => `  note: ${note}`),
     ];
-    const { layers: _layers, ...summary } = info;
-    const model = { path, ...summary, layers: info.layers.map(({ weights: w, ...layer }) => ({ ...layer, weightsLoaded: w !== undefined })), notes };
+    const { layers: _layers, graph: _graph, layerWeights: _layerWeights, ...summary } = info;
+    const model = {
+      path,
+      ...summary,
+      weightsSource,
+      layers: info.layers.map(({ weights: w, ...layer }) => ({ ...layer, weightsLoaded: weights !== undefined && w !== undefined })),
+      notes,
+    };
     return reportRun(command, io, {
       ...prepared.run,
       config,
@@ -151,6 +163,15 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
   } finally {
     prepared.run.close?.();
   }
+}
+
+/** Whether the file's weights drive the forward pass, and why not (one line) when they do not. */
+function describeWeightsSource(info: RecurrentModelInfo, path: string, used: boolean): RecurrentModelInfo['weightsSource'] {
+  const source = info.weightsSource;
+  if (used) return { ...source, used: true, reason: null };
+  if (source.reason) return { ...source, used: false };
+  if (source.kind === 'none') return { kind: 'none', used: false, reason: `${path} is a model JSON (model.to_json()), which holds no weights` };
+  return { ...source, used: false, reason: `${path}: the file's weights do not chain from one recurrent layer to the next` };
 }
 
 /** The model's real weights, when every recurrent layer has them and they chain directly. */

@@ -169,6 +169,14 @@ export const modelSchema = z
     source: z.enum(['keras-json', 'keras-archive', 'tfjs-layers', 'keras-h5']),
     kerasVersion: kerasVersion.optional().describe('the Keras generation, where the file says it'),
     versionString: z.string().optional(),
+    backend: z.string().optional().describe('the backend the file records (a legacy .h5 backend attribute)'),
+    weightsSource: z
+      .strictObject({
+        kind: z.enum(['h5', 'keras-archive', 'tfjs-shards', 'none']).describe('where the file keeps its weights (none: a model JSON holds none)'),
+        used: z.boolean().describe("true when every simulated recurrent layer runs on the file's own weights"),
+        reason: z.string().nullable().describe('why not, in one line (null when used)'),
+      })
+      .describe("whether the file's weights drive the forward pass"),
     modelClass: z.string(),
     modelName: z.string().nullable(),
     batchSize: positive.nullable().describe('the fixed batch size, null when dynamic'),
@@ -191,7 +199,7 @@ export const modelSchema = z
         useBias: z.boolean(),
         inputDim: positive.nullable(),
         mergeMode: z.string().nullable().optional(),
-        weightsLoaded: z.boolean().describe("the layer's weights drive the forward pass (TF.js Layers with shards)"),
+        weightsLoaded: z.boolean().describe("the layer's weights from the file drive the forward pass"),
       }),
     ),
     notes: z.array(z.string()),
@@ -315,7 +323,7 @@ type Assert<T extends true> = T;
 type Known<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
 type Matches<Schema extends z.ZodType, T> = Same<Json<z.output<Schema>>, Json<T>>;
 
-type AuditModel = Omit<RecurrentModelInfo, 'layers'> & { path: string; layers: (Omit<RecurrentLayerInfo, 'weights'> & { weightsLoaded: boolean })[] };
+type AuditModel = Omit<RecurrentModelInfo, 'layers' | 'graph' | 'layerWeights'> & { path: string; layers: (Omit<RecurrentLayerInfo, 'weights'> & { weightsLoaded: boolean })[] };
 
 export type SchemaAssertions = [
   Assert<Matches<typeof layerInputSchema, LayerSpecInput>>,

@@ -1,75 +1,57 @@
 /**
- * Keras 2 / tf.keras `.h5` model files: the model's JSON config is the root group's `model_config`
- * attribute (with `keras_version` and `backend` beside it), as keras/engine/saving.py save_model
- * writes it. Read with h5wasm, the HDF5 C library compiled to WebAssembly (a maintained package:
- * HDF5 is far too large a format to parse by hand), loaded only when an .h5 file is audited.
+ * Keras `.h5` model files (Keras 1, multi-backend Keras 2, tf.keras, and Keras 3's legacy
+ * `model.save('x.h5')`): the model's JSON config is the root group's `model_config` attribute, with
+ * `keras_version` and `backend` beside it, and the weights are in the `model_weights` group (Keras 2.3.1
+ * engine/saving.py `save_model`; Keras 1.2.2 models.py `save_model`; Keras 3 legacy/saving/legacy_h5_format.py).
+ * A file without `keras_version` was written by Keras 1 (the Keras 2 loader assumes so).
  */
-import { describeThrown, fileError } from './errors.ts';
+import { fileError, ModelFileError } from './errors.ts';
+import { openHdf5, type Hdf5File } from './hdf5.ts';
 import { parseJsonText } from './json.ts';
 import { parseKerasModelObject } from './keras-json.ts';
+import { attachWeights, weightedLayerNames } from './attach-weights.ts';
 import type { RecurrentModelInfo } from './types.ts';
+import { legacyH5Weights, WeightsUnusable } from './weights.ts';
 
-/** The HDF5 signature "\x89HDF\r\n\x1a\n" at the start of the file. */
-export function isHdf5(bytes: Uint8Array): boolean {
-  const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-  return bytes.length >= 8 && signature.every((byte, i) => bytes[i] === byte);
-}
-
-interface H5Attribute {
-  readonly value: unknown;
-}
-
-interface H5Module {
-  readonly ready: Promise<{ FS: { writeFile(path: string, data: Uint8Array): void; unlink(path: string): void } }>;
-  readonly File: new (path: string, mode: 'r') => { readonly attrs: Record<string, H5Attribute>; close(): void };
-}
-
-let opened = 0;
-
-/**
- * The end-of-file address the HDF5 superblock records (versions 0-3), or undefined when the
- * superblock cannot be read. A file shorter than that is truncated; checking it here keeps the HDF5
- * library from printing its own multi-line diagnostics for the commonest broken file.
- */
-export function hdf5EndOfFile(bytes: Uint8Array): number | undefined {
-  if (!isHdf5(bytes) || bytes.length < 16) return undefined;
-  const version = bytes[8]!;
-  const offsetSize = version <= 1 ? bytes[13]! : bytes[9]!;
-  if (![2, 4, 8].includes(offsetSize)) return undefined;
-  const at = (version === 0 ? 24 : version === 1 ? 28 : 12) + 2 * offsetSize;
-  if (at + offsetSize > bytes.length) return undefined;
-  let value = 0;
-  for (let i = offsetSize - 1; i >= 0; i--) value = value * 256 + bytes[at + i]!;
-  return value;
-}
+export { hdf5EndOfFile, isHdf5 } from './hdf5.ts';
 
 export async function parseKerasH5(bytes: Uint8Array, file: string): Promise<RecurrentModelInfo> {
-  const end = hdf5EndOfFile(bytes);
-  if (end === undefined) throw fileError(file, 'starts like an HDF5 file but its superblock is damaged or too short');
-  if (bytes.length < end) throw fileError(file, `is truncated: its HDF5 superblock says ${end} bytes, the file has ${bytes.length}`);
-  const imported = (await import('h5wasm/node')) as unknown as { default?: H5Module } & H5Module;
-  const h5wasm = imported.default ?? imported;
-  const { FS } = await h5wasm.ready;
-  const path = `/lstm-reset-model-${++opened}.h5`;
-  let config: unknown;
-  let version: unknown;
-  FS.writeFile(path, bytes);
+  const h5 = await openHdf5(bytes, file);
   try {
-    const h5 = new h5wasm.File(path, 'r');
-    try {
-      config = h5.attrs['model_config']?.value;
-      version = h5.attrs['keras_version']?.value;
-    } finally {
-      h5.close();
-    }
-  } catch (error) {
-    throw fileError(file, `is not a readable HDF5 file: ${describeThrown(error)}`);
+    return readKerasH5(h5, file);
   } finally {
-    FS.unlink(path);
+    h5.close();
   }
+}
+
+function readKerasH5(h5: Hdf5File, file: string): RecurrentModelInfo {
+  const config = h5.attr('', 'model_config');
   if (typeof config !== 'string') {
     throw fileError(file, 'has no model_config attribute: a weights-only .h5 (save_weights) describes no model; give the full model (model.save) or its model.to_json()');
   }
+  const stated = h5.attr('', 'keras_version');
+  const backend = h5.attr('', 'backend');
   const model = parseJsonText(config, file, 'the model_config attribute of a Keras .h5 file');
-  return parseKerasModelObject(model, file, 'keras-h5', typeof version === 'string' ? version : undefined);
+  const notes: string[] = [];
+  let versionHint = typeof stated === 'string' ? stated : undefined;
+  if (versionHint === undefined && !(typeof model === 'object' && model !== null && 'keras_version' in model)) {
+    // Keras 2's loader: "if 'keras_version' in f.attrs … else: original_keras_version = '1'"
+    versionHint = '1';
+    notes.push('no keras_version attribute: written by Keras 1 (as the Keras 2 loader assumes)');
+  }
+  const info = parseKerasModelObject(model, file, 'keras-h5', versionHint);
+  const withBackend = typeof backend === 'string' ? { ...info, backend } : info;
+  const base = notes.length ? { ...withBackend, notes: [...notes, ...info.notes] } : withBackend;
+  if (h5.kind('model_weights') !== 'group') {
+    return { ...base, weightsSource: { kind: 'h5', used: false, reason: `${file} has no model_weights group (saved without weights)` } };
+  }
+  try {
+    const arrays = legacyH5Weights(h5, file, weightedLayerNames(base));
+    return attachWeights(base, arrays, file, 'h5');
+  } catch (error) {
+    if (error instanceof WeightsUnusable || error instanceof ModelFileError) {
+      return { ...base, weightsSource: { kind: 'h5', used: false, reason: error.message } };
+    }
+    throw error;
+  }
 }

@@ -8,7 +8,7 @@ import type { FileReader } from '../io/files.ts';
 import { isZip } from '../io/zip.ts';
 import { describeThrown, fileError, ModelFileError } from './errors.ts';
 import { decodeUtf8, parseJsonText } from './json.ts';
-import { parseKerasArchive } from './keras-archive.ts';
+import { parseKerasArchive, readKerasArchive } from './keras-archive.ts';
 import { isHdf5, parseKerasH5 } from './keras-h5.ts';
 import { parseKerasModelObject } from './keras-json.ts';
 import { loadTfjsWeights, parseTfjsModelJson, type TfjsLoadOptions } from './tfjs.ts';
@@ -72,6 +72,7 @@ export async function readAnyModelFile(path: string, reader: FileReader, options
     throw fileError(path, `cannot be read: ${describeThrown(error)}`);
   }
   if (isHdf5(head)) return parseKerasH5(head, path);
+  if (isZip(head)) return readKerasArchive(head, path);
   return readModelFile(path, reader, options);
 }
 

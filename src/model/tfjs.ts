@@ -13,7 +13,8 @@ import type { KerasVersion } from '../keras/profiles.ts';
 import { describeThrown, fileError, ModelFileError, quote } from './errors.ts';
 import { decodeUtf8, parseJsonText } from './json.ts';
 import { classifyKerasVersion, isRecord, parseModelTopology } from './topology.ts';
-import type { CellWeights, RecurrentLayerInfo, RecurrentLayerWeights, RecurrentModelInfo } from './types.ts';
+import { computedLayerClasses } from './attach-weights.ts';
+import type { CellWeights, RecurrentLayerInfo, RecurrentLayerWeights, RecurrentModelInfo, WeightArray } from './types.ts';
 import { describeIssues } from './zod-issues.ts';
 
 const weightSpecSchema = z
@@ -103,7 +104,12 @@ export function loadTfjsLayersModel(modelJsonPath: string, reader: FileReader, o
   return loadTfjsWeights(parseTfjsModelJson(text, modelJsonPath), modelJsonPath, reader, options);
 }
 
-/** Loads the weights of an already parsed model.json (`modelJsonPath` locates the shards). */
+/**
+ * Loads the weights of an already parsed model.json (`modelJsonPath` locates the shards): every
+ * recurrent layer's, converted to the cells' layout, and those of the layers the forward pass may
+ * compute on the way into one (Embedding, Dense, …). Quantized weights (tensorflowjs_converter
+ * --quantize_*) are dequantized as TF.js does: value = q·scale + min, or float16.
+ */
 export function loadTfjsWeights(
   parsed: TfjsModelJson,
   modelJsonPath: string,
@@ -113,11 +119,21 @@ export function loadTfjsWeights(
   const file = modelJsonPath;
   const { info, weightsManifest } = parsed;
   if (weightsManifest.length === 0 || weightsManifest.every((group) => group.weights.length === 0)) {
-    return { ...info, notes: [...info.notes, 'model.json has no weightsManifest; weights not loaded'] };
+    return {
+      ...info,
+      notes: [...info.notes, 'model.json has no weightsManifest; weights not loaded'],
+      weightsSource: { kind: 'tfjs-shards', used: false, reason: `${file} has no weightsManifest (a topology without weights)` },
+    };
   }
   const located = locateWeights(weightsManifest);
   const needs = info.layers.map((layer) => ({ layer, found: findLayerWeights(layer, located, file) }));
-  const groups = new Set(needs.flatMap(({ found }) => found.flatMap((direction) => direction.specs.map((spec) => spec.group))));
+  const others = info.graph.layers
+    .filter((layer) => computedLayerClasses.has(layer.className))
+    .map((layer) => ({ name: layer.name, specs: located.specs.filter((item) => belongsTo(item.spec.name, layer.name)) }));
+  const groups = new Set([
+    ...needs.flatMap(({ found }) => found.flatMap((direction) => direction.specs.map((spec) => spec.group))),
+    ...others.flatMap(({ specs }) => specs.map((spec) => spec.group)),
+  ]);
 
   const maxBytes = options.maxWeightBytes ?? DEFAULT_MAX_WEIGHT_BYTES;
   const groupBytes = new Map<number, Uint8Array>();
@@ -133,7 +149,15 @@ export function loadTfjsWeights(
     const weights: RecurrentLayerWeights = backward ? { forward: forward!, backward } : { forward: forward! };
     return { ...layer, inputDim: layer.inputDim ?? forward!.inputDim, weights };
   });
-  return { ...info, layers };
+  const layerWeights = new Map<string, WeightArray[]>(
+    others.map(({ name, specs }) => [name, specs.map((item) => ({ name: item.spec.name, shape: item.spec.shape, values: floats(item, groupBytes, file) }))]),
+  );
+  return { ...info, layers, layerWeights, weightsSource: { kind: 'tfjs-shards', used: true, reason: null } };
+}
+
+/** A manifest weight belongs to a layer: "<layer>/…", or "<model>/<layer>/…" in a nested scope. */
+function belongsTo(weightName: string, layer: string): boolean {
+  return weightName.startsWith(`${layer}/`) || weightName.includes(`/${layer}/`);
 }
 
 interface LocatedSpec {
@@ -193,8 +217,7 @@ interface DirectionSpecs {
 
 /** Finds `<layer>/…/kernel`, `recurrent_kernel`, `bias` (per direction for Bidirectional). */
 function findLayerWeights(layer: RecurrentLayerInfo, located: Located, file: string): DirectionSpecs[] {
-  const prefix = `${layer.name}/`;
-  const own = located.specs.filter((item) => item.spec.name.startsWith(prefix));
+  const own = located.specs.filter((item) => belongsTo(item.spec.name, layer.name));
   const directions = layer.bidirectional
     ? [
         { label: 'forward', specs: own.filter((item) => /\/forward[^/]*\//.test(item.spec.name)) },
@@ -216,10 +239,9 @@ function findLayerWeights(layer: RecurrentLayerInfo, located: Located, file: str
     const bias = pick('bias', layer.useBias);
     const used = [kernel, recurrentKernel, ...(bias ? [bias] : [])];
     for (const item of used) {
-      if (isRecord(item.spec.quantization)) {
-        throw fileError(file, `weight ${quote(item.spec.name)} is quantized (${quote(item.spec.quantization['dtype'])}); only float32 weights are supported`);
+      if (!isRecord(item.spec.quantization) && item.spec.dtype !== 'float32') {
+        throw fileError(file, `weight ${quote(item.spec.name)} has dtype ${quote(item.spec.dtype)}; only float32 (or quantized float) weights are supported`);
       }
-      if (item.spec.dtype !== 'float32') throw fileError(file, `weight ${quote(item.spec.name)} has dtype ${quote(item.spec.dtype)}; only float32 weights are supported`);
     }
     return { label, specs: used, kernel, recurrentKernel, bias };
   });
@@ -261,18 +283,45 @@ function toCellWeights(layer: RecurrentLayerInfo, direction: DirectionSpecs, gro
   };
 }
 
+/** A weight's values as float32: raw float32, or dequantized (TF.js io/io_utils.ts decodeWeights). */
 function floats(item: LocatedSpec, groups: ReadonlyMap<number, Uint8Array>, file: string): Float32Array {
   const bytes = groups.get(item.group);
   if (!bytes || item.offset === undefined || item.byteLength === undefined) {
     throw fileError(file, `cannot locate weight ${quote(item.spec.name)}: an earlier weight in its group has a dtype of unknown size`);
   }
-  const out = new Float32Array(item.byteLength / 4);
-  new Uint8Array(out.buffer).set(bytes.subarray(item.offset, item.offset + item.byteLength));
-  if (!littleEndianHost) {
-    const view = new DataView(bytes.buffer, bytes.byteOffset + item.offset, item.byteLength);
-    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + item.offset, item.byteLength);
+  const quantization = item.spec.quantization;
+  if (isRecord(quantization)) {
+    const dtype = quantization['dtype'];
+    const count = dtype === 'uint8' ? item.byteLength : item.byteLength / 2;
+    const out = new Float32Array(count);
+    if (dtype === 'float16') {
+      for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
+      return out;
+    }
+    const scale = quantization['scale'];
+    const min = quantization['min'];
+    if (typeof scale !== 'number' || typeof min !== 'number') {
+      throw fileError(file, `weight ${quote(item.spec.name)} is quantized (${quote(dtype)}) without a numeric scale and min`);
+    }
+    for (let i = 0; i < count; i++) out[i] = (dtype === 'uint8' ? view.getUint8(i) : view.getUint16(2 * i, true)) * scale + min;
+    return out;
   }
+  if (item.spec.dtype !== 'float32') throw fileError(file, `weight ${quote(item.spec.name)} has dtype ${quote(item.spec.dtype)}; only float32 weights are supported`);
+  const out = new Float32Array(item.byteLength / 4);
+  if (littleEndianHost) new Uint8Array(out.buffer).set(bytes.subarray(item.offset, item.offset + item.byteLength));
+  else for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
   return out;
+}
+
+/** IEEE 754 half precision bits to a number. */
+function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -285,10 +334,11 @@ function readGroup(group: TfjsWeightGroup, index: number, expected: number, mode
   }
   const paths = group.paths.map((path) => resolveShardPath(modelJsonPath, path, reader));
   if (reader.fileSize) {
-    let declared = 0;
-    for (const path of paths) declared += sizeOrFail(reader, path, file);
+    const sizes = paths.map((path, i) => sizeOrFail(reader, path, file, group.paths[i]!));
+    const declared = sizes.reduce((a, b) => a + b, 0);
     if (declared !== expected) {
-      throw fileError(file, `the shards of weights group ${index + 1} (${group.paths.join(', ')}) hold ${declared} bytes, but the manifest's weights need ${expected}`);
+      const which = group.paths.length === 1 ? `weight shard ${quote(group.paths[0])}` : `the shards of weights group ${index + 1} (${group.paths.map((p, i) => `${p}: ${sizes[i]} bytes`).join(', ')})`;
+      throw fileError(file, `${which} ${group.paths.length === 1 ? 'holds' : 'hold'} ${declared} bytes, but the manifest's weights need ${expected}: ${declared < expected ? 'a shard is truncated' : 'a shard has extra bytes'} (copy the shards again as they were saved)`);
     }
   }
   const out = new Uint8Array(expected);
@@ -331,7 +381,7 @@ export function resolveShardPath(modelJsonPath: string, shardPath: string, reade
       realFolder = reader.realpath(folder);
       realShard = reader.realpath(joined);
     } catch (error) {
-      throw fileError(file, `cannot find weight shard ${shown}: ${describeThrown(error)}`);
+      throw missingShard(file, shown, joined, error);
     }
     const rel = relative(realFolder, realShard);
     if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
@@ -350,10 +400,19 @@ function readOrFail(reader: FileReader, path: string, file: string, what: string
   }
 }
 
-function sizeOrFail(reader: FileReader, path: string, file: string): number {
+function sizeOrFail(reader: FileReader, path: string, file: string, shardPath: string): number {
   try {
     return reader.fileSize!(path);
   } catch (error) {
-    throw fileError(file, `cannot read weight shard ${quote(path)}: ${describeThrown(error)}`);
+    throw missingShard(file, quote(shardPath), path, error);
   }
+}
+
+/** A shard that is not there (or not a readable file): one line naming it and where it was looked for. */
+function missingShard(file: string, shown: string, path: string, error: unknown): ModelFileError {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return fileError(file, `cannot find weight shard ${shown}: no file ${quote(path, 200)}; the weightsManifest lists it, so copy every shard next to model.json`);
+  }
+  return fileError(file, `cannot read weight shard ${shown} (${quote(path, 200)}): ${describeThrown(error).replace(/, (lstat|stat|open) .*$/, '')}`);
 }

@@ -12,7 +12,7 @@
  */
 import type { KerasVersion, RecurrentActivation } from '../keras/profiles.ts';
 import { fileError, quote } from './errors.ts';
-import type { ModelSource, RecurrentCell, RecurrentLayerInfo, RecurrentModelInfo } from './types.ts';
+import type { GraphLayer, LayerCall, ModelInput, ModelSource, RecurrentCell, RecurrentLayerInfo, RecurrentModelInfo, TensorRef } from './types.ts';
 
 export interface TopologyOptions {
   /** File name used in error messages. */
@@ -109,6 +109,7 @@ export function parseModelTopology(model: unknown, options: TopologyOptions): Re
   for (const layer of reader.layers) {
     if (layer.stateful && batchSize === null) reader.notes.push(`layer ${quote(layer.name)} is stateful but the model has no fixed batch size`);
   }
+  const graph = reader.graph(isRecord(config) ? config : {}, shape ?? null);
   return {
     source: options.source,
     ...(options.kerasVersion === undefined ? {} : { kerasVersion: options.kerasVersion }),
@@ -120,6 +121,8 @@ export function parseModelTopology(model: unknown, options: TopologyOptions): Re
     features,
     layers: reader.layers,
     notes: [...(options.notes ?? []), ...reader.notes],
+    graph,
+    weightsSource: { kind: 'none', used: false, reason: null },
   };
 }
 
@@ -128,11 +131,14 @@ type Shape = (number | null)[];
 class TopologyReader {
   readonly layers: RecurrentLayerInfo[] = [];
   readonly notes: string[] = [];
+  /** Every layer with its calls, in file order. */
+  readonly graphLayers: GraphLayer[] = [];
+  /** InputLayers: name and declared shape. */
+  private readonly inputLayers: ModelInput[] = [];
   inputShape: Shape | undefined;
   /** Last dimension of each layer's (first) output, by layer name; null when unknown. */
   private readonly outputDims = new Map<string, number | null>();
   private previousDim: number | null = null;
-  private inputLayers = 0;
   private readonly options: TopologyOptions;
   private readonly sequential: boolean;
 
@@ -159,8 +165,7 @@ class TopologyReader {
     const declared = declaredInputShape(config, file, where);
     let outDim: number | null;
     if (className === 'InputLayer') {
-      this.inputLayers++;
-      if (this.inputLayers === 2) this.notes.push(`the model has several inputs; batch size and shape are from the first InputLayer`);
+      this.inputLayers.push({ name, shape: declared ?? null });
       if (declared && this.inputShape === undefined) this.inputShape = declared;
       outDim = declared ? (declared[declared.length - 1] ?? null) : null;
     } else {
@@ -173,6 +178,31 @@ class TopologyReader {
     }
     this.outputDims.set(name, outDim);
     this.previousDim = outDim;
+    const calls = this.sequential ? [] : parseCalls(entry['inbound_nodes'], isRecurrentCall(className), file, where);
+    this.graphLayers.push({ name, className, config, calls });
+  }
+
+  /** The model's wiring; a Sequential's calls chain each layer to the one before. */
+  graph(config: Json, declared: Shape | null): { sequential: boolean; inputs: ModelInput[]; layers: GraphLayer[] } {
+    if (this.sequential) {
+      const first = this.graphLayers[0];
+      const inputName = first?.className === 'InputLayer' ? first.name : `${first?.name ?? 'model'}_input`;
+      let previous = inputName;
+      const layers = this.graphLayers
+        .filter((layer) => layer.className !== 'InputLayer')
+        .map((layer) => {
+          const call: LayerCall = { inputs: [{ layer: previous, node: 0, tensor: 0 }], initialState: [] };
+          previous = layer.name;
+          return { ...layer, calls: [call] };
+        });
+      return { sequential: true, inputs: [{ name: inputName, shape: declared }], layers };
+    }
+    const listed = parseInputLayers(config['input_layers']);
+    const inputs = listed.length > 0
+      ? listed.map((name) => this.inputLayers.find((input) => input.name === name) ?? { name, shape: null })
+      : this.inputLayers;
+    if (inputs.length > 1) this.notes.push(`the model has ${inputs.length} inputs (${inputs.map((input) => input.name).join(', ')})`);
+    return { sequential: false, inputs, layers: this.graphLayers };
   }
 
   /** Handles one non-input layer; returns the last dimension of its output. */
@@ -411,6 +441,75 @@ function findKerasHistory(value: unknown, depth: number): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Classes whose call takes initial_state (the recurrent layers, their wrappers and ConvLSTM). */
+function isRecurrentCall(className: string): boolean {
+  return className in recurrentClasses || className === 'Bidirectional' || className === 'RNN' || /^ConvLSTM[123]D$/.test(className);
+}
+
+/** `input_layers`: [["a", 0, 0], ["b", 0, 0]], or Keras 3's ["a", 0, 0] for a single input. */
+function parseInputLayers(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  if (typeof value[0] === 'string') return [value[0]];
+  return value.flatMap((item) => (Array.isArray(item) && typeof item[0] === 'string' ? [item[0]] : []));
+}
+
+/** A tensor reference: ["src", 0, 0, {kwargs}] (Keras 1/2, TF.js) or a Keras 3 `__keras_tensor__` object. */
+function tensorRef(value: unknown): TensorRef | undefined {
+  if (Array.isArray(value) && typeof value[0] === 'string') {
+    const node = typeof value[1] === 'number' ? value[1] : 0;
+    const tensor = typeof value[2] === 'number' ? value[2] : 0;
+    return { layer: value[0], node, tensor };
+  }
+  if (isRecord(value)) {
+    const history = isRecord(value['config']) ? value['config']['keras_history'] : value['keras_history'];
+    if (Array.isArray(history) && typeof history[0] === 'string') return tensorRef(history);
+  }
+  return undefined;
+}
+
+/** Every tensor reference inside a nested structure (lists, dicts), in order. */
+function collectRefs(value: unknown, depth = 0): TensorRef[] {
+  if (depth > 8) return [];
+  const ref = tensorRef(value);
+  if (ref) return [ref];
+  if (Array.isArray(value)) return value.flatMap((item) => collectRefs(item, depth + 1));
+  if (isRecord(value)) return Object.values(value).flatMap((item) => collectRefs(item, depth + 1));
+  return [];
+}
+
+/**
+ * A layer's calls from its `inbound_nodes`. Keras 1/2 and TF.js: each node is a list of tensor
+ * references; a recurrent layer's list is its input followed by its initial states (RNN.__call__
+ * passes `[inputs] + initial_state` as one input list; tf-keras base_rnn.py `__call__`, Keras 2.3.1
+ * recurrent.py `RNN.__call__`). Keras 3: `{"args": [x, …], "kwargs": {"initial_state": [...]}}`.
+ */
+function parseCalls(nodes: unknown, recurrent: boolean, file: string, where: string): LayerCall[] {
+  if (nodes === undefined || nodes === null) return [];
+  if (!Array.isArray(nodes)) throw fileError(file, `${where}: inbound_nodes must be a list`);
+  return nodes.map((node): LayerCall => {
+    if (Array.isArray(node)) {
+      const refs = node.flatMap((item) => {
+        const ref = tensorRef(item);
+        return ref ? [ref] : Array.isArray(item) ? collectRefs(item) : [];
+      });
+      // kwargs of the first reference (tf.keras writes call kwargs there): initial_state as references
+      const first = node[0];
+      const kwargs = Array.isArray(first) && isRecord(first[3]) ? first[3] : undefined;
+      const fromKwargs = kwargs ? collectRefs(kwargs['initial_state']) : [];
+      if (!recurrent) return { inputs: refs, initialState: [] };
+      return { inputs: refs.slice(0, 1), initialState: [...refs.slice(1), ...fromKwargs] };
+    }
+    if (isRecord(node)) {
+      const args = Array.isArray(node['args']) ? node['args'] : [];
+      const kwargs = isRecord(node['kwargs']) ? node['kwargs'] : {};
+      const inputs = collectRefs(args[0]);
+      if (!recurrent) return { inputs: [...inputs, ...collectRefs(args.slice(1))], initialState: [] };
+      return { inputs, initialState: [...collectRefs(args.slice(1)), ...collectRefs(kwargs['initial_state'])] };
+    }
+    throw fileError(file, `${where}: an inbound node is ${describeType(node)}, expected a list or an object`);
+  });
 }
 
 /** TF.js-style camelCase keys (`recurrentActivation`, `batchInputShape`, `className`) as Keras's snake_case; snake_case wins. */

@@ -59,6 +59,8 @@ export interface RecurrentModelInfo {
   readonly kerasVersion?: KerasVersion;
   /** The version string the file states, verbatim (e.g. '2.15.0', '3.5.0', 'tfjs-layers 4.22.0'). */
   readonly versionString?: string;
+  /** The backend the file records (a legacy .h5's `backend` attribute: tensorflow, theano, jax, torch, …). */
+  readonly backend?: string;
   /** Top-level class: 'Sequential', 'Functional', 'Model'. */
   readonly modelClass: string;
   readonly modelName: string | null;
@@ -70,4 +72,68 @@ export interface RecurrentModelInfo {
   readonly layers: RecurrentLayerInfo[];
   /** Things the reader skipped or guessed (nested models, unsupported layers, several inputs, …). */
   readonly notes: string[];
+  /** Every layer of the file and how they are called: the model's wiring. */
+  readonly graph: ModelGraph;
+  /** Whether the file's weights drive the forward pass, and if not, why. */
+  readonly weightsSource: WeightsSource;
+  /** Weights of the non-recurrent layers the forward pass may compute (Embedding, Dense, …), by layer name. */
+  readonly layerWeights?: ReadonlyMap<string, readonly WeightArray[]>;
+}
+
+/** Where a model file keeps its weights and whether lstm-reset uses them (`--json` model.weightsSource). */
+export interface WeightsSource {
+  /** h5: the model_weights group; keras-archive: model.weights.h5; tfjs-shards: the weightsManifest's shards; none: the format holds no weights. */
+  readonly kind: 'h5' | 'keras-archive' | 'tfjs-shards' | 'none';
+  /** True when every simulated recurrent layer runs on the file's own weights. */
+  readonly used: boolean;
+  /** Why not (one line), or null. */
+  readonly reason: string | null;
+}
+
+/** One weight array as the file stores it. */
+export interface WeightArray {
+  /** The weight's name or dataset path in the file. */
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+}
+
+/** A tensor of the graph: output `tensor` of call `node` of layer `layer` (Keras's keras_history). */
+export interface TensorRef {
+  readonly layer: string;
+  readonly node: number;
+  readonly tensor: number;
+}
+
+/** One call of a layer (a Keras "inbound node"). */
+export interface LayerCall {
+  /** The call's input tensors: one, or several for merge layers. */
+  readonly inputs: readonly TensorRef[];
+  /** Recurrent layers: the tensors passed as initial_state (Bidirectional: forward states, then backward). */
+  readonly initialState: readonly TensorRef[];
+}
+
+/** A layer of the file, recurrent or not. */
+export interface GraphLayer {
+  readonly name: string;
+  /** The class the file names (Dense, TimeDistributed, LSTM, …). */
+  readonly className: string;
+  /** Its config, keys in snake_case. */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Its calls, in node order (a shared layer has several). */
+  readonly calls: readonly LayerCall[];
+}
+
+export interface ModelInput {
+  /** The InputLayer's name (a Sequential model without one: Keras's `<first layer>_input`). */
+  readonly name: string;
+  /** (batch, timesteps, features, …) as declared; null when undeclared. */
+  readonly shape: readonly (number | null)[] | null;
+}
+
+/** The model's wiring: its inputs and every layer's calls, in the file's (topological) order. */
+export interface ModelGraph {
+  readonly sequential: boolean;
+  readonly inputs: readonly ModelInput[];
+  readonly layers: readonly GraphLayer[];
 }

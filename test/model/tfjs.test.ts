@@ -94,7 +94,7 @@ describe('hostile TF.js models', () => {
     expectModelError(load('tfjs-hostile-shape'), file('tfjs-hostile-shape'), /weight "lstm\/kernel" has shape \[6,8\], expected \[3,16\]/, /LSTM layer "lstm" with units=4/);
   });
   it('a shard shorter than the manifest', () => {
-    expectModelError(load('tfjs-hostile-short-shard'), file('tfjs-hostile-short-shard'), /hold 808 bytes, but the manifest's weights need 816/);
+    expectModelError(load('tfjs-hostile-short-shard'), file('tfjs-hostile-short-shard'), /weight shard "group1-shard1of1\.bin" holds 808 bytes, but the manifest's weights need 816: a shard is truncated/);
   });
   it('a non-float32 weight', () => {
     expectModelError(load('tfjs-hostile-dtype'), file('tfjs-hostile-dtype'), /weight "lstm\/kernel" has dtype "int32"; only float32/);
@@ -132,7 +132,8 @@ describe('symlinks and in-memory readers', () => {
     const folder = join(dir, 'missing');
     mkdirSync(folder);
     writeFileSync(join(folder, 'model.json'), modelJson);
-    expectModelError(() => loadTfjsLayersModel(join(folder, 'model.json'), nodeFileReader), join(folder, 'model.json'), /cannot find weight shard "group1-shard1of1\.bin"/);
+    const message = expectModelError(() => loadTfjsLayersModel(join(folder, 'model.json'), nodeFileReader), join(folder, 'model.json'), /cannot find weight shard "group1-shard1of1\.bin": no file ".*missing\/group1-shard1of1\.bin"; the weightsManifest lists it/);
+    expect(message).not.toMatch(/ENOENT|lstat/);
   });
 
   it('works with an injected in-memory reader', () => {
@@ -168,8 +169,27 @@ describe('model.json variations', () => {
   it('rejects a graph model', () => {
     expectModelError(load((m) => (m['format'] = 'graph-model')), 'm/model.json', /format "graph-model"/, /Layers models/);
   });
-  it('rejects quantized recurrent weights', () => {
-    expectModelError(load((m) => (m.weightsManifest[0]!.weights[0]!['quantization'] = { dtype: 'uint8', scale: 1, min: 0 })), 'm/model.json', /"lstm\/kernel" is quantized/);
+  it('dequantizes uint8 and float16 weights as TF.js does (q * scale + min; half floats)', () => {
+    // lstm/kernel (48 floats, first in the shard) stored as 48 uint8 values, the rest unchanged
+    const kernelBytes = 48 * 4;
+    const q = Uint8Array.from({ length: 48 }, (_, i) => (i * 5) % 256);
+    const shard = new Uint8Array(weights.length - kernelBytes + 48);
+    shard.set(q, 0);
+    shard.set(weights.subarray(kernelBytes), 48);
+    const m = structuredClone(base);
+    m.weightsManifest[0]!.weights[0]!['quantization'] = { dtype: 'uint8', scale: 0.01, min: -0.5 };
+    const reader = memoryFileReader({ 'm/model.json': new TextEncoder().encode(JSON.stringify(m)), 'm/group1-shard1of1.bin': shard });
+    const kernel = loadTfjsLayersModel('m/model.json', reader).layers[0]!.weights!.forward.kernel;
+    expect(Array.from(kernel)).toEqual(Array.from(q, (v) => Math.fround(v * 0.01 - 0.5)));
+    // float16: 1.0 is 0x3c00, -2.5 is 0xc100
+    const half = new Uint8Array(weights.length - kernelBytes + 96);
+    const view = new DataView(half.buffer);
+    for (let i = 0; i < 48; i++) view.setUint16(2 * i, i % 2 ? 0xc100 : 0x3c00, true);
+    half.set(weights.subarray(kernelBytes), 96);
+    const m16 = structuredClone(base);
+    m16.weightsManifest[0]!.weights[0]!['quantization'] = { dtype: 'float16' };
+    const reader16 = memoryFileReader({ 'm/model.json': new TextEncoder().encode(JSON.stringify(m16)), 'm/group1-shard1of1.bin': half });
+    expect(Array.from(loadTfjsLayersModel('m/model.json', reader16).layers[0]!.weights!.forward.kernel.slice(0, 4))).toEqual([1, -2.5, 1, -2.5]);
   });
   it('rejects a manifest missing a recurrent weight', () => {
     expectModelError(load((m) => (m.weightsManifest[0]!.weights[1]!['name'] = 'lstm/other')), 'm/model.json', /no 'lstm\/…recurrent_kernel' weight for LSTM layer "lstm"/);

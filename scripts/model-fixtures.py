@@ -1,0 +1,475 @@
+"""Model files with real weights, and the states they must give: test/fixtures/models/<name>/.
+
+Run by hand (never by npm test or CI), with the machine's Keras 3 venv:
+
+    KERAS_BACKEND=tensorflow /work/venv-keras/bin/python scripts/model-fixtures.py
+
+Each fixture folder holds a model file, its input data x.npy (float32, (N, T, D), or token ids for an
+Embedding model), and expected.json: for every model call of `audit MODEL --data x.npy --batch B
+--no-shuffle` (one epoch), every recurrent layer's final states in Keras order ([h, c] for LSTM,
+forward then backward for Bidirectional).
+
+Where each file comes from:
+  - k3-*: built and saved by real Keras 3 (`model.save('model.keras')` and `model.save('model.h5')`,
+    the legacy HDF5 format); expected states from Keras 3 itself (the layer re-run with
+    return_state=True on the input Keras gives it, same weights).
+  - k1-*, k2-*, tfk-*: older layouts, written here with h5py following the writers of those versions
+    (Keras 1.2.2 models.py save_model + engine/topology.py save_weights_to_hdf5_group; Keras 2.2.4
+    engine/saving.py save_model; tf-keras saving/legacy/hdf5_format.py) with weights taken from a Keras
+    3 model: Keras 1 per-gate arrays (LSTM W_i, U_i, b_i, W_c, …, GRU W_z, …), CuDNNLSTM/CuDNNGRU arrays
+    in the CuDNN layout (the inverse of Keras 2.3.1 engine/saving.py _convert_rnn_weights), tf.keras
+    names (lstm/lstm_cell/kernel:0). No Keras 1, 2 or tf.keras runs here, so where those versions
+    compute what Keras 3 cannot (hard_sigmoid = clip(0.2x + 0.5, 0, 1)), the expected states come from
+    the float64 numpy reference below, which this script first checks against Keras 3 (sigmoid) to 1e-6.
+"""
+import json
+import os
+import shutil
+import sys
+
+os.environ.setdefault('KERAS_BACKEND', 'tensorflow')
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')
+
+import h5py  # noqa: E402
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import layers  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'models')
+keras.utils.set_random_seed(7)
+rng = np.random.default_rng(7)
+
+
+def folder(name):
+    path = os.path.join(ROOT, name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def write_expected(path, batch, calls, note):
+    with open(os.path.join(path, 'expected.json'), 'w') as f:
+        json.dump({'batch': batch, 'note': note, 'calls': calls}, f, indent=1)
+        f.write('\n')
+
+
+def randomize(model):
+    """Non-trivial weights and biases (Keras initialises biases to zeros)."""
+    for layer in model.layers:
+        weights = layer.get_weights()
+        if weights:
+            layer.set_weights([rng.uniform(-0.6, 0.6, w.shape).astype('float32') for w in weights])
+
+
+# ------------------------------------------------------------------------------ numpy reference (float64)
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def hard_sigmoid_k2(x):
+    # Keras 2 / tf.keras / TF.js: clip(0.2x + 0.5, 0, 1)
+    return np.clip(0.2 * x + 0.5, 0, 1)
+
+
+def ref_run(cell, weights, x, states, gate, reset_after=False, mask=None, go_backwards=False):
+    """One layer call over x (B, T, D) from `states`; returns the final states (Keras order)."""
+    kernel, recurrent, bias = [np.asarray(w, dtype=np.float64) for w in weights]
+    x = np.asarray(x, dtype=np.float64)
+    B, T, _ = x.shape
+    h = np.array(states[0], dtype=np.float64)
+    c = np.array(states[1], dtype=np.float64) if cell == 'lstm' else None
+    order = range(T - 1, -1, -1) if go_backwards else range(T)
+    U = recurrent.shape[0]
+    for t in order:
+        xt = x[:, t, :]
+        if cell == 'lstm':
+            z = xt @ kernel + h @ recurrent + bias
+            i, f, g, o = gate(z[:, :U]), gate(z[:, U:2 * U]), np.tanh(z[:, 2 * U:3 * U]), gate(z[:, 3 * U:])
+            c_new = f * c + i * g
+            h_new = o * np.tanh(c_new)
+        elif cell == 'gru':
+            if reset_after:
+                xz = xt @ kernel + bias[0]
+                hz = h @ recurrent + bias[1]
+                z = gate(xz[:, :U] + hz[:, :U])
+                r = gate(xz[:, U:2 * U] + hz[:, U:2 * U])
+                hh = np.tanh(xz[:, 2 * U:] + r * hz[:, 2 * U:])
+            else:
+                xz = xt @ kernel + bias
+                z = gate(xz[:, :U] + h @ recurrent[:, :U])
+                r = gate(xz[:, U:2 * U] + h @ recurrent[:, U:2 * U])
+                hh = np.tanh(xz[:, 2 * U:] + (r * h) @ recurrent[:, 2 * U:])
+            h_new = z * h + (1 - z) * hh
+            c_new = None
+        else:
+            h_new = np.tanh(xt @ kernel + bias + h @ recurrent)
+            c_new = None
+        if mask is not None:
+            keep = mask[:, t:t + 1].astype(bool)
+            h_new = np.where(keep, h_new, h)
+            if c_new is not None:
+                c_new = np.where(keep, c_new, c)
+        h, c = h_new, c_new
+    return [h, c] if cell == 'lstm' else [h]
+
+
+def ref_sequence(cell, weights, x, gate, reset_after=False):
+    """The output sequence of a stateless call (return_sequences=True), for stacking."""
+    B, T, _ = x.shape
+    U = weights[1].shape[0]
+    out = np.zeros((B, T, U))
+    states = [np.zeros((B, U))] * (2 if cell == 'lstm' else 1)
+    for t in range(T):
+        states = ref_run(cell, weights, x[:, t:t + 1, :], states, gate, reset_after)
+        out[:, t, :] = states[0]
+    return out
+
+
+def keras_states(layer, x, initial_state=None, mask=None):
+    """Final states of a Keras 3 layer on x: the same layer rebuilt with return_state=True, same weights."""
+    config = layer.get_config()
+    if isinstance(layer, layers.Bidirectional):
+        config['layer']['config']['return_state'] = True
+        if config.get('backward_layer'):
+            config['backward_layer']['config']['return_state'] = True
+        config['layer']['config']['stateful'] = False
+        if config.get('backward_layer'):
+            config['backward_layer']['config']['stateful'] = False
+    else:
+        config['return_state'] = True
+        config['stateful'] = False
+    probe = layer.__class__.from_config(config)
+    kwargs = {}
+    if initial_state is not None:
+        kwargs['initial_state'] = [keras.ops.convert_to_tensor(s) for s in initial_state]
+    if mask is not None:
+        kwargs['mask'] = keras.ops.convert_to_tensor(mask.astype(bool))
+    probe(keras.ops.convert_to_tensor(x), **kwargs)  # builds
+    probe.set_weights(layer.get_weights())
+    out = probe(keras.ops.convert_to_tensor(x), **kwargs)
+    return [np.asarray(s) for s in out[1:]]
+
+
+def layer_input(model, layer, x):
+    """What `layer` receives when the model runs on x (through the layers before it)."""
+    return np.asarray(keras.Model(model.inputs, layer.input)(x))
+
+
+def expected_calls(per_call_states):
+    return [{'layers': [{'layer': name, 'finalStates': [np.asarray(s, dtype=np.float64).round(8).tolist() for s in states]}
+                        for name, states in call]} for call in per_call_states]
+
+
+# check the reference against Keras 3 (sigmoid gates) before trusting it for hard_sigmoid
+def check_reference():
+    x = rng.uniform(-1, 1, (3, 5, 2)).astype('float32')
+    for cell, build in [('lstm', lambda: layers.LSTM(4)), ('gru', lambda: layers.GRU(3, reset_after=True)),
+                        ('gru', lambda: layers.GRU(3, reset_after=False)), ('simple', lambda: layers.SimpleRNN(3))]:
+        inp = keras.Input(shape=(5, 2))
+        layer = build()
+        model = keras.Model(inp, layer(inp))
+        randomize(model)
+        want = keras_states(layer, x)
+        zeros = [np.zeros((3, layer.units))] * len(want)
+        got = ref_run(cell, layer.get_weights(), x, zeros, sigmoid, getattr(layer, 'reset_after', False))
+        diff = max(float(np.max(np.abs(a - b))) for a, b in zip(want, got))
+        assert diff < 1e-6, (cell, diff)
+    print('numpy reference agrees with Keras 3:', 'ok')
+
+
+# ------------------------------------------------------------------------------ legacy .h5 writer
+
+def write_legacy_h5(path, model_config, keras_version, backend, weights_by_layer):
+    """The layout save_model writes: root attributes and model_weights/<layer>/<weight name> datasets."""
+    with h5py.File(path, 'w') as f:
+        f.attrs['keras_version'] = keras_version.encode('utf8')
+        f.attrs['backend'] = backend.encode('utf8')
+        f.attrs['model_config'] = json.dumps(model_config).encode('utf8')
+        group = f.create_group('model_weights')
+        group.attrs['layer_names'] = [name.encode('utf8') for name, _ in weights_by_layer]
+        group.attrs['backend'] = backend.encode('utf8')
+        group.attrs['keras_version'] = keras_version.encode('utf8')
+        for name, weights in weights_by_layer:
+            g = group.create_group(name)
+            g.attrs['weight_names'] = [w.encode('utf8') for w, _ in weights]
+            for weight_name, value in weights:
+                g.create_dataset(weight_name, data=np.asarray(value, dtype='float32'))
+
+
+def to_cudnn_kernel(kernel, gates):
+    """Inverse of _convert_rnn_weights' transpose_input(from_cudnn=True): per gate k -> k.T.reshape(k.shape, 'C')."""
+    return np.hstack([k.T.reshape(k.shape, order='C') for k in np.hsplit(kernel, gates)])
+
+
+def from_cudnn_kernel(kernel, gates):
+    return np.hstack([k.T.reshape(k.shape, order='F') for k in np.hsplit(kernel, gates)])
+
+
+# ------------------------------------------------------------------------------ Keras 3 files
+
+def k3_stack():
+    """Sequential LSTM -> GRU(reset_after=True) -> SimpleRNN, stateless."""
+    path = folder('k3-stack')
+    model = keras.Sequential([
+        keras.Input(shape=(5, 3)),
+        layers.LSTM(4, return_sequences=True, name='lstm'),
+        layers.GRU(3, return_sequences=True, name='gru'),
+        layers.SimpleRNN(2, name='simple_rnn'),
+        layers.Dense(1, name='dense'),
+    ], name='stack')
+    randomize(model)
+    model.save(os.path.join(path, 'model.keras'))
+    model.save(os.path.join(path, 'model.h5'))
+    x = rng.uniform(-1, 1, (6, 5, 3)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 6, 3):
+        batch = x[start:start + 3]
+        calls.append([(l.name, keras_states(l, layer_input(model, l, batch))) for l in model.layers[:3]])
+    write_expected(path, 3, expected_calls(calls), 'Keras 3 on the same weights')
+
+
+def k3_bidirectional():
+    """Bidirectional(GRU(reset_after=False)) -> Bidirectional(LSTM), stateless."""
+    path = folder('k3-bidirectional')
+    inp = keras.Input(shape=(4, 2), name='series')
+    mid = layers.Bidirectional(layers.GRU(3, reset_after=False, return_sequences=True), name='bidi_gru')(inp)
+    out = layers.Bidirectional(layers.LSTM(2), name='bidi_lstm')(mid)
+    out = layers.Dense(1, name='dense')(out)
+    model = keras.Model(inp, out, name='bidirectional_model')
+    randomize(model)
+    model.save(os.path.join(path, 'model.keras'))
+    model.save(os.path.join(path, 'model.h5'))
+    x = rng.uniform(-1, 1, (4, 4, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([(name, keras_states(model.get_layer(name), layer_input(model, model.get_layer(name), batch))) for name in ['bidi_gru', 'bidi_lstm']])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
+
+
+def k3_stateful():
+    """Input(batch_shape=(2, 5, 3)) -> stateful LSTM -> stateful GRU: states carry from batch to batch."""
+    path = folder('k3-stateful')
+    model = keras.Sequential([
+        keras.Input(batch_shape=(2, 5, 3)),
+        layers.LSTM(3, stateful=True, return_sequences=True, name='lstm'),
+        layers.GRU(2, stateful=True, name='gru'),
+    ], name='stateful')
+    randomize(model)
+    model.save(os.path.join(path, 'model.keras'))
+    model.save(os.path.join(path, 'model.h5'))
+    x = rng.uniform(-1, 1, (6, 5, 3)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    lstm, gru = model.layers
+    calls = []
+    carried = {'lstm': [np.zeros((2, 3))] * 2, 'gru': [np.zeros((2, 2))]}
+    for start in range(0, 6, 2):
+        batch = x[start:start + 2]
+        s1 = keras_states(lstm, batch, carried['lstm'])
+        # the GRU's input: the LSTM's output sequence from the carried state
+        lstm_seq = ref_sequence_from(lstm, batch, carried['lstm'])
+        s2 = keras_states(gru, lstm_seq, carried['gru'])
+        carried = {'lstm': s1, 'gru': s2}
+        calls.append([('lstm', s1), ('gru', s2)])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights, state carried row by row')
+
+
+def ref_sequence_from(lstm, x, initial):
+    """A Keras 3 LSTM's output sequence from a given initial state (return_sequences, stateless copy)."""
+    config = {**lstm.get_config(), 'stateful': False, 'return_sequences': True, 'return_state': False}
+    probe = layers.LSTM.from_config(config)
+    init = [keras.ops.convert_to_tensor(s) for s in initial]
+    probe(keras.ops.convert_to_tensor(x), initial_state=init)
+    probe.set_weights(lstm.get_weights())
+    return np.asarray(probe(keras.ops.convert_to_tensor(x), initial_state=init))
+
+
+# ------------------------------------------------------------------------------ older layouts by hand
+
+def keras2_layer(class_name, name, **config):
+    return {'class_name': class_name, 'config': {'name': name, 'trainable': True, **config}}
+
+
+def k1_lstm_gru():
+    """Keras 1.2.2 (Theano) Sequential: LSTM (12 per-gate arrays) -> GRU (9), hard_sigmoid gates."""
+    path = folder('k1-lstm-gru')
+    inp = keras.Input(shape=(5, 3))
+    lstm = layers.LSTM(4, return_sequences=True)
+    gru = layers.GRU(3, reset_after=False)
+    model = keras.Model(inp, gru(lstm(inp)))
+    randomize(model)
+    W, U, b = lstm.get_weights()
+    Wg, Ug, bg = gru.get_weights()
+    split = lambda a, n: np.split(a, n, axis=-1)
+    wi, wf, wc, wo = split(W, 4)
+    ui, uf, uc, uo = split(U, 4)
+    bi, bf, bc, bo = split(b, 4)
+    wz, wr, wh = split(Wg, 3)
+    uz, ur, uh = split(Ug, 3)
+    bz, br, bh = split(bg, 3)
+    # Keras 1.2.2 recurrent.py LSTM.build (consume_less='cpu'): trainable_weights order i, c, f, o
+    lstm_weights = [('lstm_1_W_i', wi), ('lstm_1_U_i', ui), ('lstm_1_b_i', bi), ('lstm_1_W_c', wc), ('lstm_1_U_c', uc), ('lstm_1_b_c', bc),
+                    ('lstm_1_W_f', wf), ('lstm_1_U_f', uf), ('lstm_1_b_f', bf), ('lstm_1_W_o', wo), ('lstm_1_U_o', uo), ('lstm_1_b_o', bo)]
+    gru_weights = [('gru_1_W_z', wz), ('gru_1_U_z', uz), ('gru_1_b_z', bz), ('gru_1_W_r', wr), ('gru_1_U_r', ur), ('gru_1_b_r', br),
+                   ('gru_1_W_h', wh), ('gru_1_U_h', uh), ('gru_1_b_h', bh)]
+    common = {'return_sequences': False, 'go_backwards': False, 'stateful': False, 'unroll': False, 'consume_less': 'cpu',
+              'init': 'glorot_uniform', 'inner_init': 'orthogonal', 'activation': 'tanh', 'inner_activation': 'hard_sigmoid',
+              'W_regularizer': None, 'U_regularizer': None, 'b_regularizer': None, 'dropout_W': 0.0, 'dropout_U': 0.0}
+    config = {'class_name': 'Sequential', 'config': [
+        keras2_layer('LSTM', 'lstm_1', **{**common, 'batch_input_shape': [None, 5, 3], 'input_dtype': 'float32', 'return_sequences': True,
+                                           'input_dim': 3, 'input_length': 5, 'output_dim': 4, 'forget_bias_init': 'one'}),
+        keras2_layer('GRU', 'gru_1', **{**common, 'output_dim': 3}),
+        keras2_layer('Dense', 'dense_1', output_dim=1, init='glorot_uniform', activation='linear', bias=True, input_dim=3),
+    ]}
+    dense = [('dense_1_W', rng.uniform(-1, 1, (3, 1))), ('dense_1_b', np.zeros(1))]
+    write_legacy_h5(os.path.join(path, 'model.h5'), config, '1.2.2', 'theano',
+                    [('lstm_1', lstm_weights), ('gru_1', gru_weights), ('dense_1', dense)])
+    x = rng.uniform(-1, 1, (4, 5, 3)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        s1 = ref_run('lstm', [W, U, b], batch, [np.zeros((2, 4))] * 2, hard_sigmoid_k2)
+        seq = ref_sequence('lstm', [W, U, b], batch, hard_sigmoid_k2)
+        s2 = ref_run('gru', [Wg, Ug, bg], seq, [np.zeros((2, 3))], hard_sigmoid_k2)
+        calls.append([('lstm_1', s1), ('gru_1', s2)])
+    write_expected(path, 2, expected_calls(calls), 'numpy reference, hard_sigmoid = clip(0.2x + 0.5, 0, 1)')
+
+
+def k2_cudnn():
+    """Keras 2.2.4 Sequential: CuDNNLSTM -> CuDNNGRU, weights in the CuDNN layout."""
+    path = folder('k2-cudnn')
+    inp = keras.Input(shape=(5, 3))
+    lstm = layers.LSTM(4, return_sequences=True)
+    gru = layers.GRU(3, reset_after=True)
+    model = keras.Model(inp, gru(lstm(inp)))
+    randomize(model)
+    W, U, b = lstm.get_weights()
+    Wg, Ug, bg = gru.get_weights()
+    # CuDNN layout: kernels per gate as cuDNN reads them, LSTM bias split into input and recurrent halves,
+    # GRU bias (2, 3U) flattened (Keras 2.3.1 engine/saving.py _convert_rnn_weights, from_cudnn=False)
+    split_bias = rng.uniform(-0.3, 0.3, b.shape).astype('float32')
+    cudnn_lstm = [to_cudnn_kernel(W, 4), np.hstack([k.T for k in np.hsplit(U, 4)]), np.concatenate([split_bias, b - split_bias])]
+    cudnn_gru = [to_cudnn_kernel(Wg, 3), np.hstack([k.T for k in np.hsplit(Ug, 3)]), bg.reshape(-1)]
+    assert np.allclose(from_cudnn_kernel(cudnn_lstm[0], 4), W)
+    common = {'return_sequences': False, 'return_state': False, 'go_backwards': False, 'stateful': False,
+              'kernel_initializer': {'class_name': 'VarianceScaling', 'config': {'scale': 1.0, 'mode': 'fan_avg', 'distribution': 'uniform', 'seed': None}},
+              'recurrent_initializer': {'class_name': 'Orthogonal', 'config': {'gain': 1.0, 'seed': None}},
+              'bias_initializer': {'class_name': 'Zeros', 'config': {}}, 'kernel_regularizer': None, 'recurrent_regularizer': None,
+              'bias_regularizer': None, 'activity_regularizer': None, 'kernel_constraint': None, 'recurrent_constraint': None, 'bias_constraint': None}
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential_1', 'layers': [
+        keras2_layer('CuDNNLSTM', 'cu_dnnlstm_1', **{**common, 'batch_input_shape': [None, 5, 3], 'dtype': 'float32', 'units': 4,
+                                                     'unit_forget_bias': True, 'return_sequences': True}),
+        keras2_layer('CuDNNGRU', 'cu_dnngru_1', **{**common, 'units': 3}),
+        keras2_layer('Dense', 'dense_1', units=1, activation='linear', use_bias=True),
+    ]}}
+    dense = [('dense_1/kernel:0', rng.uniform(-1, 1, (3, 1))), ('dense_1/bias:0', np.zeros(1))]
+    write_legacy_h5(os.path.join(path, 'model.h5'), config, '2.2.4', 'tensorflow', [
+        ('cu_dnnlstm_1', [('cu_dnnlstm_1/kernel:0', cudnn_lstm[0]), ('cu_dnnlstm_1/recurrent_kernel:0', cudnn_lstm[1]), ('cu_dnnlstm_1/bias:0', cudnn_lstm[2])]),
+        ('cu_dnngru_1', [('cu_dnngru_1/kernel:0', cudnn_gru[0]), ('cu_dnngru_1/recurrent_kernel:0', cudnn_gru[1]), ('cu_dnngru_1/bias:0', cudnn_gru[2])]),
+        ('dense_1', dense),
+    ])
+    x = rng.uniform(-1, 1, (4, 5, 3)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([('cu_dnnlstm_1', keras_states(lstm, batch)), ('cu_dnngru_1', keras_states(gru, layer_input(model, gru, batch)))])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 LSTM and GRU(reset_after=True) on the converted weights')
+
+
+def tfk_functional():
+    """tf.keras 2.9 Functional: Bidirectional(LSTM) -> GRU (reset_after=True) -> SimpleRNN, tf.keras weight names."""
+    path = folder('tfk-functional')
+    inp = keras.Input(shape=(5, 2))
+    bidi = layers.Bidirectional(layers.LSTM(3, return_sequences=True))
+    gru = layers.GRU(3, return_sequences=True, reset_after=True)
+    simple = layers.SimpleRNN(2)
+    model = keras.Model(inp, simple(gru(bidi(inp))))
+    randomize(model)
+    fw = bidi.forward_layer.get_weights()
+    bw = bidi.backward_layer.get_weights()
+    rnn_common = {'return_sequences': True, 'return_state': False, 'go_backwards': False, 'stateful': False, 'unroll': False,
+                  'time_major': False, 'activation': 'tanh', 'use_bias': True, 'dropout': 0.0, 'recurrent_dropout': 0.0}
+    lstm_config = {'name': 'lstm', 'trainable': True, 'dtype': 'float32', **rnn_common, 'units': 3, 'recurrent_activation': 'sigmoid',
+                   'unit_forget_bias': True, 'implementation': 2}
+    layers_config = [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 5, 2], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'input_1'},
+         'name': 'input_1', 'inbound_nodes': []},
+        {'class_name': 'Bidirectional', 'config': {'name': 'bidirectional', 'trainable': True, 'dtype': 'float32',
+                                                   'layer': {'class_name': 'LSTM', 'config': lstm_config}, 'merge_mode': 'concat'},
+         'name': 'bidirectional', 'inbound_nodes': [[['input_1', 0, 0, {}]]]},
+        {'class_name': 'GRU', 'config': {'name': 'gru', 'trainable': True, 'dtype': 'float32', **rnn_common, 'units': 3,
+                                         'recurrent_activation': 'sigmoid', 'reset_after': True, 'implementation': 2},
+         'name': 'gru', 'inbound_nodes': [[['bidirectional', 0, 0, {}]]]},
+        {'class_name': 'SimpleRNN', 'config': {'name': 'simple_rnn', 'trainable': True, 'dtype': 'float32', **rnn_common, 'return_sequences': False, 'units': 2},
+         'name': 'simple_rnn', 'inbound_nodes': [[['gru', 0, 0, {}]]]},
+    ]
+    config = {'class_name': 'Functional', 'config': {'name': 'model', 'layers': layers_config,
+                                                     'input_layers': [['input_1', 0, 0]], 'output_layers': [['simple_rnn', 0, 0]]}}
+    names = lambda scope, cell: [f'{scope}/{cell}/kernel:0', f'{scope}/{cell}/recurrent_kernel:0', f'{scope}/{cell}/bias:0']
+    write_legacy_h5(os.path.join(path, 'model.h5'), config, '2.9.0', 'tensorflow', [
+        ('input_1', []),
+        ('bidirectional', list(zip(names('bidirectional/forward_lstm', 'lstm_cell_1'), fw)) + list(zip(names('bidirectional/backward_lstm', 'lstm_cell_2'), bw))),
+        ('gru', list(zip(names('gru', 'gru_cell'), gru.get_weights()))),
+        ('simple_rnn', list(zip(names('simple_rnn', 'simple_rnn_cell'), simple.get_weights()))),
+    ])
+    x = rng.uniform(-1, 1, (4, 5, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([(n, keras_states(l, layer_input(model, l, batch))) for n, l in [('bidirectional', bidi), ('gru', gru), ('simple_rnn', simple)]])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
+
+
+def k2_stateful():
+    """Keras 2.2.4 stateful LSTM (hard_sigmoid) -> stateful GRU (reset_after=False, hard_sigmoid), batch 2."""
+    path = folder('k2-stateful')
+    inp = keras.Input(shape=(5, 3))
+    lstm = layers.LSTM(3, return_sequences=True)
+    gru = layers.GRU(2, reset_after=False)
+    model = keras.Model(inp, gru(lstm(inp)))
+    randomize(model)
+    W, U, b = lstm.get_weights()
+    Wg, Ug, bg = gru.get_weights()
+    common = {'return_state': False, 'go_backwards': False, 'stateful': True, 'unroll': False, 'activation': 'tanh',
+              'recurrent_activation': 'hard_sigmoid', 'use_bias': True, 'dropout': 0.0, 'recurrent_dropout': 0.0, 'implementation': 1}
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential_1', 'layers': [
+        keras2_layer('LSTM', 'lstm_1', **{**common, 'batch_input_shape': [2, 5, 3], 'dtype': 'float32', 'return_sequences': True, 'units': 3, 'unit_forget_bias': True}),
+        keras2_layer('GRU', 'gru_1', **{**common, 'return_sequences': False, 'units': 2, 'reset_after': False}),
+    ]}}
+    write_legacy_h5(os.path.join(path, 'model.h5'), config, '2.2.4', 'tensorflow', [
+        ('lstm_1', [('lstm_1/kernel:0', W), ('lstm_1/recurrent_kernel:0', U), ('lstm_1/bias:0', b)]),
+        ('gru_1', [('gru_1/kernel:0', Wg), ('gru_1/recurrent_kernel:0', Ug), ('gru_1/bias:0', bg)]),
+    ])
+    x = rng.uniform(-1, 1, (6, 5, 3)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    s_lstm = [np.zeros((2, 3))] * 2
+    s_gru = [np.zeros((2, 2))]
+    for start in range(0, 6, 2):
+        batch = x[start:start + 2]
+        # the LSTM's output sequence from its carried state, step by step
+        seq = np.zeros((2, 5, 3))
+        states = s_lstm
+        for t in range(5):
+            states = ref_run('lstm', [W, U, b], batch[:, t:t + 1], states, hard_sigmoid_k2)
+            seq[:, t] = states[0]
+        s_lstm = states
+        s_gru = ref_run('gru', [Wg, Ug, bg], seq, s_gru, hard_sigmoid_k2)
+        calls.append([('lstm_1', s_lstm), ('gru_1', s_gru)])
+    write_expected(path, 2, expected_calls(calls), 'numpy reference, hard_sigmoid = clip(0.2x + 0.5, 0, 1), state carried row by row')
+
+
+if __name__ == '__main__':
+    check_reference()
+    os.makedirs(ROOT, exist_ok=True)
+    only = set(sys.argv[1:])
+    for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful]:
+        if not only or make.__name__ in only:
+            make()
+            print('wrote', make.__name__)

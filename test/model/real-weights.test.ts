@@ -1,0 +1,67 @@
+/**
+ * Model files with real weights (scripts/model-fixtures.py): the states of every layer call from the
+ * file's weights agree to 1e-5 with states computed independently of lstm-reset — by Keras 3 itself on
+ * the same weights, or (for what only Keras 1/2 compute: hard_sigmoid 0.2x + 0.5) by the script's float64
+ * reference, checked against Keras 3 first.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { run } from '../helpers/io.ts';
+
+const models = new URL('../fixtures/models/', import.meta.url).pathname;
+
+interface Expected {
+  batch: number;
+  calls: { layers: { layer: string; finalStates: number[][][] }[] }[];
+}
+
+interface TraceCall {
+  layers: { layer: string; finalStates: { shape: number[]; values: number[] }[] }[];
+}
+
+async function statesOf(file: string, folder: string, expected: Expected): Promise<{ doc: Record<string, unknown>; calls: TraceCall[] }> {
+  const args = ['audit', `${models}${folder}/${file}`, '--data', `${models}${folder}/x.npy`, '--batch', String(expected.batch), '--no-shuffle', '-q'];
+  const traced = await run([...args, '--trace', '-']);
+  expect(traced.stderr).toBe('');
+  const json = await run([...args, '--json']);
+  return { doc: JSON.parse(json.stdout), calls: JSON.parse(traced.stdout).calls };
+}
+
+function maxDifference(expected: Expected, calls: TraceCall[]): number {
+  expect(calls).toHaveLength(expected.calls.length);
+  let max = 0;
+  expected.calls.forEach((call, i) => {
+    for (const want of call.layers) {
+      const got = calls[i]!.layers.find((layer) => layer.layer === want.layer);
+      expect(got, `layer ${want.layer} in call ${i + 1}`).toBeDefined();
+      expect(got!.finalStates).toHaveLength(want.finalStates.length);
+      want.finalStates.forEach((state, k) => {
+        const values = got!.finalStates[k]!.values;
+        state.flat().forEach((v, j) => (max = Math.max(max, Math.abs(v - values[j]!))));
+      });
+    }
+  });
+  return max;
+}
+
+describe.each([
+  ['k3-stack', 'model.keras', 'Keras 3 .keras: LSTM -> GRU(reset_after=True) -> SimpleRNN'],
+  ['k3-stack', 'model.h5', 'Keras 3 legacy .h5: the same model'],
+  ['k3-bidirectional', 'model.keras', 'Keras 3 .keras: Bidirectional(GRU(reset_after=False)) -> Bidirectional(LSTM)'],
+  ['k3-bidirectional', 'model.h5', 'Keras 3 legacy .h5: the same model'],
+  ['k3-stateful', 'model.keras', 'Keras 3 .keras: stateful LSTM -> stateful GRU, carried over 3 batches'],
+  ['k3-stateful', 'model.h5', 'Keras 3 legacy .h5: the same model'],
+  ['k1-lstm-gru', 'model.h5', 'Keras 1.2.2 .h5: per-gate LSTM (12 arrays) and GRU (9), hard_sigmoid'],
+  ['k2-cudnn', 'model.h5', 'Keras 2.2.4 .h5: CuDNNLSTM and CuDNNGRU weights in the CuDNN layout'],
+  ['tfk-functional', 'model.h5', 'tf.keras 2.9 .h5: Bidirectional(LSTM) -> GRU -> SimpleRNN, lstm_cell weight names'],
+  ['k2-stateful', 'model.h5', 'Keras 2.2.4 .h5: stateful LSTM -> GRU(reset_after=False), hard_sigmoid, carried'],
+])('%s/%s', (folder, file, what) => {
+  const expected = JSON.parse(readFileSync(`${models}${folder}/expected.json`, 'utf8')) as Expected;
+  it(`${what}: every layer runs on the file's weights and its states agree to 1e-5`, async () => {
+    const { doc, calls } = await statesOf(file, folder, expected);
+    const model = doc['model'] as { weightsSource: { used: boolean; reason: string | null }; layers: { weightsLoaded: boolean }[] };
+    expect(model.weightsSource).toMatchObject({ used: true, reason: null });
+    expect(model.layers.every((layer) => layer.weightsLoaded)).toBe(true);
+    expect(maxDifference(expected, calls)).toBeLessThanOrEqual(1e-5);
+  });
+});
