@@ -69,7 +69,7 @@ process.stderr.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 process.exitCode = await main(process.argv.slice(2), {
-  stdout: { write: writeStdout, isTTY: isatty(1) },
+  stdout: { write: writeStdout, isTTY: isatty(1), columns: isatty(1) ? process.stdout.columns : undefined },
   stderr: { write: (chunk) => void process.stderr.write(chunk), isTTY: process.stderr.isTTY === true },
   env: process.env,
   writeFile: writeFileAtomically,

@@ -8,28 +8,12 @@ import { addModelOptions } from './commands/options.ts';
 import { addInputOptions, addReportOptions, runSimulationCommand } from './commands/run.ts';
 import { exitCodes, type CliIo } from './commands/cli-io.ts';
 import type { CommandContext } from './commands/context.ts';
+import { groupOptions, helpConfiguration, mainHelpAfter } from './commands/help.ts';
+import { outputWidth } from './render/text.ts';
+import { makeChalk } from './render/color.ts';
 
 export { exitCodes, type CliIo, type OutputStream } from './commands/cli-io.ts';
 export { lookupTotal } from './commands/run.ts';
-
-const helpAfter = `
-Examples:
-  $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15
-  $ lstm-reset --shape 20,7,1 --batch 10 --stateful --no-shuffle --epochs 3 --reset-every epoch
-  $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15 --expect-resets 75 --expect rowResets=15000
-  $ lstm-reset --shape 1000,20,1 --batch 200 --format tsv | awk -F'\\t' 'NR>1 {rows += $9} END {print rows}'
-  $ lstm-reset verify --shape 20,7,1 --batch 10
-
-Exit codes:
-  0  ok
-  1  an --expect or --expect-resets comparison failed ("expected …, counted …" on stderr);
-     verify: the stateful run does not equal the long sequences
-  2  bad usage or input (one line on stderr, nothing on stdout)
-  3  Keras would raise for this configuration (an error finding), or --strict and a warning finding
-
-Colour only on a terminal; never with NO_COLOR, TERM=dumb or --no-color (FORCE_COLOR=1 forces it).
-Semantics follow Keras 3, tf.keras and Keras 2.3 (--keras); see the README for the sources.
-`;
 
 /** commander's multi-line errors folded onto one line. */
 function oneLine(text: string): string {
@@ -40,7 +24,10 @@ function configure(command: Command, io: CliIo): Command {
   return command
     .allowExcessArguments(false)
     .exitOverride()
+    .configureHelp(helpConfiguration)
     .configureOutput({
+      getOutHelpWidth: () => outputWidth(io.stdout, io.env),
+      getErrHelpWidth: () => outputWidth(io.stderr, io.env),
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
       outputError: (text, write) => write(oneLine(text)),
@@ -72,21 +59,38 @@ async function subcommandsFor(argv: readonly string[]): Promise<Register[]> {
 function buildProgram(io: CliIo, setExitCode: (code: number) => void, registers: readonly Register[]): Command {
   const program = configure(new Command('lstm-reset'), io)
     .description(
-      'Simulate a Keras recurrent-layer training run with a real forward pass and list every state reset event:\n' +
+      'Simulate a Keras recurrent-layer training run with a real forward pass and list every state reset event: ' +
         'when the state is zeroed, for how many sequence rows, and what the totals mean.',
     )
     .version(packageJson.version, '-V, --version')
     .enablePositionalOptions();
   addReportOptions(addInputOptions(addModelOptions(program)))
-    .addHelpText('after', helpAfter)
+    .addHelpText('after', mainHelpAfter)
     .action(async (_options, command: Command) => setExitCode(await runSimulationCommand(command, io)));
   const context: CommandContext = { io, setExitCode, subcommand: (name) => configure(new Command(name), io), runCli: main };
   for (const register of registers) register(program, context);
+  for (const command of [program, ...program.commands]) groupOptions(command);
   return program;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+/**
+ * The I/O with stderr's message prefixes (error:, warning:, note:) coloured, where colour is on for
+ * stderr: the same rules as stdout's (--color/--no-color, NO_COLOR, FORCE_COLOR, TERM, a terminal).
+ */
+function withColouredMessages(argv: readonly string[], io: CliIo): CliIo {
+  const flags = argv.filter((arg) => arg === '--color' || arg === '--no-color');
+  const flag = flags.length === 0 ? undefined : flags[flags.length - 1] === '--color';
+  const chalk = makeChalk({ flag, env: io.env, isTTY: io.stderr.isTTY });
+  if (chalk.level === 0) return io;
+  const styles: Readonly<Record<string, (text: string) => string>> = { error: chalk.red.bold, warning: chalk.yellow.bold, note: chalk.dim };
+  const write = (chunk: string | Uint8Array) =>
+    io.stderr.write(typeof chunk === 'string' ? chunk.replace(/^(error|warning|note):/gm, (_match, word: string) => `${styles[word]!(word)}:`) : chunk);
+  return { ...io, stderr: { ...io.stderr, write } };
+}
+
+export async function main(argv: readonly string[], cliIo: CliIo): Promise<number> {
+  const io = withColouredMessages(argv, cliIo);
   const first = argv[0];
   if (first !== undefined && !first.startsWith('-') && first !== 'help' && subcommands[first] === undefined) {
     io.stderr.write(`error: unknown command '${first}'; the commands are ${Object.keys(subcommands).join(', ')} (or flags alone for a run: lstm-reset --shape 1000,20,1)\n`);

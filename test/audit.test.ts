@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadTfjs, maxAbsDifference } from './helpers/tfjs.ts';
-import { run } from './helpers/io.ts';
+import { flat, run } from './helpers/io.ts';
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 
@@ -83,7 +83,7 @@ describe('audit: the model file decides layers, batch size and version', () => {
   it('fit without batch_size on a fixed-batch stateful model: Keras uses 32 and fails (exit 3)', async () => {
     const { code, stdout } = await run(['audit', `${fixtures}keras/keras3-sequential.keras`, '--samples', '8', '--no-shuffle']);
     expect(code).toBe(3);
-    expect(stdout).toContain('default-batch-size: fit() runs batches of 32 (batch_size not given: Keras uses 32) through stateful layers built for batches of 4');
+    expect(flat(stdout)).toContain('default-batch-size: fit() runs batches of 32 (batch_size not given: Keras uses 32) through stateful layers built for batches of 4');
     expect(stdout).toContain('Pass batch_size=4 to fit()');
   });
 

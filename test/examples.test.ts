@@ -2,6 +2,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { flat } from './helpers/io.ts';
 
 const examples = new URL('../examples/', import.meta.url).pathname;
 
@@ -20,9 +21,9 @@ describe('examples/', () => {
     const { code, stdout } = runExample('seed-question.sh');
     expect(code).toBe(0);
     expect(stdout).toMatch(/reset events\s+75/);
-    expect(stdout).toContain('Per epoch: 5 reset events');
-    expect(stdout).toContain('each zeroing 200 parallel states, so 1,000 sequence starts');
-    expect(stdout).toContain('Over 15 epochs: 75 reset events and 15,000 sequence starts.');
+    expect(flat(stdout)).toContain('Per epoch: 5 reset events');
+    expect(flat(stdout)).toContain('each zeroing 200 parallel states, so 1,000 sequence starts');
+    expect(flat(stdout)).toContain('Over 15 epochs: 75 reset events and 15,000 sequence starts.');
   });
 
   it('stateful-continuation.sh: one initial zeroing of 10 rows, one carried call', () => {

@@ -3,7 +3,7 @@
  * formats as renderings of one result, colour rules, and one-line errors for bad input.
  */
 import { describe, expect, it } from 'vitest';
-import { run } from './helpers/io.ts';
+import { flat, run } from './helpers/io.ts';
 
 const seed = ['--shape', '1000,20,1', '--batch', '200', '--epochs', '15'];
 const small = ['--shape', '12,3,2', '--batch', '4', '--units', '3'];
@@ -176,7 +176,7 @@ describe('--count-only: closed-form totals, events without the forward pass', ()
     expect(code).toBe(0);
     expect(stderr).toMatch(/^note: the forward pass would need [\d,]+ GFLOP; counting in closed form instead/);
     expect(stdout).toMatch(/reset events\s+100,000,000 \(batch-start 100,000,000\)/);
-    expect(stdout).toContain('… 99,999,996 more events (use --format ndjson or tsv to stream them all)');
+    expect(flat(stdout)).toContain('… 99,999,996 more events (use --format ndjson or tsv to stream them all)');
   });
 });
 

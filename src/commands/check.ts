@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { dirname, isAbsolute, join } from 'node:path';
 import { makeChalk } from '../render/color.ts';
+import { outputWidth, wrap } from '../render/text.ts';
 import { exitCodes, type CliIo } from './cli-io.ts';
 import type { CommandContext } from './context.ts';
 import { ModelFileError } from '../model/errors.ts';
@@ -197,6 +198,7 @@ export async function runCheck(path: string, options: CheckOptions, io: CliIo, r
   const scenarioIo: CliIo = { ...io, readStdin: () => (stdin ??= io.readStdin()) };
 
   const chalk = makeChalk({ flag: options.color, env: io.env, isTTY: io.stdout.isTTY });
+  const columns = outputWidth(io.stdout, io.env);
   const width = Math.min(48, Math.max(...scenarios.map((s) => s.name.length)));
   const outcomes: ScenarioOutcome[] = [];
   for (const scenario of scenarios) {
@@ -205,7 +207,7 @@ export async function runCheck(path: string, options: CheckOptions, io: CliIo, r
     if (!options.json) {
       // rows as the scenarios finish, so a long contract shows progress in a CI log
       const status = result.passed ? chalk.green('PASS') : chalk.bold.red('FAIL');
-      io.stdout.write(`${`${status}  ${result.name.padEnd(width)}  ${result.failures.join('; ')}`.trimEnd()}\n`);
+      io.stdout.write(`${wrap(`${result.name.padEnd(width)}  ${result.failures.join('; ')}`.trimEnd(), columns, `${status}  `, '      ')}\n`);
     }
   }
   const failed = outcomes.filter((o) => !o.passed).length;

@@ -5,6 +5,8 @@ export interface OutputStream {
   /** Text, or bytes already encoded as UTF-8 (the streaming outputs). */
   write(chunk: string | Uint8Array): void;
   readonly isTTY: boolean;
+  /** The terminal's width in columns (a terminal only). */
+  readonly columns?: number | undefined;
 }
 
 export interface CliIo {

@@ -8,6 +8,7 @@ import { parseKerasVersion } from './args.ts';
 import { catalogueFor, severities, type CatalogueEntry } from '../keras/catalogue.ts';
 import { exitCodes } from './cli-io.ts';
 import { makeChalk } from '../render/color.ts';
+import { defaultWidth, outputWidth, wrap } from '../render/text.ts';
 import type { CommandContext } from './context.ts';
 import type { KerasVersion } from '../keras/profiles.ts';
 
@@ -23,7 +24,7 @@ export function registerFindings(program: Command, context: CommandContext): voi
       const entries = catalogueFor(options.keras);
       const { io } = context;
       if (options.json) io.stdout.write(`${JSON.stringify({ findings: entries }, null, 2)}\n`);
-      else io.stdout.write(renderCatalogue(entries, makeChalk({ flag: options.color, env: io.env, isTTY: io.stdout.isTTY })));
+      else io.stdout.write(renderCatalogue(entries, makeChalk({ flag: options.color, env: io.env, isTTY: io.stdout.isTTY }), outputWidth(io.stdout, io.env)));
       context.setExitCode(exitCodes.ok);
     });
   program.addCommand(findings);
@@ -34,7 +35,7 @@ const headings = { error: 'Errors (Keras raises; exit 3)', warning: 'Warnings (r
 const versionNames: Readonly<Record<KerasVersion, string>> = { '3': 'Keras 3', tf: 'tf.keras', '2': 'Keras 2.3' };
 
 /** The catalogue as text, grouped by severity. */
-export function renderCatalogue(entries: readonly CatalogueEntry[], chalk: ChalkInstance): string {
+export function renderCatalogue(entries: readonly CatalogueEntry[], chalk: ChalkInstance, width = defaultWidth): string {
   const color = { error: chalk.red.bold, warning: chalk.yellow.bold, info: chalk.blue.bold } as const;
   const lines: string[] = [];
   for (const severity of severities) {
@@ -44,10 +45,10 @@ export function renderCatalogue(entries: readonly CatalogueEntry[], chalk: Chalk
     lines.push(color[severity](`${headings[severity]}: ${group.length}`));
     for (const entry of group) {
       lines.push(
-        `  ${chalk.bold(entry.code)}  ${chalk.dim(`[${entry.keras.map((version) => versionNames[version]).join(', ')}]`)}`,
-        `    ${entry.title}`,
-        `    fix:    ${entry.fix}`,
-        `    source: ${chalk.dim(entry.source)}`,
+        wrap(`${chalk.bold(entry.code)}  ${chalk.dim(`[${entry.keras.map((version) => versionNames[version]).join(', ')}]`)}`, width, '  ', '    '),
+        wrap(entry.title, width, '    '),
+        wrap(entry.fix, width, '    fix:    ', ' '.repeat(12)),
+        wrap(chalk.dim(entry.source), width, '    source: ', ' '.repeat(12)),
       );
     }
   }

@@ -50,7 +50,7 @@ export function addModelOptions(command: Command): Command {
         .default('3'),
     )
     .option('--cell <cell>', 'lstm, gru or simple (SimpleRNN); the default cell of --layers entries', parseCell)
-    .option('--layers <list>', 'stacked layers, first to last: [cell:]units[:stateful|:stateless][:bidirectional], e.g. 64,32 or lstm:64,gru:32', parseLayers)
+    .option('--layers <list>', 'stacked layers, first to last, comma-separated: [cell:]units, then :stateful or :stateless and :bidirectional if wanted; e.g. 64,32 or lstm:64,gru:32:bidirectional', parseLayers)
     .option('--bidirectional', 'wrap the layer(s) in Bidirectional (forward and backward states)')
     .option('--mask-tail <K>', 'masking: the last K steps of each padded sample are padding (state carried, never reset)', (v) =>
       parseWholeNumber(v, 'mask tail', '--mask-tail 5', 1, limits.timesteps),

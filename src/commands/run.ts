@@ -11,6 +11,7 @@ import {
   type OutputFormat,
 } from './args.ts';
 import { makeChalk } from '../render/color.ts';
+import { outputWidth } from '../render/text.ts';
 import { isStatefulModel, resolveLayers } from '../keras/config.ts';
 import { formatCount } from '../sim/explain.ts';
 import { failingFindings } from '../keras/findings.ts';
@@ -284,7 +285,7 @@ export function reportRun(command: Command, io: CliIo, prepared: PreparedRun): n
         ? tsvSink(write)
         : format === 'ndjson'
           ? ndjsonSink(write)
-          : tableSink(write, { chalk, maxRows: cli.maxRows, borders: io.stdout.isTTY, headOnly: countOnlyRun, ...(prepared.header ? { header: prepared.header } : {}) });
+          : tableSink(write, { chalk, maxRows: cli.maxRows, width: outputWidth(io.stdout, io.env), headOnly: countOnlyRun, ...(prepared.header ? { header: prepared.header } : {}) });
   // a trace file is written before any output, so a failed write leaves stdout empty
   const streaming = trace === undefined;
   if (streaming) sink.start(resolveRunConfig(config), prepared.extra);

@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { makeChalk } from '../render/color.ts';
+import { defaultWidth, outputWidth, wrap } from '../render/text.ts';
 import { formatCount } from '../sim/explain.ts';
 import { exitCodes, type CliIo } from './cli-io.ts';
 import { verifyContinuity, verifyProblems, type VerifyResult } from '../sim/verify.ts';
@@ -21,19 +22,22 @@ function exponent(value: number): string {
   return value === 0 ? '0' : value.toExponential(2);
 }
 
-export function renderVerify(result: VerifyResult, chalk: ReturnType<typeof makeChalk>, maxRows: number): string {
+export function renderVerify(result: VerifyResult, chalk: ReturnType<typeof makeChalk>, maxRows: number, width = defaultWidth): string {
   const { config, windows: K, sequences: B } = result;
   const lines = [
     chalk.bold('Is a stateful run the same as one long sequence?'),
-    `  ${formatCount(config.samples)} windows of ${formatCount(config.timesteps)} steps in ${formatCount(K)} stateful batches of ${formatCount(B)} rows = ${formatCount(B)} sequences of ${formatCount(result.stepsPerSequence)} steps.`,
-    `  Row i of batch k holds window k·${B} + i, so sequence i is windows i, i+${B}, … (data[i::${B}] in Keras's words):`,
+    wrap(
+      `${formatCount(config.samples)} windows of ${formatCount(config.timesteps)} steps in ${formatCount(K)} stateful batches of ${formatCount(B)} rows = ${formatCount(B)} sequences of ${formatCount(result.stepsPerSequence)} steps.`,
+      width,
+      '  ',
+    ),
+    wrap(`Row i of batch k holds window k·${B} + i, so sequence i is windows i, i+${B}, … (data[i::${B}] in Keras's words):`, width, '  '),
   ];
   for (const { row, samples } of result.mapping.slice(0, maxRows)) {
-    lines.push(`    row ${row}: windows ${samples.join(', ')} → sequence ${row} (steps 0–${result.stepsPerSequence - 1})`);
+    lines.push(wrap(`row ${row}: windows ${samples.join(', ')} → sequence ${row} (steps 0–${result.stepsPerSequence - 1})`, width, '    ', '      '));
   }
   if (result.mapping.length > maxRows) lines.push(chalk.dim(`    … ${formatCount(result.mapping.length - maxRows)} more rows (--max-rows, or --json for all)`));
-  lines.push('', `  Against one stateless run over the ${formatCount(B)} long sequences (tolerance ${exponent(result.tolerance)}):`);
-  const width = Math.max(...result.comparisons.map((c) => c.description.length));
+  lines.push('', wrap(`Against one stateless run over the ${formatCount(B)} long sequences (tolerance ${exponent(result.tolerance)}):`, width, '  '));
   for (const c of result.comparisons) {
     const verdict =
       c.expected === 'equal'
@@ -44,18 +48,23 @@ export function renderVerify(result: VerifyResult, chalk: ReturnType<typeof make
           ? chalk.yellow('indistinguishable (the carried state is forgotten within a window)')
           : chalk.green('differs, as expected');
     lines.push(
-      `    ${c.description.padEnd(width)}  states max |Δ| ${exponent(c.maxStateDifference).padStart(8)}  outputs max |Δ| ${exponent(c.maxOutputDifference).padStart(8)}  ${verdict}`,
+      wrap(c.description, width, '    ', '      '),
+      wrap(`states max |Δ| ${exponent(c.maxStateDifference)}, outputs max |Δ| ${exponent(c.maxOutputDifference)}: ${verdict}`, width, '      '),
     );
   }
   lines.push('');
   if (result.promiseHolds) {
-    lines.push(chalk.bold(`Holds: stateful carry over ${formatCount(K)} windows computes exactly the long sequences.`));
+    lines.push(chalk.bold(wrap(`Holds: stateful carry over ${formatCount(K)} windows computes exactly the long sequences.`, width)));
   } else {
     const bidirectional = config.bidirectional || (config.layers ?? []).some((l) => l.bidirectional);
     lines.push(chalk.bold.red('Does not hold for this configuration.'));
     if (bidirectional) {
       lines.push(
-        "  A Bidirectional layer's backward direction reads each window from its end, so its carried state crosses the window boundary the wrong way; only the forward direction continues the sequence.",
+        wrap(
+          "A Bidirectional layer's backward direction reads each window from its end, so its carried state crosses the window boundary the wrong way; only the forward direction continues the sequence.",
+          width,
+          '  ',
+        ),
       );
     }
   }
@@ -89,7 +98,7 @@ export function runVerifyCommand(command: Command, io: CliIo): number {
     io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
     const chalk = makeChalk({ flag: options.color, env: io.env, isTTY: io.stdout.isTTY });
-    io.stdout.write(renderVerify(result, chalk, Math.max(1, options.maxRows || 6)));
+    io.stdout.write(renderVerify(result, chalk, Math.max(1, options.maxRows || 6), outputWidth(io.stdout, io.env)));
   }
   return result.promiseHolds ? exitCodes.ok : exitCodes.expectationFailed;
 }

@@ -5,6 +5,7 @@
 import type { SimulationResult, ResetEvent } from '../sim/result.ts';
 import { eventColumns } from './columns.ts';
 import { renderReport, type TableOptions } from './table.ts';
+import { wrap } from './text.ts';
 
 export interface EventSink {
   /** Before the run: the configuration as the result will report it, and extra top-level JSON entries. */
@@ -119,7 +120,15 @@ export function ndjsonSink(write: (chunk: string | Uint8Array) => void): EventSi
  * The human report: keeps the first and last events for the capped table. `headOnly` (a counted
  * run, whose events are generated on demand) keeps just the head and stops asking for more.
  */
-export function tableSink(write: (chunk: string) => void, options: TableOptions & { readonly headOnly?: boolean; readonly header?: readonly string[] }): EventSink {
+export function tableSink(
+  write: (chunk: string) => void,
+  options: TableOptions & {
+    readonly headOnly?: boolean;
+    readonly header?: readonly string[];
+    /** The terminal picture (strip and sparkline) drawn below the totals, asked for at the end. */
+    readonly picture?: (result: SimulationResult) => string | undefined;
+  },
+): EventSink {
   const headSize = Math.ceil(Math.max(2, options.maxRows) / 2);
   const tailSize = Math.max(2, options.maxRows) - headSize;
   const head: ResetEvent[] = [];
@@ -138,9 +147,10 @@ export function tableSink(write: (chunk: string) => void, options: TableOptions 
       }
     },
     end(result: SimulationResult) {
-      if (options.header) write(`${options.header.join('\n')}\n\n`);
-      const shown = options.headOnly ? [...head, ...tail] : [...head, ...tail];
-      write(renderReport(result, options, { events: shown, total: result.totals.resetEvents, contiguous: options.headOnly ?? false }));
+      if (options.header) write(`${options.header.map((line) => wrap(line, options.width, '', line.startsWith('  ') ? '      ' : '  ')).join('\n')}\n\n`);
+      const { picture: draw, ...tableOptions } = options;
+      const picture = draw?.(result);
+      write(renderReport(result, { ...tableOptions, ...(picture ? { picture } : {}) }, { events: [...head, ...tail], total: result.totals.resetEvents, contiguous: options.headOnly ?? false }));
     },
   };
   return sink;

@@ -8,14 +8,16 @@ import { describeResetPolicy, isStatefulModel } from '../keras/config.ts';
 import { formatCount, layerKind } from '../sim/explain.ts';
 import type { Finding } from '../keras/findings.ts';
 import type { EpochTotals, ResetEvent, SimulationResult } from '../sim/result.ts';
+import type { LayerSpec } from '../keras/config.ts';
 import { eventColumns as allEventColumns } from './columns.ts';
+import { wrap } from './text.ts';
 
 export interface TableOptions {
   readonly chalk: ChalkInstance;
   /** Event rows shown at most (head and tail halves). */
   readonly maxRows: number;
-  /** Box borders (a terminal) or plain aligned columns (a pipe). */
-  readonly borders: boolean;
+  /** Columns the report must fit (the terminal's width; 80 in a pipe). */
+  readonly width: number;
 }
 
 const noBorders = {
@@ -40,43 +42,89 @@ export interface ShownEvents {
   readonly contiguous: boolean;
 }
 
+/** A header on two lines when it is wider than its column's values ("rows zeroed" over "1,000"). */
+function header(label: string, contentWidth: number): string {
+  const space = label.indexOf(' ', Math.floor(label.length / 2) - 1);
+  const split = space > 0 ? space : label.lastIndexOf(' ');
+  return label.length > contentWidth && split > 0 ? `${label.slice(0, split)}\n${label.slice(split + 1)}` : label;
+}
+
+/** Width of a (possibly two-line) header. */
+function headerWidth(text: string): number {
+  return Math.max(...text.split('\n').map((line) => line.length));
+}
+
+/**
+ * The event table, laid out to fit `options.width`: no borders, one line per event, two-line headers
+ * where a label is wider than its values, and one space between columns when two do not fit. The
+ * state tensors per row are in the totals (every column is in --json and the TSV). A terminal too
+ * narrow for all columns loses, in this order, phase (when every call is a fit batch), when and
+ * batch, with a note saying so.
+ */
 export function renderEventTable(result: SimulationResult, options: TableOptions, shown: ShownEvents = { events: result.events, total: result.events.length, contiguous: false }): string {
   const { chalk, maxRows } = options;
-  const eventColumns = allEventColumns.filter((column) => !column.planOnly || result.config.plan !== undefined);
-  const table = new Table({
-    head: eventColumns.map((column) => chalk.bold(column.label)),
-    colAligns: eventColumns.map((column) => (column.numeric ? 'right' : 'left')),
-    style: { head: [], border: [], 'padding-left': options.borders ? 1 : 0, 'padding-right': options.borders ? 1 : 0 },
-    ...(options.borders ? {} : { chars: noBorders }),
-  });
-  const row = (event: ResetEvent) =>
-    eventColumns.map((column) => {
-      const text = cell(event, column.key);
-      return column.key === 'reason' ? reasonColor(chalk, event.reason)(text) : text;
-    });
   const limit = Math.max(2, maxRows);
   const events = shown.events.length > limit ? [...shown.events.slice(0, Math.ceil(limit / 2)), ...shown.events.slice(shown.events.length - Math.floor(limit / 2))] : shown.events;
   const hidden = shown.total - events.length;
-  const gap = [
-    {
-      colSpan: eventColumns.length,
-      content: chalk.dim(
-        shown.contiguous
-          ? `… ${formatCount(hidden)} more events (use --format ndjson or tsv to stream them all)`
-          : `… ${formatCount(hidden)} more events (use --json or --format tsv for all)`,
-      ),
-    },
-  ];
+  const onlyFit = result.config.plan === undefined && result.totals.validationBatches === 0;
+  let columns = allEventColumns.filter(
+    (column) =>
+      (!column.planOnly || result.config.plan !== undefined) && column.key !== 'stateTensors' && (column.key !== 'layer' || result.config.resolvedLayers.length > 1),
+  );
+  const layout = (gap: number) => {
+    const widths = columns.map((column) => Math.max(1, ...events.map((event) => cell(event, column.key).length)));
+    const heads = columns.map((column, i) => header(column.label, widths[i]!));
+    const full = heads.map((head, i) => Math.max(widths[i]!, headerWidth(head)));
+    return { heads, widths: full, total: full.reduce((a, b) => a + b, 0) + gap * (columns.length - 1) };
+  };
+  let gap = 2;
+  let fitted = layout(gap);
+  if (fitted.total > options.width) fitted = layout((gap = 1));
+  const dropped: string[] = [];
+  for (const key of ['phase', 'timing', 'batch'] as const) {
+    if (fitted.total <= options.width) break;
+    if (key === 'phase' && !onlyFit) continue;
+    const column = columns.find((c) => c.key === key);
+    if (!column) continue;
+    columns = columns.filter((c) => c !== column);
+    dropped.push(column.label);
+    fitted = layout(gap);
+  }
+  const table = (head: boolean) =>
+    new Table({
+      head: head ? fitted.heads.map((text) => chalk.bold(text)) : [],
+      colAligns: columns.map((column) => (column.numeric ? 'right' : 'left')),
+      colWidths: fitted.widths,
+      style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
+      chars: { ...noBorders, middle: ' '.repeat(gap) },
+    });
+  const row = (event: ResetEvent) =>
+    columns.map((column) => {
+      const text = cell(event, column.key);
+      return column.key === 'reason' ? reasonColor(chalk, event.reason)(text) : text;
+    });
   const headCount = shown.contiguous ? events.length : Math.ceil(events.length / 2);
-  for (const event of events.slice(0, hidden > 0 ? headCount : events.length)) table.push(row(event));
+  const first = table(true);
+  for (const event of events.slice(0, hidden > 0 ? headCount : events.length)) first.push(row(event));
+  const parts = [first.toString()];
+  if (shown.total === 0) parts.push(chalk.dim('no reset events'));
   if (hidden > 0) {
-    table.push(gap);
-    if (!shown.contiguous) for (const event of events.slice(headCount)) table.push(row(event));
+    const more = shown.contiguous
+      ? `… ${formatCount(hidden)} more events (use --format ndjson or tsv to stream them all)`
+      : `… ${formatCount(hidden)} more events (use --json or --format tsv for all)`;
+    parts.push(chalk.dim(wrap(more, options.width, '', '  ')));
+    if (!shown.contiguous && events.length > headCount) {
+      const second = table(false);
+      for (const event of events.slice(headCount)) second.push(row(event));
+      parts.push(second.toString());
+    }
   }
-  if (shown.total === 0) {
-    table.push([{ colSpan: eventColumns.length, content: chalk.dim('no reset events') }]);
-  }
-  return table.toString();
+  if (dropped.length > 0) parts.push(chalk.dim(wrap(`(columns left out to fit ${options.width} columns: ${dropped.join(', ')}; --format tsv has them all)`, options.width)));
+  return parts
+    .join('\n')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
 }
 
 function reasonColor(chalk: ChalkInstance, reason: ResetEvent['reason']): (text: string) => string {
@@ -110,11 +158,20 @@ function epochLines(perEpoch: readonly EpochTotals[]): string[] {
   return lines;
 }
 
-export function renderTotals(result: SimulationResult, chalk: ChalkInstance): string {
+/** The state tensors of one row of a layer, by name: "h and c", "forward h, c and backward h, c". */
+export function stateTensorNames(layer: LayerSpec): string {
+  const one = layer.cell === 'lstm' ? ['h', 'c'] : ['h'];
+  if (layer.bidirectional) return `forward ${one.join(', ')} and backward ${one.join(', ')}`;
+  return one.length === 1 ? one[0]! : `${one[0]} and ${one[1]}`;
+}
+
+/** The totals, each line wrapped to `width` under its value. */
+export function renderTotals(result: SimulationResult, chalk: ChalkInstance, width: number): string {
   const { config, totals } = result;
   const mode = isStatefulModel(config) ? `stateful, reset-every ${describeResetPolicy(config.resetEvery)}` : 'stateless';
+  const several = config.resolvedLayers.length > 1;
   const layers = config.resolvedLayers
-    .map((layer) => `${config.resolvedLayers.length > 1 ? `${layer.name} ` : ''}${layerKind(layer)}(${formatCount(layer.units)})${config.resolvedLayers.length > 1 ? (layer.stateful ? ' stateful' : ' stateless') : ''}`)
+    .map((layer) => `${several ? `${layer.name} ` : ''}${layerKind(layer)}(${formatCount(layer.units)})${several ? (layer.stateful ? ' stateful' : ' stateless') : ''}`)
     .join(' → ');
   const shuffle = config.shuffle ? 'shuffle' : 'no shuffle';
   const split = config.validationSplit > 0 ? `, validation ${formatCount(totals.validationSamples)} samples` : '';
@@ -122,55 +179,79 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance): st
     .filter(([, count]) => count > 0)
     .map(([reason, count]) => `${reason} ${formatCount(count)}`)
     .join(', ');
+  const only = config.resolvedLayers.length === 1 ? config.resolvedLayers[0]! : undefined;
+  const perRow = only ? ` (${count(only.stateTensors, 'state tensor')} each: ${stateTensorNames(only)})` : '';
+  const item = (key: string, value: string) => wrap(value, width, `  ${key.padEnd(15)}`, ' '.repeat(17));
   const lines = [
-    chalk.bold(
-      `Totals (${config.kerasLabel}; ${mode}, ${shuffle}; ${formatCount(config.samples)}×${formatCount(config.timesteps)}×${formatCount(config.features)}, batch ${formatCount(config.batchSize)}, ${count(config.epochs, "epoch")}, ${layers}${split})`,
+    wrap(
+      chalk.bold(
+        `Totals (${config.kerasLabel}; ${mode}, ${shuffle}; ${formatCount(config.samples)}×${formatCount(config.timesteps)}×${formatCount(config.features)}, batch ${formatCount(config.batchSize)}, ${count(config.epochs, 'epoch')}, ${layers}${split})`,
+      ),
+      width,
+      '',
+      '  ',
     ),
-    `  reset events   ${chalk.bold(formatCount(totals.resetEvents))}${reasons ? ` (${reasons})` : ''}`,
-    `  rows zeroed    ${chalk.bold(formatCount(totals.rowResets))}`,
-    `  batches        ${formatCount(totals.batches)} (fit ${formatCount(totals.fitBatches)}, validation ${formatCount(totals.validationBatches)})`,
-    `  carries        ${formatCount(totals.carries)} layer calls started from a carried state`,
-    ...epochLines(totals.perEpoch).map((line) => `  ${line}`),
+    item('reset events', `${chalk.bold(formatCount(totals.resetEvents))}${reasons ? ` (${reasons})` : ''}`),
+    item('rows zeroed', `${chalk.bold(formatCount(totals.rowResets))}${perRow}`),
+    item('batches', `${formatCount(totals.batches)} (fit ${formatCount(totals.fitBatches)}, validation ${formatCount(totals.validationBatches)})`),
+    item('carries', `${formatCount(totals.carries)} layer calls started from a carried state`),
+    ...epochLines(totals.perEpoch).map((line) => wrap(line, width, '  ', '    ')),
   ];
-  if (totals.perLayer.length > 1) {
+  if (several) {
     for (const layer of totals.perLayer) {
       lines.push(
-        `  layer ${layer.name}: ${count(layer.resetEvents, 'reset event')}, ${count(layer.rowResets, 'row')} zeroed, ${count(layer.carries, 'carry', 'carries')} (${layer.stateful ? 'stateful' : 'stateless'}, ${formatCount(layer.stateTensors)} state tensor${layer.stateTensors === 1 ? "" : "s"} per row)`,
+        wrap(
+          `layer ${layer.name}: ${count(layer.resetEvents, 'reset event')}, ${count(layer.rowResets, 'row')} zeroed, ${count(layer.carries, 'carry', 'carries')} (${layer.stateful ? 'stateful' : 'stateless'}, ${count(layer.stateTensors, 'state tensor')} per row: ${stateTensorNames(layer)})`,
+          width,
+          '  ',
+          '    ',
+        ),
       );
     }
   }
   if (config.maskTail !== undefined && totals.maskedSteps === null) {
-    lines.push('  masking        not counted in a --count-only run with --mask-fraction (it needs every sample\'s seeded choice)');
+    lines.push(item('masking', "not counted in a --count-only run with --mask-fraction (it needs every sample's seeded choice)"));
   } else if (config.maskTail !== undefined) {
     lines.push(
-      `  masking        ${formatCount(totals.maskedSteps ?? 0)} padded steps carried the state unchanged (never a reset); ${formatCount(totals.passThroughRows ?? 0)} fully padded rows passed their state through`,
+      item(
+        'masking',
+        `${formatCount(totals.maskedSteps ?? 0)} padded steps carried the state unchanged (never a reset); ${formatCount(totals.passThroughRows ?? 0)} fully padded rows passed their state through`,
+      ),
     );
   }
-  if (!result.completed) lines.push(chalk.red(`  stopped early: ${formatCount(totals.epochsCompleted)} of ${formatCount(config.epochs)} epochs completed`));
+  if (!result.completed) lines.push(chalk.red(wrap(`stopped early: ${formatCount(totals.epochsCompleted)} of ${formatCount(config.epochs)} epochs completed`, width, '  ')));
   return lines.join('\n');
 }
 
-export function renderFindings(findings: readonly Finding[], chalk: ChalkInstance): string {
+/** The findings, each with its fix, wrapped to `width`. */
+export function renderFindings(findings: readonly Finding[], chalk: ChalkInstance, width: number): string {
   if (findings.length === 0) return chalk.dim('No findings.');
   const color = { error: chalk.red.bold, warning: chalk.yellow.bold, info: chalk.blue } as const;
-  return [
-    chalk.bold('Findings'),
-    ...findings.map((f) => `  ${color[f.severity](f.severity.padEnd(7))} ${f.code}: ${f.message}\n          fix: ${f.fix}`),
-  ].join('\n');
+  const lines = [chalk.bold('Findings')];
+  for (const f of findings) {
+    lines.push(wrap(`${f.code}: ${f.message}`, width, `  ${color[f.severity](f.severity.padEnd(7))} `, ' '.repeat(10)));
+    lines.push(wrap(f.fix, width, `${' '.repeat(10)}fix: `, ' '.repeat(15)));
+  }
+  return lines.join('\n');
 }
 
-/** The whole human report. */
-export function renderReport(result: SimulationResult, options: TableOptions, shown?: ShownEvents): string {
-  const { chalk } = options;
+/** The plain-language answer, one paragraph per line of `answer`. */
+export function renderAnswer(answer: readonly string[], chalk: ChalkInstance, width: number): string {
+  return [chalk.bold('Answer'), ...answer.map((line) => wrap(line, width, '  ', '    '))].join('\n');
+}
+
+/** The whole human report. `picture` is drawn below the totals (the strip and sparkline), when given. */
+export function renderReport(result: SimulationResult, options: TableOptions & { readonly picture?: string }, shown?: ShownEvents): string {
+  const { chalk, width } = options;
   return [
     renderEventTable(result, options, shown),
     '',
-    renderTotals(result, chalk),
+    renderTotals(result, chalk, width),
+    ...(options.picture ? ['', options.picture] : []),
     '',
-    chalk.bold('Answer'),
-    ...result.answer.map((line) => `  ${line}`),
+    renderAnswer(result.answer, chalk, width),
     '',
-    renderFindings(result.findings, chalk),
+    renderFindings(result.findings, chalk, width),
     '',
   ].join('\n');
 }

@@ -12,15 +12,15 @@ export interface CapturedRun {
 
 export async function run(
   argv: readonly string[],
-  options: { env?: Record<string, string>; isTTY?: boolean; unwritable?: string; stdin?: string } = {},
+  options: { env?: Record<string, string>; isTTY?: boolean; columns?: number; stderrTTY?: boolean; unwritable?: string; stdin?: string } = {},
 ): Promise<CapturedRun> {
   let stdout = '';
   let stderr = '';
   const files = new Map<string, string>();
   const decoder = new TextDecoder();
   const io: CliIo = {
-    stdout: { write: (chunk) => void (stdout += typeof chunk === 'string' ? chunk : decoder.decode(chunk)), isTTY: options.isTTY ?? false },
-    stderr: { write: (chunk) => void (stderr += typeof chunk === 'string' ? chunk : decoder.decode(chunk)), isTTY: options.isTTY ?? false },
+    stdout: { write: (chunk) => void (stdout += typeof chunk === 'string' ? chunk : decoder.decode(chunk)), isTTY: options.isTTY ?? false, columns: options.columns },
+    stderr: { write: (chunk) => void (stderr += typeof chunk === 'string' ? chunk : decoder.decode(chunk)), isTTY: options.stderrTTY ?? options.isTTY ?? false },
     env: options.env ?? {},
     writeFile: (path, text) => {
       if (path === options.unwritable) return 'no such directory';
@@ -33,4 +33,9 @@ export async function run(
   };
   const code = await main(argv, io);
   return { code, stdout, stderr, files };
+}
+
+/** Text with every run of whitespace (line breaks of wrapped prose included) as one space. */
+export function flat(text: string): string {
+  return text.replace(/\s+/g, ' ');
 }

@@ -8,7 +8,7 @@ import type { PlanStep, SimulationConfig } from '../../src/keras/config.ts';
 import { inferenceContact, type Finding } from '../../src/keras/findings.ts';
 import { kerasVersions } from '../../src/keras/profiles.ts';
 import { simulate } from '../../src/sim/simulate.ts';
-import { run } from '../helpers/io.ts';
+import { flat, run } from '../helpers/io.ts';
 
 const ansi = /\u001b\[/;
 
@@ -294,11 +294,11 @@ describe('lstm-reset findings', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).not.toMatch(ansi);
+    // prose is wrapped to 80 columns: compared with the line breaks as spaces
+    for (const line of stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     for (const entry of findingCatalogue) {
       expect(stdout).toContain(`  ${entry.code}  [`);
-      expect(stdout).toContain(`    ${entry.title}\n`);
-      expect(stdout).toContain(`    fix:    ${entry.fix}\n`);
-      expect(stdout).toContain(`    source: ${entry.source}\n`);
+      expect(flat(stdout)).toContain(` ${entry.title} fix: ${entry.fix} source: ${entry.source} `);
     }
     const errors = stdout.indexOf('Errors');
     const warnings = stdout.indexOf('Warnings');

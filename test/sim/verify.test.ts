@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SimulationConfig } from '../../src/keras/config.ts';
 import { verifyContinuity, verifyProblems } from '../../src/sim/verify.ts';
-import { run } from '../helpers/io.ts';
+import { flat, run } from '../helpers/io.ts';
 
 const base: SimulationConfig = {
   samples: 20,
@@ -67,9 +67,10 @@ describe('lstm-reset verify', () => {
     const { code, stdout, stderr } = await run(['verify', '--shape', '20,7,1', '--batch', '10']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toContain('20 windows of 7 steps in 2 stateful batches of 10 rows = 10 sequences of 14 steps.');
+    for (const line of stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+    expect(flat(stdout)).toContain('20 windows of 7 steps in 2 stateful batches of 10 rows = 10 sequences of 14 steps.');
     expect(stdout).toContain('row 0: windows 0, 10 → sequence 0 (steps 0–13)');
-    expect(stdout).toMatch(/in order \(row i continues row i\)\s+states max \|Δ\|\s+0\s+outputs max \|Δ\|\s+0\s+equal, as Keras promises/);
+    expect(stdout).toMatch(/in order \(row i continues row i\)\s+states max \|Δ\| 0, outputs max \|Δ\| 0: equal, as Keras promises/);
     expect(stdout).toContain('Holds:');
   });
 
