@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The installed command. It runs dist/cli.js, the bundle that `npm install`/`npm ci` build (prepare
-// script), and falls back to the TypeScript sources through tsx when there is no bundle or, in a git
-// checkout being edited, when a source file is newer than the bundle, so it never runs stale code.
+// The installed command. It runs dist/cli.js, the bundle that `npm install`/`npm ci` build in a
+// checkout (prepare script) and that `npm pack` puts in the package. In a git checkout being
+// edited it runs the TypeScript sources through tsx (a devDependency) when a source file is newer
+// than the bundle, so it never runs stale code.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 
 const bundle = new URL('../dist/cli.js', import.meta.url);
 const sources = new URL('../src/', import.meta.url);
-const checkout = existsSync(new URL('../.git', import.meta.url));
+const checkout = existsSync(new URL('../.git', import.meta.url)) && existsSync(sources);
 
 function newestSourceTime(dir) {
   let newest = 0;
@@ -20,7 +21,18 @@ function newestSourceTime(dir) {
 if (existsSync(bundle) && (!checkout || statSync(bundle).mtimeMs >= newestSourceTime(sources))) {
   await import(bundle.href);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register({ tsconfig: false }); // a tsconfig in the user's cwd must not change how we compile
+  let tsx;
+  try {
+    tsx = await import('tsx/esm/api');
+  } catch {
+    const root = new URL('..', import.meta.url).pathname;
+    process.stderr.write(
+      existsSync(sources)
+        ? `lstm-reset: ${root}dist/cli.js is missing and tsx is not installed; run \`npm install\` (or \`npm run build\`) in ${root}.\n`
+        : `lstm-reset: ${root}dist/cli.js is missing: this package was packed without its build; reinstall it from a tarball made by \`npm pack\`.\n`,
+    );
+    process.exit(2);
+  }
+  tsx.register({ tsconfig: false }); // a tsconfig in the user's cwd must not change how we compile
   await import('../src/cli.ts');
 }

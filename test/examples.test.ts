@@ -62,6 +62,17 @@ describe('examples/', () => {
   });
 });
 
+describe('examples/ data', () => {
+  it('examples/model, data and plan are the test fixtures they copy (the package ships them; test/ it does not)', () => {
+    const fixtures = new URL('../test/fixtures/', import.meta.url).pathname;
+    const same = (example: string, fixture: string) => expect(readFileSync(`${examples}${example}`)).toEqual(readFileSync(`${fixtures}${fixture}`));
+    same('model/model.json', 'tfjs-stateful/model.json');
+    same('model/group1-shard1of1.bin', 'tfjs-stateful/group1-shard1of1.bin');
+    same('data/x.npy', 'npy/f4-3d-v1.npy');
+    same('plan.json', 'plans/stateful-loop.json');
+  });
+});
+
 describe('bin/lstm-reset.js, spawned (smoke)', () => {
   const bin = new URL('../bin/lstm-reset.js', import.meta.url).pathname;
 

@@ -147,7 +147,13 @@ export function tableSink(
       }
     },
     end(result: SimulationResult) {
-      if (options.header) write(`${options.header.map((line) => wrap(line, options.width, '', line.startsWith('  ') ? '      ' : '  ')).join('\n')}\n\n`);
+      if (options.header) {
+        const lines = options.header.map((line) => {
+          const indent = /^ */.exec(line)![0];
+          return wrap(line.slice(indent.length), options.width, indent, `${indent}  `);
+        });
+        write(`${lines.join('\n')}\n\n`);
+      }
       const { picture: draw, ...tableOptions } = options;
       const picture = draw?.(result);
       write(renderReport(result, { ...tableOptions, ...(picture ? { picture } : {}) }, { events: [...head, ...tail], total: result.totals.resetEvents, contiguous: options.headOnly ?? false }));
