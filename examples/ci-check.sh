@@ -15,6 +15,6 @@ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15 --stateful --no-shuffle --r
   --strict --expect resetEvents=16 --json -q >/dev/null
 echo "stateful plan: exit $?"
 
-# 3. a mistake caught: batch 300 does not divide 1000 samples, which a stateful Keras 3 model rejects
+# 3. a mistake caught: batch 300 does not divide 1000 samples; a stateful Keras 3 model fails at the 100-row batch
 lstm-reset --shape 1000,20,1 --batch 300 --stateful --no-shuffle --json -q >/dev/null
 echo "stateful with batch 300: exit $?"

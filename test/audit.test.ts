@@ -147,7 +147,7 @@ describe('--plan: the script as a training plan', () => {
     const doc = JSON.parse(stdout);
     expect(doc.totals).toMatchObject({ fitBatches: 9, validationBatches: 3, evaluateBatches: 4, predictBatches: 2 });
     // initial + 3 resets in the loop + 1 before predict
-    expect(doc.totals.byReason).toEqual({ initial: 1, 'batch-start': 0, 'reset-states': 4 });
+    expect(doc.totals.byReason).toEqual({ initial: 1, 'batch-start': 0, 'reset-states': 4, 'not-stored': 0, 'initial-state': 0, broadcast: 0 });
     const phases = new Set(doc.events.map((e: { phase: string }) => e.phase));
     expect([...phases].sort()).toEqual(['fit', 'reset']);
     expect(doc.events.map((e: { planStep: number }) => e.planStep)).toEqual([1, 2, 4, 6, 8]);

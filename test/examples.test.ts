@@ -42,7 +42,8 @@ describe('examples/', () => {
     const { code, stdout, stderr } = runExample('ci-check.sh');
     expect(code).toBe(0);
     expect(stdout).toBe('stateless plan: exit 0\nstateful plan: exit 0\nstateful with batch 300: exit 3\n');
-    expect(stderr).toContain('Expected batch size: 300 - Received batch size: 100');
+    // Keras 3's default tensorflow backend: the partial batch has no static size, so the graph fails (§R2)
+    expect(stderr).toContain('Incompatible shapes: [100,32] vs. [300,32]');
   });
 
   it('contract-check.sh: every scenario of contract.json passes (paths relative to the contract)', () => {

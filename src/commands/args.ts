@@ -12,7 +12,16 @@ z.config({ ...en(), jitless: true });
 import { cellKinds, type CellKind } from '../keras/layers.ts';
 import type { LayerSpecInput, ResetPolicy, SimulationConfig } from '../keras/config.ts';
 import { formatCount } from '../sim/explain.ts';
-import { kerasProfiles, kerasVersions, recurrentActivations, type KerasVersion, type RecurrentActivation } from '../keras/profiles.ts';
+import {
+  backends,
+  kerasProfileForVersion,
+  kerasProfiles,
+  kerasVersions,
+  recurrentActivations,
+  type Backend,
+  type KerasVersion,
+  type RecurrentActivation,
+} from '../keras/profiles.ts';
 
 /** Upper bounds that keep a run sane; past them a value is a typo rather than a plan. */
 export const limits = {
@@ -112,12 +121,40 @@ export function parseMaskFraction(value: string): number {
   return number;
 }
 
+/**
+ * A version profile from what users write: 3 (Keras 3.12+), a Keras version such as 3.15.1, 3.11 or
+ * 3.5.0 (3.0–3.11 have no stateful batch-size check), tf / tf.keras / tf-keras, 2 / 2.3 / 2.2.4.
+ */
 export function parseKerasVersion(value: string): KerasVersion {
   const text = value.trim().toLowerCase().replace(/^keras\s*/, '');
-  const aliases: Record<string, KerasVersion> = { '3': '3', tf: 'tf', 'tf.keras': 'tf', 'tf-keras': 'tf', '2': '2', '2.3': '2' };
-  const version = aliases[text];
-  if (version === undefined) throw new InvalidArgumentError(`Use one of ${kerasVersions.join(', ')} (3 = Keras 3, tf = tf.keras, 2 = Keras 2.3), e.g. --keras tf.`);
+  const aliases: Record<string, KerasVersion> = { '3': '3', '3.12+': '3', '3.0-3.11': '3.0-3.11', tf: 'tf', 'tf.keras': 'tf', 'tf-keras': 'tf', '2': '2' };
+  const version = aliases[text] ?? (/^\d+\.\d+(\.\d+)?$/.test(text) ? kerasProfileForVersion(text) : undefined);
+  if (version === undefined) {
+    throw new InvalidArgumentError(
+      'Use 3 (Keras 3.12+), a Keras version such as 3.15.1 or 3.10 (3.0–3.11 lack the stateful batch-size check), tf (tf.keras) or 2 (Keras 2.3), e.g. --keras 3.11.',
+    );
+  }
   return version;
+}
+
+export function parseBackend(value: string): Backend {
+  const text = value.trim().toLowerCase();
+  const aliases: Record<string, Backend> = { tensorflow: 'tensorflow', tf: 'tensorflow', jax: 'jax', torch: 'torch', pytorch: 'torch' };
+  const backend = aliases[text];
+  if (backend === undefined) throw new InvalidArgumentError(`Use one of ${backends.join(', ')} (KERAS_BACKEND), e.g. --backend jax.`);
+  return backend;
+}
+
+/** How the model declares its input: Input(batch_shape=...) (a fixed batch size), Input(shape=...) (none), or no Input at all. */
+export const inputKinds = ['batch_shape', 'shape', 'none'] as const;
+export type InputKind = (typeof inputKinds)[number];
+
+export function parseInputKind(value: string): InputKind {
+  const text = value.trim().toLowerCase().replace(/-/g, '_');
+  if ((inputKinds as readonly string[]).includes(text)) return text as InputKind;
+  throw new InvalidArgumentError(
+    'Use batch_shape (keras.Input(batch_shape=(B, T, D)), the default), shape (Input(shape=(T, D)), no batch size) or none (a Sequential without Input), e.g. --input none.',
+  );
 }
 
 export function parseRecurrentActivation(value: string): RecurrentActivation {
@@ -220,6 +257,12 @@ export interface RawOptions {
   maskTail?: number;
   maskFraction?: number;
   initialState?: boolean;
+  backend?: Backend;
+  runEagerly?: boolean;
+  jitCompile?: boolean;
+  trainable?: boolean;
+  setRandomSeed?: boolean;
+  input?: InputKind;
 }
 
 const shapeSchema = z.object({ samples: z.number(), timesteps: z.number(), features: z.number() });
@@ -250,6 +293,12 @@ export const configSchema = z
     maskTail: z.optional(positiveInt()),
     maskFraction: z.optional(z.number().check(z.gt(0), z.maximum(1))),
     initialState: z.optional(z.boolean()),
+    backend: z.optional(z.enum(backends)),
+    runEagerly: z.optional(z.boolean()),
+    jitCompile: z.optional(z.boolean()),
+    trainable: z.optional(z.boolean()),
+    setRandomSeed: z.optional(z.boolean()),
+    input: z.optional(z.enum(inputKinds)),
     unitsGiven: z.boolean(),
   })
   .check(z.superRefine((options, ctx) => {
@@ -265,6 +314,21 @@ export const configSchema = z
         code: 'custom',
         path: ['resetEvery'],
         message: '--reset-every needs --stateful (or a stateful layer in --layers): a stateless layer starts every batch from zeros and has no state to reset.',
+      });
+    }
+    const keras3 = kerasProfiles[options.keras].keras3;
+    if (!keras3 && options.backend !== undefined && options.backend !== 'tensorflow') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['backend'],
+        message: `--backend ${options.backend} is a Keras 3 setting (KERAS_BACKEND); ${kerasProfiles[options.keras].label} runs on TensorFlow. Use --keras 3 (or a 3.x version) with it.`,
+      });
+    }
+    if (options.keras === '2' && (options.runEagerly !== undefined || options.jitCompile !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [options.runEagerly !== undefined ? 'runEagerly' : 'jitCompile'],
+        message: `--${options.runEagerly !== undefined ? 'run-eagerly' : 'jit-compile'} is a compile() argument of tf.keras and Keras 3; multi-backend Keras 2.3 has none. Drop it or choose --keras tf or 3.`,
       });
     }
     if (options.layers && options.unitsGiven) {
@@ -332,6 +396,12 @@ export function toSimulationConfig(options: ConfigOptions): { config: Simulation
         : {}),
       ...(options.maskTail === undefined ? {} : { maskTail: options.maskTail, maskFraction: options.maskFraction ?? 1 }),
       ...(options.initialState ? { initialStatePassed: true } : {}),
+      ...(options.backend === undefined ? {} : { backend: options.backend }),
+      ...(options.runEagerly === undefined ? {} : { runEagerly: options.runEagerly }),
+      ...(options.jitCompile === undefined ? {} : { jitCompile: options.jitCompile }),
+      ...(options.trainable === undefined ? {} : { trainable: options.trainable }),
+      ...(options.setRandomSeed ? { setRandomSeed: true } : {}),
+      ...(options.input === 'shape' ? { unknownStateBatch: true } : options.input === 'none' ? { builtByFirstCall: true } : {}),
     },
   };
 }

@@ -7,6 +7,7 @@ import type { PlanStep } from '../keras/config.ts';
 import type { NpyReader } from '../io/npy.ts';
 import { openNpy } from '../io/npy.ts';
 import { ModelFileError, parsePlan } from '../model/index.ts';
+import type { PlanOptions } from '../model/plan.ts';
 import type { InputSource } from '../sim/simulate.ts';
 
 export type Loaded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
@@ -46,7 +47,7 @@ export function npyInputSource(reader: NpyReader): InputSource {
 }
 
 /** Reads a training plan from a file, or from standard input for "-". */
-export async function loadPlan(path: string, io: CliIo): Promise<Loaded<PlanStep[]>> {
+export async function loadPlan(path: string, io: CliIo): Promise<Loaded<{ steps: PlanStep[]; options: PlanOptions }>> {
   let text: string;
   try {
     text = path === '-' ? await io.readStdin() : new TextDecoder().decode(io.files.readFile(path));
@@ -54,7 +55,8 @@ export async function loadPlan(path: string, io: CliIo): Promise<Loaded<PlanStep
     return { ok: false, message: `--plan: cannot read ${path}: ${reason(error)}; give a JSON training plan, or - for standard input.` };
   }
   try {
-    return { ok: true, value: parsePlan(text, path === '-' ? 'stdin' : path).steps as PlanStep[] };
+    const plan = parsePlan(text, path === '-' ? 'stdin' : path);
+    return { ok: true, value: { steps: plan.steps as PlanStep[], options: plan.options } };
   } catch (error) {
     return { ok: false, message: `--plan: ${reason(error)}` };
   }

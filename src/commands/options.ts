@@ -6,7 +6,9 @@ import { Option, type Command } from 'commander';
 import {
   configSchema,
   limits,
+  parseBackend,
   parseCell,
+  parseInputKind,
   parseFraction,
   parseKerasVersion,
   parseLayers,
@@ -37,7 +39,13 @@ export function addModelOptions(command: Command): Command {
     )
     .option('--no-shuffle', 'fit(shuffle=False)')
     .option('-u, --units <n>', 'units of the layer (the reset counts do not depend on it)', (v) => parseWholeNumber(v, 'units', '--units 32', 1, limits.units), 8)
-    .option('--seed <n>', 'seed of weights, inputs and shuffling', (v) => parseWholeNumber(v, 'seed', '--seed 42', 0, 0xffffffff), 1)
+    .option(
+      '--seed <n>',
+      "seed of lstm-reset's own weights, inputs and shuffle order (it does not stand for keras.utils.set_random_seed: add --set-random-seed for that)",
+      (v) => parseWholeNumber(v, 'seed', '--seed 42', 0, 0xffffffff),
+      1,
+    )
+    .option('--set-random-seed', 'the script calls keras.utils.set_random_seed(...): on tensorflow, Keras 3 then feeds every epoch in the same shuffled order')
     .option(
       '--reset-every <never|epoch|K>',
       'stateful only: a callback calling reset_states() after every epoch, or after every K training batches of each epoch',
@@ -45,10 +53,20 @@ export function addModelOptions(command: Command): Command {
     )
     .option('--validation-split <F>', 'fit(validation_split=F): the last fraction of samples, evaluated after each epoch', parseFraction, 0)
     .addOption(
-      new Option('--keras <version>', 'Keras version profile: 3 (Keras 3), tf (tf.keras / tf-keras), 2 (multi-backend Keras 2.3)')
+      new Option(
+        '--keras <version>',
+        'Keras version profile: 3 (Keras 3.12+), a version such as 3.15.1 or 3.10 (3.0–3.11: no stateful batch-size check), tf (tf.keras / tf-keras), 2 (multi-backend Keras 2.3)',
+      )
         .argParser(parseKerasVersion)
         .default('3'),
     )
+    .option('--backend <name>', 'Keras 3 backend (KERAS_BACKEND): tensorflow, jax or torch (default: tensorflow, as Keras)', parseBackend)
+    .option('--run-eagerly', 'model.compile(run_eagerly=True): no tf.function / jax.jit')
+    .option('--jit-compile', 'model.compile(jit_compile=True) (default "auto": on for JAX, off for CPU TensorFlow and torch)')
+    .option('--no-jit-compile', 'model.compile(jit_compile=False)')
+    .option('--trainable', 'the recurrent layers are trainable (layer.trainable=True, as Keras)')
+    .option('--no-trainable', 'the recurrent layers are frozen (layer.trainable=False)')
+    .option('--input <kind>', 'how the model declares its input: batch_shape (Input(batch_shape=(B,T,D)), default), shape (Input(shape=(T,D)): no batch size) or none (a Sequential without Input)', parseInputKind)
     .option('--cell <cell>', 'lstm, gru or simple (SimpleRNN); the default cell of --layers entries', parseCell)
     .option('--layers <list>', 'stacked layers, first to last, comma-separated: [cell:]units, then :stateful or :stateless and :bidirectional if wanted; e.g. 64,32 or lstm:64,gru:32:bidirectional', parseLayers)
     .option('--bidirectional', 'wrap the layer(s) in Bidirectional (forward and backward states)')
@@ -56,7 +74,7 @@ export function addModelOptions(command: Command): Command {
       parseWholeNumber(v, 'mask tail', '--mask-tail 5', 1, limits.timesteps),
     )
     .option('--mask-fraction <F>', 'with --mask-tail: pad only this seeded fraction of the samples (default 1: all)', parseMaskFraction)
-    .option('--initial-state', 'initial_state is passed to the stateful layer(s)')
+    .option('--initial-state', 'initial_state (zeros) is passed to the stateful layer(s) on every call')
     .option('--recurrent-activation <name>', 'sigmoid or hard_sigmoid, in the formula of the --keras version (default: that version\'s default, sigmoid)', parseRecurrentActivation);
 }
 

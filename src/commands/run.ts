@@ -23,7 +23,8 @@ import type { ResetEvent, SimulationResult } from '../sim/result.ts';
 import { createTraceRecorder, traceStateLimit, traceStateValues } from '../sim/trace.ts';
 import { exitCodes, type CliIo } from './cli-io.ts';
 import type { Shape } from './args.ts';
-import { distinctSteps, type SimulationConfig } from '../keras/config.ts';
+import { distinctSteps, planRangeProblems, type SimulationConfig } from '../keras/config.ts';
+import { isKeras3 } from '../keras/profiles.ts';
 import type { NpyReader } from '../io/npy.ts';
 import type { InputSource, LayerWeightsOverride } from '../sim/simulate.ts';
 import { configFromOptions } from './options.ts';
@@ -196,11 +197,40 @@ export async function prepareRun(
       data?.close();
       return plan;
     }
+    const { steps, options: planOptions } = plan.value;
+    // the plan's settings stand for the flags of the same meaning; both given must agree
+    const settings = [
+      ['backend', '--backend', planOptions.backend],
+      ['runEagerly', '--run-eagerly', planOptions.runEagerly],
+      ['jitCompile', '--jit-compile', planOptions.jitCompile],
+      ['trainable', '--trainable', planOptions.trainable],
+      ['setRandomSeed', '--set-random-seed', planOptions.setRandomSeed],
+      ['initialStatePassed', '--initial-state', planOptions.initialState],
+    ] as const;
+    for (const [key, flag, value] of settings) {
+      if (value === undefined) continue;
+      const given = (config as unknown as Record<string, unknown>)[key];
+      if (given !== undefined && given !== value) {
+        data?.close();
+        return { ok: false, message: `${flag} contradicts the plan's "${key === 'initialStatePassed' ? 'initialState' : key}": ${JSON.stringify(value)}; drop one of them.` };
+      }
+      config = { ...config, [key]: value };
+    }
+    if (config.backend !== undefined && config.backend !== 'tensorflow' && !isKeras3(config.keras)) {
+      data?.close();
+      return { ok: false, message: `--plan: "backend": "${config.backend}" is a Keras 3 setting; --keras ${config.keras} runs on TensorFlow. Use --keras 3.` };
+    }
+    const outside = planRangeProblems(steps, config.samples);
+    if (outside.length > 0) {
+      data?.close();
+      return { ok: false, message: `--plan: ${outside[0]}; keep every step inside the data (or give more samples).` };
+    }
     // with a plan, --batch is the stateful model's fixed batch size; by default the first fit's
-    const firstFit = distinctSteps(plan.value).find((step) => step.type === 'fit');
-    const modelBatch = command.getOptionValueSource('batch') === 'cli' ? config.batchSize : firstFit?.type === 'fit' ? firstFit.batchSize : config.batchSize;
-    config = { ...config, plan: plan.value, batchSize: modelBatch, batchSizeDefaulted: false };
-    const bad = distinctSteps(plan.value).find(
+    const firstFit = distinctSteps(steps).find((step) => step.type === 'fit');
+    const modelBatch =
+      command.getOptionValueSource('batch') === 'cli' ? config.batchSize : firstFit?.type === 'fit' ? (firstFit.batchSize ?? config.batchSize) : config.batchSize;
+    config = { ...config, plan: steps, batchSize: modelBatch, batchSizeDefaulted: false };
+    const bad = distinctSteps(steps).find(
       (step) => step.type === 'fit' && (step.validationSplit ?? 0) > 0 && [0, config.samples].includes(Math.floor(config.samples * (1 - step.validationSplit!))),
     );
     if (bad?.type === 'fit') {

@@ -12,20 +12,23 @@ import { cellKinds } from '../keras/layers.ts';
 import type { LayerSpec, LayerSpecInput, PlanStep, ResetPolicy, SimulationConfig } from '../keras/config.ts';
 import type { Finding } from '../keras/findings.ts';
 import type { RunPosition } from '../keras/events.ts';
-import { resetReasons } from '../keras/events.ts';
+import { phases, resetReasons } from '../keras/events.ts';
 import { planSchema, planStepSchema } from '../model/plan.ts';
 import type { RecurrentLayerInfo, RecurrentModelInfo } from '../model/types.ts';
-import { kerasVersions, recurrentActivations } from '../keras/profiles.ts';
+import { backends, kerasVersions, recurrentActivations, type Backend } from '../keras/profiles.ts';
 import type { jsonDocument } from '../render/json.ts';
 import type { EpochTotals, LayerTotals, ResetEvent, SimulationResult, Totals } from '../sim/result.ts';
 
 const count = z.int().min(0);
 const positive = z.int().min(1);
-const kerasVersion = z.enum(kerasVersions).describe("Keras version profile: '3' (Keras 3), 'tf' (tf.keras / tf-keras), '2' (multi-backend Keras 2.3)");
+const kerasVersion = z
+  .enum(kerasVersions)
+  .describe("Keras version profile: '3' (Keras 3.12+), '3.0-3.11' (no stateful batch-size check), 'tf' (tf.keras / tf-keras), '2' (multi-backend Keras 2.3)");
+const backend = z.enum(backends).describe("Keras 3's backend: 'tensorflow', 'jax' or 'torch' (tf.keras and Keras 2.3: 'tensorflow')");
 const recurrentActivation = z.enum(recurrentActivations);
 const cell = z.enum(cellKinds).describe("'lstm', 'gru' or 'simple' (SimpleRNN)");
-const resetReason = z.enum(resetReasons as readonly ['initial', 'batch-start', 'reset-states']);
-const phase = z.enum(['fit', 'validate', 'evaluate', 'predict', 'reset']);
+const resetReason = z.enum(resetReasons as readonly ['initial', 'batch-start', 'reset-states', 'not-stored', 'initial-state', 'broadcast']);
+const phase = z.enum(phases as readonly ['fit', 'validate', 'evaluate', 'predict', 'train_on_batch', 'predict_on_batch', 'call', 'reset']);
 const timing = z.enum(['before-batch', 'after-batch', 'epoch-end', 'between-calls']);
 
 // ---------------------------------------------------------------------------------------------------
@@ -40,6 +43,7 @@ export const layerInputSchema = z.strictObject({
   bidirectional: z.boolean().optional(),
   recurrentActivation: recurrentActivation.optional(),
   resetAfter: z.boolean().optional().describe('GRU: reset_after'),
+  trainable: z.boolean().optional().describe('layer.trainable (default: the config\'s)'),
 });
 
 /** A layer with every field decided. */
@@ -52,6 +56,7 @@ export const layerSpecSchema = z.strictObject({
   stateTensors: positive.describe('state tensors per row: LSTM 2 (h, c), GRU 1, SimpleRNN 1; twice for Bidirectional'),
   recurrentActivation,
   resetAfter: z.boolean().nullable().describe('GRU reset_after; null for LSTM and SimpleRNN'),
+  trainable: z.boolean().describe('layer.trainable: its weights get gradients in fit'),
 });
 
 const resetPolicySchema = z
@@ -82,7 +87,13 @@ export const configSchema = z
     unknownStateBatch: z.boolean().optional().describe('the model is stateful but fixes no batch size'),
     batchSizeDefaulted: z.boolean().optional().describe('--batch not given: Keras uses 32'),
     plan: z.array(planStepSchema).optional().describe('the --plan steps'),
-    initialStatePassed: z.boolean().optional(),
+    initialStatePassed: z.boolean().optional().describe('initial_state is passed to the stateful layers on every call'),
+    runEagerly: z.boolean().optional().describe('compile(run_eagerly=True)'),
+    jitCompile: z.boolean().optional().describe('compile(jit_compile=...); absent: "auto"'),
+    trainable: z.boolean().optional().describe('the recurrent layers are trainable (absent: true)'),
+    setRandomSeed: z.boolean().optional().describe('the script calls keras.utils.set_random_seed'),
+    builtByFirstCall: z.boolean().optional().describe('a Sequential without Input, built by its first call'),
+    backend,
     kerasLabel: z.string().describe('the version profile, in words'),
     resolvedLayers: z.array(layerSpecSchema).min(1).describe('the simulated layers, first to last'),
   })
@@ -91,20 +102,26 @@ export const configSchema = z
 export const eventSchema = z
   .strictObject({
     index: positive.describe('1-based position in the event list'),
-    reason: resetReason.describe("'initial' (a stateful layer's zeros at build), 'batch-start' (stateless: fresh zeros every call), 'reset-states' (an explicit reset)"),
+    reason: resetReason.describe(
+      "'initial' (a stateful layer's zeros at build), 'batch-start' (stateless: fresh zeros every call), 'reset-states' (an explicit reset), " +
+        "'not-stored' (JAX: the trainer never stored the previous call's state), 'initial-state' (the passed initial_state replaces the carry), " +
+        "'broadcast' (a 1-row batch overwrites every state row)",
+    ),
     phase,
     epoch: count.describe('fit epoch over the whole run (0 before the first fit)'),
     batch: count.describe('1-based within its phase and epoch (0 for a reset between calls)'),
     timing,
     planStep: positive.describe('1-based step of the training plan (1 for a single fit)'),
     layer: z.string(),
-    rows: count.describe('sequence rows zeroed'),
+    rows: count.describe('sequence rows whose carried state is zeroed, replaced or overwritten'),
     stateTensors: positive.describe('state tensors zeroed per row'),
     discardedMeanAbsH: z.number().min(0).nullable().describe('mean |h| of the state thrown away (0 where there is none; null when no forward pass ran: --count-only)'),
   })
   .describe('a reset event: a layer\'s state is zero at this point of the run');
 
-const byReasonSchema = z.strictObject({ initial: count, 'batch-start': count, 'reset-states': count }).describe('reset events by reason');
+const byReasonSchema = z
+  .strictObject({ initial: count, 'batch-start': count, 'reset-states': count, 'not-stored': count, 'initial-state': count, broadcast: count })
+  .describe('reset events by reason');
 
 export const epochTotalsSchema = z.strictObject({
   epoch: count,
@@ -128,6 +145,9 @@ export const totalsSchema = z
     validationBatches: count,
     evaluateBatches: count,
     predictBatches: count,
+    trainOnBatchBatches: count,
+    predictOnBatchBatches: count,
+    directCalls: count.describe('direct model(x) calls'),
     resetEvents: count,
     rowResets: count.describe('sequence rows zeroed, summed over reset events'),
     carries: count.describe('layer calls that started from a carried state'),
@@ -157,6 +177,7 @@ export const findingSchema = z
     message: z.string(),
     fix: z.string(),
     keras: z.array(kerasVersion),
+    backends: z.array(backend).optional().describe('the Keras 3 backends it applies to (absent: all)'),
     source: z.string(),
     at: runPositionSchema.optional(),
   })
@@ -331,7 +352,7 @@ export type SchemaAssertions = [
   Assert<Matches<typeof resetPolicySchema, ResetPolicy>>,
   Assert<Matches<typeof planStepSchema, PlanStep>>,
   Assert<Matches<typeof configSchema, SimulationResult['config']>>,
-  Assert<Matches<typeof configSchema, SimulationConfig & { kerasLabel: string; resolvedLayers: LayerSpec[] }>>,
+  Assert<Matches<typeof configSchema, SimulationConfig & { backend: Backend; kerasLabel: string; resolvedLayers: LayerSpec[] }>>,
   Assert<Matches<typeof eventSchema, ResetEvent>>,
   Assert<Matches<typeof epochTotalsSchema, EpochTotals>>,
   Assert<Matches<typeof layerTotalsSchema, LayerTotals>>,

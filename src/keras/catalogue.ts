@@ -4,7 +4,7 @@
  * source it rests on (§ = shared/keras-semantics.md). `findings.ts` builds every finding from its
  * entry here; `lstm-reset findings` lists this table.
  */
-import type { KerasVersion } from './profiles.ts';
+import type { Backend, KerasVersion } from './profiles.ts';
 
 /** error: Keras would raise; warning: runs but likely not what you meant; info: worth knowing. */
 export type Severity = 'error' | 'warning' | 'info';
@@ -17,6 +17,8 @@ export interface CatalogueEntry {
   readonly severity: Severity;
   /** Keras version profiles the finding applies to. */
   readonly keras: readonly KerasVersion[];
+  /** Keras 3 backends it applies to (absent: all of them). */
+  readonly backends?: readonly Backend[];
   /** What the finding says, in one line. */
   readonly title: string;
   /** The general fix (an emitted finding may make it concrete with the run's numbers). */
@@ -25,7 +27,8 @@ export interface CatalogueEntry {
   readonly source: string;
 }
 
-const all = ['3', 'tf', '2'] as const;
+const all = ['3', '3.0-3.11', 'tf', '2'] as const;
+const keras3 = ['3', '3.0-3.11'] as const;
 
 const batchMismatchSource =
   '§2.1 "Batch-size mismatch or partial last batch": Keras 2.3.1 training.py _standardize_user_data, fit and predict (up-front checks); ' +
@@ -40,6 +43,53 @@ export const findingCatalogue = [
     fix: 'Keras 3: build on keras.Input(batch_shape=(B, T, F)) (or Input(shape=(T, F), batch_size=B)); Keras 2 / tf.keras: batch_input_shape=(B, T, F) on the first layer.',
     source:
       '§2.1 "Error if the batch size is unknown": Keras 3 rnn.py RNN.build; tf-keras base_rnn.py reset_states; Keras 2.3.1 recurrent.py reset_states; tensorflow/tensorflow#64061',
+  },
+  {
+    code: 'jax-stateful-no-effect',
+    severity: 'error',
+    keras: keras3,
+    backends: ['jax'],
+    title: 'On JAX, fit/evaluate/predict/*_on_batch never store a stateful layer\'s state: every batch starts from the trace-time (or current) value, so stateful=True has no effect there.',
+    fix: 'Train a stateful model on the tensorflow backend, or carry the state yourself (return_state=True, pass initial_state); a direct model(x) call does store the state on JAX.',
+    source:
+      '§R1 (run on Keras 3.15.1, JAX 0.10.2): the state variables are untracked (rnn.py _create_state_variables), so backend/jax/trainer.py stateless_call neither passes them in nor returns their updates; jax.jit reads them as constants at trace time',
+  },
+  {
+    code: 'torch-stateful-training',
+    severity: 'error',
+    keras: keras3,
+    backends: ['torch'],
+    title: 'On torch, fit/train_on_batch of a stateful LSTM or GRU with trainable weights raises at its first training batch, after that batch overwrote the state.',
+    fix: "Pass use_cudnn=False to the LSTM/GRU (the generic loop copies the state), put a Masking layer in front, or train on the tensorflow backend; SimpleRNN and frozen layers are not affected.",
+    source:
+      '§R3 (run on Keras 3.15.1, torch 2.13): backend/torch/rnn.py lstm()/gru() fast path reads the state variable\'s tensor, which rnn.py RNN.call then assigns in place; autograd: "modified by an inplace operation"',
+  },
+  {
+    code: 'stateful-built-in-trainer',
+    severity: 'error',
+    keras: keras3,
+    backends: ['jax', 'torch'],
+    title: 'A Sequential without an Input is first called inside fit/evaluate/predict on JAX or torch, where Keras cannot create the stateful layers\' state.',
+    fix: 'Start the model with keras.Input(batch_shape=(B, T, F)), or call it once on a batch (model(x)) before fit.',
+    source: '§R5 (run on Keras 3.15.1): "You are attempting to create a variable while in a stateless scope"; tensorflow builds the layer from the first batch instead',
+  },
+  {
+    code: 'one-row-broadcast',
+    severity: 'warning',
+    keras: ['3', '3.0-3.11', 'tf'],
+    title: 'A 1-row batch against a stateful model is broadcast into every state row: all B rows are overwritten with one sample\'s result, silently.',
+    fix: 'Give every fit/evaluate/predict call a multiple of the fixed batch size in samples (trim or pad the remainder).',
+    source:
+      '§R2 (run on Keras 3.15.1, tensorflow: a partial dataset batch has an unknown batch size, so the 3.12 check does not run); keras#21183 (every backend before 3.12); tf-keras base_rnn.py [inference, §2.1]',
+  },
+  {
+    code: 'seeded-shuffle-repeats',
+    severity: 'warning',
+    keras: keras3,
+    backends: ['tensorflow'],
+    title: 'With keras.utils.set_random_seed, fit(shuffle=True or \'batch\') on tensorflow feeds every epoch in the same shuffled order.',
+    fix: 'Shuffle the data yourself between epochs (a new permutation per epoch), or do not seed globally; jax and torch reshuffle every epoch.',
+    source: '§R4 (run on Keras 3.15.1, tensorflow 2.21): array_data_adapter.py permutes in a dataset map function whose seeded op restarts with every epoch\'s iterator',
   },
   {
     code: 'stateful-partial-batch',
@@ -87,9 +137,10 @@ export const findingCatalogue = [
     code: 'validation-contaminates-state',
     severity: 'warning',
     keras: all,
+    backends: ['tensorflow', 'torch'],
     title: "Validation runs through the stateful layers after each epoch's training, starting from and overwriting the training state.",
     fix: 'Reset the state before and after validation (a callback), or validate with a separate stateless copy of the model.',
-    source: '§3 "Validation contaminates state": fit runs evaluate() inside the epoch loop (Keras 2.3.1 training_arrays.py L144-215; tf_keras training.py L1791-1853; Keras 3 backend/*/trainer.py); evaluate updates stored state',
+    source: '§3 "Validation contaminates state": fit runs evaluate() inside the epoch loop (Keras 2.3.1 training_arrays.py L144-215; tf_keras training.py L1791-1853; Keras 3 backend/*/trainer.py); evaluate updates stored state (§R6 on tensorflow and torch; never on JAX, §R1)',
   },
   {
     code: 'inference-updates-state',
@@ -97,7 +148,7 @@ export const findingCatalogue = [
     keras: all,
     title: 'evaluate()/predict() runs next to fit() with no reset between: it starts from the training state, or leaves its own state to the next fit.',
     fix: 'Reset the state (model.reset_states(), or layer.reset_state() in Keras 3) between fit() and evaluate()/predict(), in both directions.',
-    source: '§3: predict, evaluate and every call update stateful states (Keras 2.3.1 faq.md L446 and training.py L335-378 "Does update the network states"; Keras 3 rnn.py RNN.call L438-442; keras#2064 "Currently not possible" to skip)',
+    source: '§3: predict, evaluate and every call update stateful states (Keras 2.3.1 faq.md L446 and training.py L335-378 "Does update the network states"; Keras 3 rnn.py RNN.call L438-442; keras#2064 "Currently not possible" to skip); on JAX only direct model(x) calls do (§R1)',
   },
   {
     code: 'state-never-reset',
@@ -118,7 +169,7 @@ export const findingCatalogue = [
   {
     code: 'no-model-reset-states',
     severity: 'info',
-    keras: ['3'],
+    keras: keras3,
     title: 'Keras 3 has no model.reset_states(); resetting has to loop over the stateful layers.',
     fix: 'for layer in model.layers: if getattr(layer, "stateful", False): layer.reset_state()',
     source: '§2.1 Reset API: no Model.reset_state(s) in keras/src/models (v3.0.0-v3.15.1); MITDeepLearning/introtodeeplearning#174',
@@ -134,7 +185,7 @@ export const findingCatalogue = [
   {
     code: 'initial-state-overrides-carry',
     severity: 'info',
-    keras: ['3', '2'],
+    keras: ['3', '3.0-3.11', '2'],
     title: 'initial_state passed to a stateful layer replaces the carried state on every call; stateful=True then only stores the final state.',
     fix: 'Pass initial_state only on the call that starts a sequence, or drop stateful=True and carry the state yourself (return_state=True).',
     source: '§6 initial_state with stateful: Keras 3 rnn.py RNN.call L382-388, L438-442; Keras 2.3.1 recurrent.py RNN.call L627-632',

@@ -2,7 +2,7 @@
  * The configuration of a simulated training run: what a Keras user passes to the layer and to `fit`.
  */
 import { cellLayerNames, stateTensorCount, type CellKind } from './layers.ts';
-import { kerasProfiles, type KerasVersion, type RecurrentActivation } from './profiles.ts';
+import { kerasProfiles, type Backend, type KerasVersion, type RecurrentActivation } from './profiles.ts';
 
 /** When an explicit reset_states() is issued in a stateful run (Keras itself never issues one, §3). */
 export type ResetPolicy =
@@ -56,19 +56,71 @@ export interface SimulationConfig {
   readonly batchSizeDefaulted?: boolean;
   /** The user's script as a training plan; without it, one fit() with the fields above. */
   readonly plan?: readonly PlanStep[];
-  /** tf.keras only: initial_state is passed to a stateful layer (it is ignored once the state is non-zero, §6). */
+  /**
+   * initial_state is passed to the stateful layer(s) on every call (zeros unless a replay gives the
+   * values): Keras 3 and 2.3 start every call from it; tf.keras only while the stored state is all
+   * zeros (§6).
+   */
   readonly initialStatePassed?: boolean;
+  /** Keras 3's backend (KERAS_BACKEND); default tensorflow, Keras's own default (§R). */
+  readonly backend?: Backend;
+  /** model.compile(run_eagerly=True) (§R1: JAX then starts each batch from the variable's current value). */
+  readonly runEagerly?: boolean;
+  /** model.compile(jit_compile=...); absent is "auto" (True on JAX, False on CPU TensorFlow and torch). */
+  readonly jitCompile?: boolean;
+  /** The recurrent layers' weights are trainable (layer.trainable; Keras's default True; §R3 on torch). */
+  readonly trainable?: boolean;
+  /** The script called keras.utils.set_random_seed(...) (§R4: tensorflow then repeats one shuffle order). */
+  readonly setRandomSeed?: boolean;
+  /**
+   * A Sequential without an Input: the stateful layers are built by the first call, from its batch
+   * (tensorflow), or fail inside the trainer (JAX, torch: §R5).
+   */
+  readonly builtByFirstCall?: boolean;
 }
 
 export type ShuffleMode = boolean | 'batch';
 
+/**
+ * Which samples of the data a call gets: `samples` of them from index `from` (default 0), all the
+ * rest when `samples` is not given.
+ */
+export interface DataRange {
+  readonly from?: number | undefined;
+  readonly samples?: number | undefined;
+}
+
+/** The rows of a one-batch step: the sample of each row, or a range. */
+export interface BatchRows extends DataRange {
+  readonly indices?: readonly number[] | undefined;
+}
+
 /** One call of the user's script (repeat nests steps). */
 export type PlanStep =
-  | { readonly type: 'fit'; readonly epochs: number; readonly batchSize: number; readonly shuffle: ShuffleMode; readonly validationSplit?: number | undefined }
-  | { readonly type: 'evaluate'; readonly batchSize?: number | undefined; readonly samples?: number | undefined }
-  | { readonly type: 'predict'; readonly batchSize?: number | undefined; readonly samples?: number | undefined }
+  | ({
+      readonly type: 'fit';
+      readonly epochs: number;
+      /** fit(batch_size=...); absent: Keras's 32. */
+      readonly batchSize?: number | undefined;
+      readonly shuffle: ShuffleMode;
+      readonly validationSplit?: number | undefined;
+      /** fit(validation_data=...): samples of the data evaluated after each epoch (instead of a split). */
+      readonly validationData?: DataRange | undefined;
+    } & DataRange)
+  | ({ readonly type: 'evaluate'; readonly batchSize?: number | undefined } & DataRange)
+  | ({ readonly type: 'predict'; readonly batchSize?: number | undefined } & DataRange)
+  /**
+   * One batch: train_on_batch(x, y), predict_on_batch(x), or a direct model(x) call ('call'). Its rows
+   * are the samples listed in `indices`, or `samples` of them from `from` (default: the model's batch size).
+   */
+  | ({ readonly type: 'train_on_batch' } & BatchRows)
+  | ({ readonly type: 'predict_on_batch' } & BatchRows)
+  | ({ readonly type: 'call' } & BatchRows)
   | { readonly type: 'reset' }
   | { readonly type: 'repeat'; readonly times: number; readonly steps: readonly PlanStep[] };
+
+/** The plan steps that run one batch. */
+export type BatchStep = Extract<PlanStep, { readonly type: 'train_on_batch' | 'predict_on_batch' | 'call' }>;
 
 export type FlatPlanStep = Exclude<PlanStep, { readonly type: 'repeat' }>;
 
@@ -76,7 +128,13 @@ export type FlatPlanStep = Exclude<PlanStep, { readonly type: 'repeat' }>;
 export function planOf(config: SimulationConfig): readonly PlanStep[] {
   return (
     config.plan ?? [
-      { type: 'fit', epochs: config.epochs, batchSize: config.batchSize, shuffle: config.shuffle, validationSplit: config.validationSplit },
+      {
+        type: 'fit',
+        epochs: config.epochs,
+        ...(config.batchSizeDefaulted ? {} : { batchSize: config.batchSize }),
+        shuffle: config.shuffle,
+        validationSplit: config.validationSplit,
+      },
     ]
   );
 }
@@ -105,12 +163,68 @@ export function planEpochs(steps: readonly PlanStep[]): number {
   return steps.reduce((sum, step) => sum + (step.type === 'fit' ? step.epochs : step.type === 'repeat' ? step.times * planEpochs(step.steps) : 0), 0);
 }
 
+/** A fit step's batch_size (Keras's 32 when the step gives none). */
+export function fitBatchSize(step: Extract<PlanStep, { type: 'fit' }>): number {
+  return step.batchSize ?? kerasDefaultBatchSize;
+}
+
+/** The samples [start, start + count) of a data range over N samples (not checked against N here). */
+export function rangeOf(range: DataRange, samples: number): { readonly start: number; readonly count: number } {
+  const start = range.from ?? 0;
+  return { start, count: range.samples ?? Math.max(0, samples - start) };
+}
+
+/** The rows of a one-batch step: its indices, or `samples` from `from` (default the model's batch size). */
+export function batchStepSamples(step: BatchStep, modelBatch: number): { readonly count: number; readonly sample: (row: number) => number } {
+  if (step.indices) {
+    const indices = step.indices;
+    return { count: indices.length, sample: (row) => indices[row]! };
+  }
+  const start = step.from ?? 0;
+  return { count: step.samples ?? modelBatch, sample: (row) => start + row };
+}
+
 /** The largest batch any call of the plan can have. */
 export function planMaxBatch(config: SimulationConfig): number {
-  const batches = distinctSteps(planOf(config)).map((step) =>
-    step.type === 'fit' ? step.batchSize : step.type === 'reset' ? 1 : (step.batchSize ?? kerasDefaultBatchSize),
-  );
-  return Math.min(config.samples, Math.max(1, ...batches));
+  const modelBatch = config.stateBatchSize ?? config.batchSize;
+  const batches = distinctSteps(planOf(config)).map((step) => {
+    if (step.type === 'reset') return 1;
+    if (step.type === 'train_on_batch' || step.type === 'predict_on_batch' || step.type === 'call') return batchStepSamples(step, modelBatch).count;
+    const count = Math.max(rangeOf(step, config.samples).count, step.type === 'fit' && step.validationData ? rangeOf(step.validationData, config.samples).count : 0);
+    return Math.min(count, step.batchSize ?? kerasDefaultBatchSize);
+  });
+  // a stateful layer always holds its fixed batch of rows (a broadcast call runs all of them)
+  return Math.max(1, isStatefulModel(config) ? modelBatch : 1, ...batches);
+}
+
+/**
+ * Every sample index the plan reads that lies outside the data (N samples), as "step K: ..." — plans
+ * are refused for it, never clamped.
+ */
+export function planRangeProblems(steps: readonly PlanStep[], samples: number): string[] {
+  const problems: string[] = [];
+  const check = (where: string, range: DataRange) => {
+    const start = range.from ?? 0;
+    if (start >= samples) problems.push(`${where} starts at sample ${start}, but the data has ${samples} samples (indices 0–${samples - 1})`);
+    else if (range.samples !== undefined && start + range.samples > samples) {
+      problems.push(`${where} asks for ${range.samples} samples from ${start}, but the data has ${samples} samples`);
+    }
+  };
+  const walk = (list: readonly PlanStep[], path: string) =>
+    list.forEach((step, index) => {
+      const where = `${path}[${index}] (${step.type})`;
+      if (step.type === 'repeat') walk(step.steps, `${path}[${index}].steps`);
+      else if (step.type === 'reset') return;
+      else if ((step.type === 'train_on_batch' || step.type === 'predict_on_batch' || step.type === 'call') && step.indices) {
+        const bad = step.indices.find((i) => i >= samples);
+        if (bad !== undefined) problems.push(`${where} uses sample ${bad}, but the data has ${samples} samples (indices 0–${samples - 1})`);
+      } else {
+        check(where, step);
+        if (step.type === 'fit' && step.validationData) check(`${where} validationData`, step.validationData);
+      }
+    });
+  walk(steps, 'steps');
+  return problems;
 }
 
 /** How fit() divides the data (§3: validation_split takes the last fraction, before shuffling). */
@@ -143,6 +257,8 @@ export interface LayerSpecInput {
   readonly recurrentActivation?: RecurrentActivation;
   /** GRU: the layer's own reset_after; default the version profile's. */
   readonly resetAfter?: boolean;
+  /** layer.trainable; default the config's `trainable` (True). */
+  readonly trainable?: boolean;
 }
 
 /** A layer with every field decided. */
@@ -158,6 +274,8 @@ export interface LayerSpec {
   readonly recurrentActivation: RecurrentActivation;
   /** GRU only (null otherwise). */
   readonly resetAfter: boolean | null;
+  /** layer.trainable: its weights get gradients in fit (§R3). */
+  readonly trainable: boolean;
 }
 
 /** The layers of a configuration, named as Keras names them. */
@@ -166,20 +284,24 @@ export function resolveLayers(config: SimulationConfig): LayerSpec[] {
     { cell: config.cell ?? 'lstm', units: config.units, bidirectional: config.bidirectional ?? false },
   ];
   const seen = new Map<string, number>();
+  const profile = kerasProfiles[config.keras];
   return inputs.map((layer) => {
     const bidirectional = layer.bidirectional ?? config.bidirectional ?? false;
     const prefix = bidirectional ? 'bidirectional' : cellLayerNames[layer.cell];
     const count = seen.get(prefix) ?? 0;
     seen.set(prefix, count + 1);
+    // Keras 2.3 numbers automatic names from 1 (lstm_1, lstm_2); tf.keras and Keras 3 from none (lstm, lstm_1)
+    const automatic = profile.layerNamesFromOne ? `${prefix}_${count + 1}` : count === 0 ? prefix : `${prefix}_${count}`;
     return {
-      name: layer.name ?? (count === 0 ? prefix : `${prefix}_${count}`),
+      name: layer.name ?? automatic,
       cell: layer.cell,
       units: layer.units,
       stateful: layer.stateful ?? config.stateful,
       bidirectional,
       stateTensors: stateTensorCount[layer.cell] * (bidirectional ? 2 : 1),
       recurrentActivation: layer.recurrentActivation ?? config.recurrentActivation,
-      resetAfter: layer.cell === 'gru' ? (layer.resetAfter ?? kerasProfiles[config.keras].gruResetAfter) : null,
+      resetAfter: layer.cell === 'gru' ? (layer.resetAfter ?? profile.gruResetAfter) : null,
+      trainable: layer.trainable ?? config.trainable ?? true,
     };
   });
 }

@@ -2,11 +2,34 @@
  * Closed-form reset counts: the totals a configuration must produce, computed by arithmetic from
  * the configuration alone (O(plan steps × epochs), no schedule of batches, no forward pass). Tests
  * hold the hook-recorded totals of `simulate` against these; they also size a run before it starts.
+ * Where a call starts (carry, JAX's unstored state, initial_state) follows the same StateFlow as
+ * the simulator, driven a run of identical calls at a time (StateFlow.callMany).
  */
-import { flatSteps, kerasDefaultBatchSize, planOf, resolveLayers, type SimulationConfig } from './config.ts';
-import type { ResetReason } from './events.ts';
+import {
+  batchStepSamples,
+  fitBatchSize,
+  flatSteps,
+  kerasDefaultBatchSize,
+  planOf,
+  rangeOf,
+  resolveLayers,
+  splitData,
+  type FlatPlanStep,
+  type SimulationConfig,
+} from './config.ts';
+import { zeroByReason, type LayerCall, type Phase, type ResetReason, type RunPosition } from './events.ts';
+import { buildsSymbolically, executionOf, isTrainerPhase, isTrainingPhase, stateRule, wrongRows, type FailureCheck } from './backends.ts';
 import { kerasProfiles } from './profiles.ts';
-import type { BatchSizeFailure } from './schedule.ts';
+import { batchCount, partialBatchPosition, shuffleSeed, TfTraces, torchInplaceFailure, type RunFailure } from './schedule.ts';
+import { StateFlow, initialStateMode, type FlowEvidence } from './state-flow.ts';
+
+export interface LayerCounts {
+  readonly layer: string;
+  readonly resetEvents: number;
+  readonly rowResets: number;
+  readonly carries: number;
+  readonly byReason: Readonly<Record<ResetReason, number>>;
+}
 
 export interface ExpectedTotals {
   readonly batches: number;
@@ -14,19 +37,24 @@ export interface ExpectedTotals {
   readonly validationBatches: number;
   readonly evaluateBatches: number;
   readonly predictBatches: number;
+  readonly trainOnBatchBatches: number;
+  readonly predictOnBatchBatches: number;
+  readonly directCalls: number;
   readonly resetEvents: number;
   readonly rowResets: number;
   readonly carries: number;
   readonly byReason: Readonly<Record<ResetReason, number>>;
   readonly perEpoch: readonly EpochCounts[];
-  readonly perLayer: readonly { readonly layer: string; readonly resetEvents: number; readonly rowResets: number; readonly carries: number }[];
+  readonly perLayer: readonly LayerCounts[];
   readonly epochsCompleted: number;
-  /** False when Keras raises (a stateful batch of the wrong size). */
+  /** False when Keras raises. */
   readonly completed: boolean;
   /** Where and how Keras raises, when it does. */
-  readonly failure?: BatchSizeFailure;
+  readonly failure?: RunFailure;
   /** Rows of all model calls that ran (every layer sees them). */
   readonly rowsRun: number;
+  /** What the run showed, for the findings (the simulator's StateFlow collects the same). */
+  readonly evidence: FlowEvidence;
 }
 
 interface EpochCounts {
@@ -37,198 +65,372 @@ interface EpochCounts {
   carries: number;
 }
 
-/** Counts of one kind of layer (all stateful layers count alike, and all stateless ones). */
 interface Tally {
   resetEvents: number;
   rowResets: number;
   carries: number;
-  initial: number;
-  resetStates: number;
+  byReason: Record<ResetReason, number>;
 }
+
+type CountedPhase = Exclude<Phase, 'reset'>;
+
+/** Everything a run of calls adds up, to repeat identical runs without replaying them. */
+interface Snapshot {
+  tallies: Tally[];
+  epoch: EpochCounts;
+  batches: Record<CountedPhase, number>;
+  rowsRun: number;
+  evidence: Pick<FlowEvidence, 'carries' | 'fitCarries' | 'notStored' | 'broadcasts' | 'initialStateStarts'>;
+}
+
+const noSamples = new Int32Array(0);
 
 export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   const N = config.samples;
   const layers = resolveLayers(config);
-  const statefulCount = layers.filter((layer) => layer.stateful).length;
-  const statelessCount = layers.length - statefulCount;
-  const stateful = statefulCount > 0;
-  const stateRows = config.stateBatchSize ?? config.batchSize;
-  const upfrontChecks = kerasProfiles[config.keras].partialBatchCheck === 'upfront';
+  const stateful = layers.some((layer) => layer.stateful);
+  const firstStateful = layers.findIndex((layer) => layer.stateful);
+  const execution = executionOf(config);
+  const profile = kerasProfiles[config.keras];
+  const torchFails = stateful && torchInplaceFailure(config, execution);
+  const flow = new StateFlow(initialStateMode(config));
+  const tfTraces = new TfTraces(execution);
   const K = typeof config.resetEvery === 'object' ? config.resetEvery.everyBatches : 0;
+  let stateRows: number | undefined = config.builtByFirstCall ? undefined : (config.stateBatchSize ?? config.batchSize);
+  let lossBuilt = false;
 
+  const tallies: Tally[] = layers.map(() => ({ resetEvents: 0, rowResets: 0, carries: 0, byReason: zeroByReason() }));
   const perEpoch = new Map<number, EpochCounts>();
   const at = (epoch: number) => {
     let counts = perEpoch.get(epoch);
     if (!counts) perEpoch.set(epoch, (counts = { epoch, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 }));
     return counts;
   };
-  const statefulTally: Tally = { resetEvents: 0, rowResets: 0, carries: 0, initial: 0, resetStates: 0 };
-  const statelessTally: Tally = { resetEvents: 0, rowResets: 0, carries: 0, initial: 0, resetStates: 0 };
-  const batches = { fit: 0, validate: 0, evaluate: 0, predict: 0 };
+  const batches: Record<CountedPhase, number> = { fit: 0, validate: 0, evaluate: 0, predict: 0, train_on_batch: 0, predict_on_batch: 0, call: 0 };
   let epoch = 0;
-  let pendingZero = true; // the build's zeros, consumed by the first call
-  let failed = false;
-  /** A failure inside fit leaves its epoch incomplete; one in evaluate/predict does not. */
-  let failedInFit = false;
-  let failure: BatchSizeFailure | undefined;
-  let rowsRun = 0;
   let planStep = 0;
-  const fail = (
-    phase: 'fit' | 'validate' | 'evaluate' | 'predict',
-    check: BatchSizeFailure['check'],
-    details: { batch: number; samples: number; batchSize: number; rows: number; defaulted: boolean },
-  ) => {
-    failed = true;
+  let rowsRun = 0;
+  let failure: RunFailure | undefined;
+  /** A failure inside fit leaves its epoch incomplete; one elsewhere does not. */
+  let failedInFit = false;
+
+  const addEvents = (layer: number, reason: ResetReason, rows: number, count: number, atEpoch = epoch) => {
+    if (count === 0) return;
+    const tally = tallies[layer]!;
+    tally.resetEvents += count;
+    tally.rowResets += rows * count;
+    tally.byReason[reason] += count;
+    const counts = at(atEpoch);
+    counts.resetEvents += count;
+    counts.rowResets += rows * count;
+  };
+  const zeroStateful = (reason: 'initial' | 'reset-states', atEpoch = epoch) => {
+    layers.forEach((layer, i) => {
+      if (layer.stateful) addEvents(i, reason, stateRows!, 1, atEpoch);
+    });
+    flow.zero();
+  };
+  const fail = (phase: Phase, batch: number, check: FailureCheck, details: { samples: number; batchSize: number; rows: number; defaulted: boolean }, timing: RunPosition['timing'] = 'before-batch') => {
     failedInFit = phase === 'fit' || phase === 'validate';
     at(epoch);
     failure = {
-      position: { phase, epoch, batch: details.batch, timing: 'before-batch', planStep: Math.max(planStep, 1) },
+      position: { phase, epoch, batch, timing, planStep: Math.max(planStep, 1) },
       check,
       samples: details.samples,
       batchSize: details.batchSize,
       rows: details.rows,
-      stateRows: check === 'unknown-batch' ? 0 : stateRows,
+      stateRows: stateRows ?? 0,
       batchSizeDefaulted: details.defaulted,
     };
   };
-  /** The batch at which a stateful run over `n` samples in batches of `b` fails, and its rows. */
-  const failingBatch = (n: number, b: number) => {
-    const full = Math.floor(n / b);
-    if (full === 0) return { batch: 1, rows: n };
-    if (b !== stateRows) return { batch: 1, rows: b };
-    return { batch: full + 1, rows: n % b };
+
+  /** `count` consecutive calls of `rows` rows (batches firstBatch, firstBatch + 1, …), counted in O(layers). */
+  const runCalls = (phase: CountedPhase, count: number, rows: number, firstBatch: number, broadcast: boolean) => {
+    if (count === 0) return;
+    batches[phase] += count;
+    rowsRun += rows * count;
+    const counts = at(epoch);
+    counts.batches += count;
+    layers.forEach((layer, i) => {
+      // a layer above a broadcast one gets every state row
+      if (!layer.stateful) addEvents(i, 'batch-start', broadcast && i > firstStateful ? stateRows! : rows, count);
+    });
+    if (!stateful) return;
+    const rule = stateRule(execution, phase, rows);
+    const make = (k: number): LayerCall => ({
+      phase,
+      epoch,
+      batch: firstBatch + k,
+      planStep,
+      rows,
+      samples: noSamples,
+      state: rule,
+      ...(broadcast ? { broadcast: true } : {}),
+    });
+    const outcomes = flow.callMany(make, count);
+    layers.forEach((layer, i) => {
+      if (!layer.stateful) return;
+      tallies[i]!.carries += outcomes.carried;
+      counts.carries += outcomes.carried;
+      addEvents(i, 'not-stored', stateRows!, outcomes['not-stored']);
+      addEvents(i, 'initial-state', stateRows!, outcomes['initial-state']);
+      if (broadcast && i === firstStateful && rule.writes) addEvents(i, 'broadcast', stateRows!, count);
+    });
   };
 
-  /** A stateful layer's explicit zeroing (build or reset_states) of all its rows. */
-  const zeroStateful = (atEpoch: number, initial: boolean) => {
-    if (!stateful) return;
-    statefulTally.resetEvents++;
-    statefulTally.rowResets += stateRows;
-    if (initial) statefulTally.initial++;
-    else statefulTally.resetStates++;
-    const counts = at(atEpoch);
-    counts.resetEvents += statefulCount;
-    counts.rowResets += statefulCount * stateRows;
-    pendingZero = true;
-  };
-  /** `calls` consecutive calls with `rows` rows in all; with resets after some of them (zeroStartsInside). */
-  const runCalls = (phase: keyof typeof batches, calls: number, rows: number, zeroStartsInside: number) => {
-    if (calls === 0) return;
-    batches[phase] += calls;
-    rowsRun += rows;
+  const snapshot = (): Snapshot => ({
+    tallies: tallies.map((t) => ({ ...t, byReason: { ...t.byReason } })),
+    epoch: { ...at(epoch) },
+    batches: { ...batches },
+    rowsRun,
+    evidence: {
+      carries: flow.evidence.carries,
+      fitCarries: flow.evidence.fitCarries,
+      notStored: flow.evidence.notStored,
+      broadcasts: flow.evidence.broadcasts,
+      initialStateStarts: flow.evidence.initialStateStarts,
+    },
+  });
+  /** Adds `times` × (after − before). */
+  const repeat = (before: Snapshot, after: Snapshot, times: number) => {
+    tallies.forEach((tally, i) => {
+      const a = after.tallies[i]!;
+      const b = before.tallies[i]!;
+      tally.resetEvents += times * (a.resetEvents - b.resetEvents);
+      tally.rowResets += times * (a.rowResets - b.rowResets);
+      tally.carries += times * (a.carries - b.carries);
+      for (const reason of Object.keys(tally.byReason) as ResetReason[]) tally.byReason[reason] += times * (a.byReason[reason] - b.byReason[reason]);
+    });
     const counts = at(epoch);
-    counts.batches += calls;
-    // stateless layers: one zeroing per call, of its rows (§1)
-    statelessTally.resetEvents += calls;
-    statelessTally.rowResets += rows;
-    counts.resetEvents += statelessCount * calls;
-    counts.rowResets += statelessCount * rows;
-    if (stateful) {
-      const carried = calls - (pendingZero ? 1 : 0) - zeroStartsInside;
-      statefulTally.carries += carried;
-      counts.carries += statefulCount * carried;
-      pendingZero = false;
+    counts.batches += times * (after.epoch.batches - before.epoch.batches);
+    counts.resetEvents += times * (after.epoch.resetEvents - before.epoch.resetEvents);
+    counts.rowResets += times * (after.epoch.rowResets - before.epoch.rowResets);
+    counts.carries += times * (after.epoch.carries - before.epoch.carries);
+    for (const phase of Object.keys(batches) as CountedPhase[]) batches[phase] += times * (after.batches[phase] - before.batches[phase]);
+    rowsRun += times * (after.rowsRun - before.rowsRun);
+    const evidence = flow.evidence;
+    for (const key of ['carries', 'fitCarries', 'notStored', 'broadcasts', 'initialStateStarts'] as const) {
+      evidence[key] += times * (after.evidence[key] - before.evidence[key]);
     }
   };
-  /** How many full calls of `b` rows run over `n` samples before a stateful model fails, and whether it fails. */
-  const statefulRun = (n: number, b: number) => {
-    if (!stateful) return { calls: Math.ceil(n / b), rows: n, fails: false };
-    // batches: floor(n/b) of b rows, then one of n % b; the first whose rows differ from the state's fails
-    const full = Math.floor(n / b);
-    if (full === 0) return n === stateRows ? { calls: 1, rows: n, fails: false } : { calls: 0, rows: 0, fails: n > 0 };
-    if (b !== stateRows) return { calls: 0, rows: 0, fails: true };
-    return { calls: full, rows: full * b, fails: n % b !== 0 };
+
+  /** What a batch of `rows` rows does to a stateful model: run, broadcast, or fail (backends.ts wrongRows). */
+  const outcomeOf = (rows: number, staticShape: boolean, firstTrainerBuild: boolean) => {
+    if (!stateful || rows === stateRows) return { kind: 'ok' as const };
+    return wrongRows(execution, staticShape, rows, firstTrainerBuild);
   };
 
-  const steps = flatSteps(planOf(config));
+  /** A Sequential without an Input is built by its first call (tensorflow, direct calls) or fails (§R5); false when it fails. */
+  const buildIfNeeded = (phase: CountedPhase, rows: number, details: { samples: number; batchSize: number; defaulted: boolean }): boolean => {
+    if (!stateful || stateRows !== undefined) return true;
+    if (isTrainerPhase(phase) && execution.backend !== 'tensorflow') {
+      fail(phase, 1, 'unbuilt-in-trainer', { ...details, rows });
+      return false;
+    }
+    stateRows = rows;
+    zeroStateful('initial');
+    return true;
+  };
+
+  /**
+   * The batches of one call (a fit epoch's training batches, a validation, evaluate or predict):
+   * `count` batches of `batchSize` rows except the partial one (`partialRows` rows at 1-based
+   * position `partialAt`, 0 for none), with a reset after every K-th batch when `resetsEvery` > 0.
+   * Returns false when the run stops.
+   */
+  const runPhase = (
+    phase: CountedPhase,
+    count: number,
+    batchSize: number,
+    partialRows: number,
+    partialAt: number,
+    details: { samples: number; defaulted: boolean; staticShape: boolean; firstTrainerCall: boolean; resetsEvery: number },
+  ): boolean => {
+    if (count === 0) return true;
+    const firstRows = partialAt === 1 ? partialRows : batchSize;
+    if (!buildIfNeeded(phase, firstRows, { samples: details.samples, batchSize, defaulted: details.defaulted })) return false;
+    const firstTrainerBuild = details.firstTrainerCall && buildsSymbolically(phase) && !lossBuilt;
+    if (details.firstTrainerCall && buildsSymbolically(phase)) lossBuilt = true;
+    const full = outcomeOf(batchSize, details.staticShape, firstTrainerBuild && partialAt !== 1);
+    const fullLater = outcomeOf(batchSize, details.staticShape, false);
+    const partial = partialAt > 0 ? outcomeOf(partialRows, details.staticShape, firstTrainerBuild && partialAt === 1) : undefined;
+    // the first batch that fails, and how
+    let failAt = Infinity;
+    let failCheck: FailureCheck | undefined;
+    let failRows = 0;
+    const firstFull = partialAt === 1 ? 2 : 1;
+    const fullOutcome = firstFull === 1 ? full : fullLater;
+    if (firstFull <= count && fullOutcome.kind === 'fail') {
+      failAt = firstFull;
+      failCheck = fullOutcome.check;
+      failRows = batchSize;
+    }
+    if (partial?.kind === 'fail' && partialAt < failAt) {
+      failAt = partialAt;
+      failCheck = partial.check;
+      failRows = partialRows;
+    }
+    let ran = Math.min(count, failAt - 1);
+    const torchStops = torchFails && isTrainingPhase(phase) && ran >= 1;
+    if (torchStops) ran = 1;
+    const fullBroadcast = fullOutcome.kind === 'broadcast';
+    const partialBroadcast = partial?.kind === 'broadcast';
+    /** Batches [from, to] without a reset inside, split around the partial batch. */
+    const segment = (from: number, to: number) => {
+      if (to < from) return;
+      if (partialAt >= from && partialAt <= to) {
+        runCalls(phase, partialAt - from, batchSize, from, fullBroadcast);
+        runCalls(phase, 1, partialRows, partialAt, partialBroadcast);
+        runCalls(phase, to - partialAt, batchSize, partialAt + 1, fullBroadcast);
+      } else {
+        runCalls(phase, to - from + 1, batchSize, from, fullBroadcast);
+      }
+    };
+    const K = details.resetsEvery;
+    if (K === 0 || !stateful) {
+      segment(1, ran);
+    } else {
+      // chunks of K batches, each followed by a reset when it ran to its end; chunks between the
+      // first, the one with the partial batch and the last start and end at zeros and count alike
+      const chunks = Math.ceil(ran / K);
+      const special = new Set([1, chunks, partialAt > 0 ? Math.ceil(partialAt / K) : 0]);
+      let memo: { before: Snapshot; after: Snapshot } | undefined;
+      let c = 1;
+      while (c <= chunks) {
+        const complete = c * K <= ran && !(torchStops && c * K === 1);
+        const regular = c >= 2 && complete && !special.has(c);
+        if (regular && memo) {
+          let end = c;
+          while (end + 1 <= chunks && (end + 1) * K <= ran && !special.has(end + 1)) end++;
+          repeat(memo.before, memo.after, end - c + 1);
+          c = end + 1;
+          continue;
+        }
+        const before = regular ? snapshot() : undefined;
+        segment((c - 1) * K + 1, Math.min(c * K, ran));
+        if (complete) zeroStateful('reset-states');
+        if (before) memo = { before, after: snapshot() };
+        c++;
+      }
+    }
+    if (torchStops) {
+      fail(phase, 1, 'torch-inplace', { samples: details.samples, batchSize, rows: firstRows, defaulted: details.defaulted }, 'after-batch');
+      return false;
+    }
+    if (failCheck !== undefined) {
+      fail(phase, failAt, failCheck, { samples: details.samples, batchSize, rows: failRows, defaulted: details.defaulted });
+      return false;
+    }
+    return true;
+  };
+
+  /** K2mb's up-front divisibility checks (§2.1): fit and evaluate always, predict when N > batch_size. */
+  const upfront = (phase: 'fit' | 'evaluate' | 'predict', count: number, batchSize: number) =>
+    stateful &&
+    profile.partialBatchCheck === 'upfront' &&
+    (phase === 'predict' ? count > batchSize && count % batchSize !== 0 : count % batchSize !== 0);
+
+  /** evaluate, predict or a validation: batches in order, the partial one last. */
+  const inOrder = (phase: CountedPhase, count: number, batchSize: number, defaulted: boolean): boolean => {
+    const n = batchCount(count, batchSize);
+    if (n === 0) return true;
+    const partialRows = count % batchSize;
+    const staticShape = tfTraces.staticShape(phase, partialRows === 0 ? batchSize : null);
+    return runPhase(phase, n, batchSize, partialRows, partialRows > 0 ? n : 0, {
+      samples: count,
+      defaulted,
+      staticShape,
+      firstTrainerCall: true,
+      resetsEvery: 0,
+    });
+  };
+
+  const fit = (step: Extract<FlatPlanStep, { type: 'fit' }>): boolean => {
+    const { count } = rangeOf(step, N);
+    const batchSize = fitBatchSize(step);
+    const defaulted = step.batchSize === undefined;
+    const split = step.validationData ? { trainSamples: count, validationSamples: 0 } : splitData(count, step.validationSplit ?? 0);
+    const validation = step.validationData ? rangeOf(step.validationData, N).count : split.validationSamples;
+    if (upfront('fit', count, batchSize) || (step.validationData !== undefined && upfront('fit', validation, batchSize))) {
+      epoch++;
+      const failing = count % batchSize !== 0 ? count : validation;
+      fail('fit', 1, 'fit-upfront', { samples: failing, batchSize, rows: failing % batchSize, defaulted });
+      return false;
+    }
+    const train = split.trainSamples;
+    const n = batchCount(train, batchSize);
+    const partialRows = train % batchSize;
+    const resetsEvery = stateful ? K : 0;
+    for (let e = 1; e <= step.epochs; e++) {
+      epoch++;
+      at(epoch);
+      const partialAt = partialRows > 0 ? partialBatchPosition(train, batchSize, step.shuffle, config.keras, shuffleSeed(config, epoch)) + 1 : 0;
+      const staticShape = n > 0 && tfTraces.staticShape('fit', partialRows === 0 ? batchSize : null);
+      if (!runPhase('fit', n, batchSize, partialRows, partialAt, { samples: train, defaulted, staticShape, firstTrainerCall: e === 1, resetsEvery })) return false;
+      if (!inOrder('validate', validation, batchSize, defaulted)) return false;
+      if (stateful && config.resetEvery === 'epoch' && stateRows !== undefined) zeroStateful('reset-states');
+    }
+    return true;
+  };
+
   const first = flatSteps(planOf(config)).next().value;
   if (stateful && config.unknownStateBatch) {
     // Keras refuses to build the stateful layers: nothing runs
     epoch = 1;
-    fail('fit', 'unknown-batch', { batch: 1, samples: N, batchSize: config.batchSize, rows: 0, defaulted: config.batchSizeDefaulted ?? false });
-  } else if (stateful) {
-    zeroStateful(first === undefined || first.type === 'fit' ? 1 : 0, true);
+    fail('fit', 1, 'unknown-batch', { samples: N, batchSize: config.batchSize, rows: 0, defaulted: config.batchSizeDefaulted ?? false });
+  } else if (stateful && stateRows !== undefined) {
+    zeroStateful('initial', first === undefined || first.type === 'fit' ? 1 : 0);
   }
-  for (const step of steps) {
-    if (failed) break;
+  for (const step of flatSteps(planOf(config))) {
+    if (failure) break;
     planStep++;
     if (step.type === 'reset') {
-      zeroStateful(epoch, false);
+      if (stateful && stateRows !== undefined) zeroStateful('reset-states');
+      continue;
+    }
+    if (step.type === 'train_on_batch' || step.type === 'predict_on_batch' || step.type === 'call') {
+      const { count } = batchStepSamples(step, stateRows ?? config.batchSize);
+      const staticShape = tfTraces.staticShape(step.type, count);
+      if (!runPhase(step.type, 1, count, 0, 0, { samples: count, defaulted: false, staticShape, firstTrainerCall: true, resetsEvery: 0 })) break;
       continue;
     }
     if (step.type === 'evaluate' || step.type === 'predict') {
-      const n = Math.min(step.samples ?? N, N);
-      const b = step.batchSize ?? kerasDefaultBatchSize;
-      const upfront = stateful && upfrontChecks && (step.type === 'evaluate' ? n % b !== 0 : n > b && n % b !== 0);
+      const { count } = rangeOf(step, N);
+      const batchSize = step.batchSize ?? kerasDefaultBatchSize;
       const defaulted = step.batchSize === undefined;
-      if (upfront) {
-        const check = step.type === 'evaluate' ? 'fit-upfront' : 'predict-upfront';
-        fail(step.type, check, { batch: 1, samples: n, batchSize: b, rows: n % b, defaulted });
+      if (upfront(step.type, count, batchSize)) {
+        fail(step.type, 1, step.type === 'evaluate' ? 'fit-upfront' : 'predict-upfront', { samples: count, batchSize, rows: count % batchSize, defaulted });
         break;
       }
-      const run = statefulRun(n, b);
-      runCalls(step.type, run.calls, run.rows, 0);
-      if (run.fails) fail(step.type, 'at-batch', { ...failingBatch(n, b), samples: n, batchSize: b, defaulted });
+      if (!inOrder(step.type, count, batchSize, defaulted)) break;
       continue;
     }
-    const defaulted = config.plan === undefined && (config.batchSizeDefaulted ?? false);
-    if (stateful && upfrontChecks && N % step.batchSize !== 0) {
-      epoch++;
-      fail('fit', 'fit-upfront', { batch: 1, samples: N, batchSize: step.batchSize, rows: N % step.batchSize, defaulted });
-      break;
-    }
-    const split = step.validationSplit ?? 0;
-    const train = split > 0 ? Math.floor(N * (1 - split)) : N;
-    const validation = N - train;
-    for (let e = 1; e <= step.epochs && !failed; e++) {
-      epoch++;
-      at(epoch);
-      const fit = statefulRun(train, step.batchSize);
-      // --reset-every K: a reset after training batches K, 2K, … of this epoch
-      const resetsAfterBatch = stateful && K > 0 ? Math.floor(fit.calls / K) : 0;
-      const resetAfterLastBatch = resetsAfterBatch > 0 && fit.calls % K === 0;
-      // each reset except one after the last training batch zeroes the start of the next training batch
-      runCalls('fit', fit.calls, fit.rows, resetsAfterBatch - (resetAfterLastBatch ? 1 : 0));
-      for (let r = 0; r < resetsAfterBatch; r++) zeroStateful(epoch, false);
-      if (!resetAfterLastBatch && resetsAfterBatch > 0) pendingZero = false;
-      if (fit.fails) {
-        fail('fit', 'at-batch', { ...failingBatch(train, step.batchSize), samples: train, batchSize: step.batchSize, defaulted });
-        break;
-      }
-      const val = statefulRun(validation, step.batchSize);
-      runCalls('validate', val.calls, val.rows, 0);
-      if (val.fails) {
-        fail('validate', 'at-batch', { ...failingBatch(validation, step.batchSize), samples: validation, batchSize: step.batchSize, defaulted });
-        break;
-      }
-      if (stateful && config.resetEvery === 'epoch') zeroStateful(epoch, false);
-    }
+    if (!fit(step)) break;
   }
 
-  const perLayer = layers.map((layer) => {
-    const tally = layer.stateful ? statefulTally : statelessTally;
-    return { layer: layer.name, resetEvents: tally.resetEvents, rowResets: tally.rowResets, carries: tally.carries };
-  });
+  const perLayer = layers.map((layer, i) => ({ layer: layer.name, ...tallies[i]! }));
   const sum = (key: 'resetEvents' | 'rowResets' | 'carries') => perLayer.reduce((a, layer) => a + layer[key], 0);
+  const byReason = zeroByReason();
+  for (const tally of tallies) for (const reason of Object.keys(byReason) as ResetReason[]) byReason[reason] += tally.byReason[reason];
   return {
-    batches: batches.fit + batches.validate + batches.evaluate + batches.predict,
+    batches: Object.values(batches).reduce((a, b) => a + b, 0),
     fitBatches: batches.fit,
     validationBatches: batches.validate,
     evaluateBatches: batches.evaluate,
     predictBatches: batches.predict,
+    trainOnBatchBatches: batches.train_on_batch,
+    predictOnBatchBatches: batches.predict_on_batch,
+    directCalls: batches.call,
     resetEvents: sum('resetEvents'),
     rowResets: sum('rowResets'),
     carries: sum('carries'),
-    byReason: {
-      initial: statefulCount * statefulTally.initial,
-      'batch-start': statelessCount * statelessTally.resetEvents,
-      'reset-states': statefulCount * statefulTally.resetStates,
-    },
+    byReason,
     perEpoch: [...perEpoch.values()].sort((a, b) => a.epoch - b.epoch),
     perLayer,
     epochsCompleted: failedInFit ? epoch - 1 : epoch,
-    completed: !failed,
+    completed: failure === undefined,
     rowsRun,
+    evidence: flow.evidence,
     ...(failure ? { failure } : {}),
   };
 }

@@ -10,15 +10,36 @@ export type ResetReason =
   /** stateless: every layer call starts from fresh zeros (§1). */
   | 'batch-start'
   /** stateful: an explicit layer.reset_state(s)() / model.reset_states() call (§2.1 "Reset API"). */
-  | 'reset-states';
+  | 'reset-states'
+  /**
+   * stateful on JAX: the call does not start from the previous call's final state, which fit,
+   * evaluate, predict and *_on_batch never store; it starts from the variable's value when the
+   * compiled function was traced (jit) or its current value (run_eagerly) (§R1).
+   */
+  | 'not-stored'
+  /** stateful: the call starts from the initial_state passed to the layer, not from the carried state (§6). */
+  | 'initial-state'
+  /**
+   * stateful: a 1-row batch is broadcast against every state row, and all of them are overwritten with
+   * that one sample's result (tensorflow with a partial batch, or any backend before Keras 3.12; §R2, keras#21183).
+   */
+  | 'broadcast';
 
-export const resetReasons: readonly ResetReason[] = ['initial', 'batch-start', 'reset-states'];
+export const resetReasons: readonly ResetReason[] = ['initial', 'batch-start', 'reset-states', 'not-stored', 'initial-state', 'broadcast'];
+
+/** Every reason with a zero count. */
+export function zeroByReason(): Record<ResetReason, number> {
+  return { initial: 0, 'batch-start': 0, 'reset-states': 0, 'not-stored': 0, 'initial-state': 0, broadcast: 0 };
+}
 
 /**
  * Which call of the user's script a layer call belongs to: fit's training batches, its validation,
- * evaluate(), predict(), or an explicit reset between calls.
+ * evaluate(), predict(), train_on_batch(), predict_on_batch(), a direct model(x) call ('call'), or
+ * an explicit reset between calls.
  */
-export type Phase = 'fit' | 'validate' | 'evaluate' | 'predict' | 'reset';
+export type Phase = 'fit' | 'validate' | 'evaluate' | 'predict' | 'train_on_batch' | 'predict_on_batch' | 'call' | 'reset';
+
+export const phases: readonly Phase[] = ['fit', 'validate', 'evaluate', 'predict', 'train_on_batch', 'predict_on_batch', 'call', 'reset'];
 
 /** When an event happens relative to the batch it names. */
 export type EventTiming = 'before-batch' | 'after-batch' | 'epoch-end' | 'between-calls';
@@ -48,4 +69,11 @@ export interface LayerCall {
   readonly rows: number;
   /** Sample index (into the whole data set) of each row; valid only during the call (the buffer is reused). */
   readonly samples: Int32Array;
+  /**
+   * Stateful layers: where the call starts and whether it stores its final state (backends.ts
+   * stateRule, §R1). Absent: from the stored state, stored afterwards.
+   */
+  readonly state?: { readonly source: 'stored' | 'trace'; readonly traceKey?: string; readonly writes: boolean };
+  /** A 1-row batch broadcast against the stateful layers' state rows (§R2); `rows` is 1. */
+  readonly broadcast?: boolean;
 }

@@ -5,21 +5,25 @@
  */
 import { catalogueEntry, type FindingCode, type Severity } from './catalogue.ts';
 import { distinctSteps, isStatefulModel, planEpochs, planOf, resolveLayers, splitData, type PlanStep, type SimulationConfig } from './config.ts';
-import type { RunPosition } from './events.ts';
-import { kerasProfiles, partialBatchError, type KerasVersion } from './profiles.ts';
-import { batchCount, type BatchSizeFailure } from './schedule.ts';
+import type { Phase, RunPosition } from './events.ts';
+import { executionOf, kerasError } from './backends.ts';
+import { kerasProfiles, type Backend, type KerasVersion } from './profiles.ts';
+import { batchCount, type RunFailure } from './schedule.ts';
+import type { FlowEvidence } from './state-flow.ts';
 
 export type { FindingCode, Severity } from './catalogue.ts';
 
 export interface Finding {
   /** Stable identifier, for CI contracts and `--strict`: always a catalogue code (a FindingCode). */
   readonly code: string;
-  /** error: Keras would raise; warning: runs but likely not what you meant; info: worth knowing. */
+  /** error: Keras would raise, or the setup silently does not do what it says; warning: runs but likely not what you meant; info: worth knowing. */
   readonly severity: Severity;
   readonly message: string;
   readonly fix: string;
   /** Keras version profiles the finding applies to. */
   readonly keras: readonly KerasVersion[];
+  /** Keras 3 backends the finding applies to (absent: every backend). */
+  readonly backends?: readonly Backend[];
   /** The spec section and Keras source the finding rests on. */
   readonly source: string;
   /** Where in the run it happens, when it happens at one point. */
@@ -35,60 +39,96 @@ function finding(code: FindingCode, message: string, options: { fix?: string; at
     message,
     fix: options.fix ?? entry.fix,
     keras: entry.keras,
+    ...(entry.backends ? { backends: entry.backends } : {}),
     source: entry.source,
     ...(options.at ? { at: options.at } : {}),
   };
 }
 
-/** The error finding of a stateful run that meets a batch of the wrong size. */
-export function batchSizeFailureFinding(config: SimulationConfig, failure: BatchSizeFailure): Finding {
-  if (failure.check === 'unknown-batch') {
-    const message =
-      config.keras === '3'
-        ? 'ValueError: When using `stateful=True` in a RNN, the batch size must be static. Found dynamic batch size: sequence.shape=(None, …)'
-        : 'ValueError: If a RNN is stateful, it needs to know its batch size. Specify the batch size of your input tensors: …';
-    return finding(
-      'stateful-unknown-batch-size',
-      `The model has stateful layers but no fixed batch size, so Keras cannot create their state; nothing runs. Keras says: ${message}`,
-      {
-        fix:
-          config.keras === '3'
-            ? 'Build the model on keras.Input(batch_shape=(B, T, F)) (or Input(shape=(T, F), batch_size=B)); batch_input_shape= is rejected in Keras 3.'
-            : 'Give the first layer batch_input_shape=(B, T, F), or build on Input(batch_shape=(B, T, F)).',
-        at: failure.position,
-      },
-    );
+/** "fit batch 3 of epoch 2", "predict batch 1 (before the first fit)", "train_on_batch() at plan step 4". */
+export function describePosition(position: RunPosition): string {
+  const { phase, batch, epoch } = position;
+  const step = position.planStep ?? 1;
+  if (phase === 'train_on_batch' || phase === 'predict_on_batch' || phase === 'call') {
+    return `${phase === 'call' ? 'the direct model(x) call' : `${phase}()`} at plan step ${step}`;
   }
-  const error = partialBatchError(config.keras, {
+  if (phase === 'reset') return `the reset at plan step ${step}`;
+  const what = phase === 'fit' ? 'training batch' : phase === 'validate' ? 'validation batch' : `${phase} batch`;
+  return `${what} ${batch}${epoch > 0 ? ` of epoch ${epoch}` : phase === 'fit' || phase === 'validate' ? '' : ' (before the first fit)'}`;
+}
+
+/** The name Keras code uses for the call a phase belongs to. */
+function callName(phase: Phase): string {
+  if (phase === 'validate') return 'fit() validation';
+  if (phase === 'call') return 'model(x)';
+  return `${phase}()`;
+}
+
+/** The error finding of a run that Keras stops (a batch of the wrong size, a layer it cannot build, torch's backward). */
+export function batchSizeFailureFinding(config: SimulationConfig, failure: RunFailure): Finding {
+  const execution = executionOf(config);
+  const layers = resolveLayers(config);
+  const layer = layers.find((l) => l.stateful) ?? layers[0]!;
+  const error = kerasError({
+    check: failure.check,
+    execution,
     samples: failure.samples,
     batchSize: failure.batchSize,
     rows: failure.rows,
     stateRows: failure.stateRows,
     timesteps: config.timesteps,
     features: config.features,
-    check: failure.check as Exclude<BatchSizeFailure['check'], 'unknown-batch'>,
-    layerName: resolveLayers(config).find((layer) => layer.stateful)?.name ?? 'lstm',
+    layerName: layer.name,
+    cell: layer.cell,
+    units: layer.units,
   });
-  const { phase, batch, epoch } = failure.position;
-  const call = phase === 'fit' || phase === 'validate' ? 'fit' : `${phase}`;
-  if (failure.batchSize !== failure.stateRows) {
+  const says = `Keras says: ${error.className}: ${error.message}`;
+  const keras3 = kerasProfiles[config.keras].keras3;
+  const where = describePosition(failure.position);
+  const call = failure.position.phase === 'fit' || failure.position.phase === 'validate' ? 'fit' : failure.position.phase;
+  switch (failure.check) {
+    case 'unknown-batch':
+      return finding('stateful-unknown-batch-size', `The model has stateful layers but no fixed batch size, so Keras cannot create their state; nothing runs. ${says}`, {
+        fix: keras3
+          ? 'Build the model on keras.Input(batch_shape=(B, T, F)) (or Input(shape=(T, F), batch_size=B)); batch_input_shape= is rejected in Keras 3.'
+          : 'Give the first layer batch_input_shape=(B, T, F), or build on Input(batch_shape=(B, T, F)).',
+        at: failure.position,
+      });
+    case 'unbuilt-in-trainer':
+      return finding(
+        'stateful-built-in-trainer',
+        `A Sequential without an Input builds its stateful layers at their first call; on ${execution.backend} that call is ${where}, inside the trainer's stateless scope, where Keras cannot create the state variables, so nothing runs. ${says}`,
+        { at: failure.position },
+      );
+    case 'torch-inplace':
+      return finding(
+        'torch-stateful-training',
+        `On the torch backend a stateful ${layers.filter((l) => l.stateful && l.cell !== 'simple').map((l) => l.name).join(', ')} with trainable weights cannot be trained: ${where} ran and overwrote the state, then its backward pass raised. ${says}`,
+        { at: failure.position },
+      );
+    default:
+      break;
+  }
+  const upfront = failure.check === 'fit-upfront' || failure.check === 'predict-upfront';
+  if (failure.batchSize !== failure.stateRows && (upfront || failure.position.batch === 1)) {
     // every batch has the wrong size: the call's batch_size is not the model's (32 when not given)
+    const rows = !upfront && failure.rows !== failure.batchSize ? ` (this one has ${failure.rows} rows: all the samples there are)` : '';
     return finding(
       failure.batchSizeDefaulted ? 'default-batch-size' : 'stateful-batch-size-mismatch',
-      `${call}() runs batches of ${failure.batchSize}${failure.batchSizeDefaulted ? ' (batch_size not given: Keras uses 32)' : ''} through stateful layers built for batches of ${failure.stateRows}; it fails ${failure.check === 'at-batch' ? `at its first batch (${phase} batch ${batch}${epoch > 0 ? ` of epoch ${epoch}` : ''})` : 'before any batch'}. Keras says: ${error}`,
+      `${call}() runs batches of ${failure.batchSize}${failure.batchSizeDefaulted ? ' (batch_size not given: Keras uses 32)' : ''} through stateful layers built for batches of ${failure.stateRows}; it fails ${upfront ? 'before any batch' : `at its first batch (${where})${rows}`}. ${says}`,
       {
         fix: `Pass batch_size=${failure.stateRows} to ${call}()${failure.stateRows > 1 ? `, and give it a number of samples divisible by ${failure.stateRows}` : ''}.`,
         at: failure.position,
       },
     );
   }
-  const where =
-    failure.check !== 'at-batch'
+  const place =
+    upfront
       ? `before any batch (${call}() checks its ${failure.samples} samples up front)`
-      : `at ${phase === 'fit' ? 'training' : phase} batch ${batch}${epoch > 0 ? ` of epoch ${epoch}` : ''}, which has ${failure.rows} rows`;
+      : `at ${where}, which has ${failure.rows} rows`;
   return finding(
     'stateful-partial-batch',
-    `Stateful model with batch size ${failure.stateRows} fails ${where}: ${failure.samples} ${phase === 'validate' ? 'validation ' : ''}samples do not divide into batches of ${failure.stateRows}. Keras says: ${error}`,
+    `Stateful model with batch size ${failure.stateRows} fails ${place}: ${failure.samples} ${failure.position.phase === 'validate' ? 'validation ' : ''}samples do not divide into batches of ${failure.stateRows}. ${says}`,
     {
       fix: `Make every sample count a multiple of ${failure.stateRows} (trim or pad the data, or choose a batch size that divides it; the training and validation parts of validation_split too).`,
       at: failure.position,
@@ -99,81 +139,50 @@ export function batchSizeFailureFinding(config: SimulationConfig, failure: Batch
 /** What shuffle='batch' does to a stateful model's rows, per version (§3 table). */
 const shuffleBatchEffect: Readonly<Record<KerasVersion, string>> = {
   '2': 'Keras 2.3 permutes whole batches, so row i of a batch continues row i of another, earlier-or-later batch instead of the previous one',
-  tf: 'tf.keras permutes the order of the batches and the rows inside each batch, so row i continues an unrelated row of an unrelated batch',
+  tf: 'tf.keras permutes the order of the batches (the partial one included) and the rows inside each batch, so row i continues an unrelated row of an unrelated batch',
   '3': 'Keras 3 keeps the batch order but permutes the rows inside each batch, so row i continues the sequence of another row',
+  '3.0-3.11': 'Keras 3 keeps the batch order but permutes the rows inside each batch, so row i continues the sequence of another row',
 };
 
-/** An evaluate()/predict() step of a plan that shares state with a fit() (no reset between them). */
-export interface InferenceContact {
-  readonly inference: 'evaluate' | 'predict';
-  /** 1-based flat plan steps (repeats unrolled). */
-  readonly inferenceStep: number;
-  readonly fitStep: number;
-  /** after-fit: it starts from the fit's state; before-fit: the fit starts from its state. */
-  readonly order: 'after-fit' | 'before-fit';
-}
-
-function flatLength(steps: readonly PlanStep[]): number {
-  return steps.reduce((sum, step) => sum + (step.type === 'repeat' ? step.times * flatLength(step.steps) : 1), 0);
-}
-
 /**
- * The first evaluate()/predict() of a plan that runs after a fit() or before a later fit() with no
- * reset between them (§3: inference updates stored state). A repeat is walked at most twice: a
- * body's effect on "fit / inference since the last reset" is idempotent, so a third iteration can
- * meet nothing the second did not, and a million-step plan costs no more than its structure.
- * `resetAfterFit`: a callback resets at the end of every epoch (--reset-every epoch).
+ * Findings that follow from the configuration and from what the run showed (`evidence`, collected
+ * by the StateFlow of the simulator or of the closed form): a finding about a carry is raised only
+ * where a call did carry, one about contamination only where a call started from the state another
+ * kind of call left (§R: on JAX the trainer never stores it, so those findings are false there).
  */
-export function inferenceContact(steps: readonly PlanStep[], resetAfterFit: boolean): InferenceContact | undefined {
-  let index = 0;
-  let lastFit: number | undefined;
-  let pending: { readonly type: 'evaluate' | 'predict'; readonly step: number } | undefined;
-  const walk = (list: readonly PlanStep[]): InferenceContact | undefined => {
-    for (const step of list) {
-      if (step.type === 'repeat') {
-        const start = index;
-        const body = flatLength(step.steps);
-        for (let i = 0; i < Math.min(step.times, 2); i++) {
-          const hit = walk(step.steps);
-          if (hit) return hit;
-        }
-        // what the second iteration recorded happened again in the last one
-        const shift = step.times > 2 ? (step.times - 2) * body : 0;
-        if (lastFit !== undefined && lastFit > start + body) lastFit += shift;
-        if (pending !== undefined && pending.step > start + body) pending = { type: pending.type, step: pending.step + shift };
-        index = start + step.times * body;
-        continue;
-      }
-      index++;
-      if (step.type === 'reset') {
-        lastFit = undefined;
-        pending = undefined;
-      } else if (step.type === 'fit') {
-        if (pending) return { inference: pending.type, inferenceStep: pending.step, fitStep: index, order: 'before-fit' };
-        lastFit = resetAfterFit ? undefined : index;
-      } else {
-        if (lastFit !== undefined) return { inference: step.type, inferenceStep: index, fitStep: lastFit, order: 'after-fit' };
-        pending ??= { type: step.type, step: index };
-      }
-    }
-    return undefined;
-  };
-  return walk(steps);
-}
-
-/** Findings that follow from the configuration itself (with a plan: from its fit steps). */
-export function configFindings(config: SimulationConfig): Finding[] {
+export function configFindings(config: SimulationConfig, evidence: FlowEvidence): Finding[] {
   const findings: Finding[] = [];
   const profile = kerasProfiles[config.keras];
+  const execution = executionOf(config);
   const plan = planOf(config);
   const steps = distinctSteps(plan);
   const fits = steps.flatMap((step) => (step.type === 'fit' ? [step] : []));
   const hasResetStep = steps.some((step) => step.type === 'reset');
-  const validated = fits.some((fit) => splitData(config.samples, fit.validationSplit ?? 0).validationSamples > 0);
+  const validated = fits.some((fit) => fit.validationData !== undefined || splitData(config.samples, fit.validationSplit ?? 0).validationSamples > 0);
   const layers = resolveLayers(config);
   const stateful = isStatefulModel(config);
   const inPlan = config.plan !== undefined;
+  if (stateful && execution.backend === 'jax' && evidence.notStored > 0) {
+    findings.push(
+      finding(
+        'jax-stateful-no-effect',
+        `On the JAX backend fit(), evaluate(), predict() and *_on_batch() never store a stateful layer's state: ${formatNumber(evidence.notStored)} call${evidence.notStored === 1 ? '' : 's'} (first: ${describePosition(evidence.notStoredAt!)}) started ${execution.jaxJit ? 'from the value the state variable held when the compiled function was traced' : "from the state variable's current value"} instead of the previous batch's final state. stateful=True has no effect there, and Keras prints no warning.`,
+        { at: evidence.notStoredAt! },
+      ),
+    );
+  }
+  if (evidence.broadcasts > 0) {
+    const stateRows = config.stateBatchSize ?? config.batchSize;
+    findings.push(
+      finding(
+        'one-row-broadcast',
+        `A 1-row batch (${describePosition(evidence.broadcastAt!)}) met stateful layers holding ${stateRows} state rows: its one sample was broadcast against every row, and all ${stateRows} rows were overwritten with its result; Keras raises nothing${evidence.broadcasts > 1 ? ` (${formatNumber(evidence.broadcasts)} such batches)` : ''}.`,
+        { fix: `Give every call a multiple of ${stateRows} samples (trim or pad the remainder), so no batch has 1 row.`, at: evidence.broadcastAt! },
+      ),
+    );
+  }
   for (const layer of layers.filter((l) => l.stateful && l.bidirectional)) {
+    if (evidence.carries === 0) break;
     findings.push(
       finding(
         'stateful-bidirectional',
@@ -189,7 +198,7 @@ export function configFindings(config: SimulationConfig): Finding[] {
       ),
     );
   }
-  if (stateful && fits.some((fit) => fit.shuffle === true)) {
+  if (stateful && evidence.fitCarries > 0 && fits.some((fit) => fit.shuffle === true)) {
     findings.push(
       finding(
         'stateful-shuffle',
@@ -198,7 +207,7 @@ export function configFindings(config: SimulationConfig): Finding[] {
       ),
     );
   }
-  if (stateful && fits.some((fit) => fit.shuffle === 'batch')) {
+  if (stateful && evidence.fitCarries > 0 && fits.some((fit) => fit.shuffle === 'batch')) {
     findings.push(
       finding(
         'stateful-shuffle-batch',
@@ -206,40 +215,51 @@ export function configFindings(config: SimulationConfig): Finding[] {
       ),
     );
   }
-  if (stateful && validated) {
+  if (profile.keras3 && execution.backend === 'tensorflow' && config.setRandomSeed && shuffledEpochs(plan) > 1) {
     findings.push(
       finding(
-        'validation-contaminates-state',
-        "Validation runs through the same stateful layer after each epoch's training batches: it starts from the training state and overwrites it, so the next epoch starts from the state the last validation batch left.",
+        'seeded-shuffle-repeats',
+        'keras.utils.set_random_seed() was called and fit shuffles on the tensorflow backend: every epoch (of every fit() call) is fed in the same shuffled order, not a new one; jax and torch reshuffle each epoch.',
       ),
     );
   }
-  if (stateful && inPlan) {
-    const contact = inferenceContact(plan, config.resetEvery === 'epoch');
-    if (contact) {
-      const { inference, inferenceStep, fitStep } = contact;
-      findings.push(
-        finding(
-          'inference-updates-state',
-          contact.order === 'after-fit'
-            ? `${inference}() at plan step ${inferenceStep} runs after the fit() at step ${fitStep} with no reset between: it starts from the state training left and overwrites it, row by row.`
-            : `${inference}() at plan step ${inferenceStep} runs before the fit() at step ${fitStep} with no reset between: ${inference}() updates the stored state, and training starts from it.`,
-        ),
-      );
-    }
+  if (stateful && validated && evidence.validationIntoFit) {
+    const { at } = evidence.validationIntoFit;
+    findings.push(
+      finding(
+        'validation-contaminates-state',
+        `Validation runs through the same stateful layers after each epoch's training batches and stores its state: ${describePosition(at)} started from the state the last validation batch left, not from training's.`,
+        { at },
+      ),
+    );
   }
-  if (stateful && config.resetEvery === 'never' && !hasResetStep) {
+  if (stateful && evidence.inferenceContact) {
+    const { at, fromPhase, fromStep } = evidence.inferenceContact;
+    const training = at.phase === 'fit' || at.phase === 'train_on_batch';
+    findings.push(
+      finding(
+        'inference-updates-state',
+        training
+          ? `${callName(at.phase)} at plan step ${at.planStep ?? 1} (${describePosition(at)}) started from the state ${callName(fromPhase)} at step ${fromStep} stored, with no reset between: inference updates the stored state, and training continued from it.`
+          : `${callName(at.phase)} at plan step ${at.planStep ?? 1} (${describePosition(at)}) started from the state ${callName(fromPhase)} at step ${fromStep} left, with no reset between, and overwrites it row by row.`,
+        { at },
+      ),
+    );
+  }
+  if (stateful && config.resetEvery === 'never' && !hasResetStep && evidence.carries > 0) {
     const epochs = planEpochs(plan);
     findings.push(
       finding(
         'state-never-reset',
-        `Keras never resets state by itself: row i of every batch continues row i of the previous one, through ${epochs === 1 ? 'the epoch' : `all ${epochs} epochs`}${validated ? ' and validation' : ''}. Only reset_states() zeroes it.`,
+        `Keras never resets state by itself: row i of every batch continues row i of the previous one, through ${epochs <= 1 ? 'the run' : `all ${epochs} epochs`}${validated ? ' and validation' : ''}. Only reset_states() zeroes it.`,
         { fix: `If each epoch should start fresh, call ${profile.resetCall} in a callback's on_epoch_end (--reset-every epoch).` },
       ),
     );
   }
   if (stateful && typeof config.resetEvery === 'object' && fits.length > 0) {
-    const fitBatches = Math.max(...fits.map((fit) => batchCount(splitData(config.samples, fit.validationSplit ?? 0).trainSamples, fit.batchSize)));
+    const fitBatches = Math.max(
+      ...fits.map((fit) => batchCount(splitData(config.samples, fit.validationSplit ?? 0).trainSamples, fit.batchSize ?? 32)),
+    );
     if (config.resetEvery.everyBatches > fitBatches) {
       findings.push(
         finding(
@@ -254,17 +274,24 @@ export function configFindings(config: SimulationConfig): Finding[] {
     findings.push(finding('no-model-reset-states', 'Keras 3 has no model.reset_states(); the reset has to loop over the stateful layers.'));
   }
   if (stateful && config.initialStatePassed) {
-    findings.push(
-      config.keras === 'tf'
-        ? finding(
+    if (config.keras === 'tf') {
+      if (evidence.initialStateIgnoredAt) {
+        findings.push(
+          finding(
             'initial-state-ignored',
-            'initial_state is passed to a stateful layer: tf.keras uses it only while the stored state is all zeros (the first call after build or reset_states()); from then on it carries the stored state and silently ignores initial_state.',
-          )
-        : finding(
-            'initial-state-overrides-carry',
-            `initial_state is passed to a stateful layer: ${config.keras === '3' ? 'Keras 3' : 'Keras 2.3'} starts every call from it, so the carried state is replaced on every call and stateful=True only stores the final state (the simulated events assume the carry).`,
+            `initial_state is passed to a stateful layer: tf.keras uses it only while the stored state is all zeros (the first call after build or reset_states()); ${describePosition(evidence.initialStateIgnoredAt)} carried the stored state instead and silently ignored it.`,
+            { at: evidence.initialStateIgnoredAt },
           ),
-    );
+        );
+      }
+    } else if (evidence.initialStateStarts > 0) {
+      findings.push(
+        finding(
+          'initial-state-overrides-carry',
+          `initial_state is passed to a stateful layer: ${profile.keras3 ? 'Keras 3' : 'Keras 2.3'} starts every call from it (${formatNumber(evidence.initialStateStarts)} call${evidence.initialStateStarts === 1 ? '' : 's'} here), so nothing is carried between calls and stateful=True only stores the final state.`,
+        ),
+      );
+    }
   }
   if (layers.some((l) => l.cell !== 'simple' && l.recurrentActivation === 'hard_sigmoid')) {
     findings.push(
@@ -275,6 +302,19 @@ export function configFindings(config: SimulationConfig): Finding[] {
     );
   }
   return findings;
+}
+
+/** Epochs of shuffled fit() calls over the whole plan (repeats multiplied out). */
+function shuffledEpochs(steps: readonly PlanStep[]): number {
+  return steps.reduce(
+    (sum, step) => sum + (step.type === 'fit' && step.shuffle !== false ? step.epochs : step.type === 'repeat' ? step.times * shuffledEpochs(step.steps) : 0),
+    0,
+  );
+}
+
+/** 15000 -> "15,000" (no locale). */
+function formatNumber(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** Whether findings make the run fail: any error, or with `strict` any warning. */

@@ -1,10 +1,23 @@
 /**
- * Keras version profiles: what differs between Keras 3, tf.keras and multi-backend Keras 2.3 for the
- * questions lstm-reset answers. Section numbers (§) refer to shared/keras-semantics.md.
+ * Keras version profiles and backends: what differs between Keras 3 (3.12+ and 3.0–3.11), tf.keras
+ * and multi-backend Keras 2.3, and between the JAX, TensorFlow and torch backends of Keras 3, for
+ * the questions lstm-reset answers. Section numbers (§) refer to shared/keras-semantics.md; §R is
+ * what real Keras 3.15.1 did on each backend, which overrides the older sections for Keras 3.
  */
 
-export const kerasVersions = ['3', 'tf', '2'] as const;
+/**
+ * '3' = Keras 3.12 and later (the stateful batch-size check of PR keras#21742); '3.0-3.11' = Keras
+ * 3.0 to 3.11 (no such check); 'tf' = tf.keras / tf-keras (TF 2.x); '2' = multi-backend Keras 2.3.
+ */
+export const kerasVersions = ['3', '3.0-3.11', 'tf', '2'] as const;
 export type KerasVersion = (typeof kerasVersions)[number];
+
+/** Keras 3's backends (KERAS_BACKEND); tf.keras and Keras 2.3 run on TensorFlow. */
+export const backends = ['tensorflow', 'jax', 'torch'] as const;
+export type Backend = (typeof backends)[number];
+
+/** Keras's own default backend. */
+export const defaultBackend: Backend = 'tensorflow';
 
 export const recurrentActivations = ['sigmoid', 'hard_sigmoid'] as const;
 export type RecurrentActivation = (typeof recurrentActivations)[number];
@@ -13,12 +26,19 @@ export type RecurrentActivation = (typeof recurrentActivations)[number];
 export type PartialBatchCheck =
   /** K1/K2mb: `fit` checks N % batch_size up front, before any batch runs. */
   | 'upfront'
-  /** TFK and K3 >= 3.12: the layer call with the odd-sized batch raises. */
+  /** TFK and K3: the layer call with the odd-sized batch raises (or, where allowed, broadcasts). */
   | 'at-batch';
 
 export interface KerasProfile {
   readonly version: KerasVersion;
   readonly label: string;
+  /** True for Keras 3 (any minor version): backends, layer.reset_state(), no model.reset_states(). */
+  readonly keras3: boolean;
+  /**
+   * Keras >= 3.12 raises a ValueError when a stateful layer's input has a static batch size other than
+   * its state's (rnn.py RNN.call, PR keras#21742); before 3.12 nothing checks it (§2.1, §R2).
+   */
+  readonly statefulBatchCheck: boolean;
   /** Default `recurrent_activation` of LSTM in this version (§8 "Default activations"). */
   readonly defaultRecurrentActivation: RecurrentActivation;
   /** `hard_sigmoid` as this version defines it (§8: the formula changed in Keras 3). */
@@ -31,23 +51,30 @@ export interface KerasProfile {
   readonly hasModelResetStates: boolean;
   /** How user code zeroes the state in this version. */
   readonly resetCall: string;
+  /** Automatic layer names count from 1 (Keras 2.3: lstm_1, lstm_2) or from none (lstm, lstm_1). */
+  readonly layerNamesFromOne: boolean;
 }
 
+const keras3Base = {
+  keras3: true,
+  defaultRecurrentActivation: 'sigmoid',
+  hardSigmoidFormula: 'relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)',
+  hardSigmoidSlope: 1 / 6,
+  partialBatchCheck: 'at-batch',
+  gruResetAfter: true,
+  hasModelResetStates: false,
+  resetCall: 'for layer in model.layers: layer.reset_state() (stateful layers; Keras 3 has no model.reset_states())',
+  layerNamesFromOne: false,
+} as const;
+
 export const kerasProfiles: Readonly<Record<KerasVersion, KerasProfile>> = {
-  '3': {
-    version: '3',
-    label: 'Keras 3 (3.12+)',
-    defaultRecurrentActivation: 'sigmoid',
-    hardSigmoidFormula: 'relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)',
-    hardSigmoidSlope: 1 / 6,
-    partialBatchCheck: 'at-batch',
-    gruResetAfter: true,
-    hasModelResetStates: false,
-    resetCall: 'for layer in model.layers: layer.reset_state() (stateful layers; Keras 3 has no model.reset_states())',
-  },
+  '3': { ...keras3Base, version: '3', label: 'Keras 3 (3.12+)', statefulBatchCheck: true },
+  '3.0-3.11': { ...keras3Base, version: '3.0-3.11', label: 'Keras 3.0–3.11', statefulBatchCheck: false },
   tf: {
     version: 'tf',
     label: 'tf.keras / tf-keras (TF 2.x)',
+    keras3: false,
+    statefulBatchCheck: false,
     defaultRecurrentActivation: 'sigmoid',
     hardSigmoidFormula: 'clip(0.2 * x + 0.5, 0, 1)',
     hardSigmoidSlope: 0.2,
@@ -55,10 +82,13 @@ export const kerasProfiles: Readonly<Record<KerasVersion, KerasProfile>> = {
     gruResetAfter: true,
     hasModelResetStates: true,
     resetCall: 'model.reset_states()',
+    layerNamesFromOne: false,
   },
   '2': {
     version: '2',
     label: 'multi-backend Keras 2.3',
+    keras3: false,
+    statefulBatchCheck: false,
     defaultRecurrentActivation: 'sigmoid',
     hardSigmoidFormula: 'clip(0.2 * x + 0.5, 0, 1)',
     hardSigmoidSlope: 0.2,
@@ -66,66 +96,38 @@ export const kerasProfiles: Readonly<Record<KerasVersion, KerasProfile>> = {
     gruResetAfter: false,
     hasModelResetStates: true,
     resetCall: 'model.reset_states()',
+    layerNamesFromOne: true,
   },
 };
+
+/** Keras 3 of any minor version. */
+export function isKeras3(version: KerasVersion): boolean {
+  return kerasProfiles[version].keras3;
+}
+
+/** The version profiles that are Keras 3. */
+export const keras3Versions: readonly KerasVersion[] = kerasVersions.filter(isKeras3);
+
+/**
+ * The profile of a version string as files and users state it: "3.15.1" → '3', "3.10.0" → '3.0-3.11',
+ * "2.2.4" / "2.3.1" → '2' (multi-backend; Keras 1.x too), "2.4.0"–"2.15.x" and "2.x-tf" → 'tf'
+ * (keras 2.4+ is tf.keras). With `of: 'tensorflow'` the string is TensorFlow's: "2.0"–"2.15" → 'tf';
+ * TF 2.16+ ships Keras 3 of an unstated minor version, so that gives undefined. Undefined for anything
+ * else. Source: §2.1 (the 3.12 check came with PR keras#21742, first in v3.12.0).
+ */
+export function kerasProfileForVersion(version: string, of: 'keras' | 'tensorflow' = 'keras'): KerasVersion | undefined {
+  const match = /^\s*v?(\d+)\.(\d+)/.exec(version);
+  if (!match) return undefined;
+  const major = Number(match[1]);
+  const minor = Number(match[2]);
+  if (of === 'tensorflow') return major === 2 && minor <= 15 ? 'tf' : undefined;
+  if (major === 3) return minor >= 12 ? '3' : '3.0-3.11';
+  if (major === 2) return /-tf\b/.test(version) || minor >= 4 ? 'tf' : '2';
+  if (major === 1) return '2';
+  return undefined;
+}
 
 /** The shape Keras prints in messages: a Python tuple. */
 export function pythonShape(dims: readonly (number | null)[]): string {
   return `(${dims.map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
-}
-
-/**
- * The error a stateful run raises when it meets a batch of `rows` rows instead of `batchSize`,
- * worded as the chosen version words it (§2.1).
- */
-export function partialBatchError(
-  version: KerasVersion,
-  args: {
-    /** samples of the failing call and its batch_size (the up-front checks) */
-    samples: number;
-    batchSize: number;
-    /** rows of the offending batch and of the state (the at-batch checks) */
-    rows: number;
-    stateRows: number;
-    timesteps: number;
-    features: number;
-    check: 'fit-upfront' | 'predict-upfront' | 'at-batch';
-    layerName: string;
-  },
-): string {
-  const { samples, batchSize, rows, stateRows, timesteps, features } = args;
-  switch (version) {
-    case '2':
-      // K2mb training.py _standardize_user_data (fit, evaluate) and predict check up front; other
-      // mismatches reach the TF graph and fail on the feed (keras#10445, keras#1853).
-      if (args.check === 'fit-upfront') {
-        return (
-          'ValueError: In a stateful network, you should only pass inputs with a number of samples that can be ' +
-          `divided by the batch size. Found: ${samples} samples`
-        );
-      }
-      if (args.check === 'predict-upfront') {
-        return (
-          'ValueError: In a stateful network, you should only pass inputs with a number of samples that can be ' +
-          `divided by the batch size. Found: ${samples} samples. Batch size: ${batchSize}.`
-        );
-      }
-      return (
-        `ValueError: Cannot feed value of shape ${pythonShape([rows, timesteps, features])} for Tensor ` +
-        `'${args.layerName}_input:0', which has shape '${pythonShape([stateRows, timesteps, features])}'`
-      );
-    case 'tf':
-      // tf_keras/engine/input_spec.py: the stateful input_spec keeps the batch dimension.
-      return (
-        `ValueError: Input 0 of layer "${args.layerName}" is incompatible with the layer: expected ` +
-        `shape=${pythonShape([stateRows, null, features])}, found shape=${pythonShape([rows, timesteps, features])}`
-      );
-    case '3':
-      // keras/src/layers/rnn/rnn.py RNN.call, since 3.12.0 (PR keras#21742); Keras breaks the
-      // message with newlines before each "- ", folded here onto one line.
-      return (
-        'ValueError: If an RNN is stateful, the batch size of the input sequences must be the same as the ' +
-        `batch size of the initial state. - Expected batch size: ${stateRows} - Received batch size: ${rows}`
-      );
-  }
 }

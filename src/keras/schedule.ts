@@ -1,41 +1,65 @@
 /**
  * The order of layer calls and state resets that a user's script produces (one fit(), or a training
- * plan of fit / evaluate / predict / reset calls), as a lazy sequence of steps, and where each Keras
- * version raises for a stateful batch of the wrong size. Pure: no forward pass, no I/O.
+ * plan of fit / evaluate / predict / *_on_batch / direct calls / resets), as a lazy sequence of steps,
+ * and where each Keras version and backend broadcasts or raises for a stateful batch of the wrong
+ * size. Pure: no forward pass, no I/O.
  */
-import { flatSteps, isStatefulModel, kerasDefaultBatchSize, planMaxBatch, planOf, splitData, type ShuffleMode, type SimulationConfig } from './config.ts';
+import {
+  batchStepSamples,
+  fitBatchSize,
+  flatSteps,
+  kerasDefaultBatchSize,
+  planMaxBatch,
+  planOf,
+  rangeOf,
+  resolveLayers,
+  splitData,
+  type FlatPlanStep,
+  type ShuffleMode,
+  type SimulationConfig,
+} from './config.ts';
 import type { LayerCall, Phase, RunPosition } from './events.ts';
+import {
+  buildsSymbolically,
+  executionOf,
+  isTrainerPhase,
+  isTrainingPhase,
+  stateRule,
+  traceKeyOf,
+  wrongRows,
+  type Execution,
+  type FailureCheck,
+} from './backends.ts';
 import { kerasProfiles, type KerasVersion } from './profiles.ts';
-import { deriveSeed, lazyPermutation } from '../shared/random.ts';
+import { deriveSeed, lazyPermutation, lazyPermutationInverse } from '../shared/random.ts';
 
 export type ScheduleStep =
   /** A stateful layer is built: its zero state variables are created (§2.1). */
-  | { readonly kind: 'build'; readonly position: RunPosition }
+  | { readonly kind: 'build'; readonly position: RunPosition; readonly stateRows: number }
   | { readonly kind: 'call'; readonly call: LayerCall }
   /** An explicit reset_states(): the --reset-every policy or a plan's reset step (§3: Keras never resets itself). */
   | { readonly kind: 'reset-states'; readonly position: RunPosition }
   /** Keras raises here; nothing after this step runs. */
-  | { readonly kind: 'fail'; readonly failure: BatchSizeFailure };
+  | { readonly kind: 'fail'; readonly failure: RunFailure };
 
-/** A stateful model meets a batch whose row count differs from its state's (§2.1). */
-export interface BatchSizeFailure {
+/** Where and why Keras raises (the exception itself: backends.ts kerasError). */
+export interface RunFailure {
   readonly position: RunPosition;
-  /**
-   * fit-upfront: K2mb fit/evaluate check N % batch_size before any batch; predict-upfront: K2mb predict
-   * checks N > batch_size and N % batch_size != 0; at-batch: the call with the wrong rows raises.
-   */
-  readonly check: 'fit-upfront' | 'predict-upfront' | 'at-batch' | 'unknown-batch';
-  /** Samples of the call (fit, evaluate or predict) that fails. */
+  readonly check: FailureCheck;
+  /** Samples of the call (fit, evaluate, predict, one batch) that fails. */
   readonly samples: number;
   /** batch_size of that call. */
   readonly batchSize: number;
   /** Rows of the offending batch (for an up-front check: samples % batch_size). */
   readonly rows: number;
-  /** Rows of the stateful layers' state (their fixed batch size). */
+  /** Rows of the stateful layers' state (their fixed batch size; 0 when never built). */
   readonly stateRows: number;
   /** True when batch_size was not given and Keras used 32. */
   readonly batchSizeDefaulted: boolean;
 }
+
+/** The earlier name of RunFailure (every failure used to be about the batch size). */
+export type BatchSizeFailure = RunFailure;
 
 /** The samples of every call when the schedule is asked for none. */
 const noSamples = new Int32Array(0);
@@ -51,33 +75,120 @@ export function batchCount(count: number, batchSize: number): number {
 /** Which sample sits at each position of an epoch's order (computed per position, no arrays). */
 export type SampleOrder = (position: number) => number;
 
-const inOrder: SampleOrder = (position) => position;
+/**
+ * One epoch of fit's training batches: how many rows each batch has and which sample sits in each
+ * row (relative to the first training sample).
+ */
+export interface EpochOrder {
+  readonly batches: number;
+  rowsOf(batch: number): number;
+  sample(batch: number, row: number): number;
+}
 
 /**
- * The training samples of one epoch in the order fit feeds them (§3 shuffle):
- * true: a fresh permutation; 'batch': Keras 2.3 shuffles the order of whole batches (a partial last
- * batch stays last), tf.keras shuffles the order of batches and the rows inside each, Keras 3 keeps
- * the batch order and shuffles the rows inside each batch.
+ * The training batches of one epoch in the order fit feeds them (§3 shuffle):
+ * true: a fresh permutation; 'batch': Keras 2.3 shuffles the order of the full batches (a partial last
+ * batch stays last, training_utils.batch_shuffle), tf.keras shuffles the order of all batches, the
+ * partial one included (data_adapter.py: flat_dataset.shuffle(1024) over the full batches concatenated
+ * with the remainder), and the rows inside each; Keras 3 keeps the batch order and shuffles the rows
+ * inside each batch.
  */
-export function epochOrder(trainSamples: number, batchSize: number, shuffle: ShuffleMode, keras: KerasVersion, seed: number): SampleOrder {
-  if (shuffle === true) return lazyPermutation(trainSamples, seed);
-  if (shuffle === false) return inOrder;
-  const fullBatches = Math.floor(trainSamples / batchSize);
-  const batchOrder: SampleOrder = keras === '2' || keras === 'tf' ? lazyPermutation(fullBatches, deriveSeed(seed, 1)) : inOrder;
-  const shuffleRows = keras === 'tf' || keras === '3';
+export function epochOrder(trainSamples: number, batchSize: number, shuffle: ShuffleMode, keras: KerasVersion, seed: number): EpochOrder {
+  const batches = batchCount(trainSamples, batchSize);
+  const sizeOf = (source: number) => Math.min(batchSize, trainSamples - source * batchSize);
+  if (shuffle !== 'batch') {
+    const order = shuffle === true ? lazyPermutation(trainSamples, seed) : (position: number) => position;
+    return { batches, rowsOf: sizeOf, sample: (batch, row) => order(batch * batchSize + row) };
+  }
+  const sourceOf = batchSourceOrder(trainSamples, batchSize, keras, seed);
+  const shuffleRows = keras !== '2';
   let rowsOf = -1;
-  let rowOrder: SampleOrder = inOrder;
-  return (position) => {
-    const batch = Math.floor(position / batchSize);
-    const row = position - batch * batchSize;
-    const source = batch < fullBatches ? batchOrder(batch) : batch;
-    if (!shuffleRows) return source * batchSize + row;
-    if (rowsOf !== source) {
-      rowsOf = source;
-      rowOrder = lazyPermutation(Math.min(batchSize, trainSamples - source * batchSize), deriveSeed(seed, 2, source));
-    }
-    return source * batchSize + rowOrder(row);
+  let rowOrder = (row: number) => row;
+  return {
+    batches,
+    rowsOf: (batch) => sizeOf(sourceOf(batch)),
+    sample: (batch, row) => {
+      const source = sourceOf(batch);
+      if (!shuffleRows) return source * batchSize + row;
+      if (rowsOf !== source) {
+        rowsOf = source;
+        rowOrder = lazyPermutation(sizeOf(source), deriveSeed(seed, 2, source));
+      }
+      return source * batchSize + rowOrder(row);
+    },
   };
+}
+
+/** shuffle='batch': which batch of the data is fed at each position. */
+function batchSourceOrder(trainSamples: number, batchSize: number, keras: KerasVersion, seed: number): (position: number) => number {
+  const full = Math.floor(trainSamples / batchSize);
+  const all = batchCount(trainSamples, batchSize);
+  if (keras === 'tf') return lazyPermutation(all, deriveSeed(seed, 1));
+  if (keras === '2') {
+    const permuted = lazyPermutation(full, deriveSeed(seed, 1));
+    return (position) => (position < full ? permuted(position) : position);
+  }
+  return (position) => position;
+}
+
+/**
+ * The position (0-based) at which shuffle='batch' feeds the partial batch of an epoch (the last
+ * position except under tf.keras, which shuffles it in with the full ones). For the closed form.
+ */
+export function partialBatchPosition(trainSamples: number, batchSize: number, shuffle: ShuffleMode, keras: KerasVersion, seed: number): number {
+  const all = batchCount(trainSamples, batchSize);
+  if (shuffle === 'batch' && keras === 'tf') return lazyPermutationInverse(all, deriveSeed(seed, 1))(all - 1);
+  return all - 1;
+}
+
+/**
+ * The seed of an epoch's shuffle. Keras 3 on tensorflow with keras.utils.set_random_seed feeds every
+ * epoch of every fit in the same shuffled order (§R4: measured on 3.15.1; the permutation is a seeded
+ * op in a dataset map function re-created for each epoch's iterator); otherwise every epoch reshuffles.
+ */
+export function shuffleSeed(config: SimulationConfig, epoch: number): number {
+  const execution = executionOf(config);
+  const repeats = kerasProfiles[config.keras].keras3 && execution.backend === 'tensorflow' && config.setRandomSeed === true;
+  return deriveSeed(config.seed, shuffleSeedTag, repeats ? 0 : epoch);
+}
+
+/**
+ * Whether a call sees a static batch size: eager calls always; a tf.function (graph mode,
+ * reduce_retracing) keeps the batch size of its first trace until a call with another one relaxes
+ * it to unknown, and a dataset with a partial batch has an unknown one from the start (§R2; measured
+ * on 3.15.1: fit then train_on_batch trace apart, fit's validation shares evaluate's function).
+ */
+export class TfTraces {
+  /** The batch dimension each function was traced with (null: unknown). */
+  private readonly traces = new Map<string, number | null>();
+  private readonly execution: Execution;
+  constructor(execution: Execution) {
+    this.execution = execution;
+  }
+
+  /** `spec`: the call's batch dimension (a dataset's batch_size when N divides, else null; an array's rows). */
+  staticShape(phase: Phase, spec: number | null): boolean {
+    if (!this.execution.tfGraph || !isTrainerPhase(phase)) return true;
+    const key = traceKeyOf(phase);
+    if (!this.traces.has(key)) this.traces.set(key, spec);
+    else if (this.traces.get(key) !== spec) this.traces.set(key, null);
+    return this.traces.get(key) !== null;
+  }
+}
+
+/** The stateful layers that fail torch's backward after their first training batch (§R3). */
+export function torchInplaceFailure(config: SimulationConfig, execution: Execution = executionOf(config)): boolean {
+  if (execution.backend !== 'torch' || (config.maskTail ?? 0) > 0) return false;
+  const layers = resolveLayers(config);
+  // the fast path (backend.lstm / backend.gru with reset_after=True, no mask) reads the state
+  // variable's own tensor, which RNN.call then assigns in place; the backward needs it when any
+  // weight at or below the layer is trainable
+  return layers.some(
+    (layer, index) =>
+      layer.stateful &&
+      (layer.cell === 'lstm' || (layer.cell === 'gru' && layer.resetAfter === true)) &&
+      layers.slice(0, index + 1).some((below) => below.trainable),
+  );
 }
 
 /**
@@ -85,140 +196,208 @@ export function epochOrder(trainSamples: number, batchSize: number, shuffle: Shu
  * over a billion samples costs no memory per sample.
  */
 export function* runSchedule(config: SimulationConfig, withSamples = true): Generator<ScheduleStep, void, undefined> {
-  const stateful = isStatefulModel(config);
-  const stateRows = config.stateBatchSize ?? config.batchSize;
+  const layers = resolveLayers(config);
+  const stateful = layers.some((layer) => layer.stateful);
+  const execution = executionOf(config);
   const profile = kerasProfiles[config.keras];
+  const torchFails = stateful && torchInplaceFailure(config, execution);
   const { resetEvery } = config;
+  const N = config.samples;
+  let stateRows: number | undefined = config.builtByFirstCall ? undefined : (config.stateBatchSize ?? config.batchSize);
   let epoch = 0;
   let planStep = 0;
-  const position = (phase: Phase, batch: number, timing: RunPosition['timing']): RunPosition => ({
-    phase,
-    epoch,
-    batch,
-    timing,
-    planStep,
+  const tfTraces = new TfTraces(execution);
+  /** Keras 3 builds the loss symbolically on the first fit/evaluate/train_on_batch (trainer.py _symbolic_build). */
+  let lossBuilt = false;
+  const position = (phase: Phase, batch: number, timing: RunPosition['timing']): RunPosition => ({ phase, epoch, batch, timing, planStep });
+  const failure = (
+    where: RunPosition,
+    check: FailureCheck,
+    details: { samples: number; batchSize: number; rows: number; defaulted: boolean },
+  ): ScheduleStep => ({
+    kind: 'fail',
+    failure: { position: where, check, samples: details.samples, batchSize: details.batchSize, rows: details.rows, stateRows: stateRows ?? 0, batchSizeDefaulted: details.defaulted },
   });
 
   if (stateful && config.unknownStateBatch) {
-    // a stateful layer needs a static batch size to create its state (§2.1): Keras raises at build
-    const failure: BatchSizeFailure = {
-      position: { phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch', planStep: 1 },
-      check: 'unknown-batch',
-      samples: config.samples,
+    // a stateful layer needs a static batch size to create its state (§2.1, §R5): Keras raises at build
+    yield failure({ phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch', planStep: 1 }, 'unknown-batch', {
+      samples: N,
       batchSize: config.batchSize,
       rows: 0,
-      stateRows: 0,
-      batchSizeDefaulted: config.batchSizeDefaulted ?? false,
-    };
-    yield { kind: 'fail', failure };
+      defaulted: config.batchSizeDefaulted ?? false,
+    });
     return;
   }
-  if (stateful) {
-    // the state is created when the model is first called: by fit (epoch 1) or by an inference call before any fit (epoch 0)
+  if (stateful && stateRows !== undefined) {
+    // the state is created when the model is built: before its first call
     const first = flatSteps(planOf(config)).next().value;
-    const phase: Phase = first === undefined || first.type === 'fit' ? 'fit' : first.type;
-    yield { kind: 'build', position: { phase, epoch: phase === 'fit' ? 1 : 0, batch: 1, timing: 'before-batch', planStep: 1 } };
+    const phase: Phase = first === undefined || first.type === 'fit' ? 'fit' : first.type === 'reset' ? 'reset' : first.type;
+    yield { kind: 'build', position: { phase, epoch: phase === 'fit' ? 1 : 0, batch: 1, timing: 'before-batch', planStep: 1 }, stateRows };
   }
 
   // the rows' samples of the current call; valid until the next step is taken
-  const rowSamples = new Int32Array(Math.max(1, Math.min(config.samples, planMaxBatch(config))));
-  /** Layer calls over `count` samples in `order`, in batches; stops with a failure where a stateful batch has the wrong size. */
-  function* calls(
+  const rowSamples = new Int32Array(Math.max(1, planMaxBatch(config)));
+
+  const staticShape = (phase: Phase, spec: number | null) => tfTraces.staticShape(phase, spec);
+
+  /**
+   * One model call of `rows` rows (samples from `sampleOf`), with Keras's build, broadcast and failure
+   * rules; false when the run stops here.
+   */
+  function* modelCall(
     phase: Phase,
-    order: SampleOrder,
-    count: number,
-    batchSize: number,
-    batchSizeDefaulted: boolean,
-    afterBatch?: (batch: number) => boolean,
+    batch: number,
+    rows: number,
+    sampleOf: (row: number) => number,
+    details: { samples: number; batchSize: number; defaulted: boolean; staticShape: boolean; firstBatch: boolean },
   ): Generator<ScheduleStep, boolean, undefined> {
-    const batches = batchCount(count, batchSize);
-    for (let batch = 1; batch <= batches; batch++) {
-      const start = (batch - 1) * batchSize;
-      const rows = Math.min(batchSize, count - start);
-      if (stateful && rows !== stateRows) {
-        const failure: BatchSizeFailure = {
-          position: position(phase, batch, 'before-batch'),
-          check: 'at-batch',
-          samples: count,
-          batchSize,
-          rows,
-          stateRows,
-          batchSizeDefaulted,
-        };
-        yield { kind: 'fail', failure };
+    if (stateful && stateRows === undefined) {
+      // a Sequential without an Input: tensorflow builds it from this call's batch; JAX and torch
+      // raise inside the trainer's stateless scope (§R5); a direct call builds it eagerly
+      if (isTrainerPhase(phase) && execution.backend !== 'tensorflow') {
+        yield failure(position(phase, batch, 'before-batch'), 'unbuilt-in-trainer', { ...details, rows });
         return false;
       }
-      if (withSamples) for (let r = 0; r < rows; r++) rowSamples[r] = order(start + r);
-      yield { kind: 'call', call: { phase, epoch, batch, planStep, rows, samples: withSamples ? rowSamples.subarray(0, rows) : noSamples } };
-      if (afterBatch?.(batch)) yield { kind: 'reset-states', position: position(phase, batch, 'after-batch') };
+      stateRows = rows;
+      yield { kind: 'build', position: position(phase, batch, 'before-batch'), stateRows };
+    }
+    const firstTrainerBuild = details.firstBatch && buildsSymbolically(phase) && !lossBuilt;
+    if (details.firstBatch && buildsSymbolically(phase)) lossBuilt = true;
+    let broadcast = false;
+    if (stateful && rows !== stateRows) {
+      const outcome = wrongRows(execution, details.staticShape, rows, firstTrainerBuild);
+      if (outcome.kind === 'fail') {
+        yield failure(position(phase, batch, 'before-batch'), outcome.check, { ...details, rows });
+        return false;
+      }
+      broadcast = true;
+    }
+    if (withSamples) for (let r = 0; r < rows; r++) rowSamples[r] = sampleOf(r);
+    const call: LayerCall = {
+      phase,
+      epoch,
+      batch,
+      planStep,
+      rows,
+      samples: withSamples ? rowSamples.subarray(0, rows) : noSamples,
+      ...(stateful ? { state: stateRule(execution, phase, rows) } : {}),
+      ...(broadcast ? { broadcast: true } : {}),
+    };
+    yield { kind: 'call', call };
+    if (torchFails && isTrainingPhase(phase)) {
+      // §R3: the batch ran and stored its state; its backward pass raises
+      yield failure(position(phase, batch, 'after-batch'), 'torch-inplace', { ...details, rows });
+      return false;
     }
     return true;
   }
 
+  /** The batches of a trainer call over `count` samples from `start`, in order (evaluate, predict, validation). */
+  function* inOrderCalls(
+    phase: Phase,
+    start: number,
+    count: number,
+    batchSize: number,
+    defaulted: boolean,
+  ): Generator<ScheduleStep, boolean, undefined> {
+    const batches = batchCount(count, batchSize);
+    const isStatic = batches > 0 && staticShape(phase, count % batchSize === 0 ? batchSize : null);
+    for (let batch = 1; batch <= batches; batch++) {
+      const first = (batch - 1) * batchSize;
+      const rows = Math.min(batchSize, count - first);
+      const ok = yield* modelCall(phase, batch, rows, (r) => start + first + r, {
+        samples: count,
+        batchSize,
+        defaulted,
+        staticShape: isStatic,
+        firstBatch: batch === 1,
+      });
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  /** K2mb's up-front divisibility checks (§2.1): fit and evaluate always, predict when N > batch_size. */
+  const upfront = (phase: 'fit' | 'evaluate' | 'predict', count: number, batchSize: number) =>
+    stateful &&
+    profile.partialBatchCheck === 'upfront' &&
+    (phase === 'predict' ? count > batchSize && count % batchSize !== 0 : count % batchSize !== 0);
+
   for (const step of flatSteps(planOf(config))) {
     planStep++;
     if (step.type === 'reset') {
-      if (stateful) yield { kind: 'reset-states', position: position('reset', 0, 'between-calls') };
+      // reset_state() of a layer that was never built has no state to zero
+      if (stateful && stateRows !== undefined) yield { kind: 'reset-states', position: position('reset', 0, 'between-calls') };
+      continue;
+    }
+    if (step.type === 'train_on_batch' || step.type === 'predict_on_batch' || step.type === 'call') {
+      const { count, sample } = batchStepSamples(step, stateRows ?? config.batchSize);
+      // concrete arrays: a static batch size, traced per function (tf.function relaxes it on a new one)
+      const isStatic = staticShape(step.type, count);
+      const ok = yield* modelCall(step.type, 1, count, sample, { samples: count, batchSize: count, defaulted: false, staticShape: isStatic, firstBatch: true });
+      if (!ok) return;
       continue;
     }
     if (step.type === 'evaluate' || step.type === 'predict') {
-      const samples = Math.min(step.samples ?? config.samples, config.samples);
+      const { start, count } = rangeOf(step, N);
       const batchSize = step.batchSize ?? kerasDefaultBatchSize;
       const defaulted = step.batchSize === undefined;
-      // K2mb checks evaluate like fit, and predict only when N > batch_size (§2.1)
-      const upfront =
-        stateful && profile.partialBatchCheck === 'upfront'
-          ? step.type === 'evaluate'
-            ? samples % batchSize !== 0
-            : samples > batchSize && samples % batchSize !== 0
-          : false;
-      if (upfront) {
-        const check = step.type === 'evaluate' ? 'fit-upfront' : 'predict-upfront';
-        const failure: BatchSizeFailure = {
-          position: position(step.type, 1, 'before-batch'),
-          check,
-          samples,
+      if (upfront(step.type, count, batchSize)) {
+        yield failure(position(step.type, 1, 'before-batch'), step.type === 'evaluate' ? 'fit-upfront' : 'predict-upfront', {
+          samples: count,
           batchSize,
-          rows: samples % batchSize,
-          stateRows,
-          batchSizeDefaulted: defaulted,
-        };
-        yield { kind: 'fail', failure };
+          rows: count % batchSize,
+          defaulted,
+        });
         return;
       }
-      if (!(yield* calls(step.type, inOrder, samples, batchSize, defaulted))) return;
+      if (!(yield* inOrderCalls(step.type, start, count, batchSize, defaulted))) return;
       continue;
     }
-    // fit: validation_split takes the last samples before shuffling (§3)
-    const { trainSamples, validationSamples } = splitData(config.samples, step.validationSplit ?? 0);
-    const defaulted = config.plan === undefined && (config.batchSizeDefaulted ?? false);
-    if (stateful && profile.partialBatchCheck === 'upfront' && config.samples % step.batchSize !== 0) {
+    if (!(yield* fitCalls(step))) return;
+  }
+
+  /** One fit(): its epochs of training batches, validation and epoch-end resets. */
+  function* fitCalls(step: Extract<FlatPlanStep, { type: 'fit' }>): Generator<ScheduleStep, boolean, undefined> {
+    const { start, count } = rangeOf(step, N);
+    const batchSize = fitBatchSize(step);
+    const defaulted = step.batchSize === undefined;
+    // validation_data wins over validation_split; the split takes the last samples before shuffling (§3)
+    const split = step.validationData ? { trainSamples: count, validationSamples: 0 } : splitData(count, step.validationSplit ?? 0);
+    const validation = step.validationData
+      ? rangeOf(step.validationData, N)
+      : { start: start + split.trainSamples, count: split.validationSamples };
+    if (upfront('fit', count, batchSize) || (step.validationData !== undefined && upfront('fit', validation.count, batchSize))) {
       epoch++;
-      const failure: BatchSizeFailure = {
-        position: position('fit', 1, 'before-batch'),
-        check: 'fit-upfront',
-        samples: config.samples,
-        batchSize: step.batchSize,
-        rows: config.samples % step.batchSize,
-        stateRows,
-        batchSizeDefaulted: defaulted,
-      };
-      yield { kind: 'fail', failure };
-      return;
+      const failing = count % batchSize !== 0 ? count : validation.count;
+      yield failure(position('fit', 1, 'before-batch'), 'fit-upfront', { samples: failing, batchSize, rows: failing % batchSize, defaulted });
+      return false;
     }
-    const validationOrder: SampleOrder = (position) => trainSamples + position;
+    const trainSpec = split.trainSamples % batchSize === 0 ? batchSize : null;
     for (let e = 1; e <= step.epochs; e++) {
       epoch++;
-      const order = epochOrder(trainSamples, step.batchSize, step.shuffle, config.keras, deriveSeed(config.seed, shuffleSeedTag, epoch));
-      const resetAfter =
-        stateful && typeof resetEvery === 'object' ? (batch: number) => batch % resetEvery.everyBatches === 0 : undefined;
-      if (!(yield* calls('fit', order, trainSamples, step.batchSize, defaulted, resetAfter))) return;
-      if (!(yield* calls('validate', validationOrder, validationSamples, step.batchSize, defaulted))) return;
-      // callbacks' on_epoch_end runs after the epoch's validation (§3)
-      if (stateful && resetEvery === 'epoch') {
-        yield { kind: 'reset-states', position: position('fit', batchCount(trainSamples, step.batchSize), 'epoch-end') };
+      const order = epochOrder(split.trainSamples, batchSize, step.shuffle, config.keras, shuffleSeed(config, epoch));
+      const isStatic = order.batches > 0 && staticShape('fit', trainSpec);
+      for (let batch = 1; batch <= order.batches; batch++) {
+        const ok = yield* modelCall('fit', batch, order.rowsOf(batch - 1), (r) => start + order.sample(batch - 1, r), {
+          samples: split.trainSamples,
+          batchSize,
+          defaulted,
+          staticShape: isStatic,
+          firstBatch: batch === 1 && e === 1,
+        });
+        if (!ok) return false;
+        // --reset-every K: a callback's on_train_batch_end, whose batch index restarts every epoch
+        if (stateful && typeof resetEvery === 'object' && batch % resetEvery.everyBatches === 0) {
+          yield { kind: 'reset-states', position: position('fit', batch, 'after-batch') };
+        }
       }
+      if (!(yield* inOrderCalls('validate', validation.start, validation.count, batchSize, defaulted))) return false;
+      // callbacks' on_epoch_end runs after the epoch's validation (§3)
+      if (stateful && resetEvery === 'epoch' && stateRows !== undefined) yield { kind: 'reset-states', position: position('fit', order.batches, 'epoch-end') };
     }
+    return true;
   }
 }
 

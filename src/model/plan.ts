@@ -1,14 +1,18 @@
 /**
  * A training plan: the ordered calls a user's script makes on a stateful model, as JSON.
  *
- *   { "steps": [
+ *   { "backend": "jax", "runEagerly": false,
+ *     "steps": [
  *       { "type": "repeat", "times": 10, "steps": [
  *           { "type": "fit", "epochs": 1, "batchSize": 4, "shuffle": false, "validationSplit": 0.25 },
  *           { "type": "reset" } ] },
  *       { "type": "evaluate", "batchSize": 4 },
- *       { "type": "predict", "samples": 8 } ] }
+ *       { "type": "predict", "samples": 8 },
+ *       { "type": "predict_on_batch", "indices": [0, 1, 2, 3] },
+ *       { "type": "call", "from": 4, "samples": 4 } ] }
  *
- * A bare list of steps is accepted too. `planSchema` (and the step schemas) are zod 4 schemas, so
+ * A bare list of steps is accepted too. Sample ranges (`from`, `samples`, `indices`) must lie inside
+ * the data; the run refuses a plan that reaches past it. `planSchema` (and the step schemas) are zod 4 schemas, so
  * `z.toJSONSchema(planSchema)` gives the JSON Schema for editors.
  */
 import { z } from 'zod';
@@ -23,13 +27,26 @@ export const MAX_PLAN_DEPTH = 16;
 
 const positiveInt = z.int().min(1);
 
+const sampleIndex = z.int().min(0);
+const from = sampleIndex.optional().describe('index of the first sample of the data this call gets (default 0)');
+
+export const dataRangeSchema = z
+  .strictObject({
+    from,
+    samples: positiveInt.optional().describe('how many samples (default: the rest of the data)'),
+  })
+  .describe('samples [from, from + samples) of the data');
+
 export const fitStepSchema = z
   .strictObject({
     type: z.literal('fit'),
     epochs: positiveInt.describe('fit(epochs=...)'),
-    batchSize: positiveInt.describe('fit(batch_size=...)'),
+    batchSize: positiveInt.optional().describe('fit(batch_size=...); Keras defaults to 32'),
     shuffle: z.union([z.boolean(), z.literal('batch')], { error: 'expected true, false or "batch"' }).describe("fit(shuffle=...): true, false or 'batch'"),
     validationSplit: z.number().min(0).lt(1).optional().describe('fit(validation_split=...), in [0, 1)'),
+    validationData: dataRangeSchema.optional().describe('fit(validation_data=...): these samples are evaluated after each epoch (instead of a split)'),
+    from,
+    samples: positiveInt.optional().describe('how many samples fit gets (default: the rest of the data)'),
   })
   .describe('model.fit(...)');
 
@@ -37,7 +54,8 @@ export const evaluateStepSchema = z
   .strictObject({
     type: z.literal('evaluate'),
     batchSize: positiveInt.optional().describe('evaluate(batch_size=...); Keras defaults to 32'),
-    samples: positiveInt.optional().describe('how many samples are evaluated (default: all)'),
+    from,
+    samples: positiveInt.optional().describe('how many samples are evaluated (default: the rest of the data)'),
   })
   .describe('model.evaluate(...)');
 
@@ -45,28 +63,46 @@ export const predictStepSchema = z
   .strictObject({
     type: z.literal('predict'),
     batchSize: positiveInt.optional().describe('predict(batch_size=...); Keras defaults to 32'),
-    samples: positiveInt.optional().describe('how many samples are predicted (default: all)'),
+    from,
+    samples: positiveInt.optional().describe('how many samples are predicted (default: the rest of the data)'),
   })
   .describe('model.predict(...)');
 
+const batchRows = {
+  indices: z.array(sampleIndex).min(1).optional().describe('the sample of each row of the batch'),
+  from,
+  samples: positiveInt.optional().describe("rows of the batch, samples from `from` on (default: the model's batch size)"),
+};
+
+export const trainOnBatchStepSchema = z.strictObject({ type: z.literal('train_on_batch'), ...batchRows }).describe('model.train_on_batch(x, y): one batch, with gradients');
+export const predictOnBatchStepSchema = z.strictObject({ type: z.literal('predict_on_batch'), ...batchRows }).describe('model.predict_on_batch(x): one batch');
+export const callStepSchema = z.strictObject({ type: z.literal('call'), ...batchRows }).describe('model(x): a direct call on one batch (eager on every backend)');
+
 export const resetStepSchema = z.strictObject({ type: z.literal('reset') }).describe('model.reset_states() / layer.reset_state()');
 
-export interface FitStep {
+export interface DataRange {
+  from?: number | undefined;
+  samples?: number | undefined;
+}
+export interface FitStep extends DataRange {
   type: 'fit';
   epochs: number;
-  batchSize: number;
+  batchSize?: number | undefined;
   shuffle: boolean | 'batch';
   validationSplit?: number | undefined;
+  validationData?: DataRange | undefined;
 }
-export interface EvaluateStep {
+export interface EvaluateStep extends DataRange {
   type: 'evaluate';
   batchSize?: number | undefined;
-  samples?: number | undefined;
 }
-export interface PredictStep {
+export interface PredictStep extends DataRange {
   type: 'predict';
   batchSize?: number | undefined;
-  samples?: number | undefined;
+}
+export interface BatchStep extends DataRange {
+  type: 'train_on_batch' | 'predict_on_batch' | 'call';
+  indices?: number[] | undefined;
 }
 export interface ResetStep {
   type: 'reset';
@@ -76,12 +112,23 @@ export interface RepeatStep {
   times: number;
   steps: PlanStep[];
 }
-export type PlanStep = FitStep | EvaluateStep | PredictStep | ResetStep | RepeatStep;
+export type PlanStep = FitStep | EvaluateStep | PredictStep | BatchStep | ResetStep | RepeatStep;
 /** A step with no repeat left in it (see expandPlan). */
 export type FlatPlanStep = Exclude<PlanStep, RepeatStep>;
 
+/** What the script sets once for the whole run (each overrides the flag of the same meaning). */
+export interface PlanOptions {
+  backend?: 'tensorflow' | 'jax' | 'torch' | undefined;
+  runEagerly?: boolean | undefined;
+  jitCompile?: boolean | undefined;
+  trainable?: boolean | undefined;
+  setRandomSeed?: boolean | undefined;
+  initialState?: boolean | undefined;
+}
+
 export interface TrainingPlan {
   steps: PlanStep[];
+  options: PlanOptions;
 }
 
 export const repeatStepSchema = z
@@ -95,13 +142,42 @@ export const repeatStepSchema = z
   .describe('runs its steps `times` times in order');
 
 export const planStepSchema: z.ZodDiscriminatedUnion<
-  [typeof fitStepSchema, typeof evaluateStepSchema, typeof predictStepSchema, typeof resetStepSchema, typeof repeatStepSchema]
-> = z.discriminatedUnion('type', [fitStepSchema, evaluateStepSchema, predictStepSchema, resetStepSchema, repeatStepSchema]);
+  [
+    typeof fitStepSchema,
+    typeof evaluateStepSchema,
+    typeof predictStepSchema,
+    typeof trainOnBatchStepSchema,
+    typeof predictOnBatchStepSchema,
+    typeof callStepSchema,
+    typeof resetStepSchema,
+    typeof repeatStepSchema,
+  ]
+> = z.discriminatedUnion('type', [
+  fitStepSchema,
+  evaluateStepSchema,
+  predictStepSchema,
+  trainOnBatchStepSchema,
+  predictOnBatchStepSchema,
+  callStepSchema,
+  resetStepSchema,
+  repeatStepSchema,
+]);
+
+/** The plan-level settings, named as Keras names them (camelCase), each also a flag. */
+export const planOptionsShape = {
+  backend: z.enum(['tensorflow', 'jax', 'torch']).optional().describe('KERAS_BACKEND (Keras 3; default tensorflow)'),
+  runEagerly: z.boolean().optional().describe('model.compile(run_eagerly=...)'),
+  jitCompile: z.boolean().optional().describe('model.compile(jit_compile=...) (default "auto")'),
+  trainable: z.boolean().optional().describe('the recurrent layers are trainable (default true)'),
+  setRandomSeed: z.boolean().optional().describe('the script calls keras.utils.set_random_seed(...)'),
+  initialState: z.boolean().optional().describe('initial_state is passed to the stateful layers on every call'),
+};
 
 export const planSchema = z
   .strictObject({
     $schema: z.string().optional(),
     description: z.string().optional(),
+    ...planOptionsShape,
     steps: z.array(planStepSchema),
   })
   .describe('lstm-reset training plan');
@@ -111,7 +187,8 @@ export function parsePlanValue(value: unknown, file: string): TrainingPlan {
   const input = Array.isArray(value) ? { steps: value } : value;
   const parsed = planSchema.safeParse(input, { error: planErrorMessage });
   if (!parsed.success) throw fileError(file, `invalid training plan at ${describeIssues(parsed.error.issues)}`);
-  const plan: TrainingPlan = { steps: parsed.data.steps as PlanStep[] };
+  const { steps, $schema: _schema, description: _description, ...options } = parsed.data;
+  const plan: TrainingPlan = { steps: steps as PlanStep[], options };
   checkPlanSize(plan, file);
   return plan;
 }

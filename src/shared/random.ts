@@ -82,7 +82,16 @@ export function syntheticInput(seed: number, sample: number, timestep: number, f
  * n or above. It shuffles a billion samples without an array of a billion indices.
  */
 export function lazyPermutation(n: number, seed: number): (index: number) => number {
-  if (n <= 1) return (index) => index;
+  return feistel(n, seed).forward;
+}
+
+/** The inverse of `lazyPermutation(n, seed)`: where index `value` is sent from, in O(1) memory. */
+export function lazyPermutationInverse(n: number, seed: number): (value: number) => number {
+  return feistel(n, seed).inverse;
+}
+
+function feistel(n: number, seed: number): { forward: (index: number) => number; inverse: (value: number) => number } {
+  if (n <= 1) return { forward: (index) => index, inverse: (value) => value };
   let bits = 2;
   while (2 ** bits < n) bits += 2;
   const half = bits / 2;
@@ -98,9 +107,26 @@ export function lazyPermutation(n: number, seed: number): (index: number) => num
     }
     return left * 2 ** half + right;
   };
-  return (index) => {
-    let y = encrypt(index);
-    while (y >= n) y = encrypt(y);
-    return y;
+  const decrypt = (y: number) => {
+    let left = Math.floor(y / 2 ** half);
+    let right = y % 2 ** half;
+    for (let round = keys.length - 1; round >= 0; round--) {
+      const previous = (right ^ (mix32(left ^ keys[round]!) & mask)) >>> 0;
+      right = left;
+      left = previous;
+    }
+    return left * 2 ** half + right;
+  };
+  return {
+    forward: (index) => {
+      let y = encrypt(index);
+      while (y >= n) y = encrypt(y);
+      return y;
+    },
+    inverse: (value) => {
+      let x = decrypt(value);
+      while (x >= n) x = decrypt(x);
+      return x;
+    },
   };
 }

@@ -9,6 +9,7 @@ import { explain } from './explain.ts';
 import { batchSizeFailureFinding, configFindings } from '../keras/findings.ts';
 import type { ResetReason, RunPosition } from '../keras/events.ts';
 import { runSchedule } from '../keras/schedule.ts';
+import { StateFlow, initialStateMode } from '../keras/state-flow.ts';
 import { resolveRunConfig } from './simulate.ts';
 import type { ResetEvent, SimulationResult, Totals } from './result.ts';
 
@@ -19,8 +20,9 @@ import type { ResetEvent, SimulationResult, Totals } from './result.ts';
 export function* countEvents(config: SimulationConfig): Generator<ResetEvent, void, undefined> {
   const layers = resolveLayers(config);
   const stateful = layers.filter((layer) => layer.stateful);
-  const stateless = layers.filter((layer) => !layer.stateful);
-  const stateRows = config.stateBatchSize ?? config.batchSize;
+  const firstStateful = layers.findIndex((layer) => layer.stateful);
+  const flow = new StateFlow(initialStateMode(config));
+  let stateRows = config.stateBatchSize ?? config.batchSize;
   let index = 0;
   const event = (reason: ResetReason, position: RunPosition, layer: (typeof layers)[number], rows: number): ResetEvent => ({
     index: ++index,
@@ -37,26 +39,27 @@ export function* countEvents(config: SimulationConfig): Generator<ResetEvent, vo
   });
   for (const step of runSchedule(config, false)) {
     if (step.kind === 'build') {
+      stateRows = step.stateRows;
+      flow.zero();
       for (const layer of stateful) yield event('initial', step.position, layer, stateRows);
     } else if (step.kind === 'call') {
       const { call } = step;
-      // stateless layers zero their rows at every call, in layer order (stateful ones carry)
-      for (const layer of stateless) {
-        yield {
-          index: ++index,
-          reason: 'batch-start',
-          phase: call.phase,
-          epoch: call.epoch,
-          batch: call.batch,
-          timing: 'before-batch',
-          planStep: call.planStep ?? 1,
-          layer: layer.name,
-          rows: call.rows,
-          stateTensors: layer.stateTensors,
-          discardedMeanAbsH: null,
-        };
+      const position: RunPosition = { phase: call.phase, epoch: call.epoch, batch: call.batch, timing: 'before-batch', planStep: call.planStep ?? 1 };
+      const decision = firstStateful >= 0 ? flow.call(call) : undefined;
+      // layer by layer, as the layers report them: stateless ones zero their rows; stateful ones
+      // report a start that is not the carry, and the first of them a broadcast (§R2)
+      let rows = call.rows;
+      for (const [i, layer] of layers.entries()) {
+        if (!layer.stateful) {
+          yield event('batch-start', position, layer, rows);
+          continue;
+        }
+        if (decision!.outcome === 'not-stored' || decision!.outcome === 'initial-state') yield event(decision!.outcome, position, layer, stateRows);
+        if (i === firstStateful && rows !== stateRows && decision!.writes) yield event('broadcast', position, layer, stateRows);
+        rows = stateRows;
       }
     } else if (step.kind === 'reset-states') {
+      flow.zero();
       for (const layer of stateful) yield event('reset-states', step.position, layer, stateRows);
     } else {
       return;
@@ -85,6 +88,9 @@ export function countOnly(config: SimulationConfig, options: { keepEvents?: numb
     validationBatches: expected.validationBatches,
     evaluateBatches: expected.evaluateBatches,
     predictBatches: expected.predictBatches,
+    trainOnBatchBatches: expected.trainOnBatchBatches,
+    predictOnBatchBatches: expected.predictOnBatchBatches,
+    directCalls: expected.directCalls,
     resetEvents: expected.resetEvents,
     rowResets: expected.rowResets,
     carries: expected.carries,
@@ -95,15 +101,12 @@ export function countOnly(config: SimulationConfig, options: { keepEvents?: numb
     validationSamples,
     perLayer: specs.map((spec, i) => {
       const counts = expected.perLayer[i]!;
-      const byReason: Record<ResetReason, number> = spec.stateful
-        ? { initial: counts.resetEvents > 0 ? 1 : 0, 'batch-start': 0, 'reset-states': Math.max(0, counts.resetEvents - 1) }
-        : { initial: 0, 'batch-start': counts.resetEvents, 'reset-states': 0 };
-      return { ...spec, resetEvents: counts.resetEvents, rowResets: counts.rowResets, carries: counts.carries, byReason };
+      return { ...spec, resetEvents: counts.resetEvents, rowResets: counts.rowResets, carries: counts.carries, byReason: counts.byReason };
     }),
     maskedSteps: maskCounted ? expected.rowsRun * maskTail : null,
     passThroughRows: maskCounted ? (maskTail > 0 && maskTail === config.timesteps ? expected.rowsRun : 0) : null,
   };
-  const findings = [...(expected.failure ? [batchSizeFailureFinding(config, expected.failure)] : []), ...configFindings(config)];
+  const findings = [...(expected.failure ? [batchSizeFailureFinding(config, expected.failure)] : []), ...configFindings(config, expected.evidence)];
   const result = {
     config: resolveRunConfig(config),
     events,

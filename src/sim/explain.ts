@@ -4,6 +4,7 @@
 import { cellClassNames } from '../keras/layers.ts';
 import type { LayerSpec } from '../keras/config.ts';
 import type { SimulationResult } from './result.ts';
+import { describePosition } from '../keras/findings.ts';
 
 /** "LSTM", "Bidirectional(GRU)". */
 export function layerKind(layer: LayerSpec): string {
@@ -34,27 +35,40 @@ export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
   const layers = result.config.resolvedLayers;
   const lines = layers.length === 1 ? explainLayer(result, layers[0]!) : explainStack(result);
   if (!result.completed) {
-    const error = result.findings.find((f) => f.severity === 'error');
-    lines.push(`Keras would stop this run with an error${error?.at ? ` (epoch ${error.at.epoch}, ${error.at.phase} batch ${error.at.batch})` : ''}; the counts cover what ran before it.`);
+    const error = result.findings.find((f) => f.severity === 'error' && f.at !== undefined && f.code !== 'jax-stateful-no-effect');
+    lines.push(`Keras would stop this run with an error${error?.at ? ` (at ${describePosition(error.at)})` : ''}; the counts cover what ran before it.`);
   }
   return lines;
+}
+
+/** "3 training batches + 1 validation batch + 2 predict batches" for the calls that ran. */
+function callsPhrase(totals: SimulationResult['totals']): string {
+  const parts = [
+    [totals.fitBatches, 'training batch', 'training batches'],
+    [totals.validationBatches, 'validation batch', 'validation batches'],
+    [totals.evaluateBatches, 'evaluate batch', 'evaluate batches'],
+    [totals.predictBatches, 'predict batch', 'predict batches'],
+    [totals.trainOnBatchBatches, 'train_on_batch call', 'train_on_batch calls'],
+    [totals.predictOnBatchBatches, 'predict_on_batch call', 'predict_on_batch calls'],
+    [totals.directCalls, 'direct model(x) call', 'direct model(x) calls'],
+  ] as const;
+  const shown = parts.filter(([n]) => n > 0).map(([n, one, many]) => plural(n, one, many));
+  return shown.length === 0 ? 'no model call' : shown.join(' + ');
 }
 
 /** Stacked layers: one line per layer, each with its own state. */
 function explainStack(result: Omit<SimulationResult, 'answer'>): string[] {
   const { config, totals } = result;
   const lines = [
-    `${layersPhrase(config.resolvedLayers.length)} each keep their own state; a stateless layer starts every batch from zeros, a stateful one carries row i of each batch into row i of the next until reset_states().`,
+    `${layersPhrase(config.resolvedLayers.length)} each keep their own state; a stateless layer starts every batch from zeros, a stateful one carries row i of each batch into row i of the next until reset_states()${config.backend === 'jax' ? ' (on JAX only in direct model(x) calls: the trainer never stores it)' : ''}.`,
   ];
   for (const layer of totals.perLayer) {
     const mode = layer.stateful ? 'stateful' : 'stateless';
     lines.push(
-      `${layer.name} (${layerKind(layer)}, ${plural(layer.units, 'unit')}, ${mode}, ${plural(layer.stateTensors, 'state tensor')} per row): ${plural(layer.resetEvents, 'reset event')}, ${plural(layer.rowResets, 'row')} zeroed, ${plural(layer.carries, 'carried call')}.`,
+      `${layer.name} (${layerKind(layer)}, ${plural(layer.units, 'unit')}, ${mode}, ${plural(layer.stateTensors, 'state tensor')} per row): ${plural(layer.resetEvents, 'reset event')}, ${plural(layer.rowResets, 'row')} zeroed or replaced, ${plural(layer.carries, 'carried call')}.`,
     );
   }
-  lines.push(
-    `All layers over ${plural(config.epochs, 'epoch')}: ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'row reset')} in ${plural(totals.batches, 'batch', 'batches')}.`,
-  );
+  lines.push(`All layers over ${runPhrase(config, totals)}: ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'row reset')} in ${callsPhrase(totals)}.`);
   return lines;
 }
 
@@ -62,62 +76,121 @@ function layersPhrase(count: number): string {
   return `The ${formatCount(count)} stacked recurrent layers`;
 }
 
+/** "15 epochs", or for a plan "a plan of 7 steps with 3 fit epochs". */
+function runPhrase(config: SimulationResult['config'], totals: SimulationResult['totals']): string {
+  if (!config.plan) return plural(config.epochs, 'epoch');
+  const epochs = totals.perEpoch.filter((e) => e.epoch > 0).length;
+  return `the plan (${plural(epochs, 'fit epoch')})`;
+}
+
 function explainLayer(result: Omit<SimulationResult, 'answer'>, layer: LayerSpec): string[] {
+  return layer.stateful ? explainStateful(result, layer) : explainStateless(result, layer);
+}
+
+function explainStateless(result: Omit<SimulationResult, 'answer'>, layer: LayerSpec): string[] {
   const { config, totals } = result;
-  const lines: string[] = [];
-  const epochs = plural(config.epochs, 'epoch');
   const kind = layerKind(layer);
-  const tensors = layer.stateTensors;
-  if (!layer.stateful) {
-    const first = totals.perEpoch[0];
-    const fitPerEpoch = Math.ceil(totals.trainSamples / config.batchSize);
-    const validationPerEpoch = Math.ceil(totals.validationSamples / config.batchSize);
-    const eventsPerEpoch = first?.resetEvents ?? 0;
-    const rowsPerEpoch = first?.rowResets ?? 0;
-    const partial = totals.trainSamples % config.batchSize;
-    lines.push(
-      `Stateless ${kind} (stateful=False): every layer call starts from fresh zeros, so the state is reset at the start of every batch, for every sequence in it.`,
-    );
+  const lines = [
+    `Stateless ${kind} (stateful=False): every layer call starts from fresh zeros, so the state is reset at the start of every batch, for every sequence in it.`,
+  ];
+  const fitEpochs = totals.perEpoch.filter((e) => e.epoch > 0);
+  const first = fitEpochs[0];
+  const uniform = first !== undefined && fitEpochs.every((e) => e.batches === first.batches && e.rowResets === first.rowResets);
+  if (!config.plan && uniform && first) {
+    const batchSize = config.batchSize;
+    const fitPerEpoch = Math.ceil(totals.trainSamples / batchSize);
+    const validationPerEpoch = Math.ceil(totals.validationSamples / batchSize);
     const batches =
       validationPerEpoch > 0
         ? `${plural(fitPerEpoch, 'training batch', 'training batches')} + ${plural(validationPerEpoch, 'validation batch', 'validation batches')}`
         : `${plural(fitPerEpoch, 'batch', 'batches')}`;
-    const rowsEach =
-      partial > 0 || totals.validationSamples % config.batchSize > 0
-        ? `each zeroing up to ${formatCount(config.batchSize)} parallel states (partial batches have fewer rows)`
-        : `each zeroing ${formatCount(config.batchSize)} parallel states`;
+    const partial = totals.trainSamples % batchSize > 0 || totals.validationSamples % batchSize > 0;
+    const rowsEach = partial
+      ? `each zeroing up to ${formatCount(batchSize)} parallel states (partial batches have fewer rows)`
+      : `each zeroing ${formatCount(batchSize)} parallel states`;
+    lines.push(`Per epoch: ${plural(first.resetEvents, 'reset event')} (one per batch, at its start: ${batches}), ${rowsEach}, so ${plural(first.rowResets, 'sequence start')} from zeros.`);
+    lines.push(`Over ${plural(fitEpochs.length, 'epoch')}: ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'sequence start')}.`);
     lines.push(
-      `Per epoch: ${plural(eventsPerEpoch, 'reset event')} (one per batch, at its start: ${batches}), ${rowsEach}, so ${plural(rowsPerEpoch, 'sequence start')} from zeros.`,
-    );
-    lines.push(
-      `Over ${epochs}: ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'sequence start')}.`,
-    );
-    lines.push(
-      `"${formatCount(eventsPerEpoch)} times" counts reset events (batches); "${formatCount(rowsPerEpoch)} times" counts sequences (rows, one state each of ${plural(tensors, 'tensor')}). Both count the same resets at two granularities.`,
+      `"${formatCount(first.resetEvents)} times" counts reset events (batches); "${formatCount(first.rowResets)} times" counts sequences (rows, one state each of ${plural(layer.stateTensors, 'tensor')}). Both count the same resets at two granularities.`,
     );
   } else {
-    const stateRows = config.stateBatchSize ?? config.batchSize;
     lines.push(
-      `Stateful ${kind}: ${plural(stateRows, 'state row')} ${stateRows === 1 ? 'is' : 'are'} created as zeros when the layer is built; after that, row i of each batch starts from the final state of row i of the previous batch (the data must be laid out so that sample i of batch k+1 continues sample i of batch k).`,
-    );
-    const resets = totals.byReason['reset-states'];
-    if (config.resetEvery === 'never') {
-      lines.push(
-        `Keras never resets them on its own: ${formatCount(totals.carries)} of ${plural(totals.batches, 'layer call')} started from a carried state, through ${epochs}${totals.validationSamples > 0 ? ' and every validation pass' : ''}. The only zero state was the initial one.`,
-      );
-    } else {
-      const when =
-        config.resetEvery === 'epoch'
-          ? 'after every epoch'
-          : `after every ${plural(config.resetEvery.everyBatches, 'training batch', 'training batches')} of each epoch`;
-      const zeroed = resets > 0 ? `zeroed ${stateRows === 1 ? 'the state row' : `all ${formatCount(stateRows)} rows`} ${plural(resets, 'time')}` : 'never ran';
-      lines.push(
-        `The reset_states() call ${when} ${zeroed}; with the initial zeros that is ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'row reset')}. ${formatCount(totals.carries)} of ${plural(totals.batches, 'layer call')} started from a carried state.`,
-      );
-    }
-    lines.push(
-      `So ${stateRows === 1 ? 'the row' : `each of the ${formatCount(stateRows)} rows`} is one long sequence between resets, not ${formatCount(config.samples)} independent ones; "per sequence" resets never happen in stateful mode.`,
+      `Over ${runPhrase(config, totals)}: ${plural(totals.resetEvents, 'reset event')}, one per model call (${callsPhrase(totals)}), and ${plural(totals.rowResets, 'sequence start')} from zeros (one per row of each call).`,
     );
   }
   return lines;
+}
+
+function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerSpec): string[] {
+  const { config, totals } = result;
+  const kind = layerKind(layer);
+  const counts = totals.perLayer.find((l) => l.name === layer.name) ?? totals.perLayer[0]!;
+  const built = counts.byReason.initial > 0;
+  const lines: string[] = [];
+  if (!built) {
+    lines.push(`Stateful ${kind}: Keras cannot create its state here, so no call runs (see the error finding).`);
+    return lines;
+  }
+  const stateRows = counts.rowResets > 0 && counts.resetEvents > 0 ? Math.round(statefulRows(counts)) : (config.stateBatchSize ?? config.batchSize);
+  const rowsWord = stateRows === 1 ? 'the state row' : `the ${formatCount(stateRows)} state rows`;
+  lines.push(
+    `Stateful ${kind}: ${plural(stateRows, 'state row')} ${stateRows === 1 ? 'is' : 'are'} created as zeros when the layer is built; a call that carries starts row i from the final state of row i of the previous call (so sample i of batch k+1 must continue sample i of batch k).`,
+  );
+  const calls = totals.batches;
+  const parts: string[] = [`${formatCount(counts.carries)} of ${plural(calls, 'model call')} (${callsPhrase(totals)}) started from the carried state`];
+  const notStored = counts.byReason['not-stored'];
+  const initialState = counts.byReason['initial-state'];
+  const broadcast = counts.byReason.broadcast;
+  if (notStored > 0) {
+    parts.push(
+      `${formatCount(notStored)} started instead from the value the state variable held ${config.runEagerly || config.jitCompile === false ? 'at the time (JAX with run_eagerly / jit_compile=False)' : 'when their compiled function was traced (JAX jit)'}, because on JAX fit, evaluate, predict and *_on_batch never store the state`,
+    );
+  }
+  if (initialState > 0) {
+    parts.push(
+      config.keras === 'tf'
+        ? `${formatCount(initialState)} started from the passed initial_state (tf.keras uses it while the stored state is all zeros)`
+        : `${formatCount(initialState)} started from the passed initial_state: every call starts from the passed initial_state, never from the carried state`,
+    );
+  }
+  lines.push(`${parts.join('; ')}.`);
+  if (broadcast > 0) {
+    lines.push(`${plural(broadcast, '1-row batch', '1-row batches')} ${broadcast === 1 ? 'was' : 'were'} broadcast into all ${formatCount(stateRows)} rows, overwriting every row with that one sample's result.`);
+  }
+  const resets = counts.byReason['reset-states'];
+  if (resets === 0) {
+    lines.push(`Keras never resets the state on its own, and nothing called reset_states(): the only zeros were the initial ones.`);
+  } else {
+    const policy =
+      config.resetEvery === 'epoch'
+        ? ' (after every epoch)'
+        : typeof config.resetEvery === 'object'
+          ? ` (after every ${plural(config.resetEvery.everyBatches, 'training batch', 'training batches')} of each epoch)`
+          : '';
+    lines.push(`reset_states()${policy} zeroed ${stateRows === 1 ? 'it' : `all ${formatCount(stateRows)} rows`} ${plural(resets, 'time')}; with the initial zeros that is ${plural(counts.resetEvents, 'event')} and ${plural(counts.rowResets, 'row reset')}.`);
+  }
+  // a sequence is a run of calls that carry: it starts at every call that does not
+  const starts = calls - counts.carries;
+  if (calls === 0) return lines;
+  if (counts.carries === 0) {
+    lines.push(`So no call continued another: each of the ${plural(calls, 'call')} is its own sequence, as if the layer were stateless.`);
+  } else if (broadcast > 0) {
+    lines.push(
+      `So ${stateRows === 1 ? 'the row carries its' : `each of the ${formatCount(stateRows)} rows carries its`} state through ${plural(counts.carries + 1, 'call')}${starts > 1 ? ` in ${formatCount(starts)} runs` : ''}, but after a broadcast batch every row continues that one sample, not its own sequence.`,
+    );
+  } else if (starts <= 1) {
+    lines.push(`So ${rowsWord === 'the state row' ? 'the row' : `each of the ${formatCount(stateRows)} rows`} is one long sequence over all ${plural(calls, 'call')}, not ${formatCount(config.samples)} independent ones.`);
+  } else {
+    const average = calls / starts;
+    lines.push(
+      `So ${stateRows === 1 ? 'the row' : `each of the ${formatCount(stateRows)} rows`} runs through ${formatCount(starts)} sequences of ${Number.isInteger(average) ? formatCount(average) : `${average.toFixed(1)} on average`} consecutive call${average === 1 ? '' : 's'} each, not ${formatCount(config.samples)} independent ones.`,
+    );
+  }
+  return lines;
+}
+
+/** Rows of a stateful layer's state: its build event's rows. */
+function statefulRows(counts: SimulationResult['totals']['perLayer'][number]): number {
+  const zeroings = counts.byReason.initial + counts.byReason['reset-states'] + counts.byReason['not-stored'] + counts.byReason['initial-state'] + counts.byReason.broadcast;
+  return zeroings > 0 ? counts.rowResets / zeroings : 0;
 }

@@ -1,11 +1,15 @@
 /**
  * A recurrent layer with Keras's state lifecycle: stateless calls start from zeros (§1); a stateful
  * layer keeps (batch, units) state variables per state tensor, carries them row by row from call to
- * call and zeroes them only in `resetStates` (§2). Bidirectional layers keep forward states followed
+ * call and zeroes them only in `resetStates` (§2). Where a call starts instead (JAX's unstored
+ * trainer calls and their trace-time values, §R1; a passed initial_state, §6) and whether it stores
+ * its final state comes from the StateFlow decision (keras/state-flow.ts); a 1-row batch against more
+ * state rows is broadcast into all of them (§R2). Bidirectional layers keep forward states followed
  * by backward states (§5). Every state change goes through here and is reported to the hooks.
  */
 import { lstmCell, type Cell } from '../nn/cells.ts';
 import type { LayerCall, ResetReason, RunPosition } from '../keras/events.ts';
+import type { FlowDecision } from '../keras/state-flow.ts';
 import type { LayerState, StateHooks } from './hooks.ts';
 import type { GateActivation, LstmWeights } from '../nn/lstm.ts';
 
@@ -20,6 +24,20 @@ export interface RecurrentLayerOptions {
   readonly cells: readonly Cell[];
   /** Keep the output sequence (return_sequences=True) for a layer stacked on top. */
   readonly keepOutputs?: boolean;
+}
+
+/** How a stateful call starts (keras/state-flow.ts) and what this layer gets. */
+export interface CallOptions {
+  /** (rows, timesteps), 0 = padded step: states pass through it unchanged (§4). */
+  readonly mask?: Uint8Array | undefined;
+  /** Rows of `inputs` (default call.rows): a layer above a broadcast one gets every state row. */
+  readonly rows?: number;
+  /** Stateful layers: where the call starts and whether it stores (default: carry and store). */
+  readonly decision?: FlowDecision;
+  /** This layer is the one the 1-row batch is broadcast into (the first stateful layer). */
+  readonly broadcastHere?: boolean;
+  /** The passed initial_state, per direction and tensor (rows × units each), for decision.from 'initial-state'. */
+  readonly initialState?: readonly (readonly Float32Array[])[];
 }
 
 /** Mean |value| of the first `count` entries (0 for none). */
@@ -50,6 +68,14 @@ export class RecurrentLayer {
   private readonly keepOutputs: boolean;
   /** Rows the state currently holds. */
   private rows = 0;
+  /** The state variable when it differs from `states` (JAX: the last calls did not store theirs). */
+  private storedCopy: Float32Array[][] | null = null;
+  private storedIsWorking = true;
+  /** JAX jit: the variable's value each compiled function captured when it was traced. */
+  private readonly traceValues = new Map<string, Float32Array[][]>();
+  /** Broadcast buffers: one input row (and its mask) repeated over every state row. */
+  private broadcastInputs = new Float32Array(0);
+  private broadcastMask = new Uint8Array(0);
   /** True when the state is zero because of a reset and no call has run since. */
   private freshlyZeroed = false;
   private built = false;
@@ -97,11 +123,14 @@ export class RecurrentLayer {
     return sum / this.states.length;
   }
 
-  /** Stateful layers create their zero state variables when built (§2.1 "build()"). */
-  build(position: RunPosition, hooks: StateHooks): void {
+  /**
+   * Stateful layers create their zero state variables when built (§2.1 "build()"), of `rows` rows
+   * (default: the most the layer was made for; a Sequential without an Input takes its first batch's).
+   */
+  build(position: RunPosition, hooks: StateHooks, rows?: number): void {
     if (this.built) return;
     this.built = true;
-    if (this.stateful) this.zero('initial', this.rows, position, hooks);
+    if (this.stateful) this.zero('initial', rows ?? this.rows, position, hooks);
   }
 
   /** layer.reset_states(): zero the stored state (stateful layers only). */
@@ -111,11 +140,12 @@ export class RecurrentLayer {
   }
 
   /**
-   * One layer call over a batch: `inputs` is (call.rows, timesteps, inputDim). Stateless: fresh zeros
-   * first. Stateful: rows must equal the state's rows (the caller decides how Keras fails).
-   * `mask` (rows, timesteps), 0 = padded step: states pass through it unchanged (§4).
+   * One layer call over a batch: `inputs` is (rows, timesteps, inputDim). Stateless: fresh zeros
+   * first. Stateful: the start the decision names (default: the carried state); rows must equal the
+   * state's, except a broadcast 1-row batch. `mask` (or options.mask) (rows, timesteps), 0 = padded
+   * step: states pass through it unchanged (§4).
    */
-  call(inputs: Float32Array, call: LayerCall, hooks: StateHooks, mask?: Uint8Array): void {
+  call(inputs: Float32Array, call: LayerCall, hooks: StateHooks, mask?: Uint8Array, options: CallOptions = {}): void {
     const position: RunPosition = {
       phase: call.phase,
       epoch: call.epoch,
@@ -123,17 +153,90 @@ export class RecurrentLayer {
       timing: 'before-batch',
       ...(call.planStep === undefined ? {} : { planStep: call.planStep }),
     };
+    mask ??= options.mask;
+    const inputRows = options.rows ?? call.rows;
     if (!this.stateful) {
-      this.zero('batch-start', call.rows, position, hooks);
+      this.zero('batch-start', inputRows, position, hooks);
     } else {
-      if (call.rows !== this.rows) {
-        throw new Error(`stateful layer ${this.name} holds ${this.rows} state rows but was called with ${call.rows}`);
+      const decision = options.decision;
+      const broadcast = inputRows === 1 && this.rows > 1;
+      if (inputRows !== this.rows && !broadcast) {
+        throw new Error(`stateful layer ${this.name} holds ${this.rows} state rows but was called with ${inputRows}`);
       }
-      if (!this.freshlyZeroed) {
+      if (decision) this.start(decision, position, hooks, options.initialState);
+      else if (!this.freshlyZeroed) {
         hooks.onCarry?.({ layer: this.name, position, rows: this.rows, carriedMeanAbsH: this.meanAbsH() }, this.state());
+      }
+      if (broadcast) {
+        if (options.broadcastHere && (decision?.writes ?? true)) {
+          hooks.onReset?.(
+            { layer: this.name, reason: 'broadcast', position, rows: this.rows, stateTensors: this.stateTensors, discardedMeanAbsH: this.meanAbsH() },
+            this.state(),
+          );
+        }
+        // one sample's sequence against every state row, as numpy broadcasting does
+        const perRow = this.timesteps * this.cells[0]!.inputDim;
+        if (this.broadcastInputs.length < this.rows * perRow) this.broadcastInputs = new Float32Array(this.rows * perRow);
+        for (let r = 0; r < this.rows; r++) this.broadcastInputs.set(inputs.subarray(0, perRow), r * perRow);
+        inputs = this.broadcastInputs;
+        if (mask) {
+          if (this.broadcastMask.length < this.rows * this.timesteps) this.broadcastMask = new Uint8Array(this.rows * this.timesteps);
+          for (let r = 0; r < this.rows; r++) this.broadcastMask.set(mask.subarray(0, this.timesteps), r * this.timesteps);
+          mask = this.broadcastMask;
+        }
       }
     }
     this.freshlyZeroed = false;
+    const rowsCall: LayerCall = this.rows === call.rows ? call : { ...call, rows: this.rows };
+    this.run(inputs, rowsCall, hooks, mask);
+    if (this.stateful && (options.decision?.writes ?? true)) this.storedIsWorking = true;
+  }
+
+  /**
+   * Puts the decided start into the state buffers and reports it: a carry, or (JAX, initial_state) an
+   * event for the carried state it replaces.
+   */
+  private start(decision: FlowDecision, position: RunPosition, hooks: StateHooks, initialState?: readonly (readonly Float32Array[])[]): void {
+    const stored = () => (this.storedIsWorking ? this.states : this.storedCopy!);
+    if (decision.captureTrace && decision.traceKey !== undefined) this.traceValues.set(decision.traceKey, this.clone(stored()));
+    if (!decision.writes && this.storedIsWorking) {
+      // the variable keeps its value while this call's final state is dropped
+      this.storedCopy = this.clone(this.states, this.storedCopy);
+      this.storedIsWorking = false;
+    }
+    const discardedMeanAbsH = this.meanAbsH();
+    if (decision.from === 'stored') this.copyInto(this.storedCopy!);
+    else if (decision.from === 'trace') this.copyInto(this.traceValues.get(decision.traceKey!)!);
+    else if (decision.from === 'initial-state') {
+      if (initialState) this.copyInto(initialState);
+      else for (const direction of this.states) for (const tensor of direction) tensor.fill(0, 0, this.rows * this.units);
+    }
+    if (decision.outcome === 'carried') {
+      hooks.onCarry?.({ layer: this.name, position, rows: this.rows, carriedMeanAbsH: discardedMeanAbsH }, this.state());
+    } else if (decision.outcome === 'not-stored' || decision.outcome === 'initial-state') {
+      hooks.onReset?.(
+        { layer: this.name, reason: decision.outcome, position, rows: this.rows, stateTensors: this.stateTensors, discardedMeanAbsH },
+        this.state(),
+      );
+    }
+  }
+
+  private clone(source: readonly (readonly Float32Array[])[], into?: Float32Array[][] | null): Float32Array[][] {
+    const used = this.rows * this.units;
+    if (into) {
+      source.forEach((direction, d) => direction.forEach((tensor, t) => into[d]![t]!.set(tensor.subarray(0, used))));
+      return into;
+    }
+    return source.map((direction) => direction.map((tensor) => tensor.slice(0, used)));
+  }
+
+  private copyInto(source: readonly (readonly Float32Array[])[]): void {
+    const used = this.rows * this.units;
+    this.states.forEach((direction, d) => direction.forEach((tensor, t) => tensor.set(source[d]![t]!.subarray(0, used))));
+  }
+
+  /** The time loop of one call over `call.rows` rows (both directions for Bidirectional). */
+  private run(inputs: Float32Array, call: LayerCall, hooks: StateHooks, mask?: Uint8Array): void {
     hooks.onBatchStart?.(call, this.state());
     const { rows } = call;
     const T = this.timesteps;
@@ -178,6 +281,7 @@ export class RecurrentLayer {
     const discardedMeanAbsH = this.meanAbsH();
     this.rows = rows;
     for (const direction of this.states) for (const tensor of direction) tensor.fill(0, 0, rows * this.units);
+    this.storedIsWorking = true;
     this.freshlyZeroed = true;
     hooks.onReset?.(
       { layer: this.name, reason, position, rows, stateTensors: this.stateTensors, discardedMeanAbsH },

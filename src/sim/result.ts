@@ -5,6 +5,7 @@
 import type { LayerSpec, SimulationConfig } from '../keras/config.ts';
 import type { EventTiming, Phase, ResetReason } from '../keras/events.ts';
 import type { Finding } from '../keras/findings.ts';
+import type { Backend } from '../keras/profiles.ts';
 
 /** One row of the reset table: a layer's state is zero at this point of the run. */
 export interface ResetEvent {
@@ -37,15 +38,23 @@ export interface EpochTotals {
 }
 
 export interface Totals {
-  /** Layer calls that ran: training plus validation batches. */
+  /** Model calls that ran: training and validation batches, evaluate, predict, *_on_batch and direct calls. */
   readonly batches: number;
   readonly fitBatches: number;
   readonly validationBatches: number;
   /** Batches of evaluate() and predict() steps of a plan. */
   readonly evaluateBatches: number;
   readonly predictBatches: number;
+  /** train_on_batch() and predict_on_batch() calls of a plan. */
+  readonly trainOnBatchBatches: number;
+  readonly predictOnBatchBatches: number;
+  /** Direct model(x) calls of a plan. */
+  readonly directCalls: number;
   readonly resetEvents: number;
-  /** Sequence rows zeroed, summed over reset events. */
+  /**
+   * Sequence rows whose carried state the events discard, summed over events: zeroed (initial,
+   * batch-start, reset-states), replaced (not-stored, initial-state) or overwritten (broadcast).
+   */
   readonly rowResets: number;
   /** Layer calls that started from a carried (non-reset) state. */
   readonly carries: number;
@@ -72,7 +81,7 @@ export interface LayerTotals extends LayerSpec {
 }
 
 export interface SimulationResult {
-  readonly config: SimulationConfig & { readonly kerasLabel: string; readonly resolvedLayers: readonly LayerSpec[] };
+  readonly config: SimulationConfig & { readonly backend: Backend; readonly kerasLabel: string; readonly resolvedLayers: readonly LayerSpec[] };
   readonly events: readonly ResetEvent[];
   readonly totals: Totals;
   readonly findings: readonly Finding[];

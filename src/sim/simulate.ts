@@ -3,10 +3,12 @@
  * hooks, every reset event. Pure: returns a result object; rendering and I/O live elsewhere.
  */
 import { planEpochs, planMaxBatch, planOf, resolveLayers, splitData, type SimulationConfig } from '../keras/config.ts';
-import type { ResetReason } from '../keras/events.ts';
+import { zeroByReason, type LayerCall, type ResetReason } from '../keras/events.ts';
 import { batchSizeFailureFinding, configFindings, type Finding } from '../keras/findings.ts';
+import { executionOf } from '../keras/backends.ts';
 import { kerasProfiles } from '../keras/profiles.ts';
 import { runSchedule } from '../keras/schedule.ts';
+import { StateFlow, initialStateMode } from '../keras/state-flow.ts';
 import { createCell, gruCell, lstmCell, simpleRnnCell, type CellKind } from '../nn/cells.ts';
 import type { GateActivation } from '../nn/lstm.ts';
 import { deriveSeed, mix32, syntheticInput } from '../shared/random.ts';
@@ -38,6 +40,16 @@ export interface SimulateOptions {
   readonly onEvent?: (event: ResetEvent) => void;
   /** Keep the events in `result.events` (default true; false keeps memory flat for streams). */
   readonly keepEvents?: boolean;
+  /**
+   * The samples of a call's rows when they must differ from the schedule's (a replay of Keras's own
+   * shuffled order); undefined keeps the schedule's.
+   */
+  readonly samplesOf?: (call: LayerCall) => ArrayLike<number> | undefined;
+  /**
+   * The initial_state values a call passes to a stateful layer (per direction, per tensor: rows × units),
+   * when config.initialStatePassed; default zeros.
+   */
+  readonly initialState?: (layer: number, call: LayerCall) => readonly (readonly Float32Array[])[] | undefined;
 }
 
 /** Seed tag of the synthetic inputs. */
@@ -145,13 +157,16 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
   const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
   const specs = resolveLayers(config);
   const statefulModel = specs.some((spec) => spec.stateful);
-  const maxRows = statefulModel ? (config.stateBatchSize ?? config.batchSize) : planMaxBatch(config);
+  const maxRows = planMaxBatch(config);
   const layers = buildLayers(config, maxRows, false, options.weights);
+  const firstStateful = specs.findIndex((spec) => spec.stateful);
+  // one provenance for the model: every stateful layer sees the same calls (keras/state-flow.ts)
+  const flow = new StateFlow(initialStateMode(config));
   const lastLayer = layers[layers.length - 1]!;
 
   const events: ResetEvent[] = [];
   const keepEvents = options.keepEvents ?? true;
-  const byReason: Record<ResetReason, number> = { initial: 0, 'batch-start': 0, 'reset-states': 0 };
+  const byReason: Record<ResetReason, number> = zeroByReason();
   let eventCount = 0;
   let rowResets = 0;
   // per fit epoch (0: calls of a plan before its first fit)
@@ -165,10 +180,10 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
   const perLayer = new Map(
     specs.map((spec) => [
       spec.name,
-      { ...spec, resetEvents: 0, rowResets: 0, carries: 0, byReason: { initial: 0, 'batch-start': 0, 'reset-states': 0 } as Record<ResetReason, number> },
+      { ...spec, resetEvents: 0, rowResets: 0, carries: 0, byReason: zeroByReason() },
     ]),
   );
-  const batchesByPhase = { fit: 0, validate: 0, evaluate: 0, predict: 0, reset: 0 };
+  const batchesByPhase = { fit: 0, validate: 0, evaluate: 0, predict: 0, train_on_batch: 0, predict_on_batch: 0, call: 0, reset: 0 };
   let carries = 0;
   let finalMeanAbsH = 0;
   // the recorder: the reset table is built from what the layers report while they run
@@ -217,6 +232,7 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
 
   const findings: Finding[] = [];
   const inputs = new Float32Array(maxRows * config.timesteps * config.features);
+  const overridden = new Int32Array(maxRows);
   const maskTail = config.maskTail ?? 0;
   const mask = maskTail > 0 ? new Uint8Array(maxRows * config.timesteps) : undefined;
   let maskedSteps = 0;
@@ -225,9 +241,15 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
   let epochsCompleted = planEpochs(planOf(config));
   for (const step of runSchedule(config)) {
     if (step.kind === 'build') {
-      for (const layer of layers) layer.build(step.position, hooks);
+      for (const layer of layers) layer.build(step.position, hooks, step.stateRows);
+      flow.zero();
     } else if (step.kind === 'call') {
-      const { call } = step;
+      let call = step.call;
+      const replaced = options.samplesOf?.(call);
+      if (replaced) {
+        overridden.set(Array.from(replaced).slice(0, call.rows));
+        call = { ...call, samples: overridden.subarray(0, call.rows) };
+      }
       if (options.inputs) options.inputs.fill(inputs, call.samples);
       else fillSyntheticInputs(inputs, call.samples, config.timesteps, config.features, config.seed);
       if (mask) {
@@ -239,14 +261,28 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
           if (masked === config.timesteps) passThroughRows++;
         }
       }
+      const decision = statefulModel ? flow.call(call) : undefined;
       let layerInputs: Float32Array = inputs;
-      for (const layer of layers) {
-        layer.call(layerInputs, call, hooks, mask);
+      let layerMask: Uint8Array | undefined = mask;
+      let rows = call.rows;
+      layers.forEach((layer, index) => {
+        const initialState = decision?.from === 'initial-state' && layer.stateful ? options.initialState?.(index, call) : undefined;
+        layer.call(layerInputs, call, hooks, layerMask, {
+          rows,
+          ...(layer.stateful && decision ? { decision, broadcastHere: index === firstStateful } : {}),
+          ...(initialState ? { initialState } : {}),
+        });
+        // a broadcast layer hands every state row to the layers above it (mask rows too)
+        if (layer.stateful && rows !== layer.state().rows) {
+          if (mask) layerMask = broadcastRows(mask, layer.state().rows, config.timesteps);
+          rows = layer.state().rows;
+        }
         layerInputs = layer.outputs;
-      }
+      });
     } else if (step.kind === 'reset-states') {
       // model.reset_states() (or a loop over layers in Keras 3): every stateful layer
       for (const layer of layers) if (layer.stateful) layer.resetStates(step.position, hooks);
+      flow.zero();
     } else {
       completed = false;
       const { phase, epoch } = step.failure.position;
@@ -255,14 +291,24 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
       findings.push(batchSizeFailureFinding(config, step.failure));
     }
   }
-  findings.push(...configFindings(config));
+  findings.push(...configFindings(config, flow.evidence));
 
   const totals: Totals = {
-    batches: batchesByPhase.fit + batchesByPhase.validate + batchesByPhase.evaluate + batchesByPhase.predict,
+    batches:
+      batchesByPhase.fit +
+      batchesByPhase.validate +
+      batchesByPhase.evaluate +
+      batchesByPhase.predict +
+      batchesByPhase.train_on_batch +
+      batchesByPhase.predict_on_batch +
+      batchesByPhase.call,
     fitBatches: batchesByPhase.fit,
     validationBatches: batchesByPhase.validate,
     evaluateBatches: batchesByPhase.evaluate,
     predictBatches: batchesByPhase.predict,
+    trainOnBatchBatches: batchesByPhase.train_on_batch,
+    predictOnBatchBatches: batchesByPhase.predict_on_batch,
+    directCalls: batchesByPhase.call,
     resetEvents: eventCount,
     rowResets,
     carries,
@@ -279,7 +325,15 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
   return { ...result, answer: explain(result) };
 }
 
-/** The configuration as results report it: with the version's label and the resolved layers. */
+/** A (rows, timesteps) mask whose first row is repeated over `rows` rows (a broadcast call). */
+function broadcastRows(mask: Uint8Array, rows: number, timesteps: number): Uint8Array {
+  const out = new Uint8Array(rows * timesteps);
+  for (let r = 0; r < rows; r++) out.set(mask.subarray(0, timesteps), r * timesteps);
+  return out;
+}
+
+/** The configuration as results report it: with the version's label, the backend and the resolved layers. */
 export function resolveRunConfig(config: SimulationConfig): SimulationResult['config'] {
-  return { ...config, kerasLabel: kerasProfiles[config.keras].label, resolvedLayers: resolveLayers(config) };
+  const { backend } = executionOf(config);
+  return { ...config, backend, kerasLabel: kerasProfiles[config.keras].label, resolvedLayers: resolveLayers(config) };
 }

@@ -32,7 +32,9 @@ describe('plan errors', () => {
   const bad = (value: unknown, ...patterns: RegExp[]) => expectModelError(() => parsePlanValue(value, 'p.json'), 'p.json', ...patterns);
 
   it('unknown step type', () => bad({ steps: [fit, { type: 'train' }] }, /steps\[1\]\.type: Invalid discriminator value/, /'fit' \| 'evaluate'/));
-  it('missing required key', () => bad({ steps: [{ type: 'fit', epochs: 1, shuffle: true }] }, /steps\[0\]\.batchSize: required key is missing/));
+  it('missing required key', () => bad({ steps: [{ type: 'fit', batchSize: 4, shuffle: true }] }, /steps\[0\]\.epochs: required key is missing/));
+  it('a negative sample index', () => bad({ steps: [{ type: 'call', indices: [0, -1] }] }, /steps\[0\]\.indices\[1\]/));
+  it('unknown plan option', () => bad({ backend: 'cntk', steps: [fit] }, /backend/));
   it('non-integer batch size', () => bad({ steps: [{ type: 'evaluate', batchSize: 2.5 }] }, /steps\[0\]\.batchSize: expected an integer, got 2\.5/));
   it('bad shuffle', () => bad({ steps: [{ ...fit, shuffle: 'yes' }] }, /steps\[0\]\.shuffle: expected true, false or "batch"/));
   it('validationSplit out of range', () => bad({ steps: [{ ...fit, validationSplit: 1 }] }, /steps\[0\]\.validationSplit/));
@@ -51,11 +53,11 @@ describe('plan errors', () => {
 });
 
 describe('JSON Schema', () => {
-  it('z.toJSONSchema produces a recursive schema with the five step types', () => {
+  it('z.toJSONSchema produces a recursive schema with the eight step types', () => {
     const schema = z.toJSONSchema(planSchema) as unknown as { $defs?: Record<string, { oneOf?: { properties: { type: { const: string } } }[] }> };
     const defs = Object.values(schema.$defs ?? {});
     const union = defs.find((d) => d.oneOf);
-    expect(union?.oneOf?.map((o) => o.properties.type.const)).toEqual(['fit', 'evaluate', 'predict', 'reset', 'repeat']);
+    expect(union?.oneOf?.map((o) => o.properties.type.const)).toEqual(['fit', 'evaluate', 'predict', 'train_on_batch', 'predict_on_batch', 'call', 'reset', 'repeat']);
     expect(JSON.stringify(schema)).toContain('"$ref"');
   });
 });
