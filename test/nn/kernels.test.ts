@@ -64,6 +64,23 @@ describe('WasmLstmKernel', () => {
     expect([...c.subarray(4)]).not.toEqual([5, 6, 7, 8]);
   });
 
+  it('saturating pre-activations (|z| in the hundreds) stay finite and equal the JS kernel', () => {
+    const [rows, T, D, U] = [6, 8, 3, 12];
+    const weights = initLstmWeights(D, U, 9);
+    const huge = { ...weights, kernel: weights.kernel.map((v) => v * 200), recurrentKernel: weights.recurrentKernel.map((v) => v * 100) };
+    const random = mulberry32(4);
+    const inputs = Float32Array.from({ length: rows * T * D }, () => random() * 6 - 3);
+    for (const activation of activations) {
+      const js = { h: new Float32Array(rows * U), c: new Float32Array(rows * U) };
+      const wasm = { h: new Float32Array(rows * U), c: new Float32Array(rows * U) };
+      lstmForward(packLstmWeights(huge), activation, inputs, rows, T, js.h, js.c, new Float64Array(4 * U));
+      new WasmLstmKernel(lstmWasmModule()!, huge, activation).forward(inputs, rows, T, wasm.h, wasm.c);
+      expect(wasm.h.every(Number.isFinite) && wasm.c.every(Number.isFinite)).toBe(true);
+      expect(maxAbsDifference(wasm.h, js.h)).toBeLessThanOrEqual(1e-5);
+      expect(maxAbsDifference(wasm.c, js.c)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
   it('grows its memory for larger calls after smaller ones', () => {
     const weights = initLstmWeights(3, 8, 5);
     const kernel = new WasmLstmKernel(lstmWasmModule()!, weights, activations[0]!);
@@ -95,6 +112,25 @@ describe('ParallelLstmKernel (rows split over this thread and a worker thread)',
         lstmForward(packLstmWeights(weights), activation, inputs, rows, T, js.h, js.c, new Float64Array(4 * U), undefined, callMask);
         kernel.forward(inputs, rows, T, parallel.h, parallel.c, undefined, callMask);
       }
+      expect(maxAbsDifference(parallel.h, js.h)).toBeLessThanOrEqual(1e-5);
+      expect(maxAbsDifference(parallel.c, js.c)).toBeLessThanOrEqual(1e-5);
+    }
+    kernel.close();
+  });
+
+  it('keeps its regions apart when a call has more rows but fewer steps than the one before', async () => {
+    const { ParallelLstmKernel } = await import('../../src/nn/kernels/lstm-parallel.ts');
+    const [D, U] = [5, 64];
+    const weights = initLstmWeights(D, U, 3);
+    const activation = activations[0]!;
+    const kernel = new ParallelLstmKernel(lstmWasmModule()!, weights, activation);
+    // the worker's part: 8 rows x 40 steps, then 16 rows x 20 steps (the same rows x steps)
+    for (const [rows, T] of [[16, 40], [32, 20]] as const) {
+      const inputs = Float32Array.from({ length: rows * T * D }, (_, i) => Math.sin(i * 0.37));
+      const js = { h: new Float32Array(rows * U), c: new Float32Array(rows * U) };
+      const parallel = { h: new Float32Array(rows * U), c: new Float32Array(rows * U) };
+      lstmForward(packLstmWeights(weights), activation, inputs, rows, T, js.h, js.c, new Float64Array(4 * U));
+      kernel.forward(inputs, rows, T, parallel.h, parallel.c);
       expect(maxAbsDifference(parallel.h, js.h)).toBeLessThanOrEqual(1e-5);
       expect(maxAbsDifference(parallel.c, js.c)).toBeLessThanOrEqual(1e-5);
     }
