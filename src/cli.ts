@@ -3,6 +3,7 @@ import { fstatSync, openSync, renameSync, rmSync, writeFileSync, writeSync } fro
 import { basename, dirname, join } from 'node:path';
 import { isatty } from 'node:tty';
 import { nodeFileReader, openRandomAccessFile } from './io/node-files.ts';
+import { enableRelaxedSimd } from './nn/kernels/relaxed-simd.ts';
 import { main } from './main.ts';
 
 async function readStdin(): Promise<string> {
@@ -67,6 +68,11 @@ process.stderr.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
+
+// fused multiply-add in the LSTM kernel: Node 20 has relaxed SIMD behind a V8 flag, turned on here
+// before any module compiles (src/nn/kernels/relaxed-simd.ts); LSTM_RESET_NO_RELAXED_SIMD=1 keeps the
+// plain-SIMD build
+if (!process.env.LSTM_RESET_NO_RELAXED_SIMD) enableRelaxedSimd();
 
 process.exitCode = await main(process.argv.slice(2), {
   stdout: { write: writeStdout, isTTY: isatty(1), columns: isatty(1) ? process.stdout.columns : undefined },

@@ -5,7 +5,7 @@
 import { gruForward, gruScratchLength, initGruWeights, packGruWeights, type GruWeights } from './gru.ts';
 import { initLstmWeights, lstmForward, packLstmWeights, type GateActivation, type LstmWeights } from './lstm.ts';
 import { ParallelLstmKernel } from './kernels/lstm-parallel.ts';
-import { lstmWasmModule } from './kernels/lstm-wasm.ts';
+import { lstmWasmModule, WasmLstmKernel, type WasmKernelBuild } from './kernels/lstm-wasm.ts';
 import { deriveSeed } from '../shared/random.ts';
 import { initSimpleRnnWeights, packSimpleRnnWeights, simpleRnnForward, type SimpleRnnWeights } from './simple-rnn.ts';
 
@@ -44,6 +44,8 @@ export interface Cell {
     afterStep?: (timestep: number) => void,
     mask?: Uint8Array,
   ): void;
+  /** Releases what the cell holds outside the heap (the LSTM kernel's worker thread); it may run again after. */
+  close?(): void;
 }
 
 export interface CellOptions {
@@ -58,18 +60,29 @@ export interface CellOptions {
 
 /** Which LSTM kernel runs: WebAssembly SIMD where available (the default), or the JS one. */
 export type LstmKernelChoice = 'auto' | 'js' | 'wasm';
+/** How the wasm kernel runs: its build (default: relaxed SIMD where available) and threads (default 2). */
+export interface LstmKernelOptions {
+  readonly build?: WasmKernelBuild;
+  readonly threads?: 1 | 2;
+}
 let lstmKernelChoice: LstmKernelChoice = 'auto';
+let lstmKernelOptions: LstmKernelOptions = {};
 
-/** Chooses the LSTM kernel of cells built from now on (benchmarks and tests compare the two). */
-export function setLstmKernel(choice: LstmKernelChoice): void {
+/** Chooses the LSTM kernel of cells built from now on (benchmarks and tests compare them). */
+export function setLstmKernel(choice: LstmKernelChoice, options: LstmKernelOptions = {}): void {
   lstmKernelChoice = choice;
+  lstmKernelOptions = options;
 }
 
 export function lstmCell(weights: LstmWeights, activation: GateActivation): Cell {
   const { inputDim, units } = weights;
-  const module = lstmKernelChoice === 'js' ? null : lstmWasmModule();
-  if (lstmKernelChoice === 'wasm' && !module) throw new Error('this runtime has no WebAssembly SIMD for the wasm LSTM kernel');
-  const wasm = module ? new ParallelLstmKernel(module, weights, activation) : undefined;
+  const module = lstmKernelChoice === 'js' ? null : lstmWasmModule(lstmKernelOptions.build);
+  if (lstmKernelChoice === 'wasm' && !module) throw new Error(`this runtime cannot run the ${lstmKernelOptions.build ?? 'wasm'} LSTM kernel`);
+  const wasm = module
+    ? lstmKernelOptions.threads === 1
+      ? new WasmLstmKernel(module, weights, activation)
+      : new ParallelLstmKernel(module, weights, activation)
+    : undefined;
   const packed = wasm ? undefined : packLstmWeights(weights);
   const z = new Float64Array(wasm ? 0 : 4 * units);
   return {
@@ -87,6 +100,9 @@ export function lstmCell(weights: LstmWeights, activation: GateActivation): Cell
     forward(inputs, rows, timesteps, states, afterStep, mask) {
       if (wasm) wasm.forward(inputs, rows, timesteps, states[0]!, states[1]!, afterStep, mask);
       else lstmForward(packed!, activation, inputs, rows, timesteps, states[0]!, states[1]!, z, afterStep, mask);
+    },
+    close() {
+      if (wasm instanceof ParallelLstmKernel) wasm.close();
     },
   };
 }

@@ -266,6 +266,11 @@ export class RecurrentLayer {
     hooks.onBatchEnd?.(call, this.state());
   }
 
+  /** Releases the cells' worker threads (the layer may run again after). */
+  close(): void {
+    for (const cell of this.cells) cell.close?.();
+  }
+
   /** outputs[r, outputStep, direction block] = the current h of `direction`. */
   private copyOutput(direction: number, rows: number, outputStep: number): void {
     const h = this.states[direction]![0]!;

@@ -291,6 +291,8 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
       findings.push(batchSizeFailureFinding(config, step.failure));
     }
   }
+  // the layers' worker threads end with the run
+  for (const layer of layers) layer.close();
   findings.push(...configFindings(config, flow.evidence));
 
   const totals: Totals = {

@@ -1,5 +1,6 @@
 /** The few WebAssembly JS API types the kernels use (Node has them; lib ES2023 does not declare them). */
 declare namespace WebAssembly {
+  function validate(bytes: BufferSource): boolean;
   class Module {
     constructor(bytes: BufferSource);
   }
