@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { isatty } from 'node:tty';
 import { nodeFileReader, openRandomAccessFile } from './io/node-files.ts';
 import { enableRelaxedSimd } from './nn/kernels/relaxed-simd.ts';
-import { main } from './main.ts';
+import packageJson from '../package.json' with { type: 'json' };
 
 async function readStdin(): Promise<string> {
   let text = '';
@@ -69,12 +69,20 @@ process.stderr.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// `--version` alone answers before the command line's modules load (commander prints the same for it)
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+  writeStdout(`${packageJson.version}\n`);
+  process.exit(0);
+}
+
 // fused multiply-add in the LSTM kernel: Node 20 has relaxed SIMD behind a V8 flag, turned on here
 // before any module compiles (src/nn/kernels/relaxed-simd.ts); LSTM_RESET_NO_RELAXED_SIMD=1 keeps the
 // plain-SIMD build
 if (!process.env.LSTM_RESET_NO_RELAXED_SIMD) enableRelaxedSimd();
 
-process.exitCode = await main(process.argv.slice(2), {
+const { main } = await import('./main.ts');
+process.exitCode = await main(argv, {
   stdout: { write: writeStdout, isTTY: isatty(1), columns: isatty(1) ? process.stdout.columns : undefined },
   stderr: { write: (chunk) => void process.stderr.write(chunk), isTTY: process.stderr.isTTY === true },
   env: process.env,

@@ -7,7 +7,7 @@
  * parse real outputs, and the type assertions at the end fail `tsc` when the schema and the TypeScript
  * types of the result drift apart.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { cellKinds } from '../keras/layers.ts';
 import type { LayerSpec, LayerSpecInput, PlanStep, ResetPolicy, SimulationConfig } from '../keras/config.ts';
 import type { Finding } from '../keras/findings.ts';

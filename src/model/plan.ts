@@ -15,7 +15,7 @@
  * the data; the run refuses a plan that reaches past it. `planSchema` (and the step schemas) are zod 4 schemas, so
  * `z.toJSONSchema(planSchema)` gives the JSON Schema for editors.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { fileError } from './errors.ts';
 import { parseJsonText } from './json.ts';
 import { describeIssues } from './zod-issues.ts';

@@ -7,7 +7,7 @@
  * concatenation of its shards, each weight's bytes following the previous one's in manifest order.
  */
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FileReader } from '../io/files.ts';
 import type { KerasVersion } from '../keras/profiles.ts';
 import { describeThrown, fileError, ModelFileError, quote } from './errors.ts';
