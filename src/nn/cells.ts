@@ -46,6 +46,8 @@ export interface Cell {
   ): void;
   /** Releases what the cell holds outside the heap (the LSTM kernel's worker thread); it may run again after. */
   close?(): void;
+  /** Starts the LSTM kernel's worker thread for calls of rows x timesteps now (benchmarks: its start-up out of the timing). */
+  ready?(rows: number, timesteps: number): Promise<void>;
 }
 
 export interface CellOptions {
@@ -103,6 +105,9 @@ export function lstmCell(weights: LstmWeights, activation: GateActivation): Cell
     },
     close() {
       if (wasm instanceof ParallelLstmKernel) wasm.close();
+    },
+    async ready(rows, timesteps) {
+      if (wasm instanceof ParallelLstmKernel) await wasm.ready(rows, timesteps);
     },
   };
 }
