@@ -44,6 +44,7 @@ export const layerInputSchema = z.strictObject({
   recurrentActivation: recurrentActivation.optional(),
   resetAfter: z.boolean().optional().describe('GRU: reset_after'),
   trainable: z.boolean().optional().describe('layer.trainable (default: the config\'s)'),
+  activation: z.enum(['tanh', 'relu']).optional().describe("the layer's activation (default tanh)"),
 });
 
 /** A layer with every field decided. */
@@ -57,6 +58,7 @@ export const layerSpecSchema = z.strictObject({
   recurrentActivation,
   resetAfter: z.boolean().nullable().describe('GRU reset_after; null for LSTM and SimpleRNN'),
   trainable: z.boolean().describe('layer.trainable: its weights get gradients in fit'),
+  activation: z.literal('relu').optional().describe("the layer's activation when it is not tanh"),
 });
 
 const resetPolicySchema = z

@@ -128,7 +128,9 @@ export type FailureCheck =
   /** A Sequential without Input first called inside the trainer on JAX or torch (§R5). */
   | 'unbuilt-in-trainer'
   /** torch: a trainable stateful LSTM/GRU's backward finds its state modified in place (§R3). */
-  | 'torch-inplace';
+  | 'torch-inplace'
+  /** model.reset_states() in Keras 3, which has no such method (§2.1 "Reset API", §R6). */
+  | 'no-model-reset-states';
 
 /**
  * What a stateful model does with a batch of `rows` rows against `stateRows` state rows (§R2, §2.1).
@@ -228,6 +230,8 @@ export function kerasError(details: ErrorDetails): KerasError {
         className: 'ValueError',
         message: 'You are attempting to create a variable while in a stateless scope. This is disallowed. Make sure that all variables are created before you start using your layer/model objects.',
       };
+    case 'no-model-reset-states':
+      return { className: 'AttributeError', message: "'Sequential' object has no attribute 'reset_states'" };
     case 'torch-inplace':
       return {
         className: 'RuntimeError',

@@ -95,6 +95,12 @@ export interface BatchRows extends DataRange {
   readonly indices?: readonly number[] | undefined;
 }
 
+/** Fields every step may have. */
+export interface StepOptions {
+  /** The script catches an exception from this call and goes on with the next (try/except). */
+  readonly catch?: boolean | undefined;
+}
+
 /** One call of the user's script (repeat nests steps). */
 export type PlanStep =
   | ({
@@ -106,17 +112,26 @@ export type PlanStep =
       readonly validationSplit?: number | undefined;
       /** fit(validation_data=...): samples of the data evaluated after each epoch (instead of a split). */
       readonly validationData?: DataRange | undefined;
-    } & DataRange)
-  | ({ readonly type: 'evaluate'; readonly batchSize?: number | undefined } & DataRange)
-  | ({ readonly type: 'predict'; readonly batchSize?: number | undefined } & DataRange)
+      /** fit(validation_batch_size=...); absent: the fit's batch size. */
+      readonly validationBatchSize?: number | undefined;
+      /** A reset_states() callback of this fit (default: the configuration's --reset-every). */
+      readonly resetEvery?: ResetPolicy | undefined;
+    } & DataRange &
+      StepOptions)
+  | ({ readonly type: 'evaluate'; readonly batchSize?: number | undefined } & DataRange & StepOptions)
+  | ({ readonly type: 'predict'; readonly batchSize?: number | undefined } & DataRange & StepOptions)
   /**
    * One batch: train_on_batch(x, y), predict_on_batch(x), or a direct model(x) call ('call'). Its rows
    * are the samples listed in `indices`, or `samples` of them from `from` (default: the model's batch size).
    */
-  | ({ readonly type: 'train_on_batch' } & BatchRows)
-  | ({ readonly type: 'predict_on_batch' } & BatchRows)
-  | ({ readonly type: 'call' } & BatchRows)
-  | { readonly type: 'reset' }
+  | ({ readonly type: 'train_on_batch' } & BatchRows & StepOptions)
+  | ({ readonly type: 'predict_on_batch' } & BatchRows & StepOptions)
+  | ({ readonly type: 'call'; readonly initialState?: boolean | undefined } & BatchRows & StepOptions)
+  /**
+   * layer.reset_state() / reset_states() on every stateful layer, or `method: 'model.reset_states'`:
+   * the model's own, which Keras 3 does not have (AttributeError) (§2.1 "Reset API").
+   */
+  | ({ readonly type: 'reset'; readonly method?: 'reset_state' | 'reset_states' | 'model.reset_states' | undefined } & StepOptions)
   | { readonly type: 'repeat'; readonly times: number; readonly steps: readonly PlanStep[] };
 
 /** The plan steps that run one batch. */
@@ -190,8 +205,12 @@ export function planMaxBatch(config: SimulationConfig): number {
   const batches = distinctSteps(planOf(config)).map((step) => {
     if (step.type === 'reset') return 1;
     if (step.type === 'train_on_batch' || step.type === 'predict_on_batch' || step.type === 'call') return batchStepSamples(step, modelBatch).count;
-    const count = Math.max(rangeOf(step, config.samples).count, step.type === 'fit' && step.validationData ? rangeOf(step.validationData, config.samples).count : 0);
-    return Math.min(count, step.batchSize ?? kerasDefaultBatchSize);
+    const batchSize = step.batchSize ?? kerasDefaultBatchSize;
+    const samples = rangeOf(step, config.samples).count;
+    if (step.type !== 'fit') return Math.min(samples, batchSize);
+    // validation batches: of validation_batch_size, over validation_data or (at most) the fit's samples
+    const validation = step.validationData ? rangeOf(step.validationData, config.samples).count : samples;
+    return Math.max(Math.min(samples, batchSize), Math.min(validation, step.validationBatchSize ?? batchSize));
   });
   // a stateful layer always holds its fixed batch of rows (a broadcast call runs all of them)
   return Math.max(1, isStatefulModel(config) ? modelBatch : 1, ...batches);
@@ -259,6 +278,8 @@ export interface LayerSpecInput {
   readonly resetAfter?: boolean;
   /** layer.trainable; default the config's `trainable` (True). */
   readonly trainable?: boolean;
+  /** The layer's `activation` when it is not Keras's default tanh. */
+  readonly activation?: 'tanh' | 'relu';
 }
 
 /** A layer with every field decided. */
@@ -276,6 +297,8 @@ export interface LayerSpec {
   readonly resetAfter: boolean | null;
   /** layer.trainable: its weights get gradients in fit (§R3). */
   readonly trainable: boolean;
+  /** The layer's `activation` when it is not tanh (absent: tanh). */
+  readonly activation?: 'relu';
 }
 
 /** The layers of a configuration, named as Keras names them. */
@@ -302,6 +325,7 @@ export function resolveLayers(config: SimulationConfig): LayerSpec[] {
       recurrentActivation: layer.recurrentActivation ?? config.recurrentActivation,
       resetAfter: layer.cell === 'gru' ? (layer.resetAfter ?? profile.gruResetAfter) : null,
       trainable: layer.trainable ?? config.trainable ?? true,
+      ...(layer.activation === 'relu' ? { activation: 'relu' as const } : {}),
     };
   });
 }

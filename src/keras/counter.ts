@@ -49,8 +49,10 @@ export interface ExpectedTotals {
   readonly epochsCompleted: number;
   /** False when Keras raises. */
   readonly completed: boolean;
-  /** Where and how Keras raises, when it does. */
+  /** Where and how Keras raises and the script stops, when it does. */
   readonly failure?: RunFailure;
+  /** Every exception of the run, caught ones included, in order. */
+  readonly failures: readonly RunFailure[];
   /** Rows of all model calls that ran (every layer sees them). */
   readonly rowsRun: number;
   /** What the run showed, for the findings (the simulator's StateFlow collects the same). */
@@ -95,7 +97,6 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   const torchFails = stateful && torchInplaceFailure(config, execution);
   const flow = new StateFlow(initialStateMode(config));
   const tfTraces = new TfTraces(execution);
-  const K = typeof config.resetEvery === 'object' ? config.resetEvery.everyBatches : 0;
   let stateRows: number | undefined = config.builtByFirstCall ? undefined : (config.stateBatchSize ?? config.batchSize);
   let lossBuilt = false;
 
@@ -110,9 +111,13 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   let epoch = 0;
   let planStep = 0;
   let rowsRun = 0;
+  const failures: RunFailure[] = [];
+  /** The exception that ended the script (not caught). */
   let failure: RunFailure | undefined;
-  /** A failure inside fit leaves its epoch incomplete; one elsewhere does not. */
-  let failedInFit = false;
+  /** Fit epochs cut short by an exception. */
+  let abortedEpochs = 0;
+  /** The current step catches its exception. */
+  let catching = false;
 
   const addEvents = (layer: number, reason: ResetReason, rows: number, count: number, atEpoch = epoch) => {
     if (count === 0) return;
@@ -131,9 +136,9 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     flow.zero();
   };
   const fail = (phase: Phase, batch: number, check: FailureCheck, details: { samples: number; batchSize: number; rows: number; defaulted: boolean }, timing: RunPosition['timing'] = 'before-batch') => {
-    failedInFit = phase === 'fit' || phase === 'validate';
+    if (phase === 'fit' || phase === 'validate') abortedEpochs++;
     at(epoch);
-    failure = {
+    const raised: RunFailure = {
       position: { phase, epoch, batch, timing, planStep: Math.max(planStep, 1) },
       check,
       samples: details.samples,
@@ -141,19 +146,22 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       rows: details.rows,
       stateRows: stateRows ?? 0,
       batchSizeDefaulted: details.defaulted,
+      ...(catching ? { caught: true } : {}),
     };
+    failures.push(raised);
+    if (!catching) failure = raised;
   };
 
   /** `count` consecutive calls of `rows` rows (batches firstBatch, firstBatch + 1, …), counted in O(layers). */
-  const runCalls = (phase: CountedPhase, count: number, rows: number, firstBatch: number, broadcast: boolean) => {
+  const runCalls = (phase: CountedPhase, count: number, rows: number, firstBatch: number, broadcast: boolean, initialState: boolean) => {
     if (count === 0) return;
     batches[phase] += count;
     rowsRun += rows * count;
     const counts = at(epoch);
     counts.batches += count;
     layers.forEach((layer, i) => {
-      // a layer above a broadcast one gets every state row
-      if (!layer.stateful) addEvents(i, 'batch-start', broadcast && i > firstStateful ? stateRows! : rows, count);
+      // a layer above a broadcast one gets every state row; a passed initial_state replaces the zeros
+      if (!layer.stateful) addEvents(i, initialState ? 'initial-state' : 'batch-start', broadcast && i > firstStateful ? stateRows! : rows, count);
     });
     if (!stateful) return;
     const rule = stateRule(execution, phase, rows);
@@ -166,6 +174,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       samples: noSamples,
       state: rule,
       ...(broadcast ? { broadcast: true } : {}),
+      ...(initialState ? { initialState: true } : {}),
     });
     const outcomes = flow.callMany(make, count);
     layers.forEach((layer, i) => {
@@ -244,7 +253,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     batchSize: number,
     partialRows: number,
     partialAt: number,
-    details: { samples: number; defaulted: boolean; staticShape: boolean; firstTrainerCall: boolean; resetsEvery: number },
+    details: { samples: number; defaulted: boolean; staticShape: boolean; firstTrainerCall: boolean; resetsEvery: number; initialState: boolean },
   ): boolean => {
     if (count === 0) return true;
     const firstRows = partialAt === 1 ? partialRows : batchSize;
@@ -278,12 +287,13 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     /** Batches [from, to] without a reset inside, split around the partial batch. */
     const segment = (from: number, to: number) => {
       if (to < from) return;
+      const init = details.initialState;
       if (partialAt >= from && partialAt <= to) {
-        runCalls(phase, partialAt - from, batchSize, from, fullBroadcast);
-        runCalls(phase, 1, partialRows, partialAt, partialBroadcast);
-        runCalls(phase, to - partialAt, batchSize, partialAt + 1, fullBroadcast);
+        runCalls(phase, partialAt - from, batchSize, from, fullBroadcast, init);
+        runCalls(phase, 1, partialRows, partialAt, partialBroadcast, init);
+        runCalls(phase, to - partialAt, batchSize, partialAt + 1, fullBroadcast, init);
       } else {
-        runCalls(phase, to - from + 1, batchSize, from, fullBroadcast);
+        runCalls(phase, to - from + 1, batchSize, from, fullBroadcast, init);
       }
     };
     const K = details.resetsEvery;
@@ -331,6 +341,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     (phase === 'predict' ? count > batchSize && count % batchSize !== 0 : count % batchSize !== 0);
 
   /** evaluate, predict or a validation: batches in order, the partial one last. */
+  const initialStatePassed = config.initialStatePassed === true;
   const inOrder = (phase: CountedPhase, count: number, batchSize: number, defaulted: boolean): boolean => {
     const n = batchCount(count, batchSize);
     if (n === 0) return true;
@@ -342,6 +353,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       staticShape,
       firstTrainerCall: true,
       resetsEvery: 0,
+      initialState: initialStatePassed,
     });
   };
 
@@ -351,7 +363,9 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     const defaulted = step.batchSize === undefined;
     const split = step.validationData ? { trainSamples: count, validationSamples: 0 } : splitData(count, step.validationSplit ?? 0);
     const validation = step.validationData ? rangeOf(step.validationData, N).count : split.validationSamples;
-    if (upfront('fit', count, batchSize) || (step.validationData !== undefined && upfront('fit', validation, batchSize))) {
+    const validationBatchSize = step.validationBatchSize ?? batchSize;
+    const policy = step.resetEvery ?? config.resetEvery;
+    if (upfront('fit', count, batchSize) || (step.validationData !== undefined && upfront('fit', validation, validationBatchSize))) {
       epoch++;
       const failing = count % batchSize !== 0 ? count : validation;
       fail('fit', 1, 'fit-upfront', { samples: failing, batchSize, rows: failing % batchSize, defaulted });
@@ -360,15 +374,16 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     const train = split.trainSamples;
     const n = batchCount(train, batchSize);
     const partialRows = train % batchSize;
-    const resetsEvery = stateful ? K : 0;
+    const resetsEvery = stateful && typeof policy === 'object' ? policy.everyBatches : 0;
     for (let e = 1; e <= step.epochs; e++) {
       epoch++;
       at(epoch);
       const partialAt = partialRows > 0 ? partialBatchPosition(train, batchSize, step.shuffle, config.keras, shuffleSeed(config, epoch)) + 1 : 0;
       const staticShape = n > 0 && tfTraces.staticShape('fit', partialRows === 0 ? batchSize : null);
-      if (!runPhase('fit', n, batchSize, partialRows, partialAt, { samples: train, defaulted, staticShape, firstTrainerCall: e === 1, resetsEvery })) return false;
-      if (!inOrder('validate', validation, batchSize, defaulted)) return false;
-      if (stateful && config.resetEvery === 'epoch' && stateRows !== undefined) zeroStateful('reset-states');
+      const details = { samples: train, defaulted, staticShape, firstTrainerCall: e === 1, resetsEvery, initialState: initialStatePassed };
+      if (!runPhase('fit', n, batchSize, partialRows, partialAt, details)) return false;
+      if (!inOrder('validate', validation, validationBatchSize, step.validationBatchSize === undefined && defaulted)) return false;
+      if (stateful && policy === 'epoch' && stateRows !== undefined) zeroStateful('reset-states');
     }
     return true;
   };
@@ -384,14 +399,18 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   for (const step of flatSteps(planOf(config))) {
     if (failure) break;
     planStep++;
+    catching = step.catch === true;
     if (step.type === 'reset') {
-      if (stateful && stateRows !== undefined) zeroStateful('reset-states');
+      // Keras 3 has no Model.reset_states (§2.1 Reset API): AttributeError
+      if (step.method === 'model.reset_states' && profile.keras3) fail('reset', 0, 'no-model-reset-states', { samples: 0, batchSize: 0, rows: 0, defaulted: false }, 'between-calls');
+      else if (stateful && stateRows !== undefined) zeroStateful('reset-states');
       continue;
     }
     if (step.type === 'train_on_batch' || step.type === 'predict_on_batch' || step.type === 'call') {
       const { count } = batchStepSamples(step, stateRows ?? config.batchSize);
       const staticShape = tfTraces.staticShape(step.type, count);
-      if (!runPhase(step.type, 1, count, 0, 0, { samples: count, defaulted: false, staticShape, firstTrainerCall: true, resetsEvery: 0 })) break;
+      const initialState = initialStatePassed || (step.type === 'call' && step.initialState === true);
+      runPhase(step.type, 1, count, 0, 0, { samples: count, defaulted: false, staticShape, firstTrainerCall: true, resetsEvery: 0, initialState });
       continue;
     }
     if (step.type === 'evaluate' || step.type === 'predict') {
@@ -400,12 +419,12 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       const defaulted = step.batchSize === undefined;
       if (upfront(step.type, count, batchSize)) {
         fail(step.type, 1, step.type === 'evaluate' ? 'fit-upfront' : 'predict-upfront', { samples: count, batchSize, rows: count % batchSize, defaulted });
-        break;
+        continue;
       }
-      if (!inOrder(step.type, count, batchSize, defaulted)) break;
+      inOrder(step.type, count, batchSize, defaulted);
       continue;
     }
-    if (!fit(step)) break;
+    fit(step);
   }
 
   const perLayer = layers.map((layer, i) => ({ layer: layer.name, ...tallies[i]! }));
@@ -427,10 +446,11 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     byReason,
     perEpoch: [...perEpoch.values()].sort((a, b) => a.epoch - b.epoch),
     perLayer,
-    epochsCompleted: failedInFit ? epoch - 1 : epoch,
+    epochsCompleted: epoch - abortedEpochs,
     completed: failure === undefined,
     rowsRun,
     evidence: flow.evidence,
+    failures,
     ...(failure ? { failure } : {}),
   };
 }

@@ -76,4 +76,6 @@ export interface LayerCall {
   readonly state?: { readonly source: 'stored' | 'trace'; readonly traceKey?: string; readonly writes: boolean };
   /** A 1-row batch broadcast against the stateful layers' state rows (§R2); `rows` is 1. */
   readonly broadcast?: boolean;
+  /** initial_state is passed to the recurrent layers in this call (§6). */
+  readonly initialState?: boolean;
 }

@@ -56,6 +56,8 @@ export interface RunFailure {
   readonly stateRows: number;
   /** True when batch_size was not given and Keras used 32. */
   readonly batchSizeDefaulted: boolean;
+  /** The script catches it (a plan step with catch) and goes on with the next step. */
+  readonly caught?: boolean;
 }
 
 /** The earlier name of RunFailure (every failure used to be about the batch size). */
@@ -201,11 +203,13 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
   const execution = executionOf(config);
   const profile = kerasProfiles[config.keras];
   const torchFails = stateful && torchInplaceFailure(config, execution);
-  const { resetEvery } = config;
+  const resetEvery = config.resetEvery;
   const N = config.samples;
   let stateRows: number | undefined = config.builtByFirstCall ? undefined : (config.stateBatchSize ?? config.batchSize);
   let epoch = 0;
   let planStep = 0;
+  /** The current step catches its exception (try/except in the script). */
+  let catching = false;
   const tfTraces = new TfTraces(execution);
   /** Keras 3 builds the loss symbolically on the first fit/evaluate/train_on_batch (trainer.py _symbolic_build). */
   let lossBuilt = false;
@@ -216,7 +220,16 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
     details: { samples: number; batchSize: number; rows: number; defaulted: boolean },
   ): ScheduleStep => ({
     kind: 'fail',
-    failure: { position: where, check, samples: details.samples, batchSize: details.batchSize, rows: details.rows, stateRows: stateRows ?? 0, batchSizeDefaulted: details.defaulted },
+    failure: {
+      position: where,
+      check,
+      samples: details.samples,
+      batchSize: details.batchSize,
+      rows: details.rows,
+      stateRows: stateRows ?? 0,
+      batchSizeDefaulted: details.defaulted,
+      ...(catching ? { caught: true } : {}),
+    },
   });
 
   if (stateful && config.unknownStateBatch) {
@@ -250,7 +263,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
     batch: number,
     rows: number,
     sampleOf: (row: number) => number,
-    details: { samples: number; batchSize: number; defaulted: boolean; staticShape: boolean; firstBatch: boolean },
+    details: { samples: number; batchSize: number; defaulted: boolean; staticShape: boolean; firstBatch: boolean; initialState?: boolean },
   ): Generator<ScheduleStep, boolean, undefined> {
     if (stateful && stateRows === undefined) {
       // a Sequential without an Input: tensorflow builds it from this call's batch; JAX and torch
@@ -283,6 +296,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
       samples: withSamples ? rowSamples.subarray(0, rows) : noSamples,
       ...(stateful ? { state: stateRule(execution, phase, rows) } : {}),
       ...(broadcast ? { broadcast: true } : {}),
+      ...(details.initialState ? { initialState: true } : {}),
     };
     yield { kind: 'call', call };
     if (torchFails && isTrainingPhase(phase)) {
@@ -312,6 +326,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
         defaulted,
         staticShape: isStatic,
         firstBatch: batch === 1,
+        initialState: config.initialStatePassed === true,
       });
       if (!ok) return false;
     }
@@ -326,18 +341,28 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
 
   for (const step of flatSteps(planOf(config))) {
     planStep++;
+    catching = step.catch === true;
+    if (!(yield* planCall(step)) && !catching) return;
+  }
+
+  /** One step of the script; false when Keras raised in it. */
+  function* planCall(step: FlatPlanStep): Generator<ScheduleStep, boolean, undefined> {
     if (step.type === 'reset') {
+      if (step.method === 'model.reset_states' && profile.keras3) {
+        // Keras 3 has no Model.reset_states (§2.1 Reset API): AttributeError
+        yield failure(position('reset', 0, 'between-calls'), 'no-model-reset-states', { samples: 0, batchSize: 0, rows: 0, defaulted: false });
+        return false;
+      }
       // reset_state() of a layer that was never built has no state to zero
       if (stateful && stateRows !== undefined) yield { kind: 'reset-states', position: position('reset', 0, 'between-calls') };
-      continue;
+      return true;
     }
     if (step.type === 'train_on_batch' || step.type === 'predict_on_batch' || step.type === 'call') {
       const { count, sample } = batchStepSamples(step, stateRows ?? config.batchSize);
       // concrete arrays: a static batch size, traced per function (tf.function relaxes it on a new one)
       const isStatic = staticShape(step.type, count);
-      const ok = yield* modelCall(step.type, 1, count, sample, { samples: count, batchSize: count, defaulted: false, staticShape: isStatic, firstBatch: true });
-      if (!ok) return;
-      continue;
+      const initialState = config.initialStatePassed === true || (step.type === 'call' && step.initialState === true);
+      return yield* modelCall(step.type, 1, count, sample, { samples: count, batchSize: count, defaulted: false, staticShape: isStatic, firstBatch: true, initialState });
     }
     if (step.type === 'evaluate' || step.type === 'predict') {
       const { start, count } = rangeOf(step, N);
@@ -350,12 +375,11 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
           rows: count % batchSize,
           defaulted,
         });
-        return;
+        return false;
       }
-      if (!(yield* inOrderCalls(step.type, start, count, batchSize, defaulted))) return;
-      continue;
+      return yield* inOrderCalls(step.type, start, count, batchSize, defaulted);
     }
-    if (!(yield* fitCalls(step))) return;
+    return yield* fitCalls(step);
   }
 
   /** One fit(): its epochs of training batches, validation and epoch-end resets. */
@@ -368,7 +392,9 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
     const validation = step.validationData
       ? rangeOf(step.validationData, N)
       : { start: start + split.trainSamples, count: split.validationSamples };
-    if (upfront('fit', count, batchSize) || (step.validationData !== undefined && upfront('fit', validation.count, batchSize))) {
+    const validationBatchSize = step.validationBatchSize ?? batchSize;
+    const resetPolicy = step.resetEvery ?? resetEvery;
+    if (upfront('fit', count, batchSize) || (step.validationData !== undefined && upfront('fit', validation.count, validationBatchSize))) {
       epoch++;
       const failing = count % batchSize !== 0 ? count : validation.count;
       yield failure(position('fit', 1, 'before-batch'), 'fit-upfront', { samples: failing, batchSize, rows: failing % batchSize, defaulted });
@@ -386,16 +412,17 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
           defaulted,
           staticShape: isStatic,
           firstBatch: batch === 1 && e === 1,
+          initialState: config.initialStatePassed === true,
         });
         if (!ok) return false;
         // --reset-every K: a callback's on_train_batch_end, whose batch index restarts every epoch
-        if (stateful && typeof resetEvery === 'object' && batch % resetEvery.everyBatches === 0) {
+        if (stateful && typeof resetPolicy === 'object' && batch % resetPolicy.everyBatches === 0) {
           yield { kind: 'reset-states', position: position('fit', batch, 'after-batch') };
         }
       }
-      if (!(yield* inOrderCalls('validate', validation.start, validation.count, batchSize, defaulted))) return false;
+      if (!(yield* inOrderCalls('validate', validation.start, validation.count, validationBatchSize, step.validationBatchSize === undefined && defaulted))) return false;
       // callbacks' on_epoch_end runs after the epoch's validation (§3)
-      if (stateful && resetEvery === 'epoch' && stateRows !== undefined) yield { kind: 'reset-states', position: position('fit', order.batches, 'epoch-end') };
+      if (stateful && resetPolicy === 'epoch' && stateRows !== undefined) yield { kind: 'reset-states', position: position('fit', order.batches, 'epoch-end') };
     }
     return true;
   }

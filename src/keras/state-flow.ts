@@ -40,7 +40,10 @@ export interface FlowDecision {
   readonly broadcast: boolean;
 }
 
-/** initial_state passed: K3 and K2.3 use it on every call; tf.keras only while the stored state is all zeros (§6). */
+/**
+ * How a call that passes initial_state meets the stored state: K3 and K2.3 use it on every call
+ * ('always'); tf.keras only while the stored state is all zeros ('while-zero') (§6).
+ */
 export type InitialStateMode = 'never' | 'always' | 'while-zero';
 
 /** A call that started from a state another kind of call produced (for findings). */
@@ -110,7 +113,9 @@ export class StateFlow {
     let captureTrace = false;
     let startId: number;
     let from: FlowDecision['from'];
-    const useInitial = this.initialState === 'always' || (this.initialState === 'while-zero' && this.storedId === zeros);
+    // §6: Keras 3 and 2.3 always use a passed initial_state; tf.keras only while the stored state is all zeros
+    const mode: InitialStateMode = call.initialState ? (this.initialState === 'while-zero' ? 'while-zero' : 'always') : 'never';
+    const useInitial = mode === 'always' || (mode === 'while-zero' && this.storedId === zeros);
     if (rule.source === 'trace' && rule.traceKey !== undefined && !this.traces.has(rule.traceKey)) {
       // jax.jit reads the untracked state variable as a constant when it traces
       this.traces.set(rule.traceKey, this.storedId);
@@ -169,7 +174,7 @@ export class StateFlow {
     if (outcome === 'carried') {
       evidence.carries++;
       if (call.phase === 'fit') evidence.fitCarries++;
-      if (this.initialState === 'while-zero') evidence.initialStateIgnoredAt ??= at;
+      if (call.initialState && this.initialState === 'while-zero') evidence.initialStateIgnoredAt ??= at;
     } else if (outcome === 'not-stored') {
       evidence.notStored++;
       evidence.notStoredAt ??= at;
@@ -190,8 +195,7 @@ export class StateFlow {
   }
 }
 
-/** How the configuration's initial_state (if passed) meets the stored state, per version (§6). */
-export function initialStateMode(config: { readonly keras: KerasVersion; readonly initialStatePassed?: boolean | undefined }): InitialStateMode {
-  if (!config.initialStatePassed) return 'never';
+/** How a passed initial_state meets the stored state in this version (§6); calls say whether they pass one. */
+export function initialStateMode(config: { readonly keras: KerasVersion }): InitialStateMode {
   return config.keras === 'tf' ? 'while-zero' : 'always';
 }

@@ -37,6 +37,12 @@ export const dataRangeSchema = z
   })
   .describe('samples [from, from + samples) of the data');
 
+const catchField = z.boolean().optional().describe('the script catches an exception from this call and goes on (try/except)');
+
+const resetPolicySchema = z
+  .union([z.literal('never'), z.literal('epoch'), z.strictObject({ everyBatches: positiveInt })])
+  .describe("a reset_states() callback: 'never', 'epoch' (on_epoch_end, after validation) or { everyBatches: K } (on_train_batch_end)");
+
 export const fitStepSchema = z
   .strictObject({
     type: z.literal('fit'),
@@ -45,8 +51,11 @@ export const fitStepSchema = z
     shuffle: z.union([z.boolean(), z.literal('batch')], { error: 'expected true, false or "batch"' }).describe("fit(shuffle=...): true, false or 'batch'"),
     validationSplit: z.number().min(0).lt(1).optional().describe('fit(validation_split=...), in [0, 1)'),
     validationData: dataRangeSchema.optional().describe('fit(validation_data=...): these samples are evaluated after each epoch (instead of a split)'),
+    validationBatchSize: positiveInt.optional().describe('fit(validation_batch_size=...); Keras defaults to batch_size'),
+    resetEvery: resetPolicySchema.optional().describe("this fit's reset_states() callback (default: --reset-every)"),
     from,
     samples: positiveInt.optional().describe('how many samples fit gets (default: the rest of the data)'),
+    catch: catchField,
   })
   .describe('model.fit(...)');
 
@@ -56,6 +65,7 @@ export const evaluateStepSchema = z
     batchSize: positiveInt.optional().describe('evaluate(batch_size=...); Keras defaults to 32'),
     from,
     samples: positiveInt.optional().describe('how many samples are evaluated (default: the rest of the data)'),
+    catch: catchField,
   })
   .describe('model.evaluate(...)');
 
@@ -65,6 +75,7 @@ export const predictStepSchema = z
     batchSize: positiveInt.optional().describe('predict(batch_size=...); Keras defaults to 32'),
     from,
     samples: positiveInt.optional().describe('how many samples are predicted (default: the rest of the data)'),
+    catch: catchField,
   })
   .describe('model.predict(...)');
 
@@ -72,25 +83,45 @@ const batchRows = {
   indices: z.array(sampleIndex).min(1).optional().describe('the sample of each row of the batch'),
   from,
   samples: positiveInt.optional().describe("rows of the batch, samples from `from` on (default: the model's batch size)"),
+  catch: catchField,
 };
 
 export const trainOnBatchStepSchema = z.strictObject({ type: z.literal('train_on_batch'), ...batchRows }).describe('model.train_on_batch(x, y): one batch, with gradients');
 export const predictOnBatchStepSchema = z.strictObject({ type: z.literal('predict_on_batch'), ...batchRows }).describe('model.predict_on_batch(x): one batch');
-export const callStepSchema = z.strictObject({ type: z.literal('call'), ...batchRows }).describe('model(x): a direct call on one batch (eager on every backend)');
+export const callStepSchema = z
+  .strictObject({
+    type: z.literal('call'),
+    ...batchRows,
+    initialState: z.boolean().optional().describe('the call passes initial_state to the recurrent layers (zeros unless a replay gives values)'),
+  })
+  .describe('model(x): a direct call on one batch (eager on every backend)');
 
-export const resetStepSchema = z.strictObject({ type: z.literal('reset') }).describe('model.reset_states() / layer.reset_state()');
+export const resetStepSchema = z
+  .strictObject({
+    type: z.literal('reset'),
+    method: z
+      .enum(['reset_state', 'reset_states', 'model.reset_states'])
+      .optional()
+      .describe("layer.reset_state() / its alias reset_states() on every stateful layer (default), or model.reset_states(), which Keras 3 lacks (AttributeError)"),
+    catch: catchField,
+  })
+  .describe('model.reset_states() / layer.reset_state()');
 
 export interface DataRange {
   from?: number | undefined;
   samples?: number | undefined;
+  catch?: boolean | undefined;
 }
+export type ResetPolicyValue = 'never' | 'epoch' | { everyBatches: number };
 export interface FitStep extends DataRange {
   type: 'fit';
   epochs: number;
   batchSize?: number | undefined;
   shuffle: boolean | 'batch';
   validationSplit?: number | undefined;
-  validationData?: DataRange | undefined;
+  validationData?: Omit<DataRange, 'catch'> | undefined;
+  validationBatchSize?: number | undefined;
+  resetEvery?: ResetPolicyValue | undefined;
 }
 export interface EvaluateStep extends DataRange {
   type: 'evaluate';
@@ -103,9 +134,12 @@ export interface PredictStep extends DataRange {
 export interface BatchStep extends DataRange {
   type: 'train_on_batch' | 'predict_on_batch' | 'call';
   indices?: number[] | undefined;
+  initialState?: boolean | undefined;
 }
 export interface ResetStep {
   type: 'reset';
+  method?: 'reset_state' | 'reset_states' | 'model.reset_states' | undefined;
+  catch?: boolean | undefined;
 }
 export interface RepeatStep {
   type: 'repeat';

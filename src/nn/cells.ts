@@ -3,7 +3,7 @@
  * how it runs a time loop over them. Layers and the simulator only see this interface.
  */
 import { gruForward, gruScratchLength, initGruWeights, packGruWeights, type GruWeights } from './gru.ts';
-import { initLstmWeights, lstmForward, packLstmWeights, type GateActivation, type LstmWeights } from './lstm.ts';
+import { candidateActivation, initLstmWeights, lstmForward, packLstmWeights, type GateActivation, type LstmWeights } from './lstm.ts';
 import { ParallelLstmKernel } from './kernels/lstm-parallel.ts';
 import { lstmWasmModule, WasmLstmKernel, type WasmKernelBuild } from './kernels/lstm-wasm.ts';
 import { deriveSeed } from '../shared/random.ts';
@@ -78,8 +78,10 @@ export function setLstmKernel(choice: LstmKernelChoice, options: LstmKernelOptio
 
 export function lstmCell(weights: LstmWeights, activation: GateActivation): Cell {
   const { inputDim, units } = weights;
-  const module = lstmKernelChoice === 'js' ? null : lstmWasmModule(lstmKernelOptions.build);
-  if (lstmKernelChoice === 'wasm' && !module) throw new Error(`this runtime cannot run the ${lstmKernelOptions.build ?? 'wasm'} LSTM kernel`);
+  // the wasm kernel computes tanh; another activation (relu) runs on the JS kernel
+  const tanh = (activation.candidate ?? 'tanh') === 'tanh';
+  const module = lstmKernelChoice === 'js' || !tanh ? null : lstmWasmModule(lstmKernelOptions.build);
+  if (lstmKernelChoice === 'wasm' && !module && tanh) throw new Error(`this runtime cannot run the ${lstmKernelOptions.build ?? 'wasm'} LSTM kernel`);
   const wasm = module
     ? lstmKernelOptions.threads === 1
       ? new WasmLstmKernel(module, weights, activation)
@@ -138,6 +140,7 @@ export function gruCell(weights: GruWeights, activation: GateActivation): Cell {
 export function simpleRnnCell(weights: SimpleRnnWeights, activation: GateActivation): Cell {
   const packed = packSimpleRnnWeights(weights);
   const z = new Float64Array(weights.units);
+  const act = candidateActivation(activation);
   const { inputDim, units } = weights;
   return {
     kind: 'simple',
@@ -152,7 +155,7 @@ export function simpleRnnCell(weights: SimpleRnnWeights, activation: GateActivat
       shapes: { kernel: [inputDim, units], recurrentKernel: [units, units], bias: [units] },
     },
     forward(inputs, rows, timesteps, states, afterStep, mask) {
-      simpleRnnForward(packed, inputs, rows, timesteps, states[0]!, z, afterStep, mask);
+      simpleRnnForward(packed, inputs, rows, timesteps, states[0]!, z, afterStep, mask, act);
     },
   };
 }

@@ -4,7 +4,7 @@
  * all row-major (§8). Mirrors lstm.ts: weights packed once, buffers allocated by the caller.
  */
 import { glorotUniform, orthogonal } from './initializers.ts';
-import type { GateActivation } from './lstm.ts';
+import { candidateActivation, type GateActivation } from './lstm.ts';
 import { deriveSeed } from '../shared/random.ts';
 
 export interface GruWeights {
@@ -96,7 +96,7 @@ export function gruScratchLength(units: number): number {
  * row-major, as Keras's (batch, time, features). `h` (rows, units) holds the initial state and
  * receives the final one; `scratch` has gruScratchLength(units) doubles. `afterStep` runs after each
  * timestep. `mask` (rows, timesteps), 0 = padded step: that row's h passes through unchanged (§4).
- * `activation` is the recurrent activation σr of z and r; the candidate uses tanh.
+ * `activation` is the recurrent activation σr of z and r; the candidate uses `activation.candidate` (tanh).
  */
 export function gruForward(
   weights: PackedGruWeights,
@@ -114,6 +114,7 @@ export function gruForward(
   if (scratch.length < gruScratchLength(units)) throw new Error(`GRU scratch needs ${gruScratchLength(units)} doubles`);
   const hard = activation.name === 'hard_sigmoid';
   const slope = activation.hardSigmoidSlope;
+  const act = candidateActivation(activation);
   // scratch layout: [0, 3u) x_t·W + b_in, [3u, 6u) h·U (+ b_rec), [6u, 7u) r ⊙ h_{t-1}
   const rec = gates;
   const gated = 2 * gates;
@@ -133,7 +134,7 @@ export function gruForward(
           // reset gate: how much of the old state the candidate sees (after its matmul)
           const reset = gate(scratch[units + j]! + scratch[rec + units + j]!, hard, slope);
           // candidate state
-          const candidate = Math.tanh(scratch[2 * units + j]! + reset * scratch[rec + 2 * units + j]!);
+          const candidate = act(scratch[2 * units + j]! + reset * scratch[rec + 2 * units + j]!);
           h[stateOffset + j] = update * h[stateOffset + j]! + (1 - update) * candidate;
         }
       } else {
@@ -150,7 +151,7 @@ export function gruForward(
           // update gate: how much of the old state to keep
           const update = gate(scratch[j]! + scratch[rec + j]!, hard, slope);
           // candidate state
-          const candidate = Math.tanh(scratch[2 * units + j]! + scratch[rec + 2 * units + j]!);
+          const candidate = act(scratch[2 * units + j]! + scratch[rec + 2 * units + j]!);
           h[stateOffset + j] = update * h[stateOffset + j]! + (1 - update) * candidate;
         }
       }

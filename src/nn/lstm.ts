@@ -25,6 +25,16 @@ export interface GateActivation {
   readonly name: 'sigmoid' | 'hard_sigmoid';
   /** hard_sigmoid slope: 0.2 in Keras 2 / tf.keras / TF.js, 1/6 in Keras 3 (§8). Ignored for sigmoid. */
   readonly hardSigmoidSlope: number;
+  /**
+   * The layer's `activation` (Keras's argument, tanh by default): the LSTM's cell input and output,
+   * the GRU's candidate, the SimpleRNN's state. relu(x) = max(x, 0).
+   */
+  readonly candidate?: 'tanh' | 'relu';
+}
+
+/** The layer's `activation` as a function (tanh unless the layer says relu). */
+export function candidateActivation(activation: GateActivation): (x: number) => number {
+  return activation.candidate === 'relu' ? (x) => (x > 0 ? x : 0) : Math.tanh;
 }
 
 /** Keras default initialisation (glorot_uniform, orthogonal, unit_forget_bias), seeded. */
@@ -97,6 +107,7 @@ export function lstmForward(
   const gates = 4 * units;
   const hard = activation.name === 'hard_sigmoid';
   const slope = activation.hardSigmoidSlope;
+  const act = candidateActivation(activation);
   for (let t = 0; t < timesteps; t++) {
     for (let r = 0; r < rows; r++) {
       if (mask !== undefined && mask[r * timesteps + t] === 0) continue;
@@ -114,10 +125,10 @@ export function lstmForward(
         // output gate: how much of the cell to expose as h
         const outputGate = hard ? clip01(slope * zo + 0.5) : 1 / (1 + Math.exp(-zo));
         // candidate cell contents
-        const cellWrite = Math.tanh(z[2 * units + j]!);
+        const cellWrite = act(z[2 * units + j]!);
         c[stateOffset + j] = forgetGate * c[stateOffset + j]! + inputGate * cellWrite;
         // h reads the float32-rounded cell, as Keras computes in float32
-        h[stateOffset + j] = outputGate * Math.tanh(c[stateOffset + j]!);
+        h[stateOffset + j] = outputGate * act(c[stateOffset + j]!);
       }
     }
     afterStep?.(t);

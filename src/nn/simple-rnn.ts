@@ -79,6 +79,7 @@ export function simpleRnnForward(
   z: Float64Array,
   afterStep?: (timestep: number) => void,
   mask?: Uint8Array,
+  activation: (x: number) => number = Math.tanh,
 ): void {
   const { inputDim, units, kernelT, recurrentKernelT, bias } = weights;
   if (z.length < units) throw new Error(`SimpleRNN scratch needs ${units} doubles`);
@@ -88,8 +89,8 @@ export function simpleRnnForward(
       const stateOffset = r * units;
       // z = x_t·W + b + h_{t-1}·U
       gatePreActivations(z, units, bias, kernelT, inputDim, inputs, (r * timesteps + t) * inputDim, recurrentKernelT, units, h, stateOffset);
-      // new state: tanh of the pre-activation
-      for (let k = 0; k < units; k++) h[stateOffset + k] = Math.tanh(z[k]!);
+      // new state: the activation (tanh by default) of the pre-activation
+      for (let k = 0; k < units; k++) h[stateOffset + k] = activation(z[k]!);
     }
     afterStep?.(t);
   }

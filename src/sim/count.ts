@@ -51,7 +51,7 @@ export function* countEvents(config: SimulationConfig): Generator<ResetEvent, vo
       let rows = call.rows;
       for (const [i, layer] of layers.entries()) {
         if (!layer.stateful) {
-          yield event('batch-start', position, layer, rows);
+          yield event(call.initialState ? 'initial-state' : 'batch-start', position, layer, rows);
           continue;
         }
         if (decision!.outcome === 'not-stored' || decision!.outcome === 'initial-state') yield event(decision!.outcome, position, layer, stateRows);
@@ -61,7 +61,7 @@ export function* countEvents(config: SimulationConfig): Generator<ResetEvent, vo
     } else if (step.kind === 'reset-states') {
       flow.zero();
       for (const layer of stateful) yield event('reset-states', step.position, layer, stateRows);
-    } else {
+    } else if (!step.failure.caught) {
       return;
     }
   }
@@ -106,7 +106,7 @@ export function countOnly(config: SimulationConfig, options: { keepEvents?: numb
     maskedSteps: maskCounted ? expected.rowsRun * maskTail : null,
     passThroughRows: maskCounted ? (maskTail > 0 && maskTail === config.timesteps ? expected.rowsRun : 0) : null,
   };
-  const findings = [...(expected.failure ? [batchSizeFailureFinding(config, expected.failure)] : []), ...configFindings(config, expected.evidence)];
+  const findings = [...expected.failures.map((failure) => batchSizeFailureFinding(config, failure)), ...configFindings(config, expected.evidence)];
   const result = {
     config: resolveRunConfig(config),
     events,

@@ -16,6 +16,11 @@ export interface LayerState {
   readonly c: Float32Array;
   /** Every state tensor in Keras order: [h, c] for LSTM, [h] for GRU/SimpleRNN, forward then backward for Bidirectional. */
   readonly states: readonly Float32Array[];
+  /**
+   * Stateful layers: the state variable (Keras order, like `states`). It differs from `states` when
+   * calls do not store their final state (JAX inside the trainer, §R1).
+   */
+  readonly stored?: readonly Float32Array[];
 }
 
 export interface ResetInfo {
@@ -47,6 +52,8 @@ export interface StateHooks {
   onReset?(info: ResetInfo, state: LayerState): void;
   /** A stateful call starts from the state the previous call left. */
   onCarry?(info: CarryInfo, state: LayerState): void;
+  /** A stateful layer's call begins: nothing is decided yet (`state` is the previous call's end). */
+  onCallBegin?(call: LayerCall, state: LayerState): void;
   /** Before the time loop of a call (after any reset or carry). */
   onBatchStart?(call: LayerCall, state: LayerState): void;
   /** After the time loop: `state` holds the final states. */
@@ -63,6 +70,8 @@ export function combineHooks(...all: StateHooks[]): StateHooks {
   if (onReset.length > 0) combined.onReset = (info, state) => onReset.forEach((h) => h.onReset!(info, state));
   const onCarry = withHook('onCarry');
   if (onCarry.length > 0) combined.onCarry = (info, state) => onCarry.forEach((h) => h.onCarry!(info, state));
+  const onCallBegin = withHook('onCallBegin');
+  if (onCallBegin.length > 0) combined.onCallBegin = (call, state) => onCallBegin.forEach((h) => h.onCallBegin!(call, state));
   const onBatchStart = withHook('onBatchStart');
   if (onBatchStart.length > 0)
     combined.onBatchStart = (call, state) => onBatchStart.forEach((h) => h.onBatchStart!(call, state));

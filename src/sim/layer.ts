@@ -105,6 +105,7 @@ export class RecurrentLayer {
     const used = this.rows * this.units;
     const views = this.states.flatMap((direction) => direction.map((tensor) => tensor.subarray(0, used)));
     const forward = this.states[0]!;
+    const stored = this.stateful ? (this.storedIsWorking ? views : this.storedCopy!.flatMap((direction) => direction.map((tensor) => tensor.subarray(0, used)))) : undefined;
     return {
       layer: this.name,
       rows: this.rows,
@@ -112,6 +113,7 @@ export class RecurrentLayer {
       h: forward[0]!.subarray(0, used),
       c: forward.length > 1 ? forward[1]!.subarray(0, used) : new Float32Array(0),
       states: views,
+      ...(stored ? { stored } : {}),
     };
   }
 
@@ -156,8 +158,20 @@ export class RecurrentLayer {
     mask ??= options.mask;
     const inputRows = options.rows ?? call.rows;
     if (!this.stateful) {
-      this.zero('batch-start', inputRows, position, hooks);
+      if (options.initialState) {
+        // a stateless call given initial_state starts from it instead of zeros (§6)
+        const discardedMeanAbsH = this.meanAbsH();
+        this.rows = inputRows;
+        this.copyInto(options.initialState);
+        hooks.onReset?.(
+          { layer: this.name, reason: 'initial-state', position, rows: inputRows, stateTensors: this.stateTensors, discardedMeanAbsH },
+          this.state(),
+        );
+      } else {
+        this.zero('batch-start', inputRows, position, hooks);
+      }
     } else {
+      hooks.onCallBegin?.(call, this.state());
       const decision = options.decision;
       const broadcast = inputRows === 1 && this.rows > 1;
       if (inputRows !== this.rows && !broadcast) {

@@ -2,7 +2,7 @@
  * Runs a training configuration through a real LSTM forward pass and records, through the state
  * hooks, every reset event. Pure: returns a result object; rendering and I/O live elsewhere.
  */
-import { planEpochs, planMaxBatch, planOf, resolveLayers, splitData, type SimulationConfig } from '../keras/config.ts';
+import { planMaxBatch, resolveLayers, splitData, type SimulationConfig } from '../keras/config.ts';
 import { zeroByReason, type LayerCall, type ResetReason } from '../keras/events.ts';
 import { batchSizeFailureFinding, configFindings, type Finding } from '../keras/findings.ts';
 import { executionOf } from '../keras/backends.ts';
@@ -104,7 +104,7 @@ export function buildLayers(
   const specs = resolveLayers(config);
   let inputDim = config.features;
   return specs.map((spec, index) => {
-    const activation = { name: spec.recurrentActivation, hardSigmoidSlope: profile.hardSigmoidSlope };
+    const activation = { name: spec.recurrentActivation, hardSigmoidSlope: profile.hardSigmoidSlope, ...(spec.activation ? { candidate: spec.activation } : {}) };
     const resetAfter = spec.resetAfter ?? profile.gruResetAfter;
     const cellFor = (direction: number) => {
       const given = weights?.[index]?.[direction === 0 ? 'forward' : 'backward'];
@@ -238,13 +238,16 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
   let maskedSteps = 0;
   let passThroughRows = 0;
   let completed = true;
-  let epochsCompleted = planEpochs(planOf(config));
+  /** The last fit epoch the run reached, and the epochs a failure cut short. */
+  let lastEpoch = 0;
+  let abortedEpochs = 0;
   for (const step of runSchedule(config)) {
     if (step.kind === 'build') {
       for (const layer of layers) layer.build(step.position, hooks, step.stateRows);
       flow.zero();
     } else if (step.kind === 'call') {
       let call = step.call;
+      lastEpoch = Math.max(lastEpoch, call.epoch);
       const replaced = options.samplesOf?.(call);
       if (replaced) {
         overridden.set(Array.from(replaced).slice(0, call.rows));
@@ -266,7 +269,8 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
       let layerMask: Uint8Array | undefined = mask;
       let rows = call.rows;
       layers.forEach((layer, index) => {
-        const initialState = decision?.from === 'initial-state' && layer.stateful ? options.initialState?.(index, call) : undefined;
+        const passed = layer.stateful ? decision?.from === 'initial-state' : call.initialState === true;
+        const initialState = passed ? (options.initialState?.(index, call) ?? zeroState(layer, rows)) : undefined;
         layer.call(layerInputs, call, hooks, layerMask, {
           rows,
           ...(layer.stateful && decision ? { decision, broadcastHere: index === firstStateful } : {}),
@@ -280,19 +284,24 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
         layerInputs = layer.outputs;
       });
     } else if (step.kind === 'reset-states') {
+      lastEpoch = Math.max(lastEpoch, step.position.epoch);
       // model.reset_states() (or a loop over layers in Keras 3): every stateful layer
       for (const layer of layers) if (layer.stateful) layer.resetStates(step.position, hooks);
       flow.zero();
     } else {
-      completed = false;
+      // an uncaught exception ends the script; a caught one ends its step only
+      if (!step.failure.caught) completed = false;
       const { phase, epoch } = step.failure.position;
-      epochsCompleted = phase === 'fit' || phase === 'validate' ? epoch - 1 : epoch;
+      lastEpoch = Math.max(lastEpoch, epoch);
+      if (phase === 'fit' || phase === 'validate') abortedEpochs++;
       epochTotals(step.failure.position.epoch);
       findings.push(batchSizeFailureFinding(config, step.failure));
     }
   }
   // the layers' worker threads end with the run
   for (const layer of layers) layer.close();
+  // the fit epochs that ran to their end: those started, less those a failure cut short
+  const epochsCompleted = lastEpoch - abortedEpochs;
   findings.push(...configFindings(config, flow.evidence));
 
   const totals: Totals = {
@@ -325,6 +334,11 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
   };
   const result = { config: resolveRunConfig(config), events, totals, findings, completed, finalMeanAbsH, countOnly: false };
   return { ...result, answer: explain(result) };
+}
+
+/** Zero initial states for a layer's `rows` rows (the command line's --initial-state passes zeros). */
+function zeroState(layer: RecurrentLayer, rows: number): Float32Array[][] {
+  return layer.cells.map((cell) => Array.from({ length: cell.stateTensors }, () => new Float32Array(rows * cell.units)));
 }
 
 /** A (rows, timesteps) mask whose first row is repeated over `rows` rows (a broadcast call). */

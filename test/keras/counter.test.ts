@@ -251,21 +251,44 @@ describe('property: training plans (fit/evaluate/predict/*_on_batch/call/reset/r
       fc.constant({ from: 0, samples: modelBatch }),
       fc.array(fc.integer({ min: 0, max: samples - 1 }), { minLength: 1, maxLength: 9 }).map((indices) => ({ indices })),
     );
+    const caught = fc.constantFrom(undefined, undefined, undefined, true);
+    const withCatch = (step: PlanStep, c: boolean | undefined): PlanStep => (c ? ({ ...step, catch: true } as PlanStep) : step);
+    const resetPolicyOf = fc.constantFrom<ResetPolicy | undefined>(undefined, undefined, undefined, 'epoch', { everyBatches: 1 }, { everyBatches: 2 });
     return fc.oneof(
-      fc.record({
-        type: fc.constant('fit' as const),
-        epochs: fc.integer({ min: 1, max: 3 }),
-        batchSize: fc.oneof({ arbitrary: batch, weight: 8 }, { arbitrary: fc.constant(undefined), weight: 1 }),
-        shuffle: fc.constantFrom(true, false, false, 'batch' as const),
-        validationSplit: fc.constantFrom(0, 0, 0.25, 0.5),
-      }),
       fc
-        .record({ epochs: fc.integer({ min: 1, max: 2 }), batchSize: batch, train: range, validation: range })
-        .map(({ epochs, batchSize, train, validation }): PlanStep => ({ type: 'fit', epochs, batchSize, shuffle: false, ...train, validationData: validation })),
-      fc.record({ batchSize: fc.option(batch, { nil: undefined, freq: 6 }), range }).map(({ batchSize, range }): PlanStep => ({ type: 'evaluate', batchSize, ...range })),
-      fc.record({ batchSize: fc.option(batch, { nil: undefined, freq: 6 }), range }).map(({ batchSize, range }): PlanStep => ({ type: 'predict', batchSize, ...range })),
-      fc.record({ type: fc.constantFrom('train_on_batch' as const, 'predict_on_batch' as const, 'call' as const), rows }).map(({ type, rows }): PlanStep => ({ type, ...rows })),
+        .record({
+          epochs: fc.integer({ min: 1, max: 3 }),
+          batchSize: fc.oneof({ arbitrary: batch, weight: 8 }, { arbitrary: fc.constant(undefined), weight: 1 }),
+          shuffle: fc.constantFrom(true, false, false, 'batch' as const),
+          validationSplit: fc.constantFrom(0, 0, 0.25, 0.5),
+          resetEvery: resetPolicyOf,
+          caught,
+        })
+        .map(({ caught: c, resetEvery, batchSize, ...fit }): PlanStep =>
+          withCatch({ type: 'fit', ...fit, ...(batchSize === undefined ? {} : { batchSize }), ...(resetEvery === undefined ? {} : { resetEvery }) }, c),
+        ),
+      fc
+        .record({ epochs: fc.integer({ min: 1, max: 2 }), batchSize: batch, validationBatchSize: fc.option(batch, { nil: undefined }), train: range, validation: range, caught })
+        .map(({ epochs, batchSize, validationBatchSize, train, validation, caught: c }): PlanStep =>
+          withCatch(
+            { type: 'fit', epochs, batchSize, shuffle: false, ...train, validationData: validation, ...(validationBatchSize === undefined ? {} : { validationBatchSize }) },
+            c,
+          ),
+        ),
+      fc
+        .record({ batchSize: fc.option(batch, { nil: undefined, freq: 6 }), range, caught })
+        .map(({ batchSize, range, caught: c }): PlanStep => withCatch({ type: 'evaluate', batchSize, ...range }, c)),
+      fc
+        .record({ batchSize: fc.option(batch, { nil: undefined, freq: 6 }), range, caught })
+        .map(({ batchSize, range, caught: c }): PlanStep => withCatch({ type: 'predict', batchSize, ...range }, c)),
+      fc
+        .record({ type: fc.constantFrom('train_on_batch' as const, 'predict_on_batch' as const), rows, caught })
+        .map(({ type, rows, caught: c }): PlanStep => withCatch({ type, ...rows }, c)),
+      fc
+        .record({ rows, initialState: fc.boolean(), caught })
+        .map(({ rows, initialState, caught: c }): PlanStep => withCatch({ type: 'call', ...rows, ...(initialState ? { initialState } : {}) }, c)),
       fc.constant<PlanStep>({ type: 'reset' }),
+      fc.constantFrom<PlanStep>({ type: 'reset', method: 'model.reset_states', catch: true }, { type: 'reset', method: 'model.reset_states' }),
     );
   };
   const planConfig = fc
