@@ -1,0 +1,246 @@
+/**
+ * Writing an output file (--trace FILE, --html FILE) without ever damaging what the path names:
+ *
+ * - a regular file (new or existing, or the target of a symlink) is written to a temporary file
+ *   beside it and renamed over it at the end, so it is either the old file or the whole new one,
+ *   never half-written; an existing file keeps its permissions, a symlink stays a symlink;
+ * - anything else is written through, never replaced: a character device (/dev/null, /dev/tty),
+ *   a FIFO (which must already have a reader, or the open is refused rather than waiting), a
+ *   descriptor alias (/dev/stdout, /dev/fd/N, /proc/self/fd/N);
+ * - refused: a directory, a block device, a socket, files under /proc and /sys (kernel interfaces).
+ *
+ * `openOutputFile` does every check and creates the temporary file before any work, so an
+ * unwritable path is reported before a long run, not after it. `abort()` removes the temporary file
+ * (the CLI calls it on Ctrl-C, SIGTERM and exit).
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+
+/** An output being written; every method is synchronous. */
+export interface OutputFile {
+  /** The path the bytes end up at (a symlink's target for a link), for messages. */
+  readonly target: string;
+  /** True when the path is written through (device, FIFO, descriptor) rather than replaced. */
+  readonly streamed: boolean;
+  /** Appends bytes; throws an Error with an errno `code` (ENOSPC, EIO, …) when the write fails. */
+  write(chunk: string | Uint8Array): void;
+  /** Finishes: renames the temporary file over the target, or closes the stream. Throws like write. */
+  commit(): void;
+  /** Gives up: removes the temporary file (or closes the stream). Safe to call more than once. */
+  abort(): void;
+}
+
+export type OutputOpen = { readonly ok: true; readonly file: OutputFile } | { readonly ok: false; readonly reason: string };
+
+/** Paths that name an already open descriptor: written through, never replaced. */
+const descriptorAlias = /^\/(dev\/(stdout|stderr|fd\/\d+)|proc\/(self|thread-self|\d+)\/fd\/\d+)$/;
+
+/** Plain words for the errno codes a user can act on. */
+export function describeErrno(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left on device (ENOSPC)';
+    case 'EDQUOT':
+      return 'disk quota exceeded (EDQUOT)';
+    case 'EFBIG':
+      return 'file too large (EFBIG)';
+    case 'EIO':
+      return 'input/output error (EIO)';
+    case 'ENAMETOOLONG':
+      return 'file name too long';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    case 'ENXIO':
+      return 'no reader at the other end (ENXIO)';
+    case 'EBADF':
+      return 'bad file descriptor (EBADF)';
+    default:
+      return code ? `${code}: ${message.replace(/^[A-Z]+: /, '').replace(/, \w+ .*$/, '')}` : message;
+  }
+}
+
+/** Follows symlinks one hop at a time (the last one may dangle); the final path and whether it exists. */
+function resolveLinks(path: string): { path: string; stats: Stats | undefined } {
+  let current = resolve(path);
+  for (let hop = 0; hop < 40; hop++) {
+    let stats: Stats;
+    try {
+      stats = lstatSync(current);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { path: current, stats: undefined };
+      throw error;
+    }
+    if (!stats.isSymbolicLink()) return { path: realpathOf(current), stats };
+    const link = readlinkSync(current);
+    current = isAbsolute(link) ? link : resolve(dirname(current), link);
+  }
+  throw Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
+}
+
+function realpathOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Writes all of `bytes` to `fd`, waiting briefly while a non-blocking descriptor is full. */
+export function writeAll(fd: number, bytes: Uint8Array): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(fd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}
+
+function toBytes(chunk: string | Uint8Array): Uint8Array {
+  return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+}
+
+/** Opens `path` for writing by the rules above; nothing is created or touched when it refuses. */
+export function openOutputFile(path: string): OutputOpen {
+  if (path === '') return { ok: false, reason: 'the path is empty' };
+  let resolved: { path: string; stats: Stats | undefined };
+  try {
+    resolved = resolveLinks(path);
+  } catch (error) {
+    return { ok: false, reason: describeErrno(error) };
+  }
+  const { stats } = resolved;
+  const target = resolved.path;
+  if (descriptorAlias.test(path) || (stats && !stats.isFile() && !stats.isDirectory())) {
+    if (stats?.isBlockDevice()) return { ok: false, reason: 'it is a block device (a disk)' };
+    if (stats?.isSocket()) return { ok: false, reason: 'it is a socket' };
+    return openStream(path, stats?.isFIFO() ?? false);
+  }
+  if (stats?.isDirectory()) return { ok: false, reason: 'it is a directory' };
+  if (/^\/(proc|sys)(\/|$)/.test(target)) return { ok: false, reason: `it is a kernel interface (${target}), not a file` };
+  return openReplacing(target, stats);
+}
+
+/** Writes through an existing device, FIFO or descriptor. */
+function openStream(path: string, fifo: boolean): OutputOpen {
+  let fd: number;
+  try {
+    // a FIFO without a reader would block the open forever: ask without waiting
+    fd = openSync(path, constants.O_WRONLY | (fifo ? constants.O_NONBLOCK : 0) | (descriptorAlias.test(path) ? constants.O_APPEND : 0));
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENXIO' && fifo) return { ok: false, reason: 'it is a FIFO that nobody reads yet (start its reader first, e.g. cat FIFO &)' };
+    return { ok: false, reason: describeErrno(error) };
+  }
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    try {
+      closeSync(fd);
+    } catch {
+      // already gone
+    }
+  };
+  return {
+    ok: true,
+    file: {
+      target: path,
+      streamed: true,
+      write: (chunk) => writeAll(fd, toBytes(chunk)),
+      commit: close,
+      abort: close,
+    },
+  };
+}
+
+/** A temporary file beside the target, renamed over it by commit(). */
+function openReplacing(target: string, existing: Stats | undefined): OutputOpen {
+  const folder = dirname(target);
+  try {
+    const folderStats = statSync(folder);
+    if (!folderStats.isDirectory()) return { ok: false, reason: `${folder} is not a directory` };
+    // a file the user protected (chmod a-w) is not replaced behind their back
+    if (existing) accessSync(target, constants.W_OK);
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    return { ok: false, reason: code === 'ENOENT' ? `no such directory: ${folder}` : describeErrno(error) };
+  }
+  const temporary = join(folder, `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, existing ? existing.mode & 0o7777 : 0o666);
+    if (existing) fchmodSync(fd, existing.mode & 0o7777);
+  } catch (error) {
+    return { ok: false, reason: describeErrno(error) };
+  }
+  let state: 'open' | 'done' = 'open';
+  const removeTemporary = () => {
+    if (state === 'done') return;
+    state = 'done';
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(temporary, { force: true });
+  };
+  return {
+    ok: true,
+    file: {
+      target,
+      streamed: false,
+      write(chunk) {
+        if (state === 'done') throw new Error(`${target}: already finished`);
+        writeAll(fd, toBytes(chunk));
+      },
+      commit() {
+        if (state === 'done') throw new Error(`${target}: already finished`);
+        try {
+          fsyncSync(fd);
+          if (fstatSync(fd).nlink === 0) throw Object.assign(new Error('the temporary file was removed'), { code: 'ENOENT' });
+          closeSync(fd);
+          state = 'done';
+          renameSync(temporary, target);
+        } catch (error) {
+          state = 'open';
+          removeTemporary();
+          throw error;
+        }
+      },
+      abort: removeTemporary,
+    },
+  };
+}
