@@ -1,30 +1,31 @@
-/** Process glue: the only file that touches `process` and the file system. */
-import { fstatSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+/** Process glue: the only file that touches `process` (streams, signals, exit code). */
+import { fstatSync, openSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { nodeFileReader, openRandomAccessFile } from './io/node-files.ts';
+import { openOutputFile, type OutputFile } from './io/output-file.ts';
+import { inputKind, readInputBytes } from './io/read-input.ts';
+import { exitCodes, OutputWriteError, writeWholeFile, describeWriteError, type CliIo } from './commands/cli-io.ts';
 import { enableRelaxedSimd } from './nn/kernels/relaxed-simd.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
-async function readStdin(): Promise<string> {
-  let text = '';
-  process.stdin.setEncoding('utf8');
-  for await (const chunk of process.stdin) text += chunk;
-  return text;
-}
-
-/** Write to a temporary file beside the target, then rename: a failed run leaves nothing half-written. */
-function writeFileAtomically(path: string, text: string): true | string {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-    return true;
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    const { code, message } = error as NodeJS.ErrnoException;
-    return code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : message;
+async function readStdinBytes(maxBytes: number, head?: (bytes: Uint8Array) => void): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let headChecked = false;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      throw Object.assign(new Error(`standard input sends more than ${Math.round(maxBytes / 2 ** 20)} MiB (save it to a file and give its path)`), { code: 'ETOOBIG' });
+    }
+    chunks.push(chunk);
+    if (head && !headChecked && total >= 64) {
+      headChecked = true;
+      head(Buffer.concat(chunks));
+    }
   }
+  const all = Buffer.concat(chunks);
+  if (head && !headChecked) head(all);
+  return new Uint8Array(all.buffer, all.byteOffset, all.byteLength);
 }
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
@@ -43,13 +44,16 @@ function stdoutDescriptor(): number {
   return 1;
 }
 const stdoutFd = stdoutDescriptor();
+let stdoutBroken = false;
 
 /**
  * Writes all of `chunk` to stdout before returning. A pipe that is full makes the run wait (the
  * next events are not computed until the reader takes these), so memory stays flat however much
- * is printed; a pipe closed by the reader (`| head -1`) ends the run quietly, with no stack trace.
+ * is printed; a pipe closed by the reader (`| head -1`) ends the run quietly, with no stack trace;
+ * any other failure (disk full, I/O error) becomes an OutputWriteError: one line, exit code 4.
  */
 function writeStdout(chunk: string | Uint8Array): void {
+  if (stdoutBroken) return;
   const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
   let offset = 0;
   while (offset < bytes.length) {
@@ -57,23 +61,117 @@ function writeStdout(chunk: string | Uint8Array): void {
       offset += writeSync(stdoutFd, bytes, offset, bytes.length - offset);
     } catch (error) {
       const { code } = error as NodeJS.ErrnoException;
-      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 0.05);
-      else if (code === 'EPIPE') process.exit(0);
-      else throw error;
+      if (code === 'EAGAIN') Atomics.wait(pause, 0, 0, 5);
+      else if (code === 'EPIPE') process.exit(exitCodes.ok);
+      else {
+        stdoutBroken = true;
+        throw new OutputWriteError('standard output', code ?? 'EIO', describeWriteError(error));
+      }
     }
   }
 }
 
-process.stderr.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(0);
-  throw error;
-});
+/** stderr: messages only; if it cannot be written (closed, full) there is nobody to tell, so carry on. */
+function writeStderr(chunk: string | Uint8Array): void {
+  const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+  let offset = 0;
+  let retries = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(2, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || ++retries > 2000) return;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}
+
+/** Output files being written: removed if the process ends before they are finished. */
+const unfinished = new Set<OutputFile>();
+const interruptCleanups = new Set<() => void>();
+
+function trackOutput(path: string): ReturnType<CliIo['openOutput']> {
+  const opened = openOutputFile(path);
+  if (!opened.ok) return opened;
+  const file = opened.file;
+  unfinished.add(file);
+  const tracked: OutputFile = {
+    target: file.target,
+    streamed: file.streamed,
+    write: (chunk) => file.write(chunk),
+    commit() {
+      unfinished.delete(file);
+      file.commit();
+    },
+    abort() {
+      unfinished.delete(file);
+      file.abort();
+    },
+  };
+  return { ok: true, file: tracked };
+}
+
+function abortUnfinished(): void {
+  for (const file of [...unfinished]) {
+    unfinished.delete(file);
+    try {
+      file.abort();
+    } catch {
+      // best effort on the way out
+    }
+  }
+}
+
+let interrupted = false;
+function onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', code: number): void {
+  if (interrupted) process.exit(code);
+  interrupted = true;
+  for (const cleanup of [...interruptCleanups].reverse()) {
+    try {
+      cleanup();
+    } catch {
+      // the other cleanups still run
+    }
+  }
+  const files = [...unfinished].filter((file) => !file.streamed).map((file) => file.target);
+  abortUnfinished();
+  writeStderr(`interrupted (${signal})${files.length > 0 ? `; ${files.join(', ')} not written` : ''}\n`);
+  process.exit(code);
+}
+process.on('SIGINT', () => onSignal('SIGINT', exitCodes.interruptedSigint));
+process.on('SIGTERM', () => onSignal('SIGTERM', exitCodes.interruptedSigterm));
+process.on('SIGHUP', () => onSignal('SIGHUP', 129));
+process.on('exit', abortUnfinished);
+
+const io: CliIo = {
+  stdout: { write: writeStdout, isTTY: isatty(1), columns: isatty(1) ? process.stdout.columns : undefined },
+  stderr: { write: writeStderr, isTTY: isatty(2) },
+  env: process.env,
+  writeFile: (path, text) => writeWholeFile(trackOutput, path, text),
+  openOutput: trackOutput,
+  files: nodeFileReader,
+  openFile: openRandomAccessFile,
+  readInput: (path, maxBytes, head) => (path === '-' ? readStdinBytes(maxBytes, head) : readInputBytes(path, maxBytes, head ? { head } : {})),
+  inputKind: (path) => inputKind(path).kind,
+  readStdin: async () => new TextDecoder().decode(await readStdinBytes(64 * 1024 * 1024)),
+  pause: () => new Promise((done) => setImmediate(done)),
+  onInterrupt(cleanup) {
+    interruptCleanups.add(cleanup);
+    return () => void interruptCleanups.delete(cleanup);
+  },
+  now: Date.now,
+};
 
 // `--version` alone answers before the command line's modules load (commander prints the same for it)
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  writeStdout(`${packageJson.version}\n`);
-  process.exit(0);
+  try {
+    writeStdout(`${packageJson.version}\n`);
+  } catch (error) {
+    writeStderr(`error: ${(error as Error).message}\n`);
+    process.exit(exitCodes.outputFailed);
+  }
+  process.exit(exitCodes.ok);
 }
 
 // fused multiply-add in the LSTM kernel: Node 20 has relaxed SIMD behind a V8 flag, turned on here
@@ -82,12 +180,4 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 if (!process.env.LSTM_RESET_NO_RELAXED_SIMD) enableRelaxedSimd();
 
 const { main } = await import('./main.ts');
-process.exitCode = await main(argv, {
-  stdout: { write: writeStdout, isTTY: isatty(1), columns: isatty(1) ? process.stdout.columns : undefined },
-  stderr: { write: (chunk) => void process.stderr.write(chunk), isTTY: process.stderr.isTTY === true },
-  env: process.env,
-  writeFile: writeFileAtomically,
-  files: nodeFileReader,
-  openFile: openRandomAccessFile,
-  readStdin,
-});
+process.exitCode = await main(argv, io);

@@ -2,18 +2,30 @@
  * The command line: parse (commander), validate (zod), run a command (core), render. Returns the
  * exit code and writes only through `io`, so tests run it in-process and it never touches `process`.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { addModelOptions } from './commands/options.ts';
 import { addInputOptions, addReportOptions, runSimulationCommand } from './commands/run.ts';
-import { exitCodes, type CliIo } from './commands/cli-io.ts';
+import { exitCodes, OutputWriteError, UsageError, type CliIo } from './commands/cli-io.ts';
 import type { CommandContext } from './commands/context.ts';
 import { groupOptions, helpConfiguration, mainHelpAfter } from './commands/help.ts';
+import { closest } from './commands/suggest.ts';
 import { outputWidth } from './render/text.ts';
 import { makeChalk } from './render/color.ts';
 
 export { exitCodes, type CliIo, type OutputStream } from './commands/cli-io.ts';
 export { lookupTotal } from './commands/run.ts';
+
+/** What `lstm-reset` with no arguments prints. */
+export const shortUsage = `Usage: lstm-reset --shape N,T[,D] [--batch B] [--epochs E] [--stateful] [options]
+       lstm-reset verify --shape N,T[,D] --batch B
+       lstm-reset audit MODEL (--samples N | --shape N,T,D | --data X.npy) [options]
+       lstm-reset check CONTRACT.json | schema [output|contract|plan] | findings
+
+Simulates a Keras recurrent layer's training run with a real forward pass and lists every state reset.
+Example: lstm-reset --shape 1000,20,1 --batch 200 --epochs 15
+Every option: lstm-reset --help; one command: lstm-reset help COMMAND.
+`;
 
 /** commander's multi-line errors folded onto one line. */
 function oneLine(text: string): string {
@@ -22,7 +34,7 @@ function oneLine(text: string): string {
 
 function configure(command: Command, io: CliIo): Command {
   return command
-    .allowExcessArguments(false)
+    .allowExcessArguments(true) // checked in the preAction hook, which names the extra argument
     .exitOverride()
     .configureHelp(helpConfiguration)
     .configureOutput({
@@ -47,6 +59,7 @@ const subcommands: Readonly<Record<string, () => Promise<Register>>> = {
   check: async () => (await import('./commands/check.ts')).registerCheck,
   findings: async () => (await import('./commands/findings.ts')).registerFindings,
 };
+const commandNames = [...Object.keys(subcommands), 'help'];
 
 /** The subcommands argv may use: the one it names, or all of them when it asks for help. */
 async function subcommandsFor(argv: readonly string[]): Promise<Register[]> {
@@ -54,6 +67,45 @@ async function subcommandsFor(argv: readonly string[]): Promise<Register[]> {
   if (named) return [await named()];
   const asksForHelp = argv.some((arg) => arg === '--help' || arg === '-h' || arg === 'help');
   return asksForHelp ? Promise.all(Object.values(subcommands).map((load) => load())) : [];
+}
+
+/** What one word of positional arguments is, for messages. */
+function positionalsOf(command: Command): string {
+  const declared = command.registeredArguments.map((argument) => argument.name());
+  if (command.parent === null) return 'lstm-reset takes options only (and a command first: verify, audit, check, schema, findings, help)';
+  return declared.length === 0 ? `'${command.name()}' takes options only` : `'${command.name()}' takes ${declared.length === 1 ? 'one argument' : `${declared.length} arguments`} (${declared.join(', ')})`;
+}
+
+/** Options that may be given several times (each adds a value). */
+const repeatable = new Set(['expect']);
+
+/**
+ * Records every occurrence of every option of `command`, so the preAction hook can refuse an
+ * option given twice with different values, and a flag given with its negation (--shuffle --no-shuffle).
+ */
+function watchOccurrences(command: Command): Map<string, { flag: string; value: string | undefined }[]> {
+  const seen = new Map<string, { flag: string; value: string | undefined }[]>();
+  for (const option of command.options as readonly Option[]) {
+    command.on(`option:${option.name()}`, (value: string | undefined) => {
+      const key = option.attributeName();
+      const list = seen.get(key) ?? [];
+      list.push({ flag: option.long ?? option.short ?? option.name(), value });
+      seen.set(key, list);
+    });
+  }
+  return seen;
+}
+
+function checkOccurrences(seen: Map<string, { flag: string; value: string | undefined }[]>): void {
+  for (const [key, list] of seen) {
+    if (list.length < 2 || repeatable.has(key)) continue;
+    const flags = [...new Set(list.map((entry) => entry.flag))];
+    if (flags.length > 1) throw new UsageError(`${flags.join(' and ')} contradict each other; give only one of them.`);
+    const values = [...new Set(list.map((entry) => entry.value ?? ''))];
+    if (values.length > 1) {
+      throw new UsageError(`${flags[0]} is given ${list.length === 2 ? 'twice' : `${list.length} times`} (${values.map((v) => (v === '' ? '(no value)' : v)).join(', then ')}); give it once.`);
+    }
+  }
 }
 
 function buildProgram(io: CliIo, setExitCode: (code: number) => void, registers: readonly Register[]): Command {
@@ -70,10 +122,33 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void, registers:
   const context: CommandContext = { io, setExitCode, subcommand: (name) => configure(new Command(name), io), runCli: main };
   for (const register of registers) register(program, context);
   for (const command of [program, ...program.commands]) groupOptions(command);
+  const occurrences = new Map<Command, ReturnType<typeof watchOccurrences>>();
+  for (const command of [program, ...program.commands]) occurrences.set(command, watchOccurrences(command));
+  program.hook('preAction', (_program, action) => {
+    const extra = action.args.slice(action.registeredArguments.length);
+    if (extra.length > 0) {
+      const word = extra[0]!;
+      const hint = word.startsWith('-') ? ` (everything after -- is an argument, not an option: drop the --)` : '';
+      throw new UsageError(`unexpected argument '${word}'${hint}; ${positionalsOf(action)}.`);
+    }
+    checkOccurrences(occurrences.get(action) ?? new Map());
+  });
   return program;
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+/** An allocation that failed despite the estimates (a bug in them, or a machine with little memory). */
+function isOutOfMemory(error: unknown): boolean {
+  return error instanceof RangeError && /allocation failed|invalid typed array length|array buffer|maximum memory|out of memory|memory\.grow/i.test(error.message);
+}
+
+/** `lstm-reset unknwon`: the closest command, or a hint when the word looks like a model file. */
+function unknownCommand(word: string): string {
+  const near = closest(word, commandNames);
+  const looksLikeFile = /[./\\]/.test(word);
+  const hint = near ? ` (Did you mean ${near}?)` : looksLikeFile ? ` (to audit a model file: lstm-reset audit ${word} …)` : '';
+  return `error: unknown command '${word}'${hint}; the commands are ${commandNames.join(', ')} (or options alone for a run: lstm-reset --shape 1000,20,1)\n`;
+}
+
 /**
  * The I/O with stderr's message prefixes (error:, warning:, note:) coloured, where colour is on for
  * stderr: the same rules as stdout's (--color/--no-color, NO_COLOR, FORCE_COLOR, TERM, a terminal).
@@ -89,11 +164,53 @@ function withColouredMessages(argv: readonly string[], io: CliIo): CliIo {
   return { ...io, stderr: { ...io.stderr, write } };
 }
 
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], cliIo: CliIo): Promise<number> {
   const io = withColouredMessages(argv, cliIo);
-  const first = argv[0];
-  if (first !== undefined && !first.startsWith('-') && first !== 'help' && subcommands[first] === undefined) {
-    io.stderr.write(`error: unknown command '${first}'; the commands are ${Object.keys(subcommands).join(', ')} (or flags alone for a run: lstm-reset --shape 1000,20,1)\n`);
+  try {
+    return await dispatch(argv, io);
+  } catch (error) {
+    if (error instanceof OutputWriteError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return exitCodes.outputFailed;
+    }
+    if (error instanceof UsageError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return exitCodes.usage;
+    }
+    if (isOutOfMemory(error)) {
+      io.stderr.write(`error: out of memory (${(error as Error).message}); use --count-only, or a smaller --shape, --batch or --units.\n`);
+      return exitCodes.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`error: internal error: ${message.split('\n')[0]} (a bug in lstm-reset; LSTM_RESET_DEBUG=1 shows where)\n`);
+    if (io.env.LSTM_RESET_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    return exitCodes.internalError;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.length === 0) {
+    io.stdout.write(shortUsage);
+    return exitCodes.ok;
+  }
+  const first = argv[0]!;
+  if (first === 'help') {
+    const [, topic, ...rest] = argv;
+    if (rest.length > 0) return usage(io, `unexpected argument '${rest[0]}'; help takes one command name, e.g. lstm-reset help audit.`);
+    if (topic === undefined || topic.startsWith('-')) return dispatch(['--help'], io);
+    if (topic === 'help') {
+      io.stdout.write(shortUsage);
+      return exitCodes.ok;
+    }
+    if (subcommands[topic] === undefined) {
+      io.stderr.write(unknownCommand(topic));
+      return exitCodes.usage;
+    }
+    return dispatch([topic, '--help'], io);
+  }
+  if (!first.startsWith('-') && subcommands[first] === undefined) {
+    io.stderr.write(unknownCommand(first));
     return exitCodes.usage;
   }
   let exitCode: number = exitCodes.ok;
@@ -108,4 +225,9 @@ export async function main(argv: readonly string[], cliIo: CliIo): Promise<numbe
     throw error;
   }
   return exitCode;
+}
+
+function usage(io: CliIo, message: string): number {
+  io.stderr.write(`error: ${message}\n`);
+  return exitCodes.usage;
 }

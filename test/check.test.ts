@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { resolveScenarioArgs } from '../src/commands/check.ts';
 import { run } from './helpers/io.ts';
 
-const fixtures = new URL('./fixtures/', import.meta.url).pathname;
+
 const exampleContract = new URL('../examples/contract.json', import.meta.url).pathname;
 const folder = mkdtempSync(join(tmpdir(), 'lstm-reset-check-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -145,7 +145,7 @@ describe('failing scenarios: exit 1 and what differed', () => {
     });
     expect(report.scenarios[1].failures).toEqual(['error: --json, --format and --plain ask for different outputs (json, tsv); give only one.']);
     // the model path is resolved against the contract's folder
-    expect(report.scenarios[2].failures[0]).toMatch(new RegExp(`^error: audit: ${join(folder, 'no-such-model.json')}: `));
+    expect(report.scenarios[2].failures[0]).toMatch(new RegExp(`^error: audit: cannot read ${join(folder, 'no-such-model.json')}: no such file`));
     expect(report.scenarios[3]).toEqual({ name: 'fine', passed: true, failures: [], exitCode: 0 });
   });
 
@@ -188,18 +188,25 @@ describe('paths and standard input', () => {
     expect(result.files.has(join(folder, 'trace.json'))).toBe(true);
   });
 
-  it('--plan - reads standard input once, for every scenario that asks', async () => {
-    const plan = readFileSync(`${fixtures}plans/stateful-loop.json`, 'utf8');
-    const args = ['--shape', '8,5,3', '--stateful', '--plan', '-'];
-    const path = contractFile({
-      scenarios: [
-        { name: 'first', args, expect: { totals: { resetEvents: 5 } } },
-        { name: 'second', args, expect: { totals: { predictBatches: 2 } } },
-      ],
-    });
-    const { code, stdout } = await run(['check', path, '-q'], { stdin: plan });
+  it('a scenario reading standard input (--plan -, --data -) is refused: a contract is a file of record', async () => {
+    for (const args of [
+      ['--shape', '8,5,3', '--stateful', '--plan', '-'],
+      ['--data', '-', '--batch', '2'],
+      ['--shape', '8,5,3', '--plan=-'],
+    ]) {
+      const path = contractFile({ scenarios: [{ name: 'fine', args: seed }, { name: 'from stdin', args }] });
+      const { code, stdout, stderr } = await run(['check', path, '-q'], { stdin: '[]' });
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^error: check: .*: scenario "from stdin" \(scenarios\[1\]\) reads standard input \(--(plan|data) -\); save it to a file beside the contract and give its path\.\n$/);
+    }
+  });
+
+  it('a contract from a pipe (process substitution, -) runs, its relative paths taken from the current directory', async () => {
+    const contract = JSON.stringify({ scenarios: [{ name: 'plan', args: ['--shape', '8,5,3', '--stateful', '--plan', 'test/fixtures/plans/stateful-loop.json'], expect: { totals: { resetEvents: 5 } } }] });
+    const { code, stdout } = await run(['check', '-', '-q'], { stdin: contract });
     expect(code).toBe(0);
-    expect(stdout).toBe('PASS  first\nPASS  second\n');
+    expect(stdout).toBe('PASS  plan\n');
   });
 });
 
@@ -233,13 +240,13 @@ describe('a bad contract file: exit 2, one line naming the file and the problem,
     const { code, stdout, stderr } = await run(['check', join(folder, 'nope.json')]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe(`error: check: cannot read ${join(folder, 'nope.json')}: no such file\n`);
+    expect(stderr).toBe(`error: check: cannot read ${join(folder, 'nope.json')}: no such file; give a contract JSON file (lstm-reset schema contract).\n`);
   });
 
   it('a directory', async () => {
     const { code, stderr } = await run(['check', folder]);
     expect(code).toBe(2);
-    expect(stderr).toBe(`error: check: cannot read ${folder}: not a regular file\n`);
+    expect(stderr).toBe(`error: check: cannot read ${folder}: it is a directory; give a contract JSON file (lstm-reset schema contract).\n`);
   });
 
   it('no contract argument', async () => {

@@ -94,7 +94,7 @@ describe('bin/lstm-reset.js, spawned (smoke)', () => {
   it('| head -1 ends quietly: exit 0, no EPIPE trace', () => {
     const result = spawnSync(
       'bash',
-      ['-c', `node ${bin} --shape 200000,1,1 --batch 1 --units 1 --format tsv | head -1; echo "status \${PIPESTATUS[0]}" >&2`],
+      ['-c', `node ${bin} --shape 200000,1,1 --batch 1 --units 1 --format tsv --events all | head -1; echo "status \${PIPESTATUS[0]}" >&2`],
       { encoding: 'utf8' },
     );
     expect(result.stdout).toBe('index\tplanStep\tepoch\tphase\tbatch\ttiming\treason\tlayer\trows\tstateTensors\tdiscardedMeanAbsH\n');

@@ -25,7 +25,10 @@ import {
 
 /** Upper bounds that keep a run sane; past them a value is a typo rather than a plan. */
 export const limits = {
-  samples: 1_000_000_000,
+  /** Samples of --shape / --samples: counting handles any number whose totals stay exact (below 2^53). */
+  samples: 1_000_000_000_000_000,
+  /** Samples a forward pass can index (its sample ids are 32-bit); above it a run is counted in closed form. */
+  forwardSamples: 2_147_483_647,
   timesteps: 1_000_000,
   features: 100_000,
   units: 4096,
@@ -37,7 +40,27 @@ export const limits = {
   autoCountOnlyFlops: 2e11,
   /** Forward-pass work lstm-reset refuses to run at all. */
   forwardFlops: 2e12,
+  /** Memory the buffers of a forward pass (or of verify) may take: above it a run is counted or refused. */
+  forwardBytes: 2 * 1024 ** 3,
+  /** A run with more reset events than this lists only the first `defaultHead` unless --events says otherwise. */
+  listedEvents: 100_000,
+  defaultHead: 1_000,
 } as const;
+
+/** Which events the report lists: every one, none (totals only), or the first K. */
+export type EventListing = { readonly mode: 'all' } | { readonly mode: 'none' } | { readonly mode: 'head'; readonly count: number };
+
+/** --events all | none | head:K (K ≥ 1). */
+export function parseEvents(value: string): EventListing {
+  const text = value.trim().toLowerCase();
+  if (text === 'all' || text === 'none') return { mode: text };
+  const match = /^(?:head|first)[:=](\d+)$/.exec(text);
+  const count = match ? Number(match[1]) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new InvalidArgumentError('Use all, none, or head:K for the first K events (K ≥ 1), e.g. --events head:100.');
+  }
+  return { mode: 'head', count };
+}
 
 /** Parses a whole number in [min, max]; `what` reads "batch size", `example` "--batch 32". */
 export function parseWholeNumber(value: string, what: string, example: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {

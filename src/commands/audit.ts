@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { parseWholeNumber, limits } from './args.ts';
 import { cellClassNames } from '../keras/layers.ts';
 import type { CliIo } from './cli-io.ts';
+import type { FileReader } from '../io/files.ts';
+import { readFailure } from './inputs.ts';
 import type { LayerSpecInput } from '../keras/config.ts';
 import type { CommandContext } from './context.ts';
 import type { RecurrentModelInfo } from '../model/index.ts';
@@ -50,15 +52,29 @@ function describeLayer(layer: RecurrentModelInfo['layers'][number]): string {
   return `  ${layer.name}: ${kind} (${details.join(', ')})`;
 }
 
+/**
+ * The files a model is read through. A model given as a stream (a pipe, `<(…)`, "-") is read whole
+ * first and served from memory under its name; the files beside it (weight shards) come from disk.
+ */
+async function modelFiles(path: string, io: CliIo, maxBytes: number): Promise<FileReader> {
+  if (path !== '-' && io.inputKind(path) === 'file') return io.files;
+  const bytes = await io.readInput(path, maxBytes);
+  return {
+    readFile: (p) => (p === path ? bytes : io.files.readFile(p)),
+    fileSize: (p) => (p === path ? bytes.length : (io.files.fileSize?.(p) ?? io.files.readFile(p).length)),
+    ...(io.files.realpath ? { realpath: (p: string) => (p === path ? p : io.files.realpath!(p)) } : {}),
+  };
+}
+
 export async function runAudit(path: string, command: Command, io: CliIo): Promise<number> {
-  const { ModelFileError, readAnyModelFile } = await import('../model/index.ts');
+  const { ModelFileError, readAnyModelFile, MAX_MODEL_FILE_BYTES } = await import('../model/index.ts');
+  const label = path === '-' ? 'stdin' : path;
   let info: RecurrentModelInfo;
   try {
-    info = await readAnyModelFile(path, io.files);
+    info = await readAnyModelFile(path, await modelFiles(path, io, MAX_MODEL_FILE_BYTES));
   } catch (error) {
     if (error instanceof ModelFileError) return usageError(io, `audit: ${error.message}`);
-    const { code, message } = error as NodeJS.ErrnoException;
-    return usageError(io, `audit: cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : message}`);
+    return usageError(io, `audit: cannot read ${label}: ${readFailure(error, path)}; give a Keras model JSON, a .keras or .h5 file, or a TF.js model.json.`);
   }
   if (info.layers.length === 0) {
     return usageError(io, `audit: ${path} has no LSTM, GRU or SimpleRNN layer (or Bidirectional of one) to simulate${info.notes.length ? ` (${info.notes[0]})` : ''}.`);
@@ -153,7 +169,7 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
       layers: info.layers.map(({ weights: w, ...layer }) => ({ ...layer, weightsLoaded: weights !== undefined && w !== undefined })),
       notes,
     };
-    return reportRun(command, io, {
+    return await reportRun(command, io, {
       ...prepared.run,
       config,
       ...(weights ? { weights } : {}),

@@ -12,7 +12,9 @@ import { outputWidth, wrap } from '../render/text.ts';
 import { exitCodes, type CliIo } from './cli-io.ts';
 import type { CommandContext } from './context.ts';
 import { ModelFileError } from '../model/errors.ts';
-import { decodeUtf8, parseJsonText } from '../model/json.ts';
+import { decodeUtf8, MAX_JSON_BYTES, parseJsonText } from '../model/json.ts';
+import { readFailure } from './inputs.ts';
+import { jsonHead } from './sniff.ts';
 import { describeIssues } from '../model/zod-issues.ts';
 import { contractPathOptions, contractSchema, resultDocumentSchema, type Contract, type ResultDocument, type Scenario } from './schemas.ts';
 
@@ -57,16 +59,16 @@ export function registerCheck(program: Command, context: CommandContext): void {
   program.addCommand(check);
 }
 
-/** Reads and validates a contract; the message names the file and the JSON path of the problem. */
-export function loadContract(path: string, io: CliIo): { ok: true; contract: Contract } | { ok: false; message: string } {
+/** Reads and validates a contract (a file, a stream, or "-"); the message names the file and the JSON path of the problem. */
+export async function loadContract(path: string, io: CliIo): Promise<{ ok: true; contract: Contract } | { ok: false; message: string }> {
+  const label = path === '-' ? 'stdin' : path;
   let value: unknown;
   try {
-    value = parseJsonText(decodeUtf8(io.files.readFile(path), path), path, 'a contract');
+    const bytes = await io.readInput(path, MAX_JSON_BYTES, jsonHead('a contract'));
+    value = parseJsonText(decodeUtf8(bytes, label), label, 'a contract');
   } catch (error) {
     if (error instanceof ModelFileError) return { ok: false, message: `check: ${error.message}` };
-    const { code, message } = error as NodeJS.ErrnoException;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : message.replace(`: ${path}`, '');
-    return { ok: false, message: `check: cannot read ${path}: ${why}` };
+    return { ok: false, message: `check: cannot read ${label}: ${readFailure(error, path)}; give a contract JSON file (lstm-reset schema contract).` };
   }
   const parsed = contractSchema.safeParse(value, {
     error: (issue) => {
@@ -75,7 +77,18 @@ export function loadContract(path: string, io: CliIo): { ok: true; contract: Con
       return undefined;
     },
   });
-  if (!parsed.success) return { ok: false, message: `check: ${path}: invalid contract at ${describeIssues(parsed.error.issues)}` };
+  if (!parsed.success) return { ok: false, message: `check: ${label}: invalid contract at ${describeIssues(parsed.error.issues)}` };
+  // a scenario cannot read standard input: check runs them all in one process, and a contract is a file of record
+  for (const [index, scenario] of parsed.data.scenarios.entries()) {
+    const at = scenario.args.findIndex((arg, i) => (arg === '-' && ['--plan', '--data'].includes(scenario.args[i - 1] ?? '')) || /^--(plan|data)=-$/.test(arg));
+    if (at >= 0) {
+      const flag = scenario.args[at] === '-' ? scenario.args[at - 1]! : scenario.args[at]!.split('=')[0]!;
+      return {
+        ok: false,
+        message: `check: ${label}: scenario ${JSON.stringify(scenario.name)} (scenarios[${index}]) reads standard input (${flag} -); save it to a file beside the contract and give its path.`,
+      };
+    }
+  }
   return { ok: true, contract: parsed.data };
 }
 
@@ -119,13 +132,9 @@ export async function runScenario(scenario: Scenario, baseDir: string, io: CliIo
   const decoder = new TextDecoder();
   let stderr = '';
   const captured: CliIo = {
+    ...io,
     stdout: { write: (chunk) => void (stdout += typeof chunk === 'string' ? chunk : decoder.decode(chunk)), isTTY: false },
     stderr: { write: (chunk) => void (stderr += typeof chunk === 'string' ? chunk : decoder.decode(chunk)), isTTY: false },
-    env: io.env,
-    writeFile: (path, text) => io.writeFile(path, text),
-    files: io.files,
-    openFile: (path) => io.openFile(path),
-    readStdin: () => io.readStdin(),
   };
   const outcome = (exitCode: number | null, failures: string[]): ScenarioOutcome => ({ name: scenario.name, passed: failures.length === 0, failures, exitCode });
 
@@ -186,16 +195,15 @@ export async function runScenario(scenario: Scenario, baseDir: string, io: CliIo
 }
 
 export async function runCheck(path: string, options: CheckOptions, io: CliIo, runCli: CommandContext['runCli']): Promise<number> {
-  const loaded = loadContract(path, io);
+  const loaded = await loadContract(path, io);
   if (!loaded.ok) {
     io.stderr.write(`error: ${loaded.message}\n`);
     return exitCodes.usage;
   }
   const { scenarios } = loaded.contract;
-  const baseDir = dirname(path);
-  // standard input is read once, however many scenarios ask for it (--plan -)
-  let stdin: Promise<string> | undefined;
-  const scenarioIo: CliIo = { ...io, readStdin: () => (stdin ??= io.readStdin()) };
+  // paths in a contract read from a stream (a pipe, <(…), -) are relative to the current directory
+  const baseDir = path === '-' || io.inputKind(path) === 'stream' ? '.' : dirname(path);
+  const scenarioIo = io;
 
   const chalk = makeChalk({ flag: options.color, env: io.env, isTTY: io.stdout.isTTY });
   const columns = outputWidth(io.stdout, io.env);
@@ -211,7 +219,7 @@ export async function runCheck(path: string, options: CheckOptions, io: CliIo, r
     }
   }
   const failed = outcomes.filter((o) => !o.passed).length;
-  const report: CheckReport = { contract: path, scenarios: outcomes, passed: outcomes.length - failed, failed };
+  const report: CheckReport = { contract: path === '-' ? 'stdin' : path, scenarios: outcomes, passed: outcomes.length - failed, failed };
   if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   if (!options.quiet) {
     io.stderr.write(

@@ -47,6 +47,7 @@ export const optionGroupOf: Readonly<Record<string, OptionGroup>> = {
   compareStateless: 'Output:',
   trace: 'Output:',
   countOnly: 'Output:',
+  events: 'Output:',
   quiet: 'Output:',
   color: 'Output:',
   expectResets: 'CI:',
@@ -112,12 +113,20 @@ The table's columns (one row per reset event):
   discarded mean|h|  mean |h| of the state thrown away (0 when there was none)
 
 Exit codes:
-  0  ok
-  1  an --expect or --expect-resets comparison failed ("expected …, counted …"
-     on stderr); verify: the stateful run does not equal the long sequences
-  2  bad usage or input (one line on stderr, nothing on stdout)
-  3  Keras would raise for this configuration (an error finding), or --strict
-     and a warning finding
+  0    ok
+  1    an --expect or --expect-resets comparison failed ("expected …, counted
+       …" on stderr); verify: the stateful run does not equal the long
+       sequences; check: a scenario failed
+  2    bad usage or input: one line on stderr naming the flag or file and the
+       fix, nothing on stdout
+  3    Keras would raise for this configuration (an error finding), or
+       --strict and a warning finding
+  4    an output could not be written (stdout or a --trace file: disk full,
+       I/O error): one line on stderr, no file left half-written
+  70   an internal error (a bug): one line; LSTM_RESET_DEBUG=1 shows the stack
+  129, 130, 143
+       interrupted by SIGHUP, SIGINT (Ctrl-C) or SIGTERM: what was printed
+       stays, unfinished files are removed, "interrupted (SIGINT)" on stderr
 
 Colour: on a terminal only. --no-color, NO_COLOR or TERM=dumb turn it off;
 --color turns it on anywhere (even with NO_COLOR set); FORCE_COLOR=1 turns it

@@ -4,24 +4,27 @@
 import type { Command } from 'commander';
 import {
   limits,
+  parseEvents,
   parseExpectation,
   parseFormat,
   parseWholeNumber,
+  type EventListing,
   type Expectation,
   type OutputFormat,
 } from './args.ts';
 import { makeChalk } from '../render/color.ts';
 import { outputWidth } from '../render/text.ts';
-import { isStatefulModel, resolveLayers } from '../keras/config.ts';
+import { isStatefulModel } from '../keras/config.ts';
 import { formatCount } from '../sim/explain.ts';
 import { failingFindings } from '../keras/findings.ts';
-import { jsonSink, ndjsonSink, renderThrough, tableSink, tsvSink } from '../render/stream.ts';
+import { jsonSink, listingSink, ndjsonSink, renderThrough, tableSink, tsvSink } from '../render/stream.ts';
 import { countEvents, countOnly } from '../sim/count.ts';
 import { combineHooks, type StateHooks } from '../sim/hooks.ts';
-import { resolveRunConfig, simulate } from '../sim/simulate.ts';
+import { resolveRunConfig, simulateSteps } from '../sim/simulate.ts';
 import type { ResetEvent, SimulationResult } from '../sim/result.ts';
+import { forwardBytes, passFlops } from '../sim/size.ts';
 import { createTraceRecorder, traceStateLimit, traceStateValues } from '../sim/trace.ts';
-import { exitCodes, type CliIo } from './cli-io.ts';
+import { describeWriteError, exitCodes, type CliIo, type OutputFile } from './cli-io.ts';
 import type { Shape } from './args.ts';
 import { distinctSteps, planRangeProblems, type SimulationConfig } from '../keras/config.ts';
 import { isKeras3 } from '../keras/profiles.ts';
@@ -38,6 +41,7 @@ export function addReportOptions(command: Command): Command {
     .option('--count-only', 'totals in closed form and events without the forward pass (automatic, with a note, for very long runs)')
     .option('--no-count-only', 'run the forward pass even when it is long')
     .option('--trace <file>', 'write a replayable JSON trace (weights, inputs, every call\'s initial and final states) to FILE, or - for stdout instead of the report')
+    .option('--events <all|none|head:K>', `which events the report lists: all, none (totals only) or the first K (default: all, or the first ${limits.defaultHead} past ${formatCount(limits.listedEvents)} events, with a note)`, parseEvents)
     .option('--max-rows <n>', 'event rows shown in the table (head and tail)', (v) => parseWholeNumber(v, 'max rows', '--max-rows 40', 2, 1_000_000), 20)
     .option('--expect-resets <N>', 'exit 1 unless the run has exactly N reset events', (v) =>
       parseWholeNumber(v, 'expected resets', '--expect-resets 75', 0),
@@ -61,18 +65,12 @@ interface ReportOptions {
   color?: boolean;
   trace?: string;
   countOnly?: boolean;
+  events?: EventListing;
 }
 
-/** Gate-matmul flops of one sample-timestep through every layer and direction. */
+/** Gate-matmul flops of one pass over the samples through every layer and direction. */
 export function forwardFlops(config: SimulationConfig): number {
-  let inputDim = config.features;
-  let flopsPerStep = 0;
-  for (const layer of resolveLayers(config)) {
-    const gates = { lstm: 4, gru: 3, simple: 1 }[layer.cell];
-    flopsPerStep += 2 * gates * layer.units * (inputDim + layer.units) * (layer.bidirectional ? 2 : 1);
-    inputDim = layer.units * (layer.bidirectional ? 2 : 1);
-  }
-  return flopsPerStep * config.samples * config.timesteps;
+  return passFlops(config);
 }
 
 /**
@@ -84,8 +82,8 @@ export function progressBar(
   totalBatches: number,
   quiet: boolean,
   clock: () => number = Date.now,
-): { hooks: StateHooks; done: () => void } {
-  if (quiet || !io.stderr.isTTY || totalBatches === 0) return { hooks: {}, done: () => {} };
+): { hooks: StateHooks; done: () => void; erase: () => void } {
+  if (quiet || !io.stderr.isTTY || totalBatches === 0) return { hooks: {}, done: () => {}, erase: () => {} };
   const started = clock();
   let lastDraw = 0;
   let drawn = false;
@@ -110,6 +108,12 @@ export function progressBar(
     },
     done() {
       if (drawn) io.stderr.write('\r\u001b[K');
+      drawn = false;
+    },
+    /** Takes the bar off the terminal (Ctrl-C), so the next line starts clean. */
+    erase() {
+      if (drawn) io.stderr.write('\r\u001b[K');
+      drawn = false;
     },
   };
 }
@@ -117,7 +121,7 @@ export function progressBar(
 /** Adds --data and --plan (the files that describe the data and the script). */
 export function addInputOptions(command: Command): Command {
   return command
-    .option('--data <file.npy>', 'the training data as a NumPy .npy (float32/float64, C order, (N,T) or (N,T,D)): N, T, D come from it and its values feed the forward pass')
+    .option('--data <file.npy>', 'the training data as a NumPy .npy (float32/float64, C order, (N,T) or (N,T,D)): N, T, D come from it and its values feed the forward pass (- reads standard input)')
     .option('--plan <file|->', 'the script as a JSON training plan of fit/evaluate/predict/reset/repeat steps (- reads standard input)');
 }
 
@@ -126,7 +130,7 @@ export async function runSimulationCommand(command: Command, io: CliIo): Promise
   const prepared = await prepareRun(command, io);
   if (!prepared.ok) return usageError(io, prepared.message);
   try {
-    return reportRun(command, io, prepared.run);
+    return await reportRun(command, io, prepared.run);
   } finally {
     prepared.run.close?.();
   }
@@ -163,8 +167,11 @@ export async function prepareRun(
   let data: NpyReader | undefined;
   // the data and plan readers load only when used
   const inputs = options.data !== undefined || options.plan !== undefined ? await import('./inputs.ts') : undefined;
+  if (options.data === '-' && options.plan === '-') {
+    return { ok: false, message: '--data - and --plan - both read standard input; give one of them as a file.' };
+  }
   if (options.data !== undefined) {
-    const opened = inputs!.openData(options.data, io);
+    const opened = await inputs!.openData(options.data, io);
     if (!opened.ok) return opened;
     data = opened.value;
     const shape = { samples: data.samples, timesteps: data.timesteps, features: data.features };
@@ -246,24 +253,102 @@ export async function prepareRun(
   return { ok: true, run };
 }
 
+/** The output format the flags ask for, or a message when they contradict each other. */
+function outputFormat(cli: ReportOptions): { ok: true; format: OutputFormat } | { ok: false; message: string } {
+  const formatFlags = [cli.json ? 'json' : undefined, cli.format, cli.plain ? 'tsv' : undefined].filter((f): f is OutputFormat => f !== undefined);
+  if (new Set(formatFlags).size > 1) {
+    return { ok: false, message: `--json, --format and --plain ask for different outputs (${formatFlags.join(', ')}); give only one.` };
+  }
+  if (cli.trace === '-' && (cli.json || cli.format !== undefined || cli.plain)) {
+    const flag = cli.json ? '--json' : cli.plain ? '--plain' : '--format';
+    return { ok: false, message: `--trace - prints the trace on stdout instead of the report, so ${flag} has nothing to format; drop ${flag}, or give --trace FILE.` };
+  }
+  if (cli.trace === '-' && cli.events !== undefined) {
+    return { ok: false, message: '--trace - prints the trace on stdout instead of the report, so --events has no events to list; drop --events, or give --trace FILE.' };
+  }
+  return { ok: true, format: formatFlags[0] ?? 'table' };
+}
+
+/** The first total that is not an exact JSON number (past 2^53), if any. */
+function inexactTotal(result: SimulationResult): { key: string; value: number } | undefined {
+  const { totals } = result;
+  const candidates: [string, number][] = [
+    ['rowResets', totals.rowResets],
+    ['batches', totals.batches],
+    ['resetEvents', totals.resetEvents],
+    ['carries', totals.carries],
+    ['maskedSteps', totals.maskedSteps ?? 0],
+  ];
+  for (const [key, value] of candidates) if (!Number.isSafeInteger(value)) return { key, value };
+  return undefined;
+}
+
+/** Why the forward pass cannot run as asked (too long, too big, too many samples), or undefined. */
+function forwardPassProblem(config: SimulationConfig, epochs: number): { reason: string; hard: boolean } | undefined {
+  if (config.samples > limits.forwardSamples) {
+    return { reason: `${formatCount(config.samples)} samples are more than the ${formatCount(limits.forwardSamples)} a forward pass can index`, hard: true };
+  }
+  const bytes = forwardBytes(config);
+  if (bytes > limits.forwardBytes) {
+    return { reason: `the forward pass would need about ${formatBytes(bytes)} of memory, more than the ${formatBytes(limits.forwardBytes)} lstm-reset allows`, hard: true };
+  }
+  const flops = passFlops(config) * Math.max(1, epochs);
+  if (flops > limits.forwardFlops) return { reason: `the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP (hours)`, hard: true };
+  if (flops > limits.autoCountOnlyFlops) return { reason: `the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP`, hard: false };
+  return undefined;
+}
+
+/** Bytes as "2.0 GiB", "512 MiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (value >= 1024) return `${bytes.toExponential(1)} bytes`;
+  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/**
+ * Runs `steps` to the end, pausing every 25 ms of work so the process sees signals (Ctrl-C) and
+ * `tick` can flush output; returns what the steps return.
+ */
+async function drive<T>(steps: Iterator<unknown, T>, io: CliIo, tick: () => void): Promise<T> {
+  let last = io.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    const now = io.now();
+    if (now - last >= 25) {
+      last = now;
+      tick();
+      await io.pause();
+    }
+  }
+}
+
 /** Simulates a prepared run, renders it and decides the exit code. */
-export function reportRun(command: Command, io: CliIo, prepared: PreparedRun): number {
+export async function reportRun(command: Command, io: CliIo, prepared: PreparedRun): Promise<number> {
   const usageError = (message: string) => {
     io.stderr.write(`error: ${message}\n`);
     return exitCodes.usage;
   };
   const cli = command.opts() as ReportOptions;
-  const formatFlags = [cli.json ? 'json' : undefined, cli.format, cli.plain ? 'tsv' : undefined].filter(
-    (f): f is OutputFormat => f !== undefined,
-  );
-  if (new Set(formatFlags).size > 1) {
-    return usageError(`--json, --format and --plain ask for different outputs (${formatFlags.join(', ')}); give only one.`);
-  }
-  const format: OutputFormat = formatFlags[0] ?? 'table';
+  const chosen = outputFormat(cli);
+  if (!chosen.ok) return usageError(chosen.message);
+  const { format } = chosen;
   const { config, batchDefaulted } = prepared;
 
   // the closed form sizes the run before it starts, and checks --expect keys before any output
   const counted = countOnly(config);
+  const inexact = inexactTotal(counted);
+  if (inexact) {
+    return usageError(
+      `this run's ${inexact.key} would be about ${inexact.value.toExponential(2)}, past 2^53 where JSON numbers stop being exact; use fewer --epochs, samples or layers.`,
+    );
+  }
   const expectations: Expectation[] = [...(cli.expect ?? [])];
   if (cli.expectResets !== undefined) expectations.unshift({ key: 'resetEvents', value: cli.expectResets });
   for (const expectation of expectations) {
@@ -273,26 +358,19 @@ export function reportRun(command: Command, io: CliIo, prepared: PreparedRun): n
       );
     }
   }
-  const flops = forwardFlops(config) * Math.max(1, counted.totals.epochsCompleted);
+  if (cli.countOnly === true && cli.trace !== undefined) return usageError('--trace needs the forward pass; drop --count-only.');
+  const problem = cli.countOnly === true ? undefined : forwardPassProblem(config, counted.totals.epochsCompleted);
   let countOnlyRun = cli.countOnly === true;
-  if (cli.countOnly === undefined && flops > limits.autoCountOnlyFlops && cli.trace === undefined) {
-    countOnlyRun = true;
-    if (!cli.quiet) {
-      io.stderr.write(
-        `note: the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP; counting in closed form instead (--count-only; --no-count-only runs it anyway).\n`,
-      );
+  if (problem) {
+    if (cli.trace !== undefined) return usageError(`--trace needs the forward pass, but ${problem.reason}; trace a smaller run (fewer --units, --epochs, samples or timesteps).`);
+    if (cli.countOnly === false && problem.hard) return usageError(`--no-count-only: ${problem.reason}; use --count-only, or fewer --units, --epochs, samples or timesteps.`);
+    if (cli.countOnly === undefined) {
+      countOnlyRun = true;
+      if (!cli.quiet) io.stderr.write(`note: ${problem.reason}; counting in closed form instead (--count-only${problem.hard ? '' : '; --no-count-only runs it anyway'}).\n`);
     }
   }
-  if (countOnlyRun && cli.trace !== undefined) return usageError('--trace needs the forward pass; drop --count-only.');
-  if (!countOnlyRun && flops > limits.forwardFlops) {
-    return usageError(
-      cli.trace !== undefined
-        ? `--trace needs the forward pass, which would need ${formatCount(Math.round(flops / 1e9))} GFLOP (hours); trace a smaller run (fewer --units, --epochs or samples).`
-        : `--no-count-only: the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP (hours); use --count-only, or fewer --units, --epochs or samples.`,
-    );
-  }
 
-  let trace: ReturnType<typeof createTraceRecorder> | undefined;
+  let traceRecorder: ReturnType<typeof createTraceRecorder> | undefined;
   if (cli.trace !== undefined) {
     const values = traceStateValues(config, counted.totals.batches, Math.min(config.batchSize, config.samples));
     if (values > traceStateLimit) {
@@ -300,70 +378,121 @@ export function reportRun(command: Command, io: CliIo, prepared: PreparedRun): n
         `--trace: this run would record ${formatCount(values)} state values, more than the ${formatCount(traceStateLimit)} a trace holds; trace fewer --epochs, samples or units.`,
       );
     }
-    trace = createTraceRecorder(config, prepared.weights, prepared.inputs);
   }
-
-  if (batchDefaulted && !cli.quiet) {
-    io.stderr.write(`note: --batch not given; using 32, the default batch_size of Keras fit()/evaluate()/predict().\n`);
+  // the trace file is opened (and checked) before the run, so a bad path fails at once
+  let traceFile: OutputFile | undefined;
+  if (cli.trace !== undefined && cli.trace !== '-') {
+    const opened = io.openOutput(cli.trace);
+    if (!opened.ok) return usageError(`--trace: cannot write ${cli.trace}: ${opened.reason}; give a writable file path, or - for stdout.`);
+    traceFile = opened.file;
   }
-  const write = (chunk: string | Uint8Array) => io.stdout.write(chunk);
-  const chalk = makeChalk({ flag: cli.color, env: io.env, isTTY: io.stdout.isTTY });
-  const sink =
-    format === 'json'
-      ? jsonSink(write)
-      : format === 'tsv'
-        ? tsvSink(write)
-        : format === 'ndjson'
-          ? ndjsonSink(write)
-          : tableSink(write, { chalk, maxRows: cli.maxRows, width: outputWidth(io.stdout, io.env), headOnly: countOnlyRun, ...(prepared.header ? { header: prepared.header } : {}) });
-  // a trace file is written before any output, so a failed write leaves stdout empty
-  const streaming = trace === undefined;
-  if (streaming) sink.start(resolveRunConfig(config), prepared.extra);
+  let unregister = () => {};
+  try {
+    if (cli.trace !== undefined) traceRecorder = createTraceRecorder(config, prepared.weights, prepared.inputs);
 
-  let result: SimulationResult;
-  if (countOnlyRun) {
-    for (const event of countEvents(config)) {
-      sink.event(event);
-      if (!sink.wantsMore) break;
+    // events listed: --events, or all of them unless there are very many
+    let listing: EventListing = cli.events ?? { mode: 'all' };
+    if (cli.events === undefined && format !== 'table' && counted.totals.resetEvents > limits.listedEvents) {
+      listing = { mode: 'head', count: limits.defaultHead };
+      if (!cli.quiet && cli.trace !== '-') {
+        io.stderr.write(
+          `note: ${formatCount(counted.totals.resetEvents)} reset events; listing the first ${formatCount(limits.defaultHead)} (--events all lists every one, --events none only the totals).\n`,
+        );
+      }
     }
-    result = counted;
-  } else {
+    if (batchDefaulted && !cli.quiet) {
+      io.stderr.write(`note: --batch not given; using 32, the default batch_size of Keras fit()/evaluate()/predict().\n`);
+    }
+    const write = (chunk: string | Uint8Array) => io.stdout.write(chunk);
+    const chalk = makeChalk({ flag: cli.color, env: io.env, isTTY: io.stdout.isTTY });
+    const pacing = { now: () => io.now(), flushEveryMs: 250 };
+    const baseSink =
+      format === 'json'
+        ? jsonSink(write, pacing)
+        : format === 'tsv'
+          ? tsvSink(write, pacing)
+          : format === 'ndjson'
+            ? ndjsonSink(write, pacing)
+            : tableSink(write, { chalk, maxRows: cli.maxRows, width: outputWidth(io.stdout, io.env), headOnly: countOnlyRun, ...(prepared.header ? { header: prepared.header } : {}) });
+    const sink = listingSink(baseSink, listing);
+    // a trace is written before any output, so a failed write leaves stdout empty
+    const streaming = traceRecorder === undefined;
     const progress = progressBar(io, counted.totals.batches, cli.quiet ?? false);
-    result = simulate(config, {
-      hooks: trace ? combineHooks(trace.hooks, progress.hooks) : progress.hooks,
-      ...(prepared.inputs ? { inputs: prepared.inputs } : {}),
-      ...(prepared.weights ? { weights: prepared.weights } : {}),
-      ...(streaming ? { onEvent: (event: ResetEvent) => sink.event(event), keepEvents: false } : {}),
+    unregister = io.onInterrupt(() => {
+      progress.erase();
+      sink.flush?.();
     });
-    progress.done();
-  }
-  if (trace && cli.trace !== '-') {
-    const written = io.writeFile(cli.trace!, `${JSON.stringify(trace.trace)}\n`);
-    if (written !== true) return usageError(`--trace: cannot write ${cli.trace}: ${written}; give a writable path, or - for stdout.`);
-  }
-  if (trace && cli.trace === '-') {
-    write(`${JSON.stringify(trace.trace)}\n`);
-  } else if (streaming) {
-    sink.end(result);
-  } else {
-    renderThrough(sink, result, prepared.extra);
-  }
+    if (streaming) sink.start(resolveRunConfig(config), prepared.extra);
 
-  const checked = expectations.map((expectation) => ({ expectation, actual: lookupTotal(result, expectation.key)! }));
-  const failing = failingFindings(result.findings, cli.strict ?? false);
-  if (format !== 'table') {
-    for (const finding of failing) io.stderr.write(`${finding.severity}: ${finding.code}: ${finding.message}\n`);
+    let result: SimulationResult;
+    if (countOnlyRun) {
+      let n = 0;
+      let last = io.now();
+      for (const event of countEvents(config)) {
+        if (!sink.wantsMore) break;
+        sink.event(event);
+        if ((++n & 1023) === 0 && io.now() - last >= 25) {
+          last = io.now();
+          sink.tick?.();
+          await io.pause();
+        }
+      }
+      result = counted;
+    } else {
+      const steps = simulateSteps(config, {
+        hooks: traceRecorder ? combineHooks(traceRecorder.hooks, progress.hooks) : progress.hooks,
+        ...(prepared.inputs ? { inputs: prepared.inputs } : {}),
+        ...(prepared.weights ? { weights: prepared.weights } : {}),
+        ...(streaming ? { onEvent: (event: ResetEvent) => sink.event(event), keepEvents: false } : {}),
+      });
+      result = await drive(steps, io, () => sink.tick?.());
+      progress.done();
+    }
+    if (traceRecorder) {
+      const text = `${JSON.stringify(traceRecorder.trace)}\n`;
+      if (traceFile) {
+        try {
+          for (let at = 0; at < text.length; at += 1 << 20) {
+            traceFile.write(text.slice(at, at + (1 << 20)));
+            await io.pause();
+          }
+          traceFile.commit();
+        } catch (error) {
+          traceFile.abort();
+          io.stderr.write(`error: --trace: cannot write ${cli.trace}: ${describeWriteError(error)}; nothing was written to it.\n`);
+          return exitCodes.outputFailed;
+        }
+      } else {
+        for (let at = 0; at < text.length; at += 1 << 20) {
+          write(text.slice(at, at + (1 << 20)));
+          await io.pause();
+        }
+      }
+    }
+    if (!streaming && cli.trace !== '-') renderThrough(sink, result, prepared.extra);
+    else if (streaming) sink.end(result);
+    unregister();
+
+    const checked = expectations.map((expectation) => ({ expectation, actual: lookupTotal(result, expectation.key)! }));
+    const failing = failingFindings(result.findings, cli.strict ?? false);
+    if (format !== 'table') {
+      for (const finding of failing) io.stderr.write(`${finding.severity}: ${finding.code}: ${finding.message}\n`);
+    }
+    const mismatches = checked.filter(({ expectation, actual }) => expectation.value !== actual);
+    for (const { expectation, actual } of mismatches) {
+      io.stderr.write(`expected ${expectation.key}=${expectation.value}, counted ${actual} (${describeRun(result)})\n`);
+    }
+    if (mismatches.length === 0 && checked.length > 0 && !cli.quiet) {
+      io.stderr.write(`counts OK: ${checked.map(({ expectation }) => `${expectation.key}=${expectation.value}`).join(', ')}\n`);
+    }
+    if (failing.length > 0) return exitCodes.kerasWouldFail;
+    if (mismatches.length > 0) return exitCodes.expectationFailed;
+    return exitCodes.ok;
+  } finally {
+    unregister();
+    // an exception (stdout failed, …) leaves no temporary file behind
+    traceFile?.abort();
   }
-  const mismatches = checked.filter(({ expectation, actual }) => expectation.value !== actual);
-  for (const { expectation, actual } of mismatches) {
-    io.stderr.write(`expected ${expectation.key}=${expectation.value}, counted ${actual} (${describeRun(result)})\n`);
-  }
-  if (mismatches.length === 0 && checked.length > 0 && !cli.quiet) {
-    io.stderr.write(`counts OK: ${checked.map(({ expectation }) => `${expectation.key}=${expectation.value}`).join(', ')}\n`);
-  }
-  if (failing.length > 0) return exitCodes.kerasWouldFail;
-  if (mismatches.length > 0) return exitCodes.expectationFailed;
-  return exitCodes.ok;
 }
 
 function describeRun(result: SimulationResult): string {

@@ -6,14 +6,17 @@ import { makeChalk } from '../render/color.ts';
 import { defaultWidth, outputWidth, wrap } from '../render/text.ts';
 import { formatCount } from '../sim/explain.ts';
 import { exitCodes, type CliIo } from './cli-io.ts';
-import { verifyContinuity, verifyProblems, type VerifyResult } from '../sim/verify.ts';
+import { verifyProblems, verifySteps, type VerifyResult } from '../sim/verify.ts';
+import { verifyBytes, verifyFlops } from '../sim/size.ts';
+import { limits, parseWholeNumber } from './args.ts';
+import { formatBytes } from './run.ts';
 import type { CommandContext } from './context.ts';
 import { addModelOptions, configFromOptions } from './options.ts';
 
 export function addVerifyOptions(command: Command): Command {
   return command
     .option('--json', 'print one JSON document { config, windows, sequences, mapping, comparisons, promiseHolds }')
-    .option('--max-rows <n>', 'rows of the row-to-sample mapping shown', (v) => Number.parseInt(v, 10), 6)
+    .option('--max-rows <n>', 'rows of the row-to-sample mapping shown', (v) => parseWholeNumber(v, 'max rows', '--max-rows 10', 1, 1_000_000), 6)
     .option('--color', 'force colour')
     .option('--no-color', 'no colour');
 }
@@ -77,28 +80,52 @@ export function registerVerify(program: Command, context: CommandContext): void 
       'concatenated sequences (data[i::B]), the stateless windows and shuffled windows, and prints the differences. ' +
       'Exit 0 when the stateful run equals the long run (what Keras promises), 1 when it does not.',
   );
-  addVerifyOptions(addModelOptions(verify)).action((_options, command: Command) => context.setExitCode(runVerifyCommand(command, context.io)));
+  addVerifyOptions(addModelOptions(verify)).action(async (_options, command: Command) => context.setExitCode(await runVerifyCommand(command, context.io)));
   program.addCommand(verify);
 }
 
-export function runVerifyCommand(command: Command, io: CliIo): number {
+export async function runVerifyCommand(command: Command, io: CliIo): Promise<number> {
+  const usage = (message: string) => {
+    io.stderr.write(`error: ${message}\n`);
+    return exitCodes.usage;
+  };
   const outcome = configFromOptions(command);
-  if (!outcome.ok) {
-    io.stderr.write(`error: ${outcome.message}\n`);
-    return exitCodes.usage;
+  if (!outcome.ok) return usage(outcome.message);
+  const { config } = outcome;
+  const problems = verifyProblems(config);
+  if (problems.length > 0) return usage(problems[0]!);
+  // the same limits as a forward pass of the main command: verify runs four
+  if (config.samples > limits.forwardSamples) {
+    return usage(`verify: ${formatCount(config.samples)} windows are more than the ${formatCount(limits.forwardSamples)} a forward pass can index; use a smaller --shape.`);
   }
-  const problems = verifyProblems(outcome.config);
-  if (problems.length > 0) {
-    io.stderr.write(`error: ${problems[0]}\n`);
-    return exitCodes.usage;
+  const bytes = verifyBytes(config);
+  if (bytes > limits.forwardBytes) {
+    return usage(`verify would need about ${formatBytes(bytes)} of memory (its long run holds every window), more than the ${formatBytes(limits.forwardBytes)} lstm-reset allows; use fewer samples, timesteps, features or units.`);
+  }
+  const flops = verifyFlops(config);
+  if (flops > limits.forwardFlops) {
+    return usage(`verify would need ${formatCount(Math.round(flops / 1e9))} GFLOP (four forward passes, hours); use fewer samples, timesteps or units.`);
   }
   const options = command.opts() as { json?: boolean; maxRows: number; color?: boolean };
-  const result = verifyContinuity(outcome.config);
+  const steps = verifySteps(config);
+  let result: VerifyResult;
+  let last = io.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) {
+      result = next.value;
+      break;
+    }
+    if (io.now() - last >= 25) {
+      last = io.now();
+      await io.pause();
+    }
+  }
   if (options.json) {
     io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
     const chalk = makeChalk({ flag: options.color, env: io.env, isTTY: io.stdout.isTTY });
-    io.stdout.write(renderVerify(result, chalk, Math.max(1, options.maxRows || 6), outputWidth(io.stdout, io.env)));
+    io.stdout.write(renderVerify(result, chalk, options.maxRows, outputWidth(io.stdout, io.env)));
   }
   return result.promiseHolds ? exitCodes.ok : exitCodes.expectationFailed;
 }

@@ -250,7 +250,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
   }
 
   // the rows' samples of the current call; valid until the next step is taken
-  const rowSamples = new Int32Array(Math.max(1, planMaxBatch(config)));
+  const rowSamples = new Int32Array(withSamples ? Math.max(1, planMaxBatch(config)) : 1);
 
   const staticShape = (phase: Phase, spec: number | null) => tfTraces.staticShape(phase, spec);
 

@@ -24,6 +24,8 @@ import { describeIssues } from './zod-issues.ts';
 export const MAX_REPEAT_TIMES = 100_000;
 export const MAX_EXPANDED_STEPS = 1_000_000;
 export const MAX_PLAN_DEPTH = 16;
+/** Most fit epochs a plan may add up to, repeats included: the limit of --epochs. */
+export const MAX_PLAN_EPOCHS = 1_000_000;
 
 const positiveInt = z.int().min(1);
 
@@ -219,6 +221,8 @@ export const planSchema = z
 /** Validates an already parsed JSON value (an object with "steps", or a bare list of steps). */
 export function parsePlanValue(value: unknown, file: string): TrainingPlan {
   const input = Array.isArray(value) ? { steps: value } : value;
+  // before zod, whose recursive schema would overflow the stack on thousands of nested repeats
+  checkRepeatDepth(input, file);
   const parsed = planSchema.safeParse(input, { error: planErrorMessage });
   if (!parsed.success) throw fileError(file, `invalid training plan at ${describeIssues(parsed.error.issues)}`);
   const { steps, $schema: _schema, description: _description, ...options } = parsed.data;
@@ -264,7 +268,38 @@ export function countExpandedSteps(steps: readonly PlanStep[]): number {
   return total;
 }
 
+/** Refuses repeats nested deeper than MAX_PLAN_DEPTH, walking the raw JSON without recursion. */
+function checkRepeatDepth(input: unknown, file: string): void {
+  const stack: { value: unknown; path: string; level: number }[] = [{ value: input, path: '', level: 0 }];
+  while (stack.length > 0) {
+    const { value, path, level } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    const steps = (value as { steps?: unknown }).steps;
+    if (!Array.isArray(steps)) continue;
+    const inner = path === '' ? 'steps' : `${path}.steps`;
+    steps.forEach((step, index) => {
+      if (step === null || typeof step !== 'object' || !('steps' in step)) return;
+      const here = `${inner}[${index}]`;
+      if (level + 1 > MAX_PLAN_DEPTH) {
+        const shown = here.length > 80 ? `${here.slice(0, 40)}…${here.slice(-30)}` : here;
+        throw fileError(file, `invalid training plan at ${shown}: repeats are nested more than ${MAX_PLAN_DEPTH} deep`);
+      }
+      stack.push({ value: step, path: here, level: level + 1 });
+    });
+  }
+}
+
+/** Fit epochs the plan adds up to, repeats multiplied out. */
+export function countPlanEpochs(steps: readonly PlanStep[]): number {
+  let total = 0;
+  for (const step of steps) total += step.type === 'fit' ? step.epochs : step.type === 'repeat' ? step.times * countPlanEpochs(step.steps) : 0;
+  return total;
+}
+
 function checkPlanSize(plan: TrainingPlan, file: string): void {
+  if (countExpandedSteps(plan.steps) === 0) {
+    throw fileError(file, 'invalid training plan: it has no steps; give at least one fit, evaluate or predict step, e.g. [{"type": "fit", "epochs": 1, "batchSize": 32, "shuffle": true}]');
+  }
   const depth = (steps: readonly PlanStep[], path: string, level: number): void => {
     steps.forEach((step, index) => {
       if (step.type !== 'repeat') return;
@@ -276,4 +311,8 @@ function checkPlanSize(plan: TrainingPlan, file: string): void {
   depth(plan.steps, 'steps', 0);
   const total = countExpandedSteps(plan.steps);
   if (total > MAX_EXPANDED_STEPS) throw fileError(file, `invalid training plan: its repeats expand to ${total} steps, more than the ${MAX_EXPANDED_STEPS} allowed`);
+  const epochs = countPlanEpochs(plan.steps);
+  if (epochs > MAX_PLAN_EPOCHS) {
+    throw fileError(file, `invalid training plan: its fit steps add up to ${epochs} epochs, more than the ${MAX_PLAN_EPOCHS} allowed (as for --epochs); fewer epochs or repeats`);
+  }
 }

@@ -15,6 +15,16 @@ export interface EventSink {
   end(result: SimulationResult): void;
   /** False once the sink needs no more events (the table of a counted run keeps only its head). */
   readonly wantsMore: boolean;
+  /** Called between batches of a long run: writes out what is buffered once it is `flushEveryMs` old. */
+  tick?(): void;
+  /** Writes out what is buffered now (an interrupted run keeps what it printed). */
+  flush?(): void;
+}
+
+/** When buffered output goes out: at most every `flushEveryMs`, measured with `now`. */
+export interface SinkPacing {
+  readonly now: () => number;
+  readonly flushEveryMs: number;
 }
 
 const chunkSize = 1 << 16;
@@ -35,62 +45,87 @@ export function eventJson(e: ResetEvent): string {
   return (
     `{"index":${e.index},"reason":"${e.reason}","phase":"${e.phase}","epoch":${e.epoch},"batch":${e.batch},` +
     `"timing":"${e.timing}","planStep":${e.planStep},"layer":${quote(e.layer)},"rows":${e.rows},` +
-    `"stateTensors":${e.stateTensors},"discardedMeanAbsH":${e.discardedMeanAbsH === null ? 'null' : e.discardedMeanAbsH}}`
+    `"stateTensors":${e.stateTensors},"discardedMeanAbsH":${finiteOrNull(e.discardedMeanAbsH)}}`
   );
+}
+
+/** A number as JSON writes it: NaN and ±Infinity, which JSON cannot hold, become null (as JSON.stringify does). */
+function finiteOrNull(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? 'null' : String(value);
 }
 
 /** One event as a TSV line, in the columns' order. */
 function eventTsv(e: ResetEvent): string {
-  return `${e.index}\t${e.planStep}\t${e.epoch}\t${e.phase}\t${e.batch}\t${e.timing}\t${e.reason}\t${e.layer}\t${e.rows}\t${e.stateTensors}\t${e.discardedMeanAbsH}\n`;
+  return `${e.index}\t${e.planStep}\t${e.epoch}\t${e.phase}\t${e.batch}\t${e.timing}\t${e.reason}\t${e.layer}\t${e.rows}\t${e.stateTensors}\t${finiteOrNull(e.discardedMeanAbsH)}\n`;
 }
 
-/** Buffers small writes into chunks of about 256 KiB of text. */
-function chunked(write: (chunk: string | Uint8Array) => void) {
+/**
+ * Buffers small writes into chunks of about 64 KiB of text. With `pacing`, nothing waits in the
+ * buffer longer than `flushEveryMs` (the first write goes out at once), so a reader of a long run
+ * sees lines as they come: `| head -1` returns at once, Ctrl-C keeps what was printed.
+ */
+function chunked(write: (chunk: string | Uint8Array) => void, pacing?: SinkPacing) {
   let buffer = '';
+  let lastFlush = -Infinity;
+  let adds = 0;
+  const flush = () => {
+    if (buffer !== '') {
+      const text = buffer;
+      buffer = '';
+      write(text);
+    }
+    if (pacing) lastFlush = pacing.now();
+  };
+  const due = () => pacing !== undefined && pacing.now() - lastFlush >= pacing.flushEveryMs;
   return {
     add(text: string) {
       buffer += text;
-      if (buffer.length > chunkSize) {
-        write(buffer);
-        buffer = '';
-      }
+      if (buffer.length > chunkSize) flush();
+      // the clock is read every 64 lines (and for the first one)
+      else if (pacing && ((++adds & 63) === 0 || lastFlush === -Infinity) && due()) flush();
     },
-    flush() {
-      if (buffer !== '') write(buffer);
-      buffer = '';
+    tick() {
+      if (buffer !== '' && due()) flush();
     },
+    flush,
   };
 }
 
 /** --json: { ...extra, config, events, totals, findings, completed, answer, finalMeanAbsH, countOnly }. */
-export function jsonSink(write: (chunk: string | Uint8Array) => void): EventSink {
-  const out = chunked(write);
+export function jsonSink(write: (chunk: string | Uint8Array) => void, pacing?: SinkPacing): EventSink {
+  const out = chunked(write, pacing);
   let count = 0;
   return {
     wantsMore: true,
     start(config, extra = {}) {
       const head = JSON.stringify({ ...extra, config }, null, 2);
       out.add(`${head.slice(0, -2)},\n  "events": [`);
+      out.flush();
     },
     event(event) {
       out.add(`${count++ === 0 ? '' : ','}\n    ${eventJson(event)}`);
     },
     end(result) {
       const { totals, findings, completed, answer, finalMeanAbsH, countOnly } = result;
-      const tail = JSON.stringify({ totals, findings, completed, answer, finalMeanAbsH, countOnly }, null, 2);
+      // events the listing left out (--events none | head:K); 0 when every event is listed
+      const eventsOmitted = Math.max(0, totals.resetEvents - count);
+      const tail = JSON.stringify({ eventsOmitted, totals, findings, completed, answer, finalMeanAbsH, countOnly }, null, 2);
       out.add(`${count > 0 ? '\n  ' : ''}],\n${tail.slice(2)}\n`);
       out.flush();
     },
+    tick: () => out.tick(),
+    flush: () => out.flush(),
   };
 }
 
 /** --format tsv: a header of the JSON field names, then one event per line. */
-export function tsvSink(write: (chunk: string | Uint8Array) => void): EventSink {
-  const out = chunked(write);
+export function tsvSink(write: (chunk: string | Uint8Array) => void, pacing?: SinkPacing): EventSink {
+  const out = chunked(write, pacing);
   return {
     wantsMore: true,
     start() {
       out.add(`${eventColumns.map((column) => column.key).join('\t')}\n`);
+      out.flush();
     },
     event(event) {
       out.add(eventTsv(event));
@@ -98,12 +133,14 @@ export function tsvSink(write: (chunk: string | Uint8Array) => void): EventSink 
     end() {
       out.flush();
     },
+    tick: () => out.tick(),
+    flush: () => out.flush(),
   };
 }
 
 /** --format ndjson: one JSON event per line. */
-export function ndjsonSink(write: (chunk: string | Uint8Array) => void): EventSink {
-  const out = chunked(write);
+export function ndjsonSink(write: (chunk: string | Uint8Array) => void, pacing?: SinkPacing): EventSink {
+  const out = chunked(write, pacing);
   return {
     wantsMore: true,
     start() {},
@@ -113,7 +150,30 @@ export function ndjsonSink(write: (chunk: string | Uint8Array) => void): EventSi
     end() {
       out.flush();
     },
+    tick: () => out.tick(),
+    flush: () => out.flush(),
   };
+}
+
+/** Passes on the events a listing asks for (--events): all, none, or the first `count`. */
+export function listingSink(sink: EventSink, listing: { readonly mode: 'all' } | { readonly mode: 'none' } | { readonly mode: 'head'; readonly count: number }): EventSink {
+  if (listing.mode === 'all') return sink;
+  const limit = listing.mode === 'none' ? 0 : listing.count;
+  let passed = 0;
+  const wrapper = {
+    wantsMore: limit > 0 && sink.wantsMore,
+    start: (config: SimulationResult['config'], extra?: Readonly<Record<string, unknown>>) => sink.start(config, extra),
+    event(event: ResetEvent) {
+      if (passed >= limit) return;
+      passed++;
+      sink.event(event);
+      wrapper.wantsMore = passed < limit && sink.wantsMore;
+    },
+    end: (result: SimulationResult) => sink.end(result),
+    tick: () => sink.tick?.(),
+    flush: () => sink.flush?.(),
+  };
+  return wrapper;
 }
 
 /**

@@ -18,13 +18,25 @@ export function layerKind(layer: LayerSpec): string {
  */
 export function formatCount(n: number): string {
   if (!Number.isInteger(n)) return String(n);
-  const digits = String(Math.abs(n));
+  const digits = integerDigits(Math.abs(n));
   let grouped = '';
   for (let i = 0; i < digits.length; i++) {
     if (i > 0 && (digits.length - i) % 3 === 0) grouped += ',';
     grouped += digits[i];
   }
   return n < 0 ? `-${grouped}` : grouped;
+}
+
+/**
+ * The decimal digits of a whole number, without exponent: String() switches to "6.4e+23" from 1e21
+ * on; toLocaleString writes the shortest digits followed by zeros, and so does this.
+ */
+function integerDigits(n: number): string {
+  const text = String(n);
+  const match = /^(\d)(?:\.(\d+))?e\+(\d+)$/.exec(text);
+  if (!match) return text;
+  const mantissa = match[1]! + (match[2] ?? '');
+  return mantissa + '0'.repeat(Number(match[3]) - (mantissa.length - 1));
 }
 
 function plural(n: number, word: string, many = `${word}s`): string {

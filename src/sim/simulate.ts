@@ -154,6 +154,18 @@ function cellFromWeights(
 }
 
 export function simulate(config: SimulationConfig, options: SimulateOptions = {}): SimulationResult {
+  const steps = simulateSteps(config, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * `simulate` one model call at a time: yields after every call, so a caller can pause between
+ * calls (let the process see Ctrl-C, flush output) and returns the result at the end.
+ */
+export function* simulateSteps(config: SimulationConfig, options: SimulateOptions = {}): Generator<void, SimulationResult, undefined> {
   const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
   const specs = resolveLayers(config);
   const statefulModel = specs.some((spec) => spec.stateful);
@@ -283,6 +295,7 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
         }
         layerInputs = layer.outputs;
       });
+      yield;
     } else if (step.kind === 'reset-states') {
       lastEpoch = Math.max(lastEpoch, step.position.epoch);
       // model.reset_states() (or a loop over layers in Keras 3): every stateful layer

@@ -69,14 +69,23 @@ export function verifyProblems(config: SimulationConfig): string[] {
 }
 
 export function verifyContinuity(config: SimulationConfig): VerifyResult {
+  const steps = verifySteps(config);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** `verifyContinuity` one layer call at a time: yields between calls, so a caller can pause (Ctrl-C). */
+export function* verifySteps(config: SimulationConfig): Generator<void, VerifyResult, undefined> {
   const B = config.batchSize;
   const K = config.samples / B;
   const T = config.timesteps;
   const inOrder = Int32Array.from({ length: config.samples }, (_, i) => i);
-  const long = runLong(config, K);
-  const stateful = runWindows(config, inOrder, true, K);
-  const stateless = runWindows(config, inOrder, false, K);
-  const shuffled = runWindows(config, permutation(config.samples, deriveSeed(config.seed, 0x5f1e, 1)), true, K);
+  const long = yield* runLong(config, K);
+  const stateful = yield* runWindows(config, inOrder, true, K);
+  const stateless = yield* runWindows(config, inOrder, false, K);
+  const shuffled = yield* runWindows(config, permutation(config.samples, deriveSeed(config.seed, 0x5f1e, 1)), true, K);
   const compare = (name: string, description: string, outcome: RunOutcome, expected: 'equal' | 'differ'): Comparison => {
     const maxStateDifference = maxAbsDifference(outcome.states, long.states);
     const maxOutputDifference = maxAbsDifference(outcome.outputs, long.outputs);
@@ -132,7 +141,7 @@ function withStateful(config: SimulationConfig, stateful: boolean): SimulationCo
 }
 
 /** K batches of B windows each, in the given sample order; the last layer's outputs placed on the long timeline of row i. */
-function runWindows(config: SimulationConfig, order: Int32Array, stateful: boolean, K: number): RunOutcome {
+function* runWindows(config: SimulationConfig, order: Int32Array, stateful: boolean, K: number): Generator<void, RunOutcome, undefined> {
   const B = config.batchSize;
   const T = config.timesteps;
   const D = config.features;
@@ -152,6 +161,7 @@ function runWindows(config: SimulationConfig, order: Int32Array, stateful: boole
     for (const layer of layers) {
       layer.call(layerInputs, call, noHooks, mask);
       layerInputs = layer.outputs;
+      yield;
     }
     const width = last.outputDim;
     for (let row = 0; row < B; row++) {
@@ -162,7 +172,7 @@ function runWindows(config: SimulationConfig, order: Int32Array, stateful: boole
 }
 
 /** One stateless call: B sequences of K·T steps, sequence i = windows i, i+B, …, i+(K-1)B. */
-function runLong(config: SimulationConfig, K: number): RunOutcome {
+function* runLong(config: SimulationConfig, K: number): Generator<void, RunOutcome, undefined> {
   const B = config.batchSize;
   const T = config.timesteps;
   const D = config.features;
@@ -186,6 +196,7 @@ function runLong(config: SimulationConfig, K: number): RunOutcome {
   const call: LayerCall = { phase: 'fit', epoch: 1, batch: 1, rows: B, samples: Int32Array.from({ length: B }, (_, i) => i) };
   let layerInputs: Float32Array = inputs;
   for (const layer of layers) {
+    yield;
     layer.call(layerInputs, call, noHooks, mask);
     layerInputs = layer.outputs;
   }
