@@ -61,12 +61,17 @@ export function startupAndMemory(): { lines: string[]; versionRatio: number; sma
   lines.push(`  N = 1,000,000   ${largeRun.mib.toFixed(1).padStart(7)} MiB   (${largeRun.seconds.toFixed(2)} s)   ratio ${(largeRun.mib / smallRun.mib).toFixed(2)}x`);
 
   const counting = seconds('node', [bin, '--shape', '1000000000,50,8', '--batch', '1000', '--epochs', '100', '--units', '64', '--count-only', '-q']);
+  // the default listing keeps a huge run's --json small: totals, per-epoch, findings and the first events
+  const json = seconds('node', [bin, '--shape', '1000000000,50,8', '--batch', '10', '--epochs', '100', '--json', '-q']);
+  const trillion = seconds('node', [bin, '--shape', '1000000000000,10,1', '--batch', '1000', '--epochs', '1000', '--count-only', '--json', '-q']);
   const events = 5_000_000;
   const streamStart = process.hrtime.bigint();
-  const stream = spawnSync('bash', ['-c', `node ${bin} --shape ${events},20,1 --batch 1 --count-only --format ndjson -q | wc -l`], { encoding: 'utf8' });
+  const stream = spawnSync('bash', ['-c', `node ${bin} --shape ${events},20,1 --batch 1 --count-only --format ndjson --events all -q | wc -l`], { encoding: 'utf8' });
   const streamSeconds = Number(process.hrtime.bigint() - streamStart) / 1e9;
   lines.push('', 'Counting without the forward pass (--count-only):');
   lines.push(`  totals, 1e9 samples x 100 epochs (1e8 events)   ${(counting * 1000).toFixed(0)} ms`);
+  lines.push(`  --json, 1e9 samples x 100 epochs (1e10 events)  ${(json * 1000).toFixed(0)} ms`);
+  lines.push(`  --json, 1e12 samples x 1e3 epochs (1e12 events) ${(trillion * 1000).toFixed(0)} ms`);
   lines.push(`  NDJSON into a pipe, ${Number(stream.stdout.trim()).toLocaleString('en-US')} events            ${(events / streamSeconds / 1e6).toFixed(2)} M events/s`);
   return { lines, versionRatio: version / bare, smallRunRatio: small / bare };
 }

@@ -32,6 +32,14 @@ function oneLine(text: string): string {
   return `${text.trim().replace(/\s*\n\s*/g, ' ')}\n`;
 }
 
+/** Where commander's own errors point when they carry no fix of their own. */
+function withHelpHint(text: string, command: Command): string {
+  const line = oneLine(text).trimEnd();
+  if (/e\.g\.|Did you mean|Allowed choices/.test(line)) return `${line}\n`;
+  const path = command.parent ? `lstm-reset help ${command.name()}` : 'lstm-reset --help';
+  return `${line}; see ${path}\n`;
+}
+
 function configure(command: Command, io: CliIo): Command {
   return command
     .allowExcessArguments(true) // checked in the preAction hook, which names the extra argument
@@ -42,7 +50,7 @@ function configure(command: Command, io: CliIo): Command {
       getErrHelpWidth: () => outputWidth(io.stderr, io.env),
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
-      outputError: (text, write) => write(oneLine(text)),
+      outputError: (text, write) => write(withHelpHint(text, command)),
     });
 }
 
@@ -164,9 +172,26 @@ function withColouredMessages(argv: readonly string[], io: CliIo): CliIo {
   return { ...io, stderr: { ...io.stderr, write } };
 }
 
+/**
+ * A message as one line of plain text: control characters taken from paths or file contents (a
+ * newline in a file name, an escape sequence) are shown escaped, so a message is always one line
+ * and cannot drive the terminal. Progress-bar frames (starting with "\r") pass unchanged.
+ */
+export function plainMessage(chunk: string | Uint8Array): string | Uint8Array {
+  if (typeof chunk !== 'string' || chunk.startsWith('\r')) return chunk;
+  const body = chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk;
+  // eslint-disable-next-line no-control-regex
+  const escaped = body.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\t' ? '\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  return chunk.endsWith('\n') ? `${escaped}\n` : escaped;
+}
+
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function main(argv: readonly string[], cliIo: CliIo): Promise<number> {
-  const io = withColouredMessages(argv, cliIo);
+export async function main(argv: readonly string[], rawIo: CliIo): Promise<number> {
+  // messages are made plain first (escapes), then their prefixes coloured
+  const coloured = withColouredMessages(argv, rawIo);
+  const io: CliIo = { ...coloured, stderr: { ...coloured.stderr, write: (chunk) => coloured.stderr.write(plainMessage(chunk)) } };
   try {
     return await dispatch(argv, io);
   } catch (error) {
@@ -184,7 +209,7 @@ export async function main(argv: readonly string[], cliIo: CliIo): Promise<numbe
     }
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`error: internal error: ${message.split('\n')[0]} (a bug in lstm-reset; LSTM_RESET_DEBUG=1 shows where)\n`);
-    if (io.env.LSTM_RESET_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+    if (io.env.LSTM_RESET_DEBUG && error instanceof Error && error.stack) rawIo.stderr.write(`${error.stack}\n`);
     return exitCodes.internalError;
   }
 }

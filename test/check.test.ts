@@ -253,6 +253,6 @@ describe('a bad contract file: exit 2, one line naming the file and the problem,
     const { code, stdout, stderr } = await run(['check']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe("error: missing required argument 'contract'\n");
+    expect(stderr).toBe("error: missing required argument 'contract'; see lstm-reset help check\n");
   });
 });

@@ -76,6 +76,13 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
     if (error instanceof ModelFileError) return usageError(io, `audit: ${error.message}`);
     return usageError(io, `audit: cannot read ${label}: ${readFailure(error, path)}; give a Keras model JSON, a .keras or .h5 file, or a TF.js model.json.`);
   }
+  const badWeight = nonFiniteWeight(info);
+  if (badWeight) {
+    return usageError(
+      io,
+      `audit: ${label}: layer ${JSON.stringify(badWeight.layer)} has ${badWeight.value} in its ${badWeight.tensor} at index ${badWeight.index}; a forward pass with it computes NaN states: fix or re-save the weights.`,
+    );
+  }
   if (info.layers.length === 0) {
     return usageError(io, `audit: ${path} has no LSTM, GRU or SimpleRNN layer (or Bidirectional of one) to simulate${info.notes.length ? ` (${info.notes[0]})` : ''}.`);
   }
@@ -188,6 +195,26 @@ function describeWeightsSource(info: RecurrentModelInfo, path: string, used: boo
   if (source.reason) return { ...source, used: false };
   if (source.kind === 'none') return { kind: 'none', used: false, reason: `${path} is a model JSON (model.to_json()), which holds no weights` };
   return { ...source, used: false, reason: `${path}: the file's weights do not chain from one recurrent layer to the next` };
+}
+
+/** The first NaN or ±Infinity in the recurrent layers' weights (a damaged or diverged model). */
+function nonFiniteWeight(info: RecurrentModelInfo): { layer: string; tensor: string; index: number; value: string } | undefined {
+  for (const layer of info.layers) {
+    if (!layer.weights) continue;
+    const directions = [['', layer.weights.forward], ['backward ', layer.weights.backward]] as const;
+    for (const [direction, weights] of directions) {
+      if (!weights) continue;
+      const tensors = [['kernel', weights.kernel], ['recurrent_kernel', weights.recurrentKernel], ['bias', weights.bias]] as const;
+      for (const [name, values] of tensors) {
+        if (!values) continue;
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i]!;
+          if (v - v !== 0) return { layer: layer.name, tensor: `${direction}${name}`, index: i, value: Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity' };
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The model's real weights, when every recurrent layer has them and they chain directly. */

@@ -116,6 +116,7 @@ export function lookupDotted(totals: unknown, key: string): number | undefined {
   let value = totals;
   for (const segment of key.split('.')) {
     if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return undefined;
+    if (Array.isArray(value) && !/^(0|[1-9]\d*)$/.test(segment)) return undefined;
     value = (value as Record<string, unknown>)[segment];
   }
   return typeof value === 'number' ? value : undefined;

@@ -505,6 +505,8 @@ export function lookupTotal(result: SimulationResult, key: string): number | und
   let value: unknown = result.totals;
   for (const segment of key.split('.')) {
     if (value === null || typeof value !== 'object' || !Object.hasOwn(value, segment)) return undefined;
+    // a list takes 0-based positions only (not "length")
+    if (Array.isArray(value) && !/^(0|[1-9]\d*)$/.test(segment)) return undefined;
     value = (value as Record<string, unknown>)[segment];
   }
   return typeof value === 'number' ? value : undefined;

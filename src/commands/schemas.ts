@@ -253,7 +253,7 @@ export type ResultDocument = z.output<typeof resultDocumentSchema>;
 export const contractPathOptions = ['--data', '--plan', '--trace'] as const;
 
 /** Subcommands a scenario cannot run (they do not print a result document, or would recurse). */
-const notScenarioCommands = ['check', 'schema', 'verify', 'help'];
+const notScenarioCommands = ['check', 'schema', 'verify', 'help', 'findings'];
 
 const totalKey = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
@@ -277,7 +277,7 @@ export const scenarioSchema = z
         'the arguments after `lstm-reset`, e.g. ["--shape", "1000,20,1", "--batch", "200"] or ["audit", "model.json", "--samples", "8"]. ' +
           'check appends --json -q. File paths are resolved against the folder of the contract file: the value after --data, --plan ' +
           'or --trace (or in --data=FILE form), and the model file, which must come right after "audit"; absolute paths and - stay as they are. ' +
-          'The first argument cannot be check, schema, verify or help.',
+          'The first argument cannot be check, schema, verify, findings or help.',
       ),
     expect: z
       .strictObject({
