@@ -366,7 +366,9 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
     if (cli.countOnly === false && problem.hard) return usageError(`--no-count-only: ${problem.reason}; use --count-only, or fewer --units, --epochs, samples or timesteps.`);
     if (cli.countOnly === undefined) {
       countOnlyRun = true;
-      if (!cli.quiet) io.stderr.write(`note: ${problem.reason}; counting in closed form instead (--count-only${problem.hard ? '' : '; --no-count-only runs it anyway'}).\n`);
+      if (!cli.quiet) {
+        io.stderr.write(`note: ${problem.reason}; counting in closed form instead (--count-only; ${problem.hard ? '--no-count-only would refuse this run' : '--no-count-only runs it anyway'}).\n`);
+      }
     }
   }
 
