@@ -5,8 +5,9 @@
 
 Each backend runs in its own worker process (KERAS_BACKEND is set before keras is imported); a worker
 that dies is restarted on the remaining scenarios and the scenario it died in is recorded as such.
-Writes one JSON file per scenario to test/fixtures/keras-goldens/, plus index.json, and regenerates
-scripts/keras-goldens/SUMMARY.md. See README.md in this folder.
+Writes one JSON file per scenario to test/fixtures/keras-goldens/ (or --out), plus index.json, and
+regenerates scripts/keras-goldens/SUMMARY.md (with --out elsewhere: SUMMARY.md in that folder).
+See README.md in this folder.
 """
 import argparse
 import concurrent.futures
@@ -50,8 +51,8 @@ def dumps(value, indent=0, inline=False):
             return json.dumps(value, separators=(", ", ": "))
         if not value:
             return "{}"
-        # the events of a run: one line each (a call with its states is one line of the diff)
-        items = [f'{pad}  {json.dumps(k)}: {dumps(v, indent + 1, k == "events")}' for k, v in value.items()]
+        # the events of a run and the index entries: one line each (a call with its states is one line of the diff)
+        items = [f'{pad}  {json.dumps(k)}: {dumps(v, indent + 1, k in ("events", "fixtures"))}' for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + pad + "}"
     if isinstance(value, list):
         if flat(value):
@@ -213,7 +214,8 @@ def main():
                       "status": {b: r.get("status") for b, r in fx["observed"].items()}})
     with open(os.path.join(args.out, "index.json"), "w") as f:
         f.write(dumps({"format": FORMAT, "format_version": FORMAT_VERSION, "fixtures": index}) + "\n")
-    summary.write(args.out, os.path.join(HERE, "SUMMARY.md"))
+    default_out = os.path.realpath(args.out) == os.path.realpath(os.path.join(ROOT, "test", "fixtures", "keras-goldens"))
+    summary.write(args.out, os.path.join(HERE, "SUMMARY.md") if default_out else os.path.join(args.out, "SUMMARY.md"))
     bad = [(b, i) for b, rs in per_backend.items() for i, r in rs.items() if r.get("status") in ("generator_error", "worker_crashed")]
     log(f"done in {time.time() - t0:.0f}s: {len(chosen)} fixtures written to {os.path.relpath(args.out, ROOT)}")
     for b, i in bad:

@@ -360,6 +360,10 @@ def scenarios():
     add(build("lstm-stateless-batch-omitted", "stateless LSTM, fit/evaluate/predict without batch_size on 24 samples (one batch of 24)",
               [rnn("lstm", 2)], [fit(epochs=2, batch_size=None), evaluate(batch_size=None), predict(batch_size=None)], n=24, t=3, d=1,
               tags=["stateless", "lstm", "batch_omitted"]))
+    add(build("lstm-stateful-batch-omitted-40", "stateful LSTM B=4 on 40 samples without batch_size (Keras uses 32: batches of 32 and 8): fit, evaluate, predict, each caught",
+              [rnn("lstm", 2, stateful=True)],
+              [fit(epochs=1, batch_size=None, catch=True), evaluate(batch_size=None, catch=True), predict(batch_size=None, catch=True)],
+              n=40, t=2, d=1, tags=["stateful", "lstm", "batch_omitted", "error"]))
     add(build("lstm-stateful-predict-batch-omitted", "stateful LSTM B=4: fit(batch_size=4), then predict without batch_size on 8 samples",
               [rnn("lstm", 3, stateful=True)], [fit(epochs=1), predict(batch_size=None)], n=8, tags=["stateful", "lstm", "batch_omitted", "error"]))
     add(build("lstm-stateful-batch-omitted-b1", "stateful LSTM B=1, predict without batch_size on 1 sample (one batch of 1)",
@@ -494,6 +498,11 @@ def scenarios():
               [rnn("lstm", 3, stateful=True)],
               [{"op": "predict_on_batch", "samples": [0, 1, 2, 3]}, {"op": "predict_on_batch", "samples": [4], "catch": True}, {"op": "call", "samples": [5]}],
               tags=["stateful", "lstm", "on_batch", "error"]))
+    add(build("lstm-stateful-predict-on-batch-one-row-first", "stateful LSTM B=4: predict_on_batch with 1 row first (caught), then 4 rows, then 1 row again",
+              [rnn("lstm", 3, stateful=True)],
+              [{"op": "predict_on_batch", "samples": [0], "catch": True}, {"op": "predict_on_batch", "samples": [1, 2, 3, 4]},
+               {"op": "predict_on_batch", "samples": [5], "catch": True}, {"op": "predict_on_batch", "samples": [6, 7, 8, 9]}],
+              tags=["stateful", "lstm", "on_batch", "error", "broadcast"]))
     add(build("simple-stateless-direct-and-on-batch", "stateless SimpleRNN: model(x), train_on_batch, predict_on_batch",
               [rnn("simple", 3)],
               [{"op": "call", "samples": [0, 1, 2]}, {"op": "train_on_batch", "samples": [3, 4, 5, 6]}, {"op": "predict_on_batch", "samples": [7, 8]}],
