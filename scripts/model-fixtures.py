@@ -465,11 +465,201 @@ def k2_stateful():
     write_expected(path, 2, expected_calls(calls), 'numpy reference, hard_sigmoid = clip(0.2x + 0.5, 0, 1), state carried row by row')
 
 
+def save_both(model, path):
+    model.save(os.path.join(path, 'model.keras'))
+    model.save(os.path.join(path, 'model.h5'))
+
+
+def k3_seq2seq():
+    """Encoder-decoder (keras.io lstm_seq2seq): the decoder's initial_state is the encoder's final [h, c]."""
+    path = folder('k3-seq2seq')
+    enc_in = keras.Input(shape=(None, 3), name='encoder_inputs')
+    _, h, c = layers.LSTM(4, return_state=True, name='encoder_lstm')(enc_in)
+    dec_in = keras.Input(shape=(None, 2), name='decoder_inputs')
+    dec_seq, _, _ = layers.LSTM(4, return_sequences=True, return_state=True, name='decoder_lstm')(dec_in, initial_state=[h, c])
+    out = layers.Dense(2, activation='softmax', name='decoder_dense')(dec_seq)
+    model = keras.Model([enc_in, dec_in], out, name='seq2seq')
+    randomize(model)
+    save_both(model, path)
+    x = rng.uniform(-1, 1, (6, 5, 3)).astype('float32')
+    y = rng.uniform(-1, 1, (6, 4, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    np.save(os.path.join(path, 'x2.npy'), y)
+    encoder, decoder = model.get_layer('encoder_lstm'), model.get_layer('decoder_lstm')
+    calls = []
+    for start in range(0, 6, 3):
+        enc_states = keras_states(encoder, x[start:start + 3])
+        dec_states = keras_states(decoder, y[start:start + 3], initial_state=enc_states)
+        calls.append([('encoder_lstm', enc_states), ('decoder_lstm', dec_states)])
+    write_expected(path, 3, expected_calls(calls), 'Keras 3: the decoder starts from the encoder final states of the same batch')
+    # the same model in the Keras 2.2.4 layout (keras/examples/lstm_seq2seq.py saves s2s.h5 like this): the decoder's
+    # inbound node lists its input and then the initial states, [["decoder_inputs", 0, 0, {}], ["encoder_lstm", 0, 1, {}], …]
+    common = {'return_sequences': False, 'return_state': True, 'go_backwards': False, 'stateful': False, 'unroll': False, 'activation': 'tanh',
+              'recurrent_activation': 'sigmoid', 'use_bias': True, 'unit_forget_bias': True, 'dropout': 0.0, 'recurrent_dropout': 0.0, 'implementation': 1, 'units': 4}
+    node = lambda *refs: [[[name, 0, tensor, {}] for name, tensor in refs]]
+    layers_config = [
+        {'name': 'encoder_inputs', 'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, None, 3], 'dtype': 'float32', 'sparse': False, 'name': 'encoder_inputs'}, 'inbound_nodes': []},
+        {'name': 'decoder_inputs', 'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, None, 2], 'dtype': 'float32', 'sparse': False, 'name': 'decoder_inputs'}, 'inbound_nodes': []},
+        {'name': 'encoder_lstm', 'class_name': 'LSTM', 'config': {'name': 'encoder_lstm', 'trainable': True, **common}, 'inbound_nodes': node(('encoder_inputs', 0))},
+        {'name': 'decoder_lstm', 'class_name': 'LSTM', 'config': {'name': 'decoder_lstm', 'trainable': True, **common, 'return_sequences': True},
+         'inbound_nodes': node(('decoder_inputs', 0), ('encoder_lstm', 1), ('encoder_lstm', 2))},
+        {'name': 'decoder_dense', 'class_name': 'Dense', 'config': {'name': 'decoder_dense', 'trainable': True, 'units': 2, 'activation': 'softmax', 'use_bias': True},
+         'inbound_nodes': node(('decoder_lstm', 0))},
+    ]
+    config = {'class_name': 'Model', 'config': {'name': 'model_1', 'layers': layers_config,
+                                                'input_layers': [['encoder_inputs', 0, 0], ['decoder_inputs', 0, 0]], 'output_layers': [['decoder_dense', 0, 0]]}}
+    k2 = lambda layer, n: [(f'{n}/kernel:0', layer.get_weights()[0]), (f'{n}/recurrent_kernel:0', layer.get_weights()[1]), (f'{n}/bias:0', layer.get_weights()[2])]
+    dense = model.get_layer('decoder_dense')
+    write_legacy_h5(os.path.join(path, 'keras2.h5'), config, '2.2.4', 'tensorflow', [
+        ('encoder_inputs', []), ('decoder_inputs', []), ('encoder_lstm', k2(encoder, 'encoder_lstm')), ('decoder_lstm', k2(decoder, 'decoder_lstm')),
+        ('decoder_dense', [('decoder_dense/kernel:0', dense.get_weights()[0]), ('decoder_dense/bias:0', dense.get_weights()[1])]),
+    ])
+
+
+def k3_stateful_seq2seq():
+    """A stateful decoder given initial_state each call: Keras 3 starts every call from the passed state (section R6)."""
+    path = folder('k3-stateful-seq2seq')
+    enc_in = keras.Input(batch_shape=(2, 4, 2), name='encoder_inputs')
+    _, h = layers.GRU(3, return_state=True, name='encoder_gru')(enc_in)
+    dec_in = keras.Input(batch_shape=(2, 3, 2), name='decoder_inputs')
+    dec = layers.GRU(3, stateful=True, name='decoder_gru')(dec_in, initial_state=h)
+    model = keras.Model([enc_in, dec_in], dec, name='stateful_seq2seq')
+    randomize(model)
+    save_both(model, path)
+    x = rng.uniform(-1, 1, (6, 4, 2)).astype('float32')
+    y = rng.uniform(-1, 1, (6, 3, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    np.save(os.path.join(path, 'x2.npy'), y)
+    encoder, decoder = model.get_layer('encoder_gru'), model.get_layer('decoder_gru')
+    calls = []
+    for start in range(0, 6, 2):
+        model([x[start:start + 2], y[start:start + 2]])  # a real call: the stateful decoder stores its final state
+        stored = [np.asarray(v) for v in decoder.states]
+        enc_states = keras_states(encoder, x[start:start + 2])
+        # what the stored state must be if the passed initial_state wins over the previous call's
+        check = keras_states(decoder, y[start:start + 2], initial_state=enc_states)
+        assert max(float(np.max(np.abs(a - b))) for a, b in zip(stored, check)) < 1e-5
+        calls.append([('encoder_gru', enc_states), ('decoder_gru', stored)])
+    write_expected(path, 2, expected_calls(calls), "Keras 3 direct calls: the stateful decoder's stored state after each call")
+
+
+def k3_embedding_mask():
+    """Embedding(mask_zero=True) -> LSTM -> GRU on token ids padded with 0 (pre and post, one row fully padded)."""
+    path = folder('k3-embedding-mask')
+    inp = keras.Input(shape=(6,), dtype='int32', name='tokens')
+    emb = layers.Embedding(20, 3, mask_zero=True, name='embedding')(inp)
+    seq = layers.LSTM(4, return_sequences=True, name='lstm')(emb)
+    out = layers.GRU(3, name='gru')(seq)
+    model = keras.Model(inp, layers.Dense(1, name='dense')(out), name='embedding_model')
+    randomize(model)
+    save_both(model, path)
+    x = rng.integers(1, 20, (6, 6)).astype('int32')
+    x[0, :2] = 0   # pre-padding
+    x[1, 4:] = 0   # post-padding
+    x[3, :] = 0    # a fully padded row: its state passes through
+    x[4, 2] = 0    # a hole in the middle
+    np.save(os.path.join(path, 'x.npy'), x)
+    lstm, gru = model.get_layer('lstm'), model.get_layer('gru')
+    embed = keras.Model(inp, emb)
+    calls = []
+    for start in range(0, 6, 3):
+        batch = x[start:start + 3]
+        mask = batch != 0
+        vectors = np.asarray(embed(batch))
+        s1 = keras_states(lstm, vectors, mask=mask)
+        seq_out = ref_masked_sequence(lstm, vectors, mask)
+        s2 = keras_states(gru, seq_out, mask=mask)
+        calls.append([('lstm', s1), ('gru', s2)])
+    write_expected(path, 3, expected_calls(calls), 'Keras 3 with the mask Embedding(mask_zero=True) computes from the ids')
+
+
+def ref_masked_sequence(layer, x, mask):
+    """A Keras 3 layer's output sequence (return_sequences) under a mask, as the next layer receives it."""
+    if getattr(layer, 'return_sequences', False) and not getattr(layer, 'stateful', False):
+        return np.asarray(layer(keras.ops.convert_to_tensor(x), mask=keras.ops.convert_to_tensor(mask.astype(bool))))
+    config = {**layer.get_config(), 'return_sequences': True, 'return_state': False, 'stateful': False}
+    probe = layer.__class__.from_config(config)
+    m = keras.ops.convert_to_tensor(mask.astype(bool))
+    probe(keras.ops.convert_to_tensor(x), mask=m)
+    probe.set_weights(layer.get_weights())
+    return np.asarray(probe(keras.ops.convert_to_tensor(x), mask=m))
+
+
+def k3_masking():
+    """Masking(0.0) -> Bidirectional(LSTM) -> SimpleRNN(go_backwards=True): all-zero steps are masked."""
+    path = folder('k3-masking')
+    inp = keras.Input(shape=(5, 2), name='series')
+    masked = layers.Masking(mask_value=0.0, name='masking')(inp)
+    seq = layers.Bidirectional(layers.LSTM(3, return_sequences=True), name='bidirectional')(masked)
+    out = layers.SimpleRNN(2, go_backwards=True, name='simple_rnn')(seq)
+    model = keras.Model(inp, out, name='masking_model')
+    randomize(model)
+    save_both(model, path)
+    x = rng.uniform(-1, 1, (4, 5, 2)).astype('float32')
+    x[0, 3:] = 0.0   # post-padding
+    x[1, :2] = 0.0   # pre-padding
+    x[2, 2, 0] = 0.0  # one zero feature is not a masked step
+    x[3, :] = 0.0    # all padding
+    np.save(os.path.join(path, 'x.npy'), x)
+    bidi, simple = model.get_layer('bidirectional'), model.get_layer('simple_rnn')
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        mask = np.any(batch != 0.0, axis=-1)
+        s1 = keras_states(bidi, batch, mask=mask)
+        seq_out = ref_masked_sequence(bidi, batch, mask)
+        s2 = keras_states(simple, seq_out, mask=mask)
+        calls.append([('bidirectional', s1), ('simple_rnn', s2)])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 with the mask Masking(0.0) computes from the data')
+
+
+def k3_shared():
+    """A shared LSTM called on two inputs (a siamese model): two calls per batch, each from zeros."""
+    path = folder('k3-shared')
+    a = keras.Input(shape=(4, 2), name='left')
+    b = keras.Input(shape=(4, 2), name='right')
+    shared = layers.LSTM(3, name='shared_lstm')
+    merged = layers.Subtract(name='difference')([shared(a), shared(b)])
+    model = keras.Model([a, b], layers.Dense(1, name='dense')(merged), name='siamese')
+    randomize(model)
+    save_both(model, path)
+    x = rng.uniform(-1, 1, (4, 4, 2)).astype('float32')
+    y = rng.uniform(-1, 1, (4, 4, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    np.save(os.path.join(path, 'x2.npy'), y)
+    calls = []
+    for start in range(0, 4, 2):
+        calls.append([('shared_lstm', keras_states(shared, x[start:start + 2])), ('shared_lstm', keras_states(shared, y[start:start + 2]))])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3: one layer, two calls per batch')
+
+
+def k3_repeat():
+    """addition-rnn shape: LSTM encoder -> RepeatVector(3) -> LSTM(return_sequences) -> TimeDistributed(Dense)."""
+    path = folder('k3-repeat')
+    inp = keras.Input(shape=(5, 4), name='digits')
+    enc = layers.LSTM(3, name='encoder')(inp)
+    rep = layers.RepeatVector(3, name='repeat')(enc)
+    dec = layers.LSTM(2, return_sequences=True, name='decoder')(rep)
+    out = layers.TimeDistributed(layers.Dense(4, activation='softmax'), name='time_distributed')(dec)
+    model = keras.Model(inp, out, name='addition_rnn')
+    randomize(model)
+    save_both(model, path)
+    x = rng.uniform(-1, 1, (4, 5, 4)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    encoder, decoder = model.get_layer('encoder'), model.get_layer('decoder')
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([('encoder', keras_states(encoder, batch)), ('decoder', keras_states(decoder, layer_input(model, decoder, batch)))])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
     only = set(sys.argv[1:])
-    for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful]:
+    for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
+                 k3_embedding_mask, k3_masking, k3_shared, k3_repeat]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

@@ -84,8 +84,8 @@ function positionalsOf(command: Command): string {
   return declared.length === 0 ? `'${command.name()}' takes options only` : `'${command.name()}' takes ${declared.length === 1 ? 'one argument' : `${declared.length} arguments`} (${declared.join(', ')})`;
 }
 
-/** Options that may be given several times (each adds a value). */
-const repeatable = new Set(['expect']);
+/** Options that may be given several times (each adds a value; audit takes one --data per model input). */
+const repeatable = new Set(['expect', 'data']);
 
 /**
  * Records every occurrence of every option of `command`, so the preAction hook can refuse an

@@ -10,7 +10,7 @@ import en from 'zod/v4/locales/en.js';
 // jitless: a one-shot CLI parses once; zod's compiled fast path costs more to build than it saves
 z.config({ ...en(), jitless: true });
 import { cellKinds, type CellKind } from '../keras/layers.ts';
-import type { LayerSpecInput, ResetPolicy, SimulationConfig } from '../keras/config.ts';
+import type { LayerSpecInput, LengthSpec, ResetPolicy, SimulationConfig } from '../keras/config.ts';
 import { formatCount } from '../sim/explain.ts';
 import {
   backends,
@@ -132,6 +132,31 @@ export function parseFraction(value: string): number {
     throw new InvalidArgumentError('Give a fraction from 0 up to (not including) 1, e.g. --validation-split 0.2.');
   }
   return number;
+}
+
+/** --padding: where padding sits in each sample (Keras pad_sequences padding='pre' or 'post'). */
+export function parsePadding(value: string): 'pre' | 'post' {
+  const text = value.trim().toLowerCase();
+  if (text === 'pre' || text === 'post') return text;
+  throw new InvalidArgumentError("Use pre (padding before the real steps, pad_sequences' default) or post, e.g. --padding post.");
+}
+
+/** --lengths: real steps per sample, "5,3,8" (cycled over the samples) or "2-7" (a seeded whole number per sample). */
+export function parseLengths(value: string): LengthSpec {
+  const usage = 'Give the real steps per sample as a comma list cycled over the samples (--lengths 5,3,8) or a range (--lengths 2-7).';
+  const text = value.trim();
+  const range = /^(\d+)\s*-\s*(\d+)$/.exec(text);
+  if (range) {
+    const min = Number(range[1]);
+    const max = Number(range[2]);
+    if (min > max || max > limits.timesteps) throw new InvalidArgumentError(usage);
+    return { kind: 'range', min, max };
+  }
+  const parts = text.split(',').map((part) => part.trim());
+  if (parts.length === 0 || parts.length > 100_000 || parts.some((part) => !/^\d+$/.test(part) || Number(part) > limits.timesteps)) {
+    throw new InvalidArgumentError(usage);
+  }
+  return { kind: 'list', values: parts.map(Number) };
 }
 
 /** A fraction in (0, 1]. */
@@ -279,6 +304,8 @@ export interface RawOptions {
   bidirectional?: boolean;
   maskTail?: number;
   maskFraction?: number;
+  padding?: 'pre' | 'post';
+  lengths?: LengthSpec;
   initialState?: boolean;
   backend?: Backend;
   runEagerly?: boolean;
@@ -315,6 +342,13 @@ export const configSchema = z
     bidirectional: z.optional(z.boolean()),
     maskTail: z.optional(positiveInt()),
     maskFraction: z.optional(z.number().check(z.gt(0), z.maximum(1))),
+    padding: z.optional(z.enum(['pre', 'post'])),
+    lengths: z.optional(
+      z.union([
+        z.object({ kind: z.literal('list'), values: z.array(z.int().check(z.minimum(0))) }),
+        z.object({ kind: z.literal('range'), min: z.int().check(z.minimum(0)), max: z.int().check(z.minimum(0)) }),
+      ]),
+    ),
     initialState: z.optional(z.boolean()),
     backend: z.optional(z.enum(backends)),
     runEagerly: z.optional(z.boolean()),
@@ -363,6 +397,24 @@ export const configSchema = z
         path: ['maskTail'],
         message: `--mask-tail ${options.maskTail} pads more steps than the ${options.shape.timesteps} timesteps of --shape; use at most ${options.shape.timesteps}.`,
       });
+    }
+    if (options.lengths !== undefined) {
+      const longest = options.lengths.kind === 'list' ? Math.max(...options.lengths.values) : options.lengths.max;
+      if (options.maskTail !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['lengths'], message: '--lengths and --mask-tail both say which steps are padding; give one.' });
+      } else if (longest > options.shape.timesteps) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lengths'],
+          message: `--lengths asks for ${longest} real steps but a sample has ${options.shape.timesteps} timesteps; use at most ${options.shape.timesteps}.`,
+        });
+      }
+    }
+    if (options.padding !== undefined && options.lengths === undefined && options.maskTail === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['padding'], message: '--padding needs --lengths (real steps per sample) or --mask-tail K: it says on which side the padding goes.' });
+    }
+    if (options.padding !== undefined && options.maskFraction !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['padding'], message: '--padding with --mask-fraction: give every sample its length with --lengths instead (e.g. --lengths 20,14,20).' });
     }
     if (options.maskFraction !== undefined && options.maskTail === undefined) {
       ctx.addIssue({ code: 'custom', path: ['maskFraction'], message: '--mask-fraction needs --mask-tail K: it chooses which samples have K padded steps.' });
@@ -417,7 +469,13 @@ export function toSimulationConfig(options: ConfigOptions): { config: Simulation
             ),
           }
         : {}),
-      ...(options.maskTail === undefined ? {} : { maskTail: options.maskTail, maskFraction: options.maskFraction ?? 1 }),
+      ...(options.maskTail === undefined || options.padding !== undefined ? {} : { maskTail: options.maskTail, maskFraction: options.maskFraction ?? 1 }),
+      // --lengths, or --padding with --mask-tail K (every sample has T - K real steps)
+      ...(options.lengths !== undefined
+        ? { padding: { side: options.padding ?? 'pre', lengths: options.lengths } }
+        : options.padding !== undefined && options.maskTail !== undefined
+          ? { padding: { side: options.padding, lengths: { kind: 'list' as const, values: [shape.timesteps - options.maskTail] } } }
+          : {}),
       ...(options.initialState ? { initialStatePassed: true } : {}),
       ...(options.backend === undefined ? {} : { backend: options.backend }),
       ...(options.runEagerly === undefined ? {} : { runEagerly: options.runEagerly }),

@@ -8,7 +8,6 @@ import { cellClassNames } from '../keras/layers.ts';
 import type { CliIo } from './cli-io.ts';
 import type { FileReader } from '../io/files.ts';
 import { readFailure } from './inputs.ts';
-import type { LayerSpecInput } from '../keras/config.ts';
 import type { CommandContext } from './context.ts';
 import type { RecurrentModelInfo } from '../model/index.ts';
 import { kerasProfiles } from '../keras/profiles.ts';
@@ -36,7 +35,7 @@ export function registerAudit(program: Command, context: CommandContext): void {
 }
 
 /** One line per recurrent layer, for the report's header. */
-function describeLayer(layer: RecurrentModelInfo['layers'][number]): string {
+function describeLayer(layer: RecurrentModelInfo['layers'][number], weightsUsed: boolean): string {
   const cell = cellClassNames[layer.cell];
   const plain = layer.bidirectional ? `Bidirectional(${cell})` : cell;
   const kind = layer.className === plain ? plain : `${layer.className}, simulated as ${plain}`;
@@ -46,8 +45,8 @@ function describeLayer(layer: RecurrentModelInfo['layers'][number]): string {
     layer.cell === 'simple' ? undefined : `recurrent_activation=${layer.recurrentActivation}`,
     layer.resetAfter === undefined ? undefined : `reset_after=${layer.resetAfter ? 'True' : 'False'}`,
     layer.returnSequences ? 'return_sequences' : undefined,
-    layer.goBackwards ? 'go_backwards (simulated forwards)' : undefined,
-    layer.weights ? 'weights loaded' : undefined,
+    layer.goBackwards ? 'go_backwards' : undefined,
+    layer.weights && weightsUsed ? 'weights loaded' : undefined,
   ].filter((d) => d !== undefined);
   return `  ${layer.name}: ${kind} (${details.join(', ')})`;
 }
@@ -86,8 +85,11 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
   if (info.layers.length === 0) {
     return usageError(io, `audit: ${path} has no LSTM, GRU or SimpleRNN layer (or Bidirectional of one) to simulate${info.notes.length ? ` (${info.notes[0]})` : ''}.`);
   }
-  const options = command.opts() as { samples?: number; shape?: unknown; data?: string };
+  const options = command.opts() as { samples?: number; shape?: unknown; data?: string[]; quiet?: boolean };
   const notes = [...info.notes];
+  const { buildProgram, declaredInputs } = await import('../model/program.ts');
+  const declared = declaredInputs(info);
+  const first = declared[0];
 
   // the version profile: --keras when given, else what the file says
   if (command.getOptionValueSource('keras') !== 'cli') {
@@ -107,20 +109,26 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
   if (['units', 'layers', 'cell', 'bidirectional', 'stateful'].some((key) => command.getOptionValueSource(key) === 'cli')) {
     return usageError(io, 'audit: --units, --layers, --cell, --bidirectional and --stateful come from the model file; drop them.');
   }
+  const dataFiles = options.data ?? [];
+  if (dataFiles.length > Math.max(1, declared.length)) {
+    return usageError(io, `audit: --data is given ${dataFiles.length} times but ${path} has ${declared.length} input${declared.length === 1 ? '' : 's'} (${declared.map((d) => d.name).join(', ')}); give one .npy per input, in that order.`);
+  }
 
   // N from --samples, T and D from the model, unless --shape or --data give them
+  const timesteps = first?.timesteps ?? null;
+  const features = first?.features ?? null;
   let fallback: { samples: number; timesteps: number; features: number } | undefined;
   if (options.samples !== undefined) {
-    if (options.shape !== undefined || options.data !== undefined) return usageError(io, 'audit: give the data as --samples N, --shape N,T,D or --data X.npy, not several.');
-    if (info.timesteps === null || info.features === null) {
+    if (options.shape !== undefined || dataFiles.length > 0) return usageError(io, 'audit: give the data as --samples N, --shape N,T,D or --data X.npy, not several.');
+    if (timesteps === null || features === null) {
       return usageError(
         io,
-        `audit: ${path} does not fix its input (timesteps ${info.timesteps ?? 'None'}, features ${info.features ?? 'None'}); give --shape N,T,D or --data X.npy instead of --samples.`,
+        `audit: ${path} does not fix its input (timesteps ${timesteps ?? 'None'}, features ${features ?? 'None'}); give --shape N,T,D or --data X.npy instead of --samples.`,
       );
     }
-    fallback = { samples: options.samples, timesteps: info.timesteps, features: info.features };
-  } else if (options.shape === undefined && options.data === undefined) {
-    return usageError(io, `audit: how many samples does fit get? Give --samples N${info.timesteps === null || info.features === null ? ' with --shape' : ''}, --shape N,T,D or --data X.npy.`);
+    fallback = { samples: options.samples, timesteps, features };
+  } else if (options.shape === undefined && dataFiles.length === 0) {
+    return usageError(io, `audit: how many samples does fit get? Give --samples N${timesteps === null || features === null ? ' with --shape' : ''}, --shape N,T,D or --data X.npy.`);
   }
 
   // the model's layers take part in the flag checks (e.g. --reset-every needs a stateful layer)
@@ -129,43 +137,56 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
     info.layers.map((layer) => ({ cell: layer.cell, units: layer.units, stateful: layer.stateful, bidirectional: layer.bidirectional })),
     'cli',
   );
-  const prepared = await prepareRun(command, io, fallback ? { shape: fallback } : {});
+  const prepared = await prepareRun(command, io, { ...(fallback ? { shape: fallback } : {}), moreData: true, integerData: true });
   if (!prepared.ok) return usageError(io, prepared.message);
   try {
     const base = prepared.run.config;
-    if (info.features !== null && base.features !== info.features) {
-      return usageError(io, `audit: the data has ${base.features} features per step but ${path} expects ${info.features}; give data of shape (N, T, ${info.features}).`);
+    const what = dataFiles.length > 0 ? `--data ${dataFiles[0]}` : 'the data';
+    if (features !== null && base.features !== features) {
+      return usageError(io, `audit: ${what} has ${base.features} features per step but ${path} expects ${features}${first?.vocabulary ? ' (token ids: give an (N, T) array)' : ''}; give data of shape (N, T, ${features}).`);
     }
-    if (info.timesteps !== null && base.timesteps !== info.timesteps) {
-      return usageError(io, `audit: the data has ${base.timesteps} timesteps but ${path} fixes ${info.timesteps}; give data of shape (N, ${info.timesteps}, D).`);
+    if (timesteps !== null && base.timesteps !== timesteps) {
+      return usageError(io, `audit: ${what} has ${base.timesteps} timesteps but ${path} fixes ${timesteps}; give data of shape (N, ${timesteps}, D).`);
     }
-    const layers: LayerSpecInput[] = info.layers.map((layer) => ({
-      name: layer.name,
-      cell: layer.cell,
-      units: layer.units,
-      stateful: layer.stateful,
-      bidirectional: layer.bidirectional,
-      recurrentActivation: layer.recurrentActivation,
-      ...(layer.resetAfter === undefined ? {} : { resetAfter: layer.resetAfter }),
-    }));
+    for (const [i, extra] of (prepared.run.moreData ?? []).entries()) {
+      const input = declared[i + 1]!;
+      const want = input.rank === 2 && !input.vocabulary ? { timesteps: 1, features: input.features } : { timesteps: input.timesteps, features: input.features };
+      if ((want.features !== null && extra.features !== want.features) || (want.timesteps !== null && extra.timesteps !== want.timesteps)) {
+        return usageError(
+          io,
+          `audit: --data ${extra.path} has shape (${extra.samples}, ${extra.timesteps}, ${extra.features}) but input ${JSON.stringify(input.name)} of ${path} takes (N, ${want.timesteps ?? 'T'}, ${want.features ?? 'D'}).`,
+        );
+      }
+    }
+    const dataTimesteps = dataFiles.length > 0 ? [base.timesteps, ...(prepared.run.moreData ?? []).map((d) => d.timesteps)] : undefined;
+    const built = buildProgram(info, { timesteps: base.timesteps, features: base.features, seed: base.seed, ...(dataTimesteps ? { dataTimesteps } : {}) });
+    notes.push(...built.notes);
+    if (!built.masked && (base.maskTail !== undefined || base.padding !== undefined)) {
+      notes.push('the model has no Masking or Embedding(mask_zero=True) layer, so Keras computes no mask: the padded steps (zeros) are fed as data');
+    }
     const stateful = info.layers.some((layer) => layer.stateful);
     // the model's fixed batch size is the stateful state's; fit's batch_size is --batch (Keras: 32)
     const config = {
       ...base,
-      layers,
+      layers: built.layers,
       ...(stateful && info.batchSize !== null ? { stateBatchSize: info.batchSize } : {}),
       ...(stateful && info.batchSize === null ? { unknownStateBatch: true } : {}),
     };
-    const weights = modelWeights(info, base.features, notes);
-    const weightsSource = describeWeightsSource(info, path, weights !== undefined);
-    if (!weightsSource.used && !(command.opts() as { quiet?: boolean }).quiet) {
+    const weights = built.weights.map((w) => (w ? toOverride(w) : undefined));
+    const allWeights = weights.every((w) => w !== undefined);
+    const weightsSource = describeWeightsSource(info, path, allWeights);
+    if (!weightsSource.used && !options.quiet) {
       io.stderr.write(`note: ${weightsSource.reason}; the forward pass uses seeded Keras-default weights instead (reset counts do not depend on them)\n`);
     }
     const profile = kerasProfiles[config.keras];
+    const inputsLine =
+      declared.length > 1 || first?.vocabulary || first?.rank === 2
+        ? `  inputs: ${declared.map((d) => `${d.name} (${d.vocabulary ? `token ids < ${d.vocabulary}, ` : ''}timesteps ${d.rank === 2 && !d.vocabulary ? '-' : (d.timesteps ?? 'None')}, features ${d.features ?? 'None'})`).join(', ')}; batch ${info.batchSize ?? 'None'}`
+        : `  input: batch ${info.batchSize ?? 'None'}, timesteps ${info.timesteps ?? 'None'}, features ${info.features ?? 'None'}`;
     const header = [
       `Model: ${path} (${info.source}, ${info.modelClass}${info.modelName ? ` '${info.modelName}'` : ''}${info.versionString ? `, ${info.versionString}` : ''}; simulated as ${profile.label})`,
-      `  input: batch ${info.batchSize ?? 'None'}, timesteps ${info.timesteps ?? 'None'}, features ${info.features ?? 'None'}`,
-      ...info.layers.map(describeLayer),
+      inputsLine,
+      ...info.layers.flatMap((layer) => [describeLayer(layer, allWeights), ...(plainStack(info, built.wiring) ? [] : describeWiring(built.wiring.get(layer.name)))]),
       ...notes.map((note) => `  note: ${note}`),
     ];
     const { layers: _layers, graph: _graph, layerWeights: _layerWeights, ...summary } = info;
@@ -173,28 +194,30 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
       path,
       ...summary,
       weightsSource,
-      layers: info.layers.map(({ weights: w, ...layer }) => ({ ...layer, weightsLoaded: weights !== undefined && w !== undefined })),
+      inputs: declared.map((d) => ({ name: d.name, timesteps: d.timesteps, features: d.features, tokens: d.vocabulary !== undefined })),
+      layers: info.layers.map(({ weights: w, ...layer }) => {
+        const wiring = built.wiring.get(layer.name);
+        return {
+          ...layer,
+          weightsLoaded: allWeights && w !== undefined,
+          input: wiring?.input ?? null,
+          initialStateFrom: wiring?.initialStateFrom ?? null,
+          calls: wiring?.calls ?? 0,
+        };
+      }),
       notes,
     };
     return await reportRun(command, io, {
       ...prepared.run,
       config,
-      ...(weights ? { weights } : {}),
+      ...(allWeights ? { weights } : {}),
+      program: built.program,
       extra: { model },
       header,
     });
   } finally {
     prepared.run.close?.();
   }
-}
-
-/** Whether the file's weights drive the forward pass, and why not (one line) when they do not. */
-function describeWeightsSource(info: RecurrentModelInfo, path: string, used: boolean): RecurrentModelInfo['weightsSource'] {
-  const source = info.weightsSource;
-  if (used) return { ...source, used: true, reason: null };
-  if (source.reason) return { ...source, used: false };
-  if (source.kind === 'none') return { kind: 'none', used: false, reason: `${path} is a model JSON (model.to_json()), which holds no weights` };
-  return { ...source, used: false, reason: `${path}: the file's weights do not chain from one recurrent layer to the next` };
 }
 
 /** The first NaN or ±Infinity in the recurrent layers' weights (a damaged or diverged model). */
@@ -217,24 +240,36 @@ function nonFiniteWeight(info: RecurrentModelInfo): { layer: string; tensor: str
   return undefined;
 }
 
-/** The model's real weights, when every recurrent layer has them and they chain directly. */
-function modelWeights(info: RecurrentModelInfo, features: number, notes: string[]): LayerWeightsOverride[] | undefined {
-  if (!info.layers.every((layer) => layer.weights)) return undefined;
-  let inputDim = features;
-  const weights: LayerWeightsOverride[] = [];
-  for (const layer of info.layers) {
-    const w = layer.weights!;
-    if (w.forward.inputDim !== inputDim) {
-      notes.push(
-        'other layers sit between the recurrent layers, so the forward pass uses seeded weights instead of the file\'s (reset counts do not depend on them)',
-      );
-      return undefined;
-    }
-    weights.push({
-      forward: { kernel: w.forward.kernel, recurrentKernel: w.forward.recurrentKernel, bias: w.forward.bias },
-      ...(w.backward ? { backward: { kernel: w.backward.kernel, recurrentKernel: w.backward.recurrentKernel, bias: w.backward.bias } } : {}),
-    });
-    inputDim = layer.units * (layer.bidirectional ? 2 : 1);
-  }
-  return weights;
+/** A plain stack: each recurrent layer reads the one before (the first a model input), once, from zeros or its own state. */
+function plainStack(info: RecurrentModelInfo, wiring: ReadonlyMap<string, { input: string; initialStateFrom: string | null; calls: number }>): boolean {
+  return info.layers.every((layer, i) => {
+    const w = wiring.get(layer.name);
+    if (!w || w.calls !== 1 || w.initialStateFrom !== null) return false;
+    return i === 0 ? /^input "[^"]*"$/.test(w.input) : w.input === `${info.layers[i - 1]!.name} (sequence)`;
+  });
+}
+
+/** The header lines under a layer: where its input and initial_state come from. */
+function describeWiring(wiring: { input: string; initialStateFrom: string | null; calls: number } | undefined): string[] {
+  if (!wiring) return ['    not called in the model graph: not simulated'];
+  const parts = [`    input: ${wiring.input}`];
+  if (wiring.initialStateFrom) parts.push(`    initial_state: the final states of ${wiring.initialStateFrom}, every call (not zeros)`);
+  if (wiring.calls > 1) parts.push(`    shared: called ${wiring.calls} times per batch`);
+  return parts;
+}
+
+function toOverride(w: NonNullable<RecurrentModelInfo['layers'][number]['weights']>): LayerWeightsOverride {
+  return {
+    forward: { kernel: w.forward.kernel, recurrentKernel: w.forward.recurrentKernel, bias: w.forward.bias },
+    ...(w.backward ? { backward: { kernel: w.backward.kernel, recurrentKernel: w.backward.recurrentKernel, bias: w.backward.bias } } : {}),
+  };
+}
+
+/** Whether the file's weights drive the forward pass, and why not (one line) when they do not. */
+function describeWeightsSource(info: RecurrentModelInfo, path: string, used: boolean): RecurrentModelInfo['weightsSource'] {
+  const source = info.weightsSource;
+  if (used) return { ...source, used: true, reason: null };
+  if (source.reason) return { ...source, used: false };
+  if (source.kind === 'none') return { kind: 'none', used: false, reason: `${path} is a model JSON (model.to_json()), which holds no weights` };
+  return { ...source, used: false, reason: `${path}: not every recurrent layer has its weights in the file` };
 }

@@ -19,6 +19,8 @@ export const optionGroupOf: Readonly<Record<string, OptionGroup>> = {
   plan: 'Data:',
   maskTail: 'Data:',
   maskFraction: 'Data:',
+  lengths: 'Data:',
+  padding: 'Data:',
   seed: 'Data:',
   units: 'Model:',
   cell: 'Model:',

@@ -30,19 +30,22 @@ export function readFailure(error: unknown, path: string): string {
   return message.replace(`${path}: `, '').replace(`: ${path}`, '');
 }
 
-/** Opens X.npy (or "-", standard input); N, T, D come from its shape. Refuses NaN and ±Infinity. */
-export async function openData(path: string, io: CliIo): Promise<Loaded<NpyReader>> {
+/**
+ * Opens X.npy (or "-", standard input); N, T, D come from its shape. Refuses NaN and ±Infinity.
+ * `integers`: integer arrays (token ids for an Embedding) are accepted too.
+ */
+export async function openData(path: string, io: CliIo, integers = false): Promise<Loaded<NpyReader>> {
   const label = path === '-' ? 'stdin' : path;
   const failed = (why: string): Loaded<NpyReader> => ({
     ok: false,
-    message: `--data: cannot read ${label}: ${why}; give a float32 or float64 C-order .npy of shape (N, T) or (N, T, D).`,
+    message: `--data: cannot read ${label}: ${why}; give a float32 or float64${integers ? ' (or integer)' : ''} C-order .npy of shape (N, T) or (N, T, D).`,
   });
   let reader: NpyReader;
   try {
     let file: RandomAccessFile;
     if (path !== '-' && io.inputKind(path) === 'file') file = io.openFile(path);
     else file = bytesFile(await io.readInput(path, maxStreamedDataBytes, npyHead));
-    reader = openNpy(file, label);
+    reader = openNpy(file, label, { integers });
   } catch (error) {
     return failed(readFailure(error, label).replace(`${label}: `, ''));
   }

@@ -12,7 +12,9 @@ import {
   parseFraction,
   parseKerasVersion,
   parseLayers,
+  parseLengths,
   parseMaskFraction,
+  parsePadding,
   parseRecurrentActivation,
   parseResetEvery,
   parseShape,
@@ -74,6 +76,8 @@ export function addModelOptions(command: Command): Command {
       parseWholeNumber(v, 'mask tail', '--mask-tail 5', 1, limits.timesteps),
     )
     .option('--mask-fraction <F>', 'with --mask-tail: pad only this seeded fraction of the samples (default 1: all)', parseMaskFraction)
+    .option('--lengths <list|MIN-MAX>', "masking: each sample's real steps, a list cycled over the samples (5,3,8) or a seeded range (2-7); the rest is padding", parseLengths)
+    .option('--padding <pre|post>', "where --lengths/--mask-tail put the padding: before the real steps (pad_sequences' default, with --lengths) or after", parsePadding)
     .option('--initial-state', 'initial_state (zeros) is passed to the stateful layer(s) on every call')
     .option('--recurrent-activation <name>', 'sigmoid or hard_sigmoid, in the formula of the --keras version (default: that version\'s default, sigmoid)', parseRecurrentActivation);
 }

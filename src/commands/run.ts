@@ -30,6 +30,7 @@ import { distinctSteps, planRangeProblems, type SimulationConfig } from '../kera
 import { isKeras3 } from '../keras/profiles.ts';
 import type { NpyReader } from '../io/npy.ts';
 import type { InputSource, LayerWeightsOverride } from '../sim/simulate.ts';
+import type { ModelProgram } from '../keras/graph.ts';
 import { configFromOptions } from './options.ts';
 
 /** Adds the output and CI flags of the main command. */
@@ -121,7 +122,11 @@ export function progressBar(
 /** Adds --data and --plan (the files that describe the data and the script). */
 export function addInputOptions(command: Command): Command {
   return command
-    .option('--data <file.npy>', 'the training data as a NumPy .npy (float32/float64, C order, (N,T) or (N,T,D)): N, T, D come from it and its values feed the forward pass (- reads standard input)')
+    .option(
+      '--data <file.npy>',
+      'the training data as a NumPy .npy (float32/float64, C order, (N,T) or (N,T,D)): N, T, D come from it and its values feed the forward pass (- reads standard input; audit: once per model input, in order, integer token ids accepted)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .option('--plan <file|->', 'the script as a JSON training plan of fit/evaluate/predict/reset/repeat steps (- reads standard input)');
 }
 
@@ -146,7 +151,11 @@ export interface PreparedRun {
   readonly config: SimulationConfig;
   readonly batchDefaulted: boolean;
   readonly inputs?: InputSource;
-  readonly weights?: readonly LayerWeightsOverride[];
+  /** The --data files after the first (audit: one per further model input), with their shapes. */
+  readonly moreData?: readonly { readonly path: string; readonly source: InputSource; readonly samples: number; readonly timesteps: number; readonly features: number }[];
+  readonly weights?: readonly (LayerWeightsOverride | undefined)[];
+  /** A model file's wiring (audit). */
+  readonly program?: ModelProgram;
   /** Extra top-level entries of the --json document (e.g. the audited model). */
   readonly extra?: Readonly<Record<string, unknown>>;
   /** Lines printed above the human report. */
@@ -161,26 +170,51 @@ export interface PreparedRun {
 export async function prepareRun(
   command: Command,
   io: CliIo,
-  fallback: { shape?: { samples: number; timesteps: number; features: number } } = {},
+  fallback: { shape?: { samples: number; timesteps: number; features: number }; moreData?: boolean; integerData?: boolean } = {},
 ): Promise<{ ok: true; run: PreparedRun } | { ok: false; message: string }> {
-  const options = command.opts() as { data?: string; plan?: string; shape?: Shape };
+  const options = command.opts() as { data?: string[]; plan?: string; shape?: Shape };
+  const dataFiles = options.data ?? [];
   let data: NpyReader | undefined;
+  const more: NpyReader[] = [];
+  const closeAll = () => {
+    data?.close();
+    for (const reader of more) reader.close();
+  };
+  if (dataFiles.length > 1 && !fallback.moreData) {
+    return { ok: false, message: `--data is given ${dataFiles.length} times; give one .npy file (audit takes one per model input).` };
+  }
   // the data and plan readers load only when used
-  const inputs = options.data !== undefined || options.plan !== undefined ? await import('./inputs.ts') : undefined;
-  if (options.data === '-' && options.plan === '-') {
+  const inputs = dataFiles.length > 0 || options.plan !== undefined ? await import('./inputs.ts') : undefined;
+  if ((dataFiles.includes('-') && options.plan === '-') || dataFiles.filter((path) => path === '-').length > 1) {
     return { ok: false, message: '--data - and --plan - both read standard input; give one of them as a file.' };
   }
-  if (options.data !== undefined) {
-    const opened = await inputs!.openData(options.data, io);
-    if (!opened.ok) return opened;
+  for (const path of dataFiles.slice(1)) {
+    const opened = await inputs!.openData(path, io, fallback.integerData);
+    if (!opened.ok) {
+      closeAll();
+      return opened;
+    }
+    more.push(opened.value);
+  }
+  if (dataFiles.length > 0) {
+    const opened = await inputs!.openData(dataFiles[0]!, io, fallback.integerData);
+    if (!opened.ok) {
+      closeAll();
+      return opened;
+    }
     data = opened.value;
     const shape = { samples: data.samples, timesteps: data.timesteps, features: data.features };
     if (options.shape && (options.shape.samples !== shape.samples || options.shape.timesteps !== shape.timesteps || options.shape.features !== shape.features)) {
-      data.close();
+      closeAll();
       return {
         ok: false,
-        message: `--shape ${options.shape.samples},${options.shape.timesteps},${options.shape.features} contradicts --data ${options.data} of shape ${shape.samples},${shape.timesteps},${shape.features}; drop --shape.`,
+        message: `--shape ${options.shape.samples},${options.shape.timesteps},${options.shape.features} contradicts --data ${dataFiles[0]} of shape ${shape.samples},${shape.timesteps},${shape.features}; drop --shape.`,
       };
+    }
+    const mismatch = more.findIndex((reader) => reader.samples !== shape.samples);
+    if (mismatch >= 0) {
+      closeAll();
+      return { ok: false, message: `--data ${dataFiles[mismatch + 1]} has ${more[mismatch]!.samples} samples but --data ${dataFiles[0]} has ${shape.samples}; every model input needs the same samples.` };
     }
     command.setOptionValueWithSource('shape', shape, 'cli');
   } else if (!options.shape && fallback.shape) {
@@ -188,20 +222,20 @@ export async function prepareRun(
   }
   const outcome = configFromOptions(command);
   if (!outcome.ok) {
-    data?.close();
+    closeAll();
     return outcome;
   }
   let { config } = outcome;
   if (options.plan !== undefined) {
     const explicit = ['epochs', 'validationSplit', 'shuffle'].filter((key) => command.getOptionValueSource(key) === 'cli');
     if (explicit.length > 0) {
-      data?.close();
+      closeAll();
       const flag = `--${explicit[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       return { ok: false, message: `${flag} conflicts with --plan, whose fit steps give epochs, shuffle and validationSplit themselves; drop ${flag}.` };
     }
     const plan = await inputs!.loadPlan(options.plan, io);
     if (!plan.ok) {
-      data?.close();
+      closeAll();
       return plan;
     }
     const { steps, options: planOptions } = plan.value;
@@ -218,18 +252,18 @@ export async function prepareRun(
       if (value === undefined) continue;
       const given = (config as unknown as Record<string, unknown>)[key];
       if (given !== undefined && given !== value) {
-        data?.close();
+        closeAll();
         return { ok: false, message: `${flag} contradicts the plan's "${key === 'initialStatePassed' ? 'initialState' : key}": ${JSON.stringify(value)}; drop one of them.` };
       }
       config = { ...config, [key]: value };
     }
     if (config.backend !== undefined && config.backend !== 'tensorflow' && !isKeras3(config.keras)) {
-      data?.close();
+      closeAll();
       return { ok: false, message: `--plan: "backend": "${config.backend}" is a Keras 3 setting; --keras ${config.keras} runs on TensorFlow. Use --keras 3.` };
     }
     const outside = planRangeProblems(steps, config.samples);
     if (outside.length > 0) {
-      data?.close();
+      closeAll();
       return { ok: false, message: `--plan: ${outside[0]}; keep every step inside the data (or give more samples).` };
     }
     // with a plan, --batch is the stateful model's fixed batch size; by default the first fit's
@@ -241,14 +275,17 @@ export async function prepareRun(
       (step) => step.type === 'fit' && (step.validationSplit ?? 0) > 0 && [0, config.samples].includes(Math.floor(config.samples * (1 - step.validationSplit!))),
     );
     if (bad?.type === 'fit') {
-      data?.close();
+      closeAll();
       return { ok: false, message: `--plan: validationSplit ${bad.validationSplit} leaves no training or no validation samples out of ${config.samples}.` };
     }
   }
   const run: PreparedRun = {
     config,
     batchDefaulted: options.plan === undefined && outcome.batchDefaulted,
-    ...(data ? { inputs: inputs!.npyInputSource(data), close: () => data.close() } : {}),
+    ...(data ? { inputs: inputs!.npyInputSource(data), close: closeAll } : {}),
+    ...(more.length > 0
+      ? { moreData: more.map((reader, i) => ({ path: dataFiles[i + 1]!, source: inputs!.npyInputSource(reader), samples: reader.samples, timesteps: reader.timesteps, features: reader.features })) }
+      : {}),
   };
   return { ok: true, run };
 }
@@ -390,7 +427,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
   }
   let unregister = () => {};
   try {
-    if (cli.trace !== undefined) traceRecorder = createTraceRecorder(config, prepared.weights, prepared.inputs);
+    if (cli.trace !== undefined) traceRecorder = createTraceRecorder(config, prepared.weights, prepared.inputs, prepared.program);
 
     // events listed: --events, or all of them unless there are very many
     let listing: EventListing = cli.events ?? { mode: 'all' };
@@ -445,6 +482,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
         hooks: traceRecorder ? combineHooks(traceRecorder.hooks, progress.hooks) : progress.hooks,
         ...(prepared.inputs ? { inputs: prepared.inputs } : {}),
         ...(prepared.weights ? { weights: prepared.weights } : {}),
+        ...(prepared.program ? { program: prepared.program, moreInputs: (prepared.moreData ?? []).map((d) => d.source) } : {}),
         ...(streaming ? { onEvent: (event: ResetEvent) => sink.event(event), keepEvents: false } : {}),
       });
       result = await drive(steps, io, () => sink.tick?.());

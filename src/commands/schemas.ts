@@ -12,7 +12,7 @@ import { cellKinds } from '../keras/layers.ts';
 import type { LayerSpec, LayerSpecInput, PlanStep, ResetPolicy, SimulationConfig } from '../keras/config.ts';
 import type { Finding } from '../keras/findings.ts';
 import type { RunPosition } from '../keras/events.ts';
-import { phases, resetReasons } from '../keras/events.ts';
+import { eventReasons, phases } from '../keras/events.ts';
 import { planSchema, planStepSchema } from '../model/plan.ts';
 import type { RecurrentLayerInfo, RecurrentModelInfo } from '../model/types.ts';
 import { backends, kerasVersions, recurrentActivations, type Backend } from '../keras/profiles.ts';
@@ -27,7 +27,7 @@ const kerasVersion = z
 const backend = z.enum(backends).describe("Keras 3's backend: 'tensorflow', 'jax' or 'torch' (tf.keras and Keras 2.3: 'tensorflow')");
 const recurrentActivation = z.enum(recurrentActivations);
 const cell = z.enum(cellKinds).describe("'lstm', 'gru' or 'simple' (SimpleRNN)");
-const resetReason = z.enum(resetReasons as readonly ['initial', 'batch-start', 'reset-states', 'not-stored', 'initial-state', 'broadcast']);
+const eventReason = z.enum(eventReasons as readonly ['initial', 'batch-start', 'reset-states', 'not-stored', 'initial-state', 'broadcast', 'from-layer']);
 const phase = z.enum(phases as readonly ['fit', 'validate', 'evaluate', 'predict', 'train_on_batch', 'predict_on_batch', 'call', 'reset']);
 const timing = z.enum(['before-batch', 'after-batch', 'epoch-end', 'between-calls']);
 
@@ -45,6 +45,8 @@ export const layerInputSchema = z.strictObject({
   resetAfter: z.boolean().optional().describe('GRU: reset_after'),
   trainable: z.boolean().optional().describe('layer.trainable (default: the config\'s)'),
   activation: z.enum(['tanh', 'relu']).optional().describe("the layer's activation (default tanh)"),
+  initialStateFrom: z.string().optional().describe('the layer whose final states this call receives as initial_state'),
+  call: positive.optional().describe("a shared layer's later call (1, 2, …) within one model call"),
 });
 
 /** A layer with every field decided. */
@@ -59,6 +61,8 @@ export const layerSpecSchema = z.strictObject({
   resetAfter: z.boolean().nullable().describe('GRU reset_after; null for LSTM and SimpleRNN'),
   trainable: z.boolean().describe('layer.trainable: its weights get gradients in fit'),
   activation: z.literal('relu').optional().describe("the layer's activation when it is not tanh"),
+  initialStateFrom: z.string().optional().describe("the layer whose final states this call receives as initial_state (a decoder's encoder)"),
+  call: positive.optional().describe("a shared layer's later call (1, 2, …) within one model call"),
 });
 
 const resetPolicySchema = z
@@ -80,6 +84,16 @@ export const configSchema = z
     layers: z.array(layerInputSchema).optional().describe('the layers as given (--layers, or the audited model\'s)'),
     maskTail: positive.optional(),
     maskFraction: z.number().min(0).max(1).optional(),
+    padding: z
+      .strictObject({
+        side: z.enum(['pre', 'post']),
+        lengths: z.union([
+          z.strictObject({ kind: z.literal('list'), values: z.array(count).min(1) }),
+          z.strictObject({ kind: z.literal('range'), min: count, max: count }),
+        ]),
+      })
+      .optional()
+      .describe('--padding pre|post with --lengths: where each synthetic sample is padded and how many real steps it has'),
     seed: count,
     resetEvery: resetPolicySchema,
     validationSplit: z.number().min(0).lt(1),
@@ -104,10 +118,10 @@ export const configSchema = z
 export const eventSchema = z
   .strictObject({
     index: positive.describe('1-based position in the event list'),
-    reason: resetReason.describe(
+    reason: eventReason.describe(
       "'initial' (a stateful layer's zeros at build), 'batch-start' (stateless: fresh zeros every call), 'reset-states' (an explicit reset), " +
         "'not-stored' (JAX: the trainer never stored the previous call's state), 'initial-state' (the passed initial_state replaces the carry), " +
-        "'broadcast' (a 1-row batch overwrites every state row)",
+        "'broadcast' (a 1-row batch overwrites every state row), 'from-layer' (the call starts from another layer's final states passed as initial_state: not a reset)",
     ),
     phase,
     epoch: count.describe('fit epoch over the whole run (0 before the first fit)'),
@@ -137,6 +151,7 @@ export const layerTotalsSchema = layerSpecSchema.extend({
   resetEvents: count,
   rowResets: count,
   carries: count,
+  fromLayerStarts: count.describe("calls that started from another layer's final states (initial_state)"),
   byReason: byReasonSchema,
 });
 
@@ -153,6 +168,7 @@ export const totalsSchema = z
     resetEvents: count,
     rowResets: count.describe('sequence rows zeroed, summed over reset events'),
     carries: count.describe('layer calls that started from a carried state'),
+    fromLayerStarts: count.describe("layer calls that started from another layer's final states (initial_state, e.g. a decoder from its encoder); never counted as resets"),
     byReason: byReasonSchema,
     perEpoch: z.array(epochTotalsSchema),
     epochsCompleted: count,
@@ -223,8 +239,14 @@ export const modelSchema = z
         inputDim: positive.nullable(),
         mergeMode: z.string().nullable().optional(),
         weightsLoaded: z.boolean().describe("the layer's weights from the file drive the forward pass"),
+        input: z.string().nullable().describe('where its input comes from, in words (a model input, a layer, through which layers)'),
+        initialStateFrom: z.string().nullable().describe('the layer whose final states it receives as initial_state (null: it starts from zeros or its stored state)'),
+        calls: count.describe('calls per model call (2+ for a shared layer; 0 when the graph never calls it)'),
       }),
     ),
+    inputs: z
+      .array(z.strictObject({ name: z.string(), timesteps: positive.nullable(), features: positive.nullable(), tokens: z.boolean().describe('token ids read by an Embedding') }))
+      .describe("the model's inputs in order (--data gives one .npy per input)"),
     notes: z.array(z.string()),
   })
   .describe('the audited model (audit only)');
@@ -347,7 +369,11 @@ type Assert<T extends true> = T;
 type Known<T> = { [K in keyof T as string extends K ? never : K]: T[K] };
 type Matches<Schema extends z.ZodType, T> = Same<Json<z.output<Schema>>, Json<T>>;
 
-type AuditModel = Omit<RecurrentModelInfo, 'layers' | 'graph' | 'layerWeights'> & { path: string; layers: (Omit<RecurrentLayerInfo, 'weights'> & { weightsLoaded: boolean })[] };
+type AuditModel = Omit<RecurrentModelInfo, 'layers' | 'graph' | 'layerWeights'> & {
+  path: string;
+  inputs: { name: string; timesteps: number | null; features: number | null; tokens: boolean }[];
+  layers: (Omit<RecurrentLayerInfo, 'weights'> & { weightsLoaded: boolean; input: string | null; initialStateFrom: string | null; calls: number })[];
+};
 
 export type SchemaAssertions = [
   Assert<Matches<typeof layerInputSchema, LayerSpecInput>>,

@@ -10,7 +10,7 @@
 import { fileError, ModelFileError, quote } from '../model/errors.ts';
 import { bytesFile, type RandomAccessFile } from './files.ts';
 
-export type NpyDtype = 'float32' | 'float64';
+export type NpyDtype = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64';
 
 export interface NpyHeader {
   /** Format version, e.g. '1.0'. */
@@ -18,7 +18,7 @@ export interface NpyHeader {
   /** The descr string as written, e.g. '<f4'. */
   readonly descr: string;
   readonly dtype: NpyDtype;
-  readonly itemSize: 4 | 8;
+  readonly itemSize: 1 | 2 | 4 | 8;
   readonly fortranOrder: false;
   readonly shape: readonly number[];
   /** Byte offset of the first data byte. */
@@ -49,7 +49,12 @@ export const MAX_NPY_HEADER_BYTES = 10_000;
 export const MAX_NPY_READ_FLOATS = 64 * 1024 * 1024;
 
 /** Parses the header from the first bytes of the file (at least the header; 10 + MAX_NPY_HEADER_BYTES is always enough). */
-export function parseNpyHeader(prefix: Uint8Array, file: string, fileSize?: number): NpyHeader {
+/** Options of the reader: integer arrays (token ids) are read as floats only when asked for. */
+export interface NpyOptions {
+  readonly integers?: boolean;
+}
+
+export function parseNpyHeader(prefix: Uint8Array, file: string, fileSize?: number, options: NpyOptions = {}): NpyHeader {
   if (prefix.length < 10 || MAGIC.some((byte, i) => prefix[i] !== byte)) {
     throw fileError(file, 'is not a NumPy .npy file (it does not start with "\\x93NUMPY")');
   }
@@ -78,7 +83,7 @@ export function parseNpyHeader(prefix: Uint8Array, file: string, fileSize?: numb
   if (typeof fortran !== 'boolean') throw fileError(file, `.npy header has no 'fortran_order' True/False: ${quote(text.trim())}`);
   if (!Array.isArray(shape)) throw fileError(file, `.npy header has no 'shape' tuple: ${quote(text.trim())}`);
 
-  const dtype = parseDescr(descr, file);
+  const dtype = parseDescr(descr, file, options.integers ?? false);
   if (fortran) {
     throw fileError(file, "is stored in Fortran (column-major) order (fortran_order: True); save a C-ordered array, e.g. np.save(path, np.ascontiguousarray(x))");
   }
@@ -86,7 +91,7 @@ export function parseNpyHeader(prefix: Uint8Array, file: string, fileSize?: numb
     throw fileError(file, `has shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''}); expected (samples, timesteps) or (samples, timesteps, features)`);
   }
   if (shape.some((d) => d === 0)) throw fileError(file, `has shape (${shape.join(', ')}), which holds no data`);
-  const itemSize = dtype === 'float32' ? 4 : 8;
+  const itemSize = itemSizes[dtype];
   const total = shape.reduce((a, b) => a * b, 1) * itemSize;
   if (fileSize !== undefined) {
     if (fileSize < dataOffset + total) {
@@ -99,8 +104,16 @@ export function parseNpyHeader(prefix: Uint8Array, file: string, fileSize?: numb
   return { version: `${major}.${minor}`, descr, dtype, itemSize, fortranOrder: false, shape, dataOffset };
 }
 
-function parseDescr(descr: string, file: string): NpyDtype {
+const itemSizes: Readonly<Record<NpyDtype, 1 | 2 | 4 | 8>> = {
+  float32: 4, float64: 8, int8: 1, uint8: 1, int16: 2, uint16: 2, int32: 4, uint32: 4, int64: 8, uint64: 8,
+};
+
+function parseDescr(descr: string, file: string, integers: boolean): NpyDtype {
   const match = /^([<>|=]?)([a-zA-Z])(\d+)$/.exec(descr);
+  if (integers && match && (match[2] === 'i' || match[2] === 'u') && ['1', '2', '4', '8'].includes(match[3]!)) {
+    if (match[1] === '>' && match[3] !== '1') throw fileError(file, `has big-endian data (dtype ${quote(descr)}); convert it with x.astype('<${match[2]}${match[3]}') before saving`);
+    return `${match[2] === 'u' ? 'uint' : 'int'}${Number(match[3]) * 8}` as NpyDtype;
+  }
   if (match && (match[2] === 'f') && (match[3] === '4' || match[3] === '8')) {
     if (match[1] === '>') {
       throw fileError(file, `has big-endian data (dtype ${quote(descr)}); convert it with x.astype('<f${match[3]}') before saving`);
@@ -108,7 +121,10 @@ function parseDescr(descr: string, file: string): NpyDtype {
     // '<' little-endian; '|' and '=' (never written by numpy for floats) are read as the little-endian of the machines numpy runs on
     return match[3] === '4' ? 'float32' : 'float64';
   }
-  throw fileError(file, `has dtype ${quote(descr)}; only float32 ('<f4') and float64 ('<f8') are supported, e.g. x.astype('float32')`);
+  throw fileError(
+    file,
+    `has dtype ${quote(descr)}; only float32 ('<f4') and float64 ('<f8')${integers ? ' or integer token ids' : ''} are supported, e.g. x.astype('float32')`,
+  );
 }
 
 type HeaderValue = string | boolean | number[] | null | number;
@@ -191,10 +207,10 @@ function parseHeaderDict(text: string, file: string): Map<string, HeaderValue> {
 }
 
 /** Opens a .npy file for streaming row reads. The reader takes ownership of `source` (close() closes it). */
-export function openNpy(source: RandomAccessFile, file: string): NpyReader {
+export function openNpy(source: RandomAccessFile, file: string, options: NpyOptions = {}): NpyReader {
   const prefix = new Uint8Array(Math.min(source.size, 12 + MAX_NPY_HEADER_BYTES));
   readFully(source, prefix, 0, file);
-  const header = parseNpyHeader(prefix, file, source.size);
+  const header = parseNpyHeader(prefix, file, source.size, options);
   const [samples, timesteps, features = 1] = header.shape as [number, number, number?];
   const rowLength = timesteps * features;
   const rowBytes = rowLength * header.itemSize;
@@ -220,14 +236,30 @@ export function openNpy(source: RandomAccessFile, file: string): NpyReader {
       const raw = new Uint8Array(count * rowBytes);
       readFully(source, raw, position, file);
       const view = new DataView(raw.buffer);
-      if (header.dtype === 'float32') for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
-      else for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, true);
+      const read = elementReader(header.dtype, view);
+      for (let i = 0; i < out.length; i++) out[i] = read(i);
       return out;
     },
     close() {
       source.close?.();
     },
   };
+}
+
+/** Element i of little-endian data of `dtype`, as a number (integers above 2^24 lose precision as float32). */
+function elementReader(dtype: NpyDtype, view: DataView): (i: number) => number {
+  switch (dtype) {
+    case 'float32': return (i) => view.getFloat32(4 * i, true);
+    case 'float64': return (i) => view.getFloat64(8 * i, true);
+    case 'int8': return (i) => view.getInt8(i);
+    case 'uint8': return (i) => view.getUint8(i);
+    case 'int16': return (i) => view.getInt16(2 * i, true);
+    case 'uint16': return (i) => view.getUint16(2 * i, true);
+    case 'int32': return (i) => view.getInt32(4 * i, true);
+    case 'uint32': return (i) => view.getUint32(4 * i, true);
+    case 'int64': return (i) => Number(view.getBigInt64(8 * i, true));
+    case 'uint64': return (i) => Number(view.getBigUint64(8 * i, true));
+  }
 }
 
 /** A reader over a whole .npy file already in memory. */

@@ -39,6 +39,11 @@ export interface SimulationConfig {
   readonly maskTail?: number;
   /** The fraction of samples (seeded choice) that are padded; 1 = all. */
   readonly maskFraction?: number;
+  /**
+   * Padding as the user lays it out (--padding pre|post with --lengths or --mask-tail): which steps
+   * of each synthetic sample are padding, before or after its real steps.
+   */
+  readonly padding?: PaddingLayout;
   readonly seed: number;
   readonly resetEvery: ResetPolicy;
   /** fit(validation_split=...): the last fraction of samples, taken before shuffling. */
@@ -80,6 +85,17 @@ export interface SimulationConfig {
 }
 
 export type ShuffleMode = boolean | 'batch';
+
+/** Where padding sits in each sample and how long the real part is (Keras pad_sequences: padding='pre' or 'post'). */
+export interface PaddingLayout {
+  readonly side: 'pre' | 'post';
+  /** Real steps per sample: a list cycled over the samples (sample i gets values[i % n]), or a seeded whole number in [min, max]. */
+  readonly lengths: LengthSpec;
+}
+
+export type LengthSpec =
+  | { readonly kind: 'list'; readonly values: readonly number[] }
+  | { readonly kind: 'range'; readonly min: number; readonly max: number };
 
 /**
  * Which samples of the data a call gets: `samples` of them from index `from` (default 0), all the
@@ -280,6 +296,10 @@ export interface LayerSpecInput {
   readonly trainable?: boolean;
   /** The layer's `activation` when it is not Keras's default tanh. */
   readonly activation?: 'tanh' | 'relu';
+  /** The layer whose final states this call receives as initial_state (a seq2seq decoder's encoder). */
+  readonly initialStateFrom?: string;
+  /** A shared layer's second, third, … call in one model call (1-based count of earlier calls; its state is the same layer's). */
+  readonly call?: number;
 }
 
 /** A layer with every field decided. */
@@ -299,6 +319,10 @@ export interface LayerSpec {
   readonly trainable: boolean;
   /** The layer's `activation` when it is not tanh (absent: tanh). */
   readonly activation?: 'relu';
+  /** The layer whose final states this call receives as initial_state. */
+  readonly initialStateFrom?: string;
+  /** A shared layer's later call (1, 2, …) within one model call; absent for the first. */
+  readonly call?: number;
 }
 
 /** The layers of a configuration, named as Keras names them. */
@@ -316,6 +340,8 @@ export function resolveLayers(config: SimulationConfig): LayerSpec[] {
     // Keras 2.3 numbers automatic names from 1 (lstm_1, lstm_2); tf.keras and Keras 3 from none (lstm, lstm_1)
     const automatic = profile.layerNamesFromOne ? `${prefix}_${count + 1}` : count === 0 ? prefix : `${prefix}_${count}`;
     return {
+      ...(layer.initialStateFrom === undefined ? {} : { initialStateFrom: layer.initialStateFrom }),
+      ...(layer.call ? { call: layer.call } : {}),
       name: layer.name ?? automatic,
       cell: layer.cell,
       units: layer.units,
@@ -333,4 +359,21 @@ export function resolveLayers(config: SimulationConfig): LayerSpec[] {
 /** A model is stateful (fixed batch size, no automatic zeros) when any of its layers is. */
 export function isStatefulModel(config: SimulationConfig): boolean {
   return resolveLayers(config).some((layer) => layer.stateful);
+}
+
+/** Each layer once (a shared layer's later calls dropped), in order of first call. */
+export function distinctLayers(config: SimulationConfig): LayerSpec[] {
+  return resolveLayers(config).filter((layer) => !layer.call);
+}
+
+/**
+ * How a call of a layer given another layer's final states as initial_state starts (§6): 'always'
+ * from them (stateless layers; stateful ones in Keras 2.3, Keras 3 and TF.js, where the passed state
+ * wins), 'while-zero' (tf.keras: only while the stored state is all zeros, tf_keras base_rnn.py
+ * _process_inputs), or 'none' (not wired: zeros or its own state).
+ */
+export function wiredStart(layer: LayerSpec, keras: KerasVersion): 'always' | 'while-zero' | 'none' {
+  if (layer.initialStateFrom === undefined) return 'none';
+  if (!layer.stateful || keras !== 'tf') return 'always';
+  return 'while-zero';
 }

@@ -14,6 +14,7 @@ import {
   rangeOf,
   resolveLayers,
   splitData,
+  wiredStart,
   type FlatPlanStep,
   type SimulationConfig,
 } from './config.ts';
@@ -28,6 +29,8 @@ export interface LayerCounts {
   readonly resetEvents: number;
   readonly rowResets: number;
   readonly carries: number;
+  /** Calls that started from another layer's final states (initial_state); never resets. */
+  readonly fromLayerStarts: number;
   readonly byReason: Readonly<Record<ResetReason, number>>;
 }
 
@@ -43,6 +46,7 @@ export interface ExpectedTotals {
   readonly resetEvents: number;
   readonly rowResets: number;
   readonly carries: number;
+  readonly fromLayerStarts: number;
   readonly byReason: Readonly<Record<ResetReason, number>>;
   readonly perEpoch: readonly EpochCounts[];
   readonly perLayer: readonly LayerCounts[];
@@ -71,6 +75,7 @@ interface Tally {
   resetEvents: number;
   rowResets: number;
   carries: number;
+  fromLayerStarts: number;
   byReason: Record<ResetReason, number>;
 }
 
@@ -90,6 +95,8 @@ const noSamples = new Int32Array(0);
 export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   const N = config.samples;
   const layers = resolveLayers(config);
+  // a layer given another layer's final states as initial_state (a decoder), and shared layers' later calls
+  const wiring = layers.map((layer) => wiredStart(layer, config.keras));
   const stateful = layers.some((layer) => layer.stateful);
   const firstStateful = layers.findIndex((layer) => layer.stateful);
   const execution = executionOf(config);
@@ -100,7 +107,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   let stateRows: number | undefined = config.builtByFirstCall ? undefined : (config.stateBatchSize ?? config.batchSize);
   let lossBuilt = false;
 
-  const tallies: Tally[] = layers.map(() => ({ resetEvents: 0, rowResets: 0, carries: 0, byReason: zeroByReason() }));
+  const tallies: Tally[] = layers.map(() => ({ resetEvents: 0, rowResets: 0, carries: 0, fromLayerStarts: 0, byReason: zeroByReason() }));
   const perEpoch = new Map<number, EpochCounts>();
   const at = (epoch: number) => {
     let counts = perEpoch.get(epoch);
@@ -131,7 +138,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   };
   const zeroStateful = (reason: 'initial' | 'reset-states', atEpoch = epoch) => {
     layers.forEach((layer, i) => {
-      if (layer.stateful) addEvents(i, reason, stateRows!, 1, atEpoch);
+      if (layer.stateful && !layer.call) addEvents(i, reason, stateRows!, 1, atEpoch);
     });
     flow.zero();
   };
@@ -160,8 +167,11 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     const counts = at(epoch);
     counts.batches += count;
     layers.forEach((layer, i) => {
-      // a layer above a broadcast one gets every state row; a passed initial_state replaces the zeros
-      if (!layer.stateful) addEvents(i, initialState ? 'initial-state' : 'batch-start', broadcast && i > firstStateful ? stateRows! : rows, count);
+      if (layer.stateful) return;
+      // a stateless layer given another layer's states starts from them; otherwise from zeros (or the passed initial_state)
+      if (wiring[i] === 'always') tallies[i]!.fromLayerStarts += count;
+      // a layer above a broadcast one gets every state row
+      else addEvents(i, initialState ? 'initial-state' : 'batch-start', broadcast && i > firstStateful ? stateRows! : rows, count);
     });
     if (!stateful) return;
     const rule = stateRule(execution, phase, rows);
@@ -179,6 +189,25 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     const outcomes = flow.callMany(make, count);
     layers.forEach((layer, i) => {
       if (!layer.stateful) return;
+      const wired = wiring[i]!;
+      if (wired === 'always') {
+        // §6: the passed state wins on every call
+        tallies[i]!.fromLayerStarts += count;
+        return;
+      }
+      if (wired === 'while-zero') {
+        // tf.keras: the passed state right after zeros, the stored state afterwards
+        tallies[i]!.fromLayerStarts += outcomes.fresh;
+        tallies[i]!.carries += count - outcomes.fresh;
+        counts.carries += count - outcomes.fresh;
+        return;
+      }
+      if (layer.call) {
+        // a shared layer's later call continues its earlier call of the same batch
+        tallies[i]!.carries += count;
+        counts.carries += count;
+        return;
+      }
       tallies[i]!.carries += outcomes.carried;
       counts.carries += outcomes.carried;
       addEvents(i, 'not-stored', stateRows!, outcomes['not-stored']);
@@ -208,6 +237,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       tally.resetEvents += times * (a.resetEvents - b.resetEvents);
       tally.rowResets += times * (a.rowResets - b.rowResets);
       tally.carries += times * (a.carries - b.carries);
+      tally.fromLayerStarts += times * (a.fromLayerStarts - b.fromLayerStarts);
       for (const reason of Object.keys(tally.byReason) as ResetReason[]) tally.byReason[reason] += times * (a.byReason[reason] - b.byReason[reason]);
     });
     const counts = at(epoch);
@@ -427,8 +457,26 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     fit(step);
   }
 
-  const perLayer = layers.map((layer, i) => ({ layer: layer.name, ...tallies[i]! }));
-  const sum = (key: 'resetEvents' | 'rowResets' | 'carries') => perLayer.reduce((a, layer) => a + layer[key], 0);
+  // each layer once: a shared layer's calls add up
+  const byName = new Map<string, LayerCounts & { byReason: Record<ResetReason, number> }>();
+  layers.forEach((layer, i) => {
+    const tally = tallies[i]!;
+    const entry = byName.get(layer.name);
+    if (!entry) {
+      byName.set(layer.name, { layer: layer.name, ...tally, byReason: { ...tally.byReason } });
+      return;
+    }
+    byName.set(layer.name, {
+      ...entry,
+      resetEvents: entry.resetEvents + tally.resetEvents,
+      rowResets: entry.rowResets + tally.rowResets,
+      carries: entry.carries + tally.carries,
+      fromLayerStarts: entry.fromLayerStarts + tally.fromLayerStarts,
+      byReason: Object.fromEntries(Object.entries(entry.byReason).map(([k, v]) => [k, v + tally.byReason[k as ResetReason]])) as Record<ResetReason, number>,
+    });
+  });
+  const perLayer = [...byName.values()];
+  const sum = (key: 'resetEvents' | 'rowResets' | 'carries' | 'fromLayerStarts') => perLayer.reduce((a, layer) => a + layer[key], 0);
   const byReason = zeroByReason();
   for (const tally of tallies) for (const reason of Object.keys(byReason) as ResetReason[]) byReason[reason] += tally.byReason[reason];
   return {
@@ -443,6 +491,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     resetEvents: sum('resetEvents'),
     rowResets: sum('rowResets'),
     carries: sum('carries'),
+    fromLayerStarts: sum('fromLayerStarts'),
     byReason,
     perEpoch: [...perEpoch.values()].sort((a, b) => a.epoch - b.epoch),
     perLayer,

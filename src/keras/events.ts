@@ -27,6 +27,14 @@ export type ResetReason =
 
 export const resetReasons: readonly ResetReason[] = ['initial', 'batch-start', 'reset-states', 'not-stored', 'initial-state', 'broadcast'];
 
+/**
+ * Why an event is listed: a reset, or `from-layer`: the call starts from another layer's final states
+ * passed as initial_state (a seq2seq decoder from its encoder, §6), which is never a reset.
+ */
+export type EventReason = ResetReason | 'from-layer';
+
+export const eventReasons: readonly EventReason[] = [...resetReasons, 'from-layer'];
+
 /** Every reason with a zero count. */
 export function zeroByReason(): Record<ResetReason, number> {
   return { initial: 0, 'batch-start': 0, 'reset-states': 0, 'not-stored': 0, 'initial-state': 0, broadcast: 0 };

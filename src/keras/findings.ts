@@ -293,6 +293,22 @@ export function configFindings(config: SimulationConfig, evidence: FlowEvidence)
       );
     }
   }
+  // a model file's stateful layer given another layer's final states (a stateful decoder, §6)
+  const wiredStateful = layers.filter((l) => l.stateful && l.initialStateFrom !== undefined && !l.call);
+  if (wiredStateful.length > 0 && !config.initialStatePassed) {
+    const which = wiredStateful.map((l) => `${l.name} (from ${l.initialStateFrom})`).join(', ');
+    findings.push(
+      config.keras === 'tf'
+        ? finding(
+            'initial-state-ignored',
+            `${which}: initial_state is passed to a stateful layer; tf.keras uses it only while the stored state is all zeros (the first call after build or reset_states()), then carries the stored state and silently ignores it.`,
+          )
+        : finding(
+            'initial-state-overrides-carry',
+            `${which}: initial_state is passed to a stateful layer; ${profile.keras3 ? 'Keras 3' : 'Keras 2.3'} starts every call from it, so nothing is carried between calls and stateful=True only stores the final state.`,
+          ),
+    );
+  }
   if (layers.some((l) => l.cell !== 'simple' && l.recurrentActivation === 'hard_sigmoid')) {
     findings.push(
       finding(

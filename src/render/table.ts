@@ -172,7 +172,8 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
   const several = config.resolvedLayers.length > 1;
   const layers = config.resolvedLayers
     .map((layer) => `${several ? `${layer.name} ` : ''}${layerKind(layer)}(${formatCount(layer.units)})${several ? (layer.stateful ? ' stateful' : ' stateless') : ''}`)
-    .join(' → ');
+    // a model's graph (a decoder wired to its encoder, a shared layer) is not a stack
+    .join(config.resolvedLayers.some((layer) => layer.initialStateFrom !== undefined || layer.call) ? ', ' : ' → ');
   const shuffle = config.shuffle ? 'shuffle' : 'no shuffle';
   const split = config.validationSplit > 0 ? `, validation ${formatCount(totals.validationSamples)} samples` : '';
   const reasons = Object.entries(totals.byReason)
@@ -195,13 +196,14 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
     item('rows zeroed', `${chalk.bold(formatCount(totals.rowResets))}${perRow}`),
     item('batches', `${formatCount(totals.batches)} (fit ${formatCount(totals.fitBatches)}, validation ${formatCount(totals.validationBatches)})`),
     item('carries', `${formatCount(totals.carries)} layer calls started from a carried state`),
+    ...(totals.fromLayerStarts > 0 ? [item('initial_state', `${formatCount(totals.fromLayerStarts)} layer calls started from another layer's final states (not resets)`)] : []),
     ...epochLines(totals.perEpoch).map((line) => wrap(line, width, '  ', '    ')),
   ];
   if (several) {
     for (const layer of totals.perLayer) {
       lines.push(
         wrap(
-          `layer ${layer.name}: ${count(layer.resetEvents, 'reset event')}, ${count(layer.rowResets, 'row')} zeroed, ${count(layer.carries, 'carry', 'carries')} (${layer.stateful ? 'stateful' : 'stateless'}, ${count(layer.stateTensors, 'state tensor')} per row: ${stateTensorNames(layer)})`,
+          `layer ${layer.name}: ${count(layer.resetEvents, 'reset event')}, ${count(layer.rowResets, 'row')} zeroed, ${count(layer.carries, 'carry', 'carries')}${layer.fromLayerStarts > 0 ? `, ${formatCount(layer.fromLayerStarts)} from ${layer.initialStateFrom ?? 'another layer'}'s states` : ''} (${layer.stateful ? 'stateful' : 'stateless'}, ${count(layer.stateTensors, 'state tensor')} per row: ${stateTensorNames(layer)})`,
           width,
           '  ',
           '    ',
@@ -209,9 +211,10 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
       );
     }
   }
-  if (config.maskTail !== undefined && totals.maskedSteps === null) {
-    lines.push(item('masking', "not counted in a --count-only run with --mask-fraction (it needs every sample's seeded choice)"));
-  } else if (config.maskTail !== undefined) {
+  const padded = config.maskTail !== undefined || config.padding !== undefined;
+  if (padded && totals.maskedSteps === null) {
+    lines.push(item('masking', "not counted in a --count-only run with --mask-fraction or --lengths (it needs every sample's padding)"));
+  } else if (padded || (totals.maskedSteps ?? 0) > 0) {
     lines.push(
       item(
         'masking',

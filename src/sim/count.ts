@@ -3,11 +3,11 @@
  * however many samples there are, and the events generated lazily from the schedule (no samples,
  * no state buffers) for the outputs that list them.
  */
-import { resolveLayers, splitData, type SimulationConfig } from '../keras/config.ts';
+import { distinctLayers, resolveLayers, splitData, wiredStart, type SimulationConfig } from '../keras/config.ts';
 import { expectedTotals } from '../keras/counter.ts';
 import { explain } from './explain.ts';
 import { batchSizeFailureFinding, configFindings } from '../keras/findings.ts';
-import type { ResetReason, RunPosition } from '../keras/events.ts';
+import type { EventReason, RunPosition } from '../keras/events.ts';
 import { runSchedule } from '../keras/schedule.ts';
 import { StateFlow, initialStateMode } from '../keras/state-flow.ts';
 import { resolveRunConfig } from './simulate.ts';
@@ -19,12 +19,16 @@ import type { ResetEvent, SimulationResult, Totals } from './result.ts';
  */
 export function* countEvents(config: SimulationConfig): Generator<ResetEvent, void, undefined> {
   const layers = resolveLayers(config);
-  const stateful = layers.filter((layer) => layer.stateful);
+  // build and reset_states() zero each stateful layer once (a shared layer has one state)
+  const stateful = distinctLayers(config).filter((layer) => layer.stateful);
   const firstStateful = layers.findIndex((layer) => layer.stateful);
+  const wiring = layers.map((layer) => wiredStart(layer, config.keras));
+  /** tf.keras: stateful layers whose stored state is still the zeros of a build or reset_states(). */
+  const zeroed = new Set<string>();
   const flow = new StateFlow(initialStateMode(config));
   let stateRows = config.stateBatchSize ?? config.batchSize;
   let index = 0;
-  const event = (reason: ResetReason, position: RunPosition, layer: (typeof layers)[number], rows: number): ResetEvent => ({
+  const event = (reason: EventReason, position: RunPosition, layer: (typeof layers)[number], rows: number): ResetEvent => ({
     index: ++index,
     reason,
     phase: position.phase,
@@ -41,7 +45,10 @@ export function* countEvents(config: SimulationConfig): Generator<ResetEvent, vo
     if (step.kind === 'build') {
       stateRows = step.stateRows;
       flow.zero();
-      for (const layer of stateful) yield event('initial', step.position, layer, stateRows);
+      for (const layer of stateful) {
+        zeroed.add(layer.name);
+        yield event('initial', step.position, layer, stateRows);
+      }
     } else if (step.kind === 'call') {
       const { call } = step;
       const position: RunPosition = { phase: call.phase, epoch: call.epoch, batch: call.batch, timing: 'before-batch', planStep: call.planStep ?? 1 };
@@ -50,17 +57,28 @@ export function* countEvents(config: SimulationConfig): Generator<ResetEvent, vo
       // report a start that is not the carry, and the first of them a broadcast (§R2)
       let rows = call.rows;
       for (const [i, layer] of layers.entries()) {
+        const wired = wiring[i]!;
         if (!layer.stateful) {
-          yield event(call.initialState ? 'initial-state' : 'batch-start', position, layer, rows);
+          // from another layer's final states (initial_state), the passed initial_state, or fresh zeros
+          yield event(wired === 'always' ? 'from-layer' : call.initialState ? 'initial-state' : 'batch-start', position, layer, rows);
           continue;
         }
+        const wasZero = zeroed.delete(layer.name);
+        if (wired === 'always' || (wired === 'while-zero' && wasZero)) {
+          yield event('from-layer', position, layer, stateRows);
+          continue;
+        }
+        if (wired === 'while-zero' || layer.call) continue;
         if (decision!.outcome === 'not-stored' || decision!.outcome === 'initial-state') yield event(decision!.outcome, position, layer, stateRows);
         if (i === firstStateful && rows !== stateRows && decision!.writes) yield event('broadcast', position, layer, stateRows);
         rows = stateRows;
       }
     } else if (step.kind === 'reset-states') {
       flow.zero();
-      for (const layer of stateful) yield event('reset-states', step.position, layer, stateRows);
+      for (const layer of stateful) {
+        zeroed.add(layer.name);
+        yield event('reset-states', step.position, layer, stateRows);
+      }
     } else if (!step.failure.caught) {
       return;
     }
@@ -68,9 +86,9 @@ export function* countEvents(config: SimulationConfig): Generator<ResetEvent, vo
 }
 
 /** The result of a run counted in closed form; `events` holds only what `keepEvents` asks for. */
-export function countOnly(config: SimulationConfig, options: { keepEvents?: number } = {}): SimulationResult {
+export function countOnly(config: SimulationConfig, options: { keepEvents?: number; masksFromData?: boolean } = {}): SimulationResult {
   const expected = expectedTotals(config);
-  const specs = resolveLayers(config);
+  const specs = distinctLayers(config);
   const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
   const events: ResetEvent[] = [];
   if ((options.keepEvents ?? 0) > 0) {
@@ -79,9 +97,9 @@ export function countOnly(config: SimulationConfig, options: { keepEvents?: numb
       if (events.length >= options.keepEvents!) break;
     }
   }
-  // masking: every row of every call is padded at fraction 1; a seeded choice per sample otherwise
+  // masking: every row of every call is padded at fraction 1; a seeded choice per sample, a layout or a model's own masks otherwise
   const maskTail = config.maskTail ?? 0;
-  const maskCounted = maskTail === 0 || (config.maskFraction ?? 1) >= 1;
+  const maskCounted = !options.masksFromData && config.padding === undefined && (maskTail === 0 || (config.maskFraction ?? 1) >= 1);
   const totals: Totals = {
     batches: expected.batches,
     fitBatches: expected.fitBatches,
@@ -94,6 +112,7 @@ export function countOnly(config: SimulationConfig, options: { keepEvents?: numb
     resetEvents: expected.resetEvents,
     rowResets: expected.rowResets,
     carries: expected.carries,
+    fromLayerStarts: expected.fromLayerStarts,
     byReason: expected.byReason,
     perEpoch: expected.perEpoch,
     epochsCompleted: expected.epochsCompleted,
@@ -101,7 +120,14 @@ export function countOnly(config: SimulationConfig, options: { keepEvents?: numb
     validationSamples,
     perLayer: specs.map((spec, i) => {
       const counts = expected.perLayer[i]!;
-      return { ...spec, resetEvents: counts.resetEvents, rowResets: counts.rowResets, carries: counts.carries, byReason: counts.byReason };
+      return {
+        ...spec,
+        resetEvents: counts.resetEvents,
+        rowResets: counts.rowResets,
+        carries: counts.carries,
+        fromLayerStarts: counts.fromLayerStarts,
+        byReason: counts.byReason,
+      };
     }),
     maskedSteps: maskCounted ? expected.rowsRun * maskTail : null,
     passThroughRows: maskCounted ? (maskTail > 0 && maskTail === config.timesteps ? expected.rowsRun : 0) : null,

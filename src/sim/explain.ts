@@ -45,7 +45,7 @@ function plural(n: number, word: string, many = `${word}s`): string {
 
 export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
   const layers = result.config.resolvedLayers;
-  const lines = layers.length === 1 ? explainLayer(result, layers[0]!) : explainStack(result);
+  const lines = layers.length === 1 && layers[0]!.initialStateFrom === undefined ? explainLayer(result, layers[0]!) : explainStack(result);
   if (!result.completed) {
     const error = result.findings.find((f) => f.severity === 'error' && f.at !== undefined && f.code !== 'jax-stateful-no-effect');
     lines.push(`Keras would stop this run with an error${error?.at ? ` (at ${describePosition(error.at)})` : ''}; the counts cover what ran before it.`);
@@ -71,13 +71,19 @@ function callsPhrase(totals: SimulationResult['totals']): string {
 /** Stacked layers: one line per layer, each with its own state. */
 function explainStack(result: Omit<SimulationResult, 'answer'>): string[] {
   const { config, totals } = result;
+  const wired = config.resolvedLayers.some((layer) => layer.initialStateFrom !== undefined || layer.call);
   const lines = [
-    `${layersPhrase(config.resolvedLayers.length)} each keep their own state; a stateless layer starts every batch from zeros, a stateful one carries row i of each batch into row i of the next until reset_states()${config.backend === 'jax' ? ' (on JAX only in direct model(x) calls: the trainer never stores it)' : ''}.`,
+    `${wired ? `The ${formatCount(totals.perLayer.length)} recurrent layers` : layersPhrase(config.resolvedLayers.length)} each keep their own state; a stateless layer starts every batch from zeros${wired ? ' unless it is given initial_state' : ''}, a stateful one carries row i of each batch into row i of the next until reset_states()${config.backend === 'jax' ? ' (on JAX only in direct model(x) calls: the trainer never stores it)' : ''}.`,
   ];
   for (const layer of totals.perLayer) {
     const mode = layer.stateful ? 'stateful' : 'stateless';
+    const calls = config.resolvedLayers.filter((spec) => spec.name === layer.name).length;
+    const from =
+      layer.fromLayerStarts > 0
+        ? `, ${plural(layer.fromLayerStarts, 'call')} started from ${layer.initialStateFrom ?? 'another layer'}'s final states (initial_state, not zeros)`
+        : '';
     lines.push(
-      `${layer.name} (${layerKind(layer)}, ${plural(layer.units, 'unit')}, ${mode}, ${plural(layer.stateTensors, 'state tensor')} per row): ${plural(layer.resetEvents, 'reset event')}, ${plural(layer.rowResets, 'row')} zeroed or replaced, ${plural(layer.carries, 'carried call')}.`,
+      `${layer.name} (${layerKind(layer)}, ${plural(layer.units, 'unit')}, ${mode}, ${plural(layer.stateTensors, 'state tensor')} per row${calls > 1 ? `, called ${calls} times per batch` : ''}): ${plural(layer.resetEvents, 'reset event')}, ${plural(layer.rowResets, 'row')} zeroed or replaced, ${plural(layer.carries, 'carried call')}${from}.`,
     );
   }
   lines.push(`All layers over ${runPhrase(config, totals)}: ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'row reset')} in ${callsPhrase(totals)}.`);

@@ -46,6 +46,18 @@ export interface CarryInfo {
   readonly carriedMeanAbsH: number;
 }
 
+/** A call starts from another layer's final states passed as initial_state (§6): not a reset. */
+export interface FromLayerInfo {
+  readonly layer: string;
+  /** The layer whose final states are passed. */
+  readonly from: string;
+  readonly position: RunPosition;
+  readonly rows: number;
+  readonly stateTensors: number;
+  /** Mean |h| of the state the call replaces (the previous call's final state; 0 where there is none). */
+  readonly discardedMeanAbsH: number;
+}
+
 /** Observers of a layer's state. All are optional; `onStep` costs a call per timestep. */
 export interface StateHooks {
   /** The state was zeroed; `state` already shows the zeros. */
@@ -54,6 +66,8 @@ export interface StateHooks {
   onCarry?(info: CarryInfo, state: LayerState): void;
   /** A stateful layer's call begins: nothing is decided yet (`state` is the previous call's end). */
   onCallBegin?(call: LayerCall, state: LayerState): void;
+  /** A call starts from another layer's final states (initial_state). */
+  onFromLayer?(info: FromLayerInfo, state: LayerState): void;
   /** Before the time loop of a call (after any reset or carry). */
   onBatchStart?(call: LayerCall, state: LayerState): void;
   /** After the time loop: `state` holds the final states. */
@@ -72,6 +86,8 @@ export function combineHooks(...all: StateHooks[]): StateHooks {
   if (onCarry.length > 0) combined.onCarry = (info, state) => onCarry.forEach((h) => h.onCarry!(info, state));
   const onCallBegin = withHook('onCallBegin');
   if (onCallBegin.length > 0) combined.onCallBegin = (call, state) => onCallBegin.forEach((h) => h.onCallBegin!(call, state));
+  const onFromLayer = withHook('onFromLayer');
+  if (onFromLayer.length > 0) combined.onFromLayer = (info, state) => onFromLayer.forEach((h) => h.onFromLayer!(info, state));
   const onBatchStart = withHook('onBatchStart');
   if (onBatchStart.length > 0)
     combined.onBatchStart = (call, state) => onBatchStart.forEach((h) => h.onBatchStart!(call, state));

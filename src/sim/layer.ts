@@ -24,6 +24,8 @@ export interface RecurrentLayerOptions {
   readonly cells: readonly Cell[];
   /** Keep the output sequence (return_sequences=True) for a layer stacked on top. */
   readonly keepOutputs?: boolean;
+  /** Bidirectional merge_mode of the kept outputs (default concat). */
+  readonly mergeMode?: 'concat' | 'sum' | 'mul' | 'ave';
 }
 
 /** How a stateful call starts (keras/state-flow.ts) and what this layer gets. */
@@ -38,6 +40,16 @@ export interface CallOptions {
   readonly broadcastHere?: boolean;
   /** The passed initial_state, per direction and tensor (rows × units each), for decision.from 'initial-state'. */
   readonly initialState?: readonly (readonly Float32Array[])[];
+  /** Timesteps of this call's input (default the layer's); at most the layer's. */
+  readonly timesteps?: number;
+  /**
+   * initial_state from another layer: its final states in Keras order ([h, c] per direction), each
+   * (rows, units). Used on every call ('always') or, tf.keras's stateful rule, only while the stored
+   * state is all zeros ('while-zero', §6); otherwise the layer starts as it would without it.
+   */
+  readonly fromLayer?: { readonly from: string; readonly states: readonly Float32Array[]; readonly mode: 'always' | 'while-zero' };
+  /** go_backwards: read the input from the last step to the first (outputs in that order, as Keras returns them). */
+  readonly goBackwards?: boolean;
 }
 
 /** Mean |value| of the first `count` entries (0 for none). */
@@ -57,6 +69,7 @@ export class RecurrentLayer {
   readonly stateTensors: number;
   /** Features per timestep of the output: units, or 2·units for Bidirectional (merge_mode='concat'). */
   readonly outputDim: number;
+  readonly mergeMode: 'concat' | 'sum' | 'mul' | 'ave';
   readonly cells: readonly Cell[];
   /** (maxRows, timesteps, outputDim): the output sequence of the last call, when kept. */
   readonly outputs: Float32Array;
@@ -90,14 +103,16 @@ export class RecurrentLayer {
     this.units = first.units;
     this.timesteps = options.timesteps;
     this.stateTensors = options.cells.reduce((sum, cell) => sum + cell.stateTensors, 0);
-    this.outputDim = first.units * options.cells.length;
+    this.mergeMode = options.mergeMode ?? 'concat';
+    this.outputDim = this.bidirectional && this.mergeMode === 'concat' ? 2 * first.units : first.units;
     this.keepOutputs = options.keepOutputs ?? false;
     this.states = options.cells.map((cell) => Array.from({ length: cell.stateTensors }, () => new Float32Array(options.maxRows * cell.units)));
     this.outputs = new Float32Array(this.keepOutputs ? options.maxRows * options.timesteps * this.outputDim : 0);
     const inputDim = first.inputDim;
-    this.reversedInputs = new Float32Array(this.bidirectional ? options.maxRows * options.timesteps * inputDim : 0);
-    this.reversedMask = new Uint8Array(this.bidirectional ? options.maxRows * options.timesteps : 0);
+    this.reversedInputs = new Float32Array(options.maxRows * options.timesteps * inputDim);
+    this.reversedMask = new Uint8Array(options.maxRows * options.timesteps);
     if (this.stateful) this.rows = options.maxRows;
+    this.lastTimesteps = options.timesteps;
   }
 
   /** Live views of the state for hooks and tests: h and c of the forward direction, and all tensors. */
@@ -157,7 +172,15 @@ export class RecurrentLayer {
     };
     mask ??= options.mask;
     const inputRows = options.rows ?? call.rows;
-    if (!this.stateful) {
+    this.lastTimesteps = options.timesteps ?? this.timesteps;
+    const wired = options.fromLayer;
+    const fromLayer = wired !== undefined && (wired.mode === 'always' || !this.stateful || this.storedIsZero());
+    if (fromLayer) {
+      if (this.stateful && inputRows !== this.rows) {
+        throw new Error(`stateful layer ${this.name} holds ${this.rows} state rows but was called with ${inputRows}`);
+      }
+      this.startFromLayer(wired, inputRows, position, hooks);
+    } else if (!this.stateful) {
       if (options.initialState) {
         // a stateless call given initial_state starts from it instead of zeros (§6)
         const discardedMeanAbsH = this.meanAbsH();
@@ -202,8 +225,64 @@ export class RecurrentLayer {
     }
     this.freshlyZeroed = false;
     const rowsCall: LayerCall = this.rows === call.rows ? call : { ...call, rows: this.rows };
-    this.run(inputs, rowsCall, hooks, mask);
+    this.run(inputs, rowsCall, hooks, mask, options.goBackwards ?? false);
     if (this.stateful && (options.decision?.writes ?? true)) this.storedIsWorking = true;
+  }
+
+  /** True when the stored state of every row is 0 (tf.keras's `count_nonzero == 0`, §6). */
+  private storedIsZero(): boolean {
+    const source = this.storedIsWorking ? this.states : this.storedCopy!;
+    const used = this.rows * this.units;
+    for (const direction of source) for (const tensor of direction) for (let i = 0; i < used; i++) if (tensor[i] !== 0) return false;
+    return true;
+  }
+
+  /** Starts a call from another layer's final states (initial_state): reported, never a reset. */
+  private startFromLayer(wired: NonNullable<CallOptions['fromLayer']>, rows: number, position: RunPosition, hooks: StateHooks): void {
+    const discardedMeanAbsH = this.meanAbsH();
+    this.rows = rows;
+    const tensors = this.states.flat();
+    if (wired.states.length !== tensors.length) {
+      throw new Error(`${this.name} gets ${wired.states.length} initial_state tensors from ${wired.from}, but it keeps ${tensors.length}`);
+    }
+    tensors.forEach((tensor, i) => tensor.set(wired.states[i]!.subarray(0, rows * this.units)));
+    hooks.onFromLayer?.(
+      { layer: this.name, from: wired.from, position, rows, stateTensors: this.stateTensors, discardedMeanAbsH },
+      this.state(),
+    );
+  }
+
+  /** Timesteps of the last call (its output sequence's length). */
+  private lastTimesteps: number;
+
+  /** The last output of the last call (return_sequences=False): each direction's final h, merged. (rows, outputDim). */
+  lastOutput(out: Float32Array): void {
+    const units = this.units;
+    for (let r = 0; r < this.rows; r++) {
+      for (let d = 0; d < this.states.length; d++) this.merge(out, r * this.outputDim, d, this.states[d]![0]!.subarray(r * units, (r + 1) * units));
+    }
+  }
+
+  /** The final states of the last call in Keras order ([h, c] per direction), each (rows, units). */
+  finalStates(): Float32Array[] {
+    const used = this.rows * this.units;
+    return this.states.flatMap((direction) => direction.map((tensor) => tensor.slice(0, used)));
+  }
+
+  /** Writes direction `d`'s values into a merged output row at `offset` (merge_mode). */
+  private merge(out: Float32Array, offset: number, d: number, h: Float32Array): void {
+    const units = this.units;
+    if (!this.bidirectional || this.mergeMode === 'concat') {
+      out.set(h, offset + d * units);
+      return;
+    }
+    for (let j = 0; j < units; j++) {
+      const value = h[j]!;
+      if (d === 0) out[offset + j] = value;
+      else if (this.mergeMode === 'sum') out[offset + j] = out[offset + j]! + value;
+      else if (this.mergeMode === 'mul') out[offset + j] = out[offset + j]! * value;
+      else out[offset + j] = (out[offset + j]! + value) / 2;
+    }
   }
 
   /**
@@ -250,11 +329,12 @@ export class RecurrentLayer {
   }
 
   /** The time loop of one call over `call.rows` rows (both directions for Bidirectional). */
-  private run(inputs: Float32Array, call: LayerCall, hooks: StateHooks, mask?: Uint8Array): void {
+  private run(inputs: Float32Array, call: LayerCall, hooks: StateHooks, mask: Uint8Array | undefined, goBackwards: boolean): void {
     hooks.onBatchStart?.(call, this.state());
     const { rows } = call;
-    const T = this.timesteps;
+    const T = this.lastTimesteps;
     const forward = this.cells[0]!;
+    const inputDim = forward.inputDim;
     const onStep = hooks.onStep;
     const afterForwardStep =
       this.keepOutputs || onStep
@@ -263,10 +343,8 @@ export class RecurrentLayer {
             onStep?.(call, t, this.state());
           }
         : undefined;
-    forward.forward(inputs, rows, T, this.states[0]!, afterForwardStep, mask);
-    if (this.bidirectional) {
-      // go_backwards: the backward cell reads the sequence (and its mask) from the last step to the first
-      const inputDim = forward.inputDim;
+    // (rows, T, D) read from the last step to the first, with its mask
+    const reverse = (): Uint8Array | undefined => {
       for (let r = 0; r < rows; r++) {
         for (let t = 0; t < T; t++) {
           const from = (r * T + (T - 1 - t)) * inputDim;
@@ -274,8 +352,19 @@ export class RecurrentLayer {
           if (mask) this.reversedMask[r * T + t] = mask[r * T + (T - 1 - t)]!;
         }
       }
+      return mask ? this.reversedMask : undefined;
+    };
+    if (goBackwards && !this.bidirectional) {
+      const reversedMask = reverse();
+      forward.forward(this.reversedInputs, rows, T, this.states[0]!, afterForwardStep, reversedMask);
+    } else {
+      forward.forward(inputs, rows, T, this.states[0]!, afterForwardStep, mask);
+    }
+    if (this.bidirectional) {
+      // the backward layer reads the sequence (and its mask) from the last step to the first
+      const reversedMask = reverse();
       const afterBackwardStep = this.keepOutputs ? (t: number) => this.copyOutput(1, rows, T - 1 - t) : undefined;
-      this.cells[1]!.forward(this.reversedInputs, rows, T, this.states[1]!, afterBackwardStep, mask ? this.reversedMask : undefined);
+      this.cells[1]!.forward(this.reversedInputs, rows, T, this.states[1]!, afterBackwardStep, reversedMask);
     }
     hooks.onBatchEnd?.(call, this.state());
   }
@@ -290,14 +379,13 @@ export class RecurrentLayer {
     for (const cell of this.cells) cell.close?.();
   }
 
-  /** outputs[r, outputStep, direction block] = the current h of `direction`. */
+  /** outputs[r, outputStep] gets the current h of `direction`, merged as merge_mode says. */
   private copyOutput(direction: number, rows: number, outputStep: number): void {
     const h = this.states[direction]![0]!;
     const units = this.units;
-    const T = this.timesteps;
-    const offset = direction * units;
+    const T = this.lastTimesteps;
     for (let r = 0; r < rows; r++) {
-      this.outputs.set(h.subarray(r * units, (r + 1) * units), (r * T + outputStep) * this.outputDim + offset);
+      this.merge(this.outputs, (r * T + outputStep) * this.outputDim, direction, h.subarray(r * units, (r + 1) * units));
     }
   }
 

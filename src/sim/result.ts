@@ -3,7 +3,7 @@
  * JSON, TSV, NDJSON) renders this one object.
  */
 import type { LayerSpec, SimulationConfig } from '../keras/config.ts';
-import type { EventTiming, Phase, ResetReason } from '../keras/events.ts';
+import type { EventReason, EventTiming, Phase, ResetReason } from '../keras/events.ts';
 import type { Finding } from '../keras/findings.ts';
 import type { Backend } from '../keras/profiles.ts';
 
@@ -11,7 +11,8 @@ import type { Backend } from '../keras/profiles.ts';
 export interface ResetEvent {
   /** 1-based position in the run's event list. */
   readonly index: number;
-  readonly reason: ResetReason;
+  /** Why: a reset reason, or 'from-layer' (the call starts from another layer's final states: not a reset). */
+  readonly reason: EventReason;
   readonly phase: Phase;
   readonly epoch: number;
   /** The batch the event precedes (before-batch) or follows (after-batch, epoch-end: the epoch's last training batch). */
@@ -58,6 +59,8 @@ export interface Totals {
   readonly rowResets: number;
   /** Layer calls that started from a carried (non-reset) state. */
   readonly carries: number;
+  /** Layer calls that started from another layer's final states (initial_state, e.g. a decoder from its encoder); not resets. */
+  readonly fromLayerStarts: number;
   /** Reset events by reason (every reason present, 0 where none). */
   readonly byReason: Readonly<Record<ResetReason, number>>;
   readonly perEpoch: readonly EpochTotals[];
@@ -77,6 +80,8 @@ export interface LayerTotals extends LayerSpec {
   readonly resetEvents: number;
   readonly rowResets: number;
   readonly carries: number;
+  /** Calls that started from another layer's final states (initial_state). */
+  readonly fromLayerStarts: number;
   readonly byReason: Readonly<Record<ResetReason, number>>;
 }
 

@@ -2,8 +2,9 @@
  * Runs a training configuration through a real LSTM forward pass and records, through the state
  * hooks, every reset event. Pure: returns a result object; rendering and I/O live elsewhere.
  */
-import { planMaxBatch, resolveLayers, splitData, type SimulationConfig } from '../keras/config.ts';
+import { planMaxBatch, resolveLayers, splitData, wiredStart, type SimulationConfig } from '../keras/config.ts';
 import { zeroByReason, type LayerCall, type ResetReason } from '../keras/events.ts';
+import type { ModelProgram } from '../keras/graph.ts';
 import { batchSizeFailureFinding, configFindings, type Finding } from '../keras/findings.ts';
 import { executionOf } from '../keras/backends.ts';
 import { kerasProfiles } from '../keras/profiles.ts';
@@ -15,13 +16,10 @@ import { deriveSeed, mix32, syntheticInput } from '../shared/random.ts';
 import { explain } from './explain.ts';
 import { combineHooks, type StateHooks } from './hooks.ts';
 import { RecurrentLayer } from './layer.ts';
-import type { ResetEvent, SimulationResult, Totals } from './result.ts';
+import { createProgramRunner, fillLayoutMask, programShapes, type InputSource } from './program.ts';
+import type { LayerTotals, ResetEvent, SimulationResult, Totals } from './result.ts';
 
-/** Where the input values of a batch come from: synthetic by default, or a data file. */
-export interface InputSource {
-  /** Fills `buffer` with the (rows, timesteps, features) inputs of the given samples. */
-  fill(buffer: Float32Array, samples: Int32Array): void;
-}
+export type { InputSource } from './program.ts';
 
 /** Weights to use instead of the seeded Keras defaults (a model file's): per layer, per direction. */
 export interface LayerWeightsOverride {
@@ -34,8 +32,15 @@ export interface SimulateOptions {
   readonly hooks?: StateHooks;
   /** Input values (default: seeded synthetic values). */
   readonly inputs?: InputSource;
-  /** Real weights per layer (default: seeded Keras initialisers). */
-  readonly weights?: readonly LayerWeightsOverride[];
+  /** Real weights per layer (default, or undefined for a layer: seeded Keras initialisers). */
+  readonly weights?: readonly (LayerWeightsOverride | undefined)[];
+  /**
+   * A model file's wiring: each recurrent layer's input, mask and initial_state (instead of a plain
+   * stack), with one input source per model input (`inputs` is the first's).
+   */
+  readonly program?: ModelProgram;
+  /** Input sources of the program's inputs after the first. */
+  readonly moreInputs?: readonly (InputSource | undefined)[];
   /** Receives every event as it happens (streaming outputs). */
   readonly onEvent?: (event: ResetEvent) => void;
   /** Keep the events in `result.events` (default true; false keeps memory flat for streams). */
@@ -90,20 +95,64 @@ export function fillMask(mask: Uint8Array, samples: Int32Array, timesteps: numbe
   }
 }
 
+/** The mask of a call from the configuration's padding: --padding/--lengths, or --mask-tail of a seeded fraction. */
+export function fillConfigMask(mask: Uint8Array, samples: Int32Array, timesteps: number, config: SimulationConfig): void {
+  if (config.padding) fillLayoutMask(mask, samples, timesteps, config.padding, config.seed);
+  else fillMask(mask, samples, timesteps, config.maskTail ?? 0, config.maskFraction ?? 1, config.seed);
+}
+
+/** Whether the configuration pads its samples at all. */
+export function hasPadding(config: SimulationConfig): boolean {
+  return config.padding !== undefined || (config.maskTail ?? 0) > 0;
+}
+
+/** How a model file's layers are wired in: each layer's input features and timesteps. */
+export interface LayerShapes {
+  readonly inputDims: readonly number[];
+  readonly timesteps: readonly number[];
+}
+
+/** Input features and timesteps of every layer entry of a program (shared layers: the largest). */
+export function programLayerShapes(config: SimulationConfig, program: ModelProgram): LayerShapes {
+  const specs = resolveLayers(config);
+  const dims = specs.map((spec) => ({ units: spec.units, outputDim: spec.units * (spec.bidirectional ? 2 : 1) }));
+  const merged = program.steps.map((step) => (step.kind === 'recurrent' && step.mergeMode !== 'concat' ? step.layer : -1));
+  for (const index of merged) if (index >= 0) dims[index] = { units: dims[index]!.units, outputDim: dims[index]!.units };
+  const shapes = programShapes(program, dims);
+  const inputDims = specs.map(() => 0);
+  const timesteps = specs.map(() => 1);
+  for (const step of program.steps) {
+    if (step.kind !== 'recurrent') continue;
+    const shape = shapes.get(step.input)!;
+    inputDims[step.layer] = shape.features;
+    timesteps[step.layer] = Math.max(timesteps[step.layer]!, shape.timesteps ?? 1);
+  }
+  return { inputDims, timesteps };
+}
+
 /**
  * The layers of a configuration, built with Keras default initialisers from the seed (the weights
  * depend only on the seed and the layer stack). `keepLastOutputs` keeps the top layer's sequence too.
+ * With `shapes` (a model file's wiring) each layer takes its own input features and timesteps, and a
+ * shared layer's entries get the same layer object.
  */
 export function buildLayers(
   config: SimulationConfig,
   maxRows: number,
   keepLastOutputs = false,
-  weights?: readonly LayerWeightsOverride[],
+  weights?: readonly (LayerWeightsOverride | undefined)[],
+  shapes?: LayerShapes & { readonly mergeModes?: readonly ('concat' | 'sum' | 'mul' | 'ave')[] },
 ): RecurrentLayer[] {
   const profile = kerasProfiles[config.keras];
   const specs = resolveLayers(config);
   let inputDim = config.features;
+  const byName = new Map<string, RecurrentLayer>();
   return specs.map((spec, index) => {
+    if (shapes) {
+      const shared = byName.get(spec.name);
+      if (shared) return shared;
+      inputDim = shapes.inputDims[index]!;
+    }
     const activation = { name: spec.recurrentActivation, hardSigmoidSlope: profile.hardSigmoidSlope, ...(spec.activation ? { candidate: spec.activation } : {}) };
     const resetAfter = spec.resetAfter ?? profile.gruResetAfter;
     const cellFor = (direction: number) => {
@@ -123,10 +172,12 @@ export function buildLayers(
       name: spec.name,
       stateful: spec.stateful,
       maxRows,
-      timesteps: config.timesteps,
+      timesteps: shapes ? Math.max(...specs.map((other, i) => (other.name === spec.name ? shapes.timesteps[i]! : 1))) : config.timesteps,
       cells: spec.bidirectional ? [cellFor(0), cellFor(1)] : [cellFor(0)],
-      keepOutputs: keepLastOutputs || index < specs.length - 1,
+      keepOutputs: shapes !== undefined || keepLastOutputs || index < specs.length - 1,
+      ...(shapes?.mergeModes?.[index] ? { mergeMode: shapes.mergeModes[index] } : {}),
     });
+    byName.set(spec.name, layer);
     inputDim = layer.outputDim;
     return layer;
   });
@@ -170,17 +221,31 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
   const specs = resolveLayers(config);
   const statefulModel = specs.some((spec) => spec.stateful);
   const maxRows = planMaxBatch(config);
-  const layers = buildLayers(config, maxRows, false, options.weights);
+  const program = options.program;
+  const mergeModes = program
+    ? specs.map((_, i) => {
+        const step = program.steps.find((s) => s.kind === 'recurrent' && s.layer === i);
+        return step?.kind === 'recurrent' ? step.mergeMode : 'concat';
+      })
+    : undefined;
+  const layers = buildLayers(config, maxRows, false, options.weights, program ? { ...programLayerShapes(config, program), mergeModes: mergeModes! } : undefined);
+  // a shared layer's calls share one layer object
+  const distinct = layers.filter((layer, i) => layers.indexOf(layer) === i);
+  const wiring = specs.map((spec) => wiredStart(spec, config.keras));
   const firstStateful = specs.findIndex((spec) => spec.stateful);
   // one provenance for the model: every stateful layer sees the same calls (keras/state-flow.ts)
   const flow = new StateFlow(initialStateMode(config));
+  // a model call ends when the last recurrent call of the model does
   const lastLayer = layers[layers.length - 1]!;
+  const callsOfLast = specs.filter((spec) => spec.name === lastLayer.name).length;
 
   const events: ResetEvent[] = [];
   const keepEvents = options.keepEvents ?? true;
   const byReason: Record<ResetReason, number> = zeroByReason();
   let eventCount = 0;
+  let resetCount = 0;
   let rowResets = 0;
+  let fromLayerStarts = 0;
   // per fit epoch (0: calls of a plan before its first fit)
   const perEpoch = new Map<number, { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number }>();
   const epochTotals = (epoch: number) => {
@@ -189,15 +254,14 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
     }
     return perEpoch.get(epoch)!;
   };
-  const perLayer = new Map(
-    specs.map((spec) => [
-      spec.name,
-      { ...spec, resetEvents: 0, rowResets: 0, carries: 0, byReason: zeroByReason() },
-    ]),
-  );
+  const perLayer = new Map<string, Mutable<LayerTotals> & { byReason: Record<ResetReason, number> }>();
+  for (const spec of specs) {
+    if (!perLayer.has(spec.name)) perLayer.set(spec.name, { ...spec, resetEvents: 0, rowResets: 0, carries: 0, fromLayerStarts: 0, byReason: zeroByReason() });
+  }
   const batchesByPhase = { fit: 0, validate: 0, evaluate: 0, predict: 0, train_on_batch: 0, predict_on_batch: 0, call: 0, reset: 0 };
   let carries = 0;
   let finalMeanAbsH = 0;
+  let lastLayerCalls = 0;
   // the recorder: the reset table is built from what the layers report while they run
   const recorder: StateHooks = {
     onReset(info) {
@@ -217,6 +281,7 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
       };
       if (keepEvents) events.push(event);
       options.onEvent?.(event);
+      resetCount++;
       byReason[info.reason]++;
       rowResets += info.rows;
       const epoch = epochTotals(position.epoch);
@@ -227,14 +292,35 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
       layer.rowResets += info.rows;
       layer.byReason[info.reason]++;
     },
+    onFromLayer(info) {
+      const { position } = info;
+      const event: ResetEvent = {
+        index: ++eventCount,
+        reason: 'from-layer',
+        phase: position.phase,
+        epoch: position.epoch,
+        batch: position.batch,
+        timing: position.timing,
+        planStep: position.planStep ?? 1,
+        layer: info.layer,
+        rows: info.rows,
+        stateTensors: info.stateTensors,
+        discardedMeanAbsH: info.discardedMeanAbsH,
+      };
+      if (keepEvents) events.push(event);
+      options.onEvent?.(event);
+      fromLayerStarts++;
+      perLayer.get(info.layer)!.fromLayerStarts++;
+    },
     onCarry(info) {
       carries++;
       epochTotals(info.position.epoch).carries++;
       perLayer.get(info.layer)!.carries++;
     },
     onBatchEnd(call, state) {
-      // a model call ends when its last layer does
+      // a model call ends when its last layer does (a shared last layer: at its last call)
       if (state.layer !== lastLayer.name) return;
+      if (++lastLayerCalls % callsOfLast !== 0) return;
       batchesByPhase[call.phase]++;
       epochTotals(call.epoch).batches++;
       finalMeanAbsH = lastLayer.meanAbsH();
@@ -243,10 +329,23 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
   const hooks = options.hooks ? combineHooks(recorder, options.hooks) : recorder;
 
   const findings: Finding[] = [];
-  const inputs = new Float32Array(maxRows * config.timesteps * config.features);
+  const profile = kerasProfiles[config.keras];
+  const runner = program
+    ? createProgramRunner({
+        program,
+        layers,
+        wiring,
+        laterCall: specs.map((spec) => spec.call !== undefined),
+        config,
+        maxRows,
+        hardSigmoidSlope: profile.hardSigmoidSlope,
+        sources: [options.inputs, ...(options.moreInputs ?? [])],
+        ...(hasPadding(config) ? { padding: (m: Uint8Array, samples: Int32Array, timesteps: number) => fillConfigMask(m, samples, timesteps, config) } : {}),
+      })
+    : undefined;
+  const inputs = new Float32Array(runner ? 0 : maxRows * config.timesteps * config.features);
   const overridden = new Int32Array(maxRows);
-  const maskTail = config.maskTail ?? 0;
-  const mask = maskTail > 0 ? new Uint8Array(maxRows * config.timesteps) : undefined;
+  const mask = !runner && hasPadding(config) ? new Uint8Array(maxRows * config.timesteps) : undefined;
   let maskedSteps = 0;
   let passThroughRows = 0;
   let completed = true;
@@ -255,7 +354,7 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
   let abortedEpochs = 0;
   for (const step of runSchedule(config)) {
     if (step.kind === 'build') {
-      for (const layer of layers) layer.build(step.position, hooks, step.stateRows);
+      for (const layer of distinct) layer.build(step.position, hooks, step.stateRows);
       flow.zero();
     } else if (step.kind === 'call') {
       let call = step.call;
@@ -265,10 +364,17 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
         overridden.set(Array.from(replaced).slice(0, call.rows));
         call = { ...call, samples: overridden.subarray(0, call.rows) };
       }
+      if (runner) {
+        const decision = statefulModel ? flow.call(call) : undefined;
+        const counts = runner.run(call, hooks, decision);
+        maskedSteps += counts.maskedSteps;
+        passThroughRows += counts.passThroughRows;
+        continue;
+      }
       if (options.inputs) options.inputs.fill(inputs, call.samples);
       else fillSyntheticInputs(inputs, call.samples, config.timesteps, config.features, config.seed);
       if (mask) {
-        fillMask(mask, call.samples, config.timesteps, maskTail, config.maskFraction ?? 1, config.seed);
+        fillConfigMask(mask, call.samples, config.timesteps, config);
         for (let r = 0; r < call.rows; r++) {
           let masked = 0;
           for (let t = 0; t < config.timesteps; t++) masked += mask[r * config.timesteps + t] === 0 ? 1 : 0;
@@ -283,10 +389,16 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
       layers.forEach((layer, index) => {
         const passed = layer.stateful ? decision?.from === 'initial-state' : call.initialState === true;
         const initialState = passed ? (options.initialState?.(index, call) ?? zeroState(layer, rows)) : undefined;
+        // initial_state from an earlier layer of the stack: its final states of this call (§6)
+        const from = specs[index]!.initialStateFrom;
+        const source = from === undefined ? undefined : layers.find((other) => other.name === from);
+        const mode = wiring[index]!;
         layer.call(layerInputs, call, hooks, layerMask, {
           rows,
-          ...(layer.stateful && decision ? { decision, broadcastHere: index === firstStateful } : {}),
+          // a shared layer's later call continues its earlier one (no decision of its own)
+          ...(layer.stateful && decision && !specs[index]!.call ? { decision, broadcastHere: index === firstStateful } : {}),
           ...(initialState ? { initialState } : {}),
+          ...(source && mode !== 'none' ? { fromLayer: { from: source.name, states: source.finalStates(), mode } } : {}),
         });
         // a broadcast layer hands every state row to the layers above it (mask rows too)
         if (layer.stateful && rows !== layer.state().rows) {
@@ -299,7 +411,7 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
     } else if (step.kind === 'reset-states') {
       lastEpoch = Math.max(lastEpoch, step.position.epoch);
       // model.reset_states() (or a loop over layers in Keras 3): every stateful layer
-      for (const layer of layers) if (layer.stateful) layer.resetStates(step.position, hooks);
+      for (const layer of distinct) if (layer.stateful) layer.resetStates(step.position, hooks);
       flow.zero();
     } else {
       // an uncaught exception ends the script; a caught one ends its step only
@@ -333,9 +445,10 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
     trainOnBatchBatches: batchesByPhase.train_on_batch,
     predictOnBatchBatches: batchesByPhase.predict_on_batch,
     directCalls: batchesByPhase.call,
-    resetEvents: eventCount,
+    resetEvents: resetCount,
     rowResets,
     carries,
+    fromLayerStarts,
     byReason,
     perEpoch: [...perEpoch.values()].sort((a, b) => a.epoch - b.epoch),
     epochsCompleted,
@@ -353,6 +466,8 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
 function zeroState(layer: RecurrentLayer, rows: number): Float32Array[][] {
   return layer.cells.map((cell) => Array.from({ length: cell.stateTensors }, () => new Float32Array(rows * cell.units)));
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A (rows, timesteps) mask whose first row is repeated over `rows` rows (a broadcast call). */
 function broadcastRows(mask: Uint8Array, rows: number, timesteps: number): Uint8Array {

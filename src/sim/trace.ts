@@ -7,7 +7,8 @@ import { cellClassNames } from '../keras/layers.ts';
 import { resolveLayers, type SimulationConfig } from '../keras/config.ts';
 import type { StateHooks } from './hooks.ts';
 import { kerasProfiles } from '../keras/profiles.ts';
-import { buildLayers, fillMask, fillSyntheticInputs, type InputSource, type LayerWeightsOverride } from './simulate.ts';
+import type { ModelProgram } from '../keras/graph.ts';
+import { buildLayers, fillConfigMask, fillSyntheticInputs, hasPadding, programLayerShapes, type InputSource, type LayerWeightsOverride } from './simulate.ts';
 
 /** Inputs (N·T·D values) are included up to this many values; above it `inputs` is null. */
 export const traceInputLimit = 1_000_000;
@@ -72,12 +73,13 @@ function tensor(shape: readonly number[], values: ArrayLike<number>): TraceTenso
 /** The trace's static part (weights, inputs, mask) and a hook that records every layer call. */
 export function createTraceRecorder(
   config: SimulationConfig,
-  weights?: readonly LayerWeightsOverride[],
+  weights?: readonly (LayerWeightsOverride | undefined)[],
   source?: InputSource,
+  program?: ModelProgram,
 ): { trace: Trace; hooks: StateHooks } {
   const profile = kerasProfiles[config.keras];
   const specs = resolveLayers(config);
-  const built = buildLayers(config, 1, false, weights);
+  const built = buildLayers(config, 1, false, weights, program ? programLayerShapes(config, program) : undefined);
   const layers: TraceLayer[] = built.map((layer, i) => {
     const spec = specs[i]!;
     const cell = layer.cells[0]!;
@@ -99,15 +101,17 @@ export function createTraceRecorder(
   const { samples: N, timesteps: T, features: D } = config;
   let inputs: TraceTensor | null = null;
   let mask: TraceTensor | null = null;
-  if (N * T * D <= traceInputLimit) {
+  // a model with several inputs, token ids or padding: its inputs are not one (N, T, D) array
+  const plainInput = !program || (program.inputs.length === 1 && !program.inputs[0]!.vocabulary && !hasPadding(config));
+  if (plainInput && N * T * D <= traceInputLimit) {
     const all = Int32Array.from({ length: N }, (_, i) => i);
     const values = new Float32Array(N * T * D);
     if (source) source.fill(values, all);
     else fillSyntheticInputs(values, all, T, D, config.seed);
     inputs = tensor([N, T, D], values);
-    if (config.maskTail) {
+    if (hasPadding(config) && !program) {
       const maskValues = new Uint8Array(N * T);
-      fillMask(maskValues, all, T, config.maskTail, config.maskFraction ?? 1, config.seed);
+      fillConfigMask(maskValues, all, T, config);
       mask = tensor([N, T], maskValues);
     }
   }
@@ -124,9 +128,12 @@ export function createTraceRecorder(
   let current: { phase: string; epoch: number; batch: number; samples: number[]; layers: TraceCall['layers'][number][] } | undefined;
   const states = (state: { rows: number; units: number; states: readonly Float32Array[] }) =>
     state.states.map((s) => tensor([state.rows, state.units], s));
+  let lastCall: unknown;
   const hooks: StateHooks = {
     onBatchStart(call, state) {
-      if (state.layer === specs[0]!.name) {
+      // a model call starts with its first layer call (a shared layer may be called again in it)
+      if (call !== lastCall) {
+        lastCall = call;
         current = { phase: call.phase, epoch: call.epoch, batch: call.batch, samples: Array.from(call.samples), layers: [] };
         trace.calls.push(current);
       }

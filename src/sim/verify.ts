@@ -9,7 +9,7 @@ import type { LayerCall } from '../keras/events.ts';
 import type { StateHooks } from './hooks.ts';
 import type { RecurrentLayer } from './layer.ts';
 import { deriveSeed, permutation } from '../shared/random.ts';
-import { buildLayers, fillMask, fillSyntheticInputs } from './simulate.ts';
+import { buildLayers, fillConfigMask, fillSyntheticInputs, hasPadding } from './simulate.ts';
 
 /** Agreement expected of float32 runs of the same arithmetic in a different order. */
 export const verifyTolerance = 1e-5;
@@ -149,14 +149,14 @@ function* runWindows(config: SimulationConfig, order: Int32Array, stateful: bool
   const last = layers[layers.length - 1]!;
   const outputs = new Float32Array(B * K * T * last.outputDim);
   const inputs = new Float32Array(B * T * D);
-  const mask = config.maskTail ? new Uint8Array(B * T) : undefined;
+  const mask = hasPadding(config) ? new Uint8Array(B * T) : undefined;
   const position = { phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch' } as const;
   for (const layer of layers) layer.build(position, noHooks);
   for (let k = 0; k < K; k++) {
     const samples = order.subarray(k * B, (k + 1) * B);
     const call: LayerCall = { phase: 'fit', epoch: 1, batch: k + 1, rows: B, samples };
     fillSyntheticInputs(inputs, samples, T, D, config.seed);
-    if (mask) fillMask(mask, samples, T, config.maskTail!, config.maskFraction ?? 1, config.seed);
+    if (mask) fillConfigMask(mask, samples, T, config);
     let layerInputs: Float32Array = inputs;
     for (const layer of layers) {
       layer.call(layerInputs, call, noHooks, mask);
@@ -181,14 +181,14 @@ function* runLong(config: SimulationConfig, K: number): Generator<void, RunOutco
   const inputs = new Float32Array(B * K * T * D);
   const window = new Float32Array(T * D);
   const windowMask = new Uint8Array(T);
-  const mask = config.maskTail ? new Uint8Array(B * K * T) : undefined;
+  const mask = hasPadding(config) ? new Uint8Array(B * K * T) : undefined;
   for (let row = 0; row < B; row++) {
     for (let k = 0; k < K; k++) {
       const sample = Int32Array.of(k * B + row);
       fillSyntheticInputs(window, sample, T, D, config.seed);
       inputs.set(window, (row * K * T + k * T) * D);
       if (mask) {
-        fillMask(windowMask, sample, T, config.maskTail!, config.maskFraction ?? 1, config.seed);
+        fillConfigMask(windowMask, sample, T, config);
         mask.set(windowMask, row * K * T + k * T);
       }
     }

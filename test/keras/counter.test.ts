@@ -145,6 +145,8 @@ const config: fc.Arbitrary<SimulationConfig> = fc
           stateful: fc.option(fc.boolean(), { nil: undefined }),
           bidirectional: fc.boolean(),
           resetAfter: fc.option(fc.boolean(), { nil: undefined }),
+          // initial_state from the first layer (a seq2seq decoder's encoder), when their states fit
+          fromFirst: fc.boolean(),
         }),
         { minLength: 1, maxLength: 3 },
       ),
@@ -155,10 +157,15 @@ const config: fc.Arbitrary<SimulationConfig> = fc
   })
   .map((c): SimulationConfig => {
     const { layers, execution: e, maskTail, stateBatchSize, batchesPerEpoch, remainder, ...rest } = c;
-    const stripped = layers?.map(({ stateful, resetAfter, ...layer }) => ({
+    const first = layers?.[0];
+    const stripped = layers?.map(({ stateful, resetAfter, fromFirst, ...layer }, i) => ({
       ...layer,
       ...(stateful === undefined ? {} : { stateful }),
       ...(resetAfter === undefined || layer.cell !== 'gru' ? {} : { resetAfter }),
+      name: `layer_${i}`,
+      ...(i > 0 && fromFirst && first!.cell === layer.cell && first!.units === layer.units && first!.bidirectional === layer.bidirectional
+        ? { initialStateFrom: 'layer_0' }
+        : {}),
     }));
     const anyStateful = c.stateful || (stripped ?? []).some((layer) => 'stateful' in layer && layer.stateful === true);
     return withExecution(
@@ -188,15 +195,23 @@ function agree(c: SimulationConfig): void {
   const counted = countOnly(c);
   const { totals, completed, events } = simulated;
   expect(completed).toBe(expected.completed);
-  expect(totals.perLayer.map((l) => ({ layer: l.name, resetEvents: l.resetEvents, rowResets: l.rowResets, carries: l.carries, byReason: l.byReason }))).toEqual(
-    expected.perLayer,
-  );
+  expect(
+    totals.perLayer.map((l) => ({
+      layer: l.name,
+      resetEvents: l.resetEvents,
+      rowResets: l.rowResets,
+      carries: l.carries,
+      fromLayerStarts: l.fromLayerStarts,
+      byReason: l.byReason,
+    })),
+  ).toEqual(expected.perLayer);
   expect({
     batches: [totals.batches, totals.fitBatches, totals.validationBatches, totals.evaluateBatches, totals.predictBatches],
     onBatch: [totals.trainOnBatchBatches, totals.predictOnBatchBatches, totals.directCalls],
     resetEvents: totals.resetEvents,
     rowResets: totals.rowResets,
     carries: totals.carries,
+    fromLayerStarts: totals.fromLayerStarts,
     byReason: totals.byReason,
     perEpoch: totals.perEpoch,
     epochsCompleted: totals.epochsCompleted,
@@ -206,6 +221,7 @@ function agree(c: SimulationConfig): void {
     resetEvents: expected.resetEvents,
     rowResets: expected.rowResets,
     carries: expected.carries,
+    fromLayerStarts: expected.fromLayerStarts,
     byReason: expected.byReason,
     perEpoch: expected.perEpoch,
     epochsCompleted: expected.epochsCompleted,

@@ -4,7 +4,7 @@
  * the same weights, or (for what only Keras 1/2 compute: hard_sigmoid 0.2x + 0.5) by the script's float64
  * reference, checked against Keras 3 first.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { run } from '../helpers/io.ts';
 
@@ -20,7 +20,8 @@ interface TraceCall {
 }
 
 async function statesOf(file: string, folder: string, expected: Expected): Promise<{ doc: Record<string, unknown>; calls: TraceCall[] }> {
-  const args = ['audit', `${models}${folder}/${file}`, '--data', `${models}${folder}/x.npy`, '--batch', String(expected.batch), '--no-shuffle', '-q'];
+  const data = existsSync(`${models}${folder}/x2.npy`) ? ['--data', `${models}${folder}/x.npy`, '--data', `${models}${folder}/x2.npy`] : ['--data', `${models}${folder}/x.npy`];
+  const args = ['audit', `${models}${folder}/${file}`, ...data, '--batch', String(expected.batch), '--no-shuffle', '-q'];
   const traced = await run([...args, '--trace', '-']);
   expect(traced.stderr).toBe('');
   const json = await run([...args, '--json']);
@@ -31,15 +32,16 @@ function maxDifference(expected: Expected, calls: TraceCall[]): number {
   expect(calls).toHaveLength(expected.calls.length);
   let max = 0;
   expected.calls.forEach((call, i) => {
-    for (const want of call.layers) {
-      const got = calls[i]!.layers.find((layer) => layer.layer === want.layer);
-      expect(got, `layer ${want.layer} in call ${i + 1}`).toBeDefined();
+    // the layer calls of one model call in order (a shared layer is listed once per call)
+    expect(calls[i]!.layers.map((layer) => layer.layer)).toEqual(call.layers.map((layer) => layer.layer));
+    call.layers.forEach((want, j) => {
+      const got = calls[i]!.layers[j];
       expect(got!.finalStates).toHaveLength(want.finalStates.length);
       want.finalStates.forEach((state, k) => {
         const values = got!.finalStates[k]!.values;
         state.flat().forEach((v, j) => (max = Math.max(max, Math.abs(v - values[j]!))));
       });
-    }
+    });
   });
   return max;
 }
@@ -55,6 +57,16 @@ describe.each([
   ['k2-cudnn', 'model.h5', 'Keras 2.2.4 .h5: CuDNNLSTM and CuDNNGRU weights in the CuDNN layout'],
   ['tfk-functional', 'model.h5', 'tf.keras 2.9 .h5: Bidirectional(LSTM) -> GRU -> SimpleRNN, lstm_cell weight names'],
   ['k2-stateful', 'model.h5', 'Keras 2.2.4 .h5: stateful LSTM -> GRU(reset_after=False), hard_sigmoid, carried'],
+  ['k3-seq2seq', 'model.keras', 'Keras 3 .keras seq2seq: the decoder starts from the encoder states of each batch'],
+  ['k3-seq2seq', 'model.h5', 'Keras 3 legacy .h5 seq2seq'],
+  ['k3-seq2seq', 'keras2.h5', 'Keras 2.2.4 .h5 seq2seq: initial_state as extra inbound tensors'],
+  ['k3-stateful-seq2seq', 'model.keras', 'Keras 3 .keras: a stateful GRU decoder given initial_state starts every call from it'],
+  ['k3-embedding-mask', 'model.keras', 'Keras 3 .keras: Embedding(mask_zero=True) on int32 token ids, pre/post padding, a fully padded row'],
+  ['k3-embedding-mask', 'model.h5', 'Keras 3 legacy .h5: the same'],
+  ['k3-masking', 'model.keras', 'Keras 3 .keras: Masking(0.0) -> Bidirectional(LSTM) -> SimpleRNN(go_backwards=True)'],
+  ['k3-masking', 'model.h5', 'Keras 3 legacy .h5: the same'],
+  ['k3-shared', 'model.keras', 'Keras 3 .keras: one LSTM shared by two inputs, two calls per batch'],
+  ['k3-repeat', 'model.keras', 'Keras 3 .keras: LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense)'],
 ])('%s/%s', (folder, file, what) => {
   const expected = JSON.parse(readFileSync(`${models}${folder}/expected.json`, 'utf8')) as Expected;
   it(`${what}: every layer runs on the file's weights and its states agree to 1e-5`, async () => {

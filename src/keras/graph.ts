@@ -1,0 +1,90 @@
+/**
+ * A model's computation from its inputs to its recurrent layers, as the simulator runs it: which
+ * tensor each recurrent call reads, which layer's final states it receives as initial_state, which
+ * layers in between compute what, and where a mask comes from (Masking, Embedding(mask_zero=True);
+ * §4). Steps are in execution order; tensors are named by the step that writes them. Plain data: the
+ * model readers build it from a file, the simulator runs it.
+ */
+
+/** One model input: the data (or seeded synthetic values) the schedule's rows are filled from. */
+export interface ProgramInput {
+  /** The InputLayer's name. */
+  readonly name: string;
+  /** Timesteps of a (batch, timesteps, features) input; null for a (batch, features) input. */
+  readonly timesteps: number | null;
+  /** Features per step (1 for token ids). */
+  readonly features: number;
+  /** Token ids for an Embedding: synthetic values are whole numbers in [1, vocabulary) (0 is padding). */
+  readonly vocabulary?: number;
+  /** The value a padded step holds (Masking's mask_value, or token 0), when a mask is computed from this input. */
+  readonly paddingValue: number | null;
+}
+
+/** A tensor's name: `input:<name>` for a model input, or `<layer>#<call>:<output>`. */
+export type TensorId = string;
+
+export type MergeMode = 'concat' | 'add' | 'subtract' | 'multiply' | 'average' | 'maximum' | 'minimum';
+
+export type ProgramStep =
+  /** A call of a recurrent layer: `layer` indexes the configuration's layers (resolveLayers). */
+  | {
+      readonly kind: 'recurrent';
+      readonly layer: number;
+      readonly input: TensorId;
+      /** Tensors passed as initial_state (Keras order: [h, c] per direction). */
+      readonly initialState?: readonly TensorId[];
+      /** The layer those states come from (for the events). */
+      readonly initialStateFrom?: string;
+      /** Outputs other steps read: the sequence or last output, and the final states (return_state). */
+      readonly output?: TensorId;
+      readonly states?: readonly TensorId[];
+      readonly returnSequences: boolean;
+      /** go_backwards: the layer reads its input from the last step to the first (outputs in that order). */
+      readonly goBackwards: boolean;
+      /** Bidirectional merge_mode: concat, sum, mul, ave. */
+      readonly mergeMode: 'concat' | 'sum' | 'mul' | 'ave';
+    }
+  | {
+      readonly kind: 'embedding';
+      readonly layer: string;
+      readonly input: TensorId;
+      readonly output: TensorId;
+      /** (inputDim, outputDim), row-major. */
+      readonly embeddings: Float32Array;
+      readonly inputDim: number;
+      readonly outputDim: number;
+      readonly maskZero: boolean;
+    }
+  /** Masking: a step is masked when all its features equal maskValue; the output is input · mask. */
+  | { readonly kind: 'masking'; readonly layer: string; readonly input: TensorId; readonly output: TensorId; readonly maskValue: number }
+  /** Dense on the last axis (also TimeDistributed(Dense)): kernel (inputDim, units), bias (units). */
+  | {
+      readonly kind: 'dense';
+      readonly layer: string;
+      readonly input: TensorId;
+      readonly output: TensorId;
+      readonly kernel: Float32Array;
+      readonly bias: Float32Array | null;
+      readonly units: number;
+      readonly activation: string;
+    }
+  | { readonly kind: 'activation'; readonly layer: string; readonly input: TensorId; readonly output: TensorId; readonly activation: string }
+  /** Layers that are the identity in inference (Dropout, GaussianNoise, …); the mask passes through. */
+  | { readonly kind: 'identity'; readonly layer: string; readonly input: TensorId; readonly output: TensorId }
+  /** RepeatVector(n): (batch, features) → (batch, n, features). */
+  | { readonly kind: 'repeat'; readonly layer: string; readonly input: TensorId; readonly output: TensorId; readonly times: number }
+  | { readonly kind: 'merge'; readonly layer: string; readonly mode: MergeMode; readonly inputs: readonly TensorId[]; readonly output: TensorId }
+  /** A tensor lstm-reset does not compute (the layer's maths is not modelled): seeded values of its shape. */
+  | {
+      readonly kind: 'synthetic';
+      readonly layer: string;
+      readonly output: TensorId;
+      readonly timesteps: number | null;
+      readonly features: number;
+    };
+
+/** What the simulator runs for a model file: its inputs and the steps up to its last recurrent call. */
+export interface ModelProgram {
+  readonly inputs: readonly ProgramInput[];
+  readonly steps: readonly ProgramStep[];
+}

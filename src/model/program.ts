@@ -1,0 +1,425 @@
+/**
+ * From a model file's graph to what the simulator runs (keras/graph.ts): every call of every recurrent
+ * layer with the tensor it reads, the layer whose final states it receives as initial_state, and the
+ * layers in between that lstm-reset computes (Embedding, Masking, Dense and TimeDistributed(Dense),
+ * Activation, Dropout-like layers, RepeatVector, merges). A tensor that comes through any other layer
+ * is replaced by seeded values of its shape, and a note says so.
+ *
+ * Keras rules followed: a recurrent layer's outputs are [output, *states] with return_state (Keras 3
+ * rnn.py RNN.call; Bidirectional: output, forward states, backward states); a Masking layer masks a step
+ * whose features all equal mask_value and outputs input * mask (keras/src/layers/core/masking.py);
+ * Embedding(mask_zero=True) masks token 0 (embedding.py compute_mask); Dense, TimeDistributed, Dropout
+ * and Activation pass a mask on; an RNN passes it on only with return_sequences (§4).
+ */
+import type { LayerSpecInput } from '../keras/config.ts';
+import type { MergeMode, ModelProgram, ProgramInput, ProgramStep, TensorId } from '../keras/graph.ts';
+import { mulberry32 } from '../shared/random.ts';
+import { quote } from './errors.ts';
+import { activationName, isRecord } from './topology.ts';
+import type { GraphLayer, RecurrentLayerWeights, RecurrentModelInfo, TensorRef, WeightArray } from './types.ts';
+
+/** Layers that are the identity when a model is run in inference (no maths to do). */
+const identityClasses = new Set([
+  'Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout', 'ActivityRegularization', 'InputLayer',
+]);
+
+const mergeClasses: Readonly<Record<string, MergeMode>> = {
+  Concatenate: 'concat', Add: 'add', Subtract: 'subtract', Multiply: 'multiply', Average: 'average', Maximum: 'maximum', Minimum: 'minimum',
+};
+
+/** Keras 1 `Merge(mode=...)`. */
+const keras1MergeModes: Readonly<Record<string, MergeMode>> = { concat: 'concat', sum: 'add', mul: 'multiply', ave: 'average', max: 'maximum' };
+
+export interface BuiltProgram {
+  readonly program: ModelProgram;
+  /** The recurrent calls in execution order, as the configuration's layers. */
+  readonly layers: LayerSpecInput[];
+  /** The file's weights of each entry (undefined: seeded). */
+  readonly weights: (RecurrentLayerWeights | undefined)[];
+  /** Per recurrent layer (by name): where its input and initial_state come from, in words. */
+  readonly wiring: ReadonlyMap<string, { readonly input: string; readonly initialStateFrom: string | null; readonly calls: number }>;
+  /** What is approximated or not computed, one line each. */
+  readonly notes: string[];
+  /** Whether a layer computes a mask from the data (Masking, Embedding(mask_zero=True)). */
+  readonly masked: boolean;
+}
+
+export interface ProgramOptions {
+  /** Timesteps for inputs the model leaves open (None): the data's. */
+  readonly timesteps: number;
+  /** Features of the first input when the model leaves them open: the data's. */
+  readonly features: number;
+  /** Timesteps of each input's --data file, where given (they win over `timesteps` for open inputs). */
+  readonly dataTimesteps?: readonly (number | undefined)[];
+  /** Seed of the stand-in weights of layers whose weights the file does not hold. */
+  readonly seed: number;
+}
+
+interface Shape {
+  readonly timesteps: number | null;
+  readonly features: number;
+}
+
+export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions): BuiltProgram {
+  const { graph } = info;
+  const notes: string[] = [];
+  const byName = new Map(graph.layers.map((layer) => [layer.name, layer]));
+  const recurrent = new Map(info.layers.map((layer) => [layer.name, layer]));
+  const inputNames = new Set(graph.inputs.map((input) => input.name));
+  const steps: ProgramStep[] = [];
+  const shapes = new Map<TensorId, Shape>();
+  const layers: LayerSpecInput[] = [];
+  const weights: (RecurrentLayerWeights | undefined)[] = [];
+  const wiring = new Map<string, { input: string; initialStateFrom: string | null; calls: number }>();
+  /** Recurrent step index by `name#node`, with the outputs other steps read. */
+  const recurrentSteps = new Map<string, { step: number; output?: TensorId; states: TensorId[] }>();
+  const emitted = new Map<string, TensorId | null>();
+  const inProgress = new Set<string>();
+  const stand = mulberry32(options.seed ^ 0x5eed);
+
+  const inputs = declaredInputs(info).map((input, index): ProgramInput => {
+    const fromData = options.dataTimesteps?.[index];
+    const timesteps = input.rank === 2 && !input.vocabulary ? null : (input.timesteps ?? fromData ?? options.timesteps);
+    const features = input.features ?? (index === 0 ? options.features : 1);
+    if (index > 0 && input.rank !== 2 && input.timesteps === null && fromData === undefined) {
+      notes.push(`input ${quote(input.name)} leaves its timesteps open (None): it gets ${options.timesteps}, the data's`);
+    }
+    return { name: input.name, timesteps, features, ...(input.vocabulary ? { vocabulary: input.vocabulary } : {}), paddingValue: 0 };
+  });
+  inputs.forEach((input) => shapes.set(`input:${input.name}`, { timesteps: input.timesteps, features: input.features }));
+
+  const paddingValues = new Map<string, number>();
+
+  /** The tensor a reference names, emitting the steps that compute it; null when it is not computed. */
+  function resolve(ref: TensorRef, depth = 0): TensorId | null {
+    if (inputNames.has(ref.layer) && !byName.get(ref.layer)?.calls.length) return `input:${ref.layer}`;
+    const layer = byName.get(ref.layer);
+    if (!layer) return null;
+    if (layer.className === 'InputLayer') return `input:${ref.layer}`;
+    if (recurrent.has(layer.name)) {
+      const entry = emitRecurrent(layer.name, ref.node);
+      if (!entry) return null;
+      if (ref.tensor === 0) return entry.output ?? null;
+      return entry.states[ref.tensor - 1] ?? null;
+    }
+    if (ref.tensor !== 0 || depth > 200) return null;
+    const key = `${layer.name}#${ref.node}`;
+    if (emitted.has(key)) return emitted.get(key)!;
+    if (inProgress.has(key)) return null;
+    inProgress.add(key);
+    const id = emitLayer(layer, ref.node, depth);
+    inProgress.delete(key);
+    emitted.set(key, id);
+    return id;
+  }
+
+  function emitLayer(layer: GraphLayer, node: number, depth: number): TensorId | null {
+    const call = layer.calls[node];
+    if (!call || call.inputs.length === 0) return null;
+    const output = `${layer.name}#${node}:0`;
+    const className = layer.className;
+    const config = layer.config;
+    const one = () => (call.inputs.length === 1 ? resolve(call.inputs[0]!, depth + 1) : null);
+    if (identityClasses.has(className)) {
+      const input = one();
+      if (!input) return null;
+      steps.push({ kind: 'identity', layer: layer.name, input, output });
+      shapes.set(output, shapes.get(input)!);
+      return output;
+    }
+    if (className === 'Masking') {
+      const input = one();
+      if (!input) return null;
+      const maskValue = typeof config['mask_value'] === 'number' ? config['mask_value'] : 0;
+      steps.push({ kind: 'masking', layer: layer.name, input, output, maskValue });
+      shapes.set(output, shapes.get(input)!);
+      if (input.startsWith('input:')) paddingValues.set(input.slice(6), maskValue);
+      return output;
+    }
+    if (className === 'Embedding') {
+      const input = one();
+      if (!input) return null;
+      const inputDim = positiveInt(config['input_dim']);
+      const outputDim = positiveInt(config['output_dim']);
+      if (!inputDim || !outputDim) return null;
+      const maskZero = config['mask_zero'] === true;
+      const stored = info.layerWeights?.get(layer.name)?.[0];
+      let embeddings: Float32Array;
+      if (stored && stored.values.length === inputDim * outputDim) {
+        embeddings = stored.values;
+      } else {
+        // Keras's default embeddings_initializer: uniform(-0.05, 0.05)
+        embeddings = Float32Array.from({ length: inputDim * outputDim }, () => (stand() * 2 - 1) * 0.05);
+        notes.push(`Embedding ${quote(layer.name)}: ${stored ? `its stored weights have ${stored.values.length} values, not ${inputDim}×${outputDim}` : 'no weights in the file'}; seeded embeddings stand in`);
+      }
+      steps.push({ kind: 'embedding', layer: layer.name, input, output, embeddings, inputDim, outputDim, maskZero });
+      shapes.set(output, { timesteps: shapes.get(input)!.timesteps, features: outputDim });
+      if (maskZero && input.startsWith('input:')) paddingValues.set(input.slice(6), 0);
+      return output;
+    }
+    const denseConfig = className === 'Dense' ? config : className === 'TimeDistributed' ? innerConfig(config, 'Dense') : undefined;
+    if (denseConfig) {
+      const input = one();
+      if (!input) return null;
+      const inputShape = shapes.get(input)!;
+      const units = positiveInt(denseConfig['units'] ?? denseConfig['output_dim']);
+      const activation = activationName(denseConfig['activation'] ?? 'linear') ?? 'linear';
+      if (!units || !knownActivation(activation)) return null;
+      const useBias = denseConfig['use_bias'] !== false && denseConfig['bias'] !== false;
+      const stored = info.layerWeights?.get(layer.name) ?? [];
+      const kernel = stored.find((w) => w.shape.length === 2) ?? stored[0];
+      const bias = stored.find((w) => w !== kernel && w.shape.length === 1);
+      let kernelValues: Float32Array;
+      let biasValues: Float32Array | null;
+      if (kernel && kernel.values.length === inputShape.features * units) {
+        kernelValues = kernel.values;
+        biasValues = useBias ? (bias && bias.values.length === units ? bias.values : new Float32Array(units)) : null;
+      } else {
+        // Keras's defaults: glorot_uniform kernel, zero bias
+        const limit = Math.sqrt(6 / (inputShape.features + units));
+        kernelValues = Float32Array.from({ length: inputShape.features * units }, () => (stand() * 2 - 1) * limit);
+        biasValues = useBias ? new Float32Array(units) : null;
+        notes.push(`${className} ${quote(layer.name)}: ${kernel ? `its kernel ${describeShape(kernel)} does not fit ${inputShape.features} inputs × ${units} units` : 'no weights in the file'}; seeded weights stand in`);
+      }
+      steps.push({ kind: 'dense', layer: layer.name, input, output, kernel: kernelValues, bias: biasValues, units, activation });
+      shapes.set(output, { timesteps: inputShape.timesteps, features: units });
+      return output;
+    }
+    if (className === 'TimeDistributed' && innerConfig(config, 'Dropout')) {
+      const input = one();
+      if (!input) return null;
+      steps.push({ kind: 'identity', layer: layer.name, input, output });
+      shapes.set(output, shapes.get(input)!);
+      return output;
+    }
+    if (className === 'Activation') {
+      const input = one();
+      const activation = activationName(config['activation']);
+      if (!input || !activation || !knownActivation(activation)) return null;
+      steps.push({ kind: 'activation', layer: layer.name, input, output, activation });
+      shapes.set(output, shapes.get(input)!);
+      return output;
+    }
+    if (className === 'RepeatVector') {
+      const input = one();
+      const times = positiveInt(config['n']);
+      if (!input || !times || shapes.get(input)!.timesteps !== null) return null;
+      steps.push({ kind: 'repeat', layer: layer.name, input, output, times });
+      shapes.set(output, { timesteps: times, features: shapes.get(input)!.features });
+      return output;
+    }
+    const mode = mergeClasses[className] ?? (className === 'Merge' && typeof config['mode'] === 'string' ? keras1MergeModes[config['mode']] : undefined);
+    if (mode && call.inputs.length >= 2) {
+      const axis = config['axis'] ?? config['concat_axis'] ?? -1;
+      const ids = call.inputs.map((ref) => resolve(ref, depth + 1));
+      if (ids.some((id) => id === null)) return null;
+      const inputShapes = ids.map((id) => shapes.get(id!)!);
+      const sameTime = inputShapes.every((s) => s.timesteps === inputShapes[0]!.timesteps);
+      const rank = inputShapes[0]!.timesteps === null ? 2 : 3;
+      if (!sameTime || (mode === 'concat' && axis !== -1 && axis !== rank - 1)) return null;
+      if (mode !== 'concat' && inputShapes.some((s) => s.features !== inputShapes[0]!.features)) return null;
+      steps.push({ kind: 'merge', layer: layer.name, mode, inputs: ids as TensorId[], output });
+      const features = mode === 'concat' ? inputShapes.reduce((sum, s) => sum + s.features, 0) : inputShapes[0]!.features;
+      shapes.set(output, { timesteps: inputShapes[0]!.timesteps, features });
+      return output;
+    }
+    return null;
+  }
+
+  /** Emits a recurrent call (and what it reads), once; returns its outputs. */
+  function emitRecurrent(name: string, node: number): { step: number; output?: TensorId; states: TensorId[] } | undefined {
+    const key = `${name}#${node}`;
+    const existing = recurrentSteps.get(key);
+    if (existing) return existing;
+    if (inProgress.has(key)) return undefined;
+    const layer = byName.get(name)!;
+    const info = recurrent.get(name)!;
+    const call = layer.calls[node];
+    if (!call) return undefined;
+    inProgress.add(key);
+    const units = info.units;
+    const outputDim = info.bidirectional && (info.mergeMode ?? 'concat') === 'concat' ? 2 * units : units;
+    // the tensor it reads: computed, or seeded values of the shape its kernel expects
+    let input = call.inputs[0] ? resolve(call.inputs[0]) : null;
+    const expectedDim = info.weights?.forward.inputDim ?? info.inputDim;
+    if (input !== null && shapes.get(input)!.timesteps === null) input = null;
+    if (input !== null && expectedDim !== null && shapes.get(input)!.features !== expectedDim) {
+      notes.push(`${name}: its input has ${shapes.get(input)!.features} features but its weights expect ${expectedDim}; seeded inputs stand in`);
+      input = null;
+    }
+    let inputText = input === null ? '' : describeTensor(call.inputs[0]!);
+    if (input === null) {
+      const via = call.inputs[0] ? byName.get(call.inputs[0].layer) : undefined;
+      const features = expectedDim ?? options.features;
+      const timesteps = inputs[0]?.timesteps ?? options.timesteps;
+      input = `${name}#${node}:input`;
+      steps.push({ kind: 'synthetic', layer: `${name}-input`, output: input, timesteps, features });
+      shapes.set(input, { timesteps, features });
+      const what = via ? `${via.className} ${quote(via.name)}` : 'an input lstm-reset cannot follow';
+      notes.push(`${name}'s input comes through ${what}, which lstm-reset does not compute: seeded inputs of ${timesteps}×${features} stand in (reset counts do not depend on them)`);
+      inputText = `seeded stand-in for ${via ? `${via.className} ${quote(via.name)}` : 'its input'}`;
+    }
+    // initial_state: the states of another layer (Bidirectional: forward then backward)
+    let initialState: TensorId[] | undefined;
+    let initialStateFrom: string | null = null;
+    const stateTensors = (info.cell === 'lstm' ? 2 : 1) * (info.bidirectional ? 2 : 1);
+    if (call.initialState.length > 0) {
+      initialStateFrom = call.initialState[0]!.layer;
+      const ids = call.initialState.map((ref) => resolve(ref));
+      if (ids.length === stateTensors && ids.every((id) => id !== null && shapes.get(id)!.timesteps === null && shapes.get(id)!.features === units)) {
+        initialState = ids as TensorId[];
+      } else {
+        initialState = call.initialState.map((_, i) => {
+          const id = `${name}#${node}:initial${i}`;
+          steps.push({ kind: 'synthetic', layer: `${name}-initial-${i}`, output: id, timesteps: null, features: units });
+          shapes.set(id, { timesteps: null, features: units });
+          return id;
+        });
+        if (call.initialState.length !== stateTensors) {
+          notes.push(`${name} gets ${call.initialState.length} initial_state tensors but keeps ${stateTensors}: seeded states stand in`);
+          initialState = initialState.slice(0, stateTensors);
+          while (initialState.length < stateTensors) initialState.push(initialState[0]!);
+        } else {
+          notes.push(`${name}'s initial_state comes through a layer lstm-reset does not compute: seeded states stand in`);
+        }
+      }
+    }
+    const index = layers.length;
+    const calls = layers.filter((l) => l.name === name).length;
+    // the cell's activation: tanh (Keras's default) or relu are computed; others run as tanh, with a note
+    const activation = info.activation === 'relu' ? { activation: 'relu' as const } : {};
+    if (info.activation !== 'tanh' && info.activation !== 'relu') {
+      notes.push(`${name}: activation ${quote(info.activation)} is not computed here; tanh stands in (reset counts do not depend on it)`);
+    }
+    layers.push({
+      name,
+      ...activation,
+      cell: info.cell,
+      units,
+      stateful: info.stateful,
+      bidirectional: info.bidirectional,
+      recurrentActivation: info.recurrentActivation,
+      ...(info.resetAfter === undefined ? {} : { resetAfter: info.resetAfter }),
+      ...(initialStateFrom === null ? {} : { initialStateFrom }),
+      ...(calls > 0 ? { call: calls } : {}),
+    });
+    weights.push(info.weights);
+    const output = `${name}#${node}:out`;
+    const states = Array.from({ length: stateTensors }, (_, i) => `${name}#${node}:state${i}`);
+    shapes.set(output, { timesteps: info.returnSequences ? shapes.get(input)!.timesteps : null, features: outputDim });
+    states.forEach((id) => shapes.set(id, { timesteps: null, features: units }));
+    const mergeMode = info.mergeMode === 'sum' || info.mergeMode === 'mul' || info.mergeMode === 'ave' ? info.mergeMode : 'concat';
+    if (info.bidirectional && info.mergeMode === null) notes.push(`${name}: Bidirectional merge_mode=None returns two outputs; later layers read them as concatenated`);
+    steps.push({
+      kind: 'recurrent',
+      layer: index,
+      input,
+      ...(initialState ? { initialState, initialStateFrom: initialStateFrom ?? name } : {}),
+      output,
+      states,
+      returnSequences: info.returnSequences,
+      goBackwards: info.goBackwards,
+      mergeMode,
+    });
+    const entry = { step: steps.length - 1, output, states };
+    recurrentSteps.set(key, entry);
+    inProgress.delete(key);
+    const previous = wiring.get(name);
+    const inputWords = `${inputText}`;
+    wiring.set(name, {
+      input: previous ? (previous.input === inputWords ? previous.input : `${previous.input}; ${inputWords}`) : inputWords,
+      initialStateFrom: previous?.initialStateFrom ?? initialStateFrom,
+      calls: (previous?.calls ?? 0) + 1,
+    });
+    return entry;
+  }
+
+  /** "input 'x'", "lstm_1 (sequence)", "embedding ← input 'tokens'": where a tensor comes from, in words. */
+  function describeTensor(ref: TensorRef, depth = 0): string {
+    if (inputNames.has(ref.layer) && byName.get(ref.layer)?.className !== 'InputLayer' && !byName.has(ref.layer)) return `input ${quote(ref.layer)}`;
+    const layer = byName.get(ref.layer);
+    if (!layer || layer.className === 'InputLayer') return `input ${quote(ref.layer)}`;
+    const rec = recurrent.get(layer.name);
+    if (rec) return ref.tensor === 0 ? `${layer.name} (${rec.returnSequences ? 'sequence' : 'last output'})` : `${layer.name} state ${ref.tensor - 1}`;
+    const label = describeLayer(layer);
+    const source = layer.calls[ref.node]?.inputs;
+    if (!source || source.length === 0 || depth >= 3) return label;
+    if (source.length > 1) return `${label} of ${source.map((r) => describeTensor(r, depth + 1)).join(' + ')}`;
+    return `${label} ← ${describeTensor(source[0]!, depth + 1)}`;
+  }
+
+  for (const layer of graph.layers) {
+    if (!recurrent.has(layer.name)) continue;
+    const calls = layer.calls.length || 1;
+    for (let node = 0; node < calls; node++) emitRecurrent(layer.name, node);
+  }
+
+  const program: ModelProgram = {
+    // a padded synthetic step holds what a mask-producing layer masks (Masking's mask_value, token 0), else 0
+    inputs: inputs.map((input) => ({ ...input, paddingValue: paddingValues.get(input.name) ?? 0 })),
+    steps,
+  };
+  return { program, layers, weights, wiring, notes: [...new Set(notes)], masked: paddingValues.size > 0 || steps.some((s) => s.kind === 'masking' || (s.kind === 'embedding' && s.maskZero)) };
+}
+
+/** A model input as declared: token ids when an Embedding reads it (features 1), open dimensions null. */
+export interface DeclaredInput {
+  readonly name: string;
+  /** 2: (batch, features), or (batch, timesteps) of token ids; 3: (batch, timesteps, features). */
+  readonly rank: 2 | 3;
+  readonly timesteps: number | null;
+  readonly features: number | null;
+  readonly vocabulary?: number;
+}
+
+export function declaredInputs(info: RecurrentModelInfo): DeclaredInput[] {
+  const { graph } = info;
+  const inputNames = new Set(graph.inputs.map((input) => input.name));
+  const tokenInputs = new Map<string, number>();
+  for (const layer of graph.layers) {
+    if (layer.className !== 'Embedding') continue;
+    const source = layer.calls[0]?.inputs[0];
+    const vocabulary = positiveInt(layer.config['input_dim']);
+    if (source && inputNames.has(source.layer) && vocabulary) tokenInputs.set(source.layer, vocabulary);
+  }
+  return graph.inputs.map((input) => {
+    const shape = input.shape;
+    const vocabulary = tokenInputs.get(input.name);
+    if (vocabulary) return { name: input.name, rank: 2, timesteps: shape && shape.length >= 2 ? (shape[1] ?? null) : null, features: 1, vocabulary };
+    if (shape && shape.length === 2) return { name: input.name, rank: 2, timesteps: null, features: shape[1] ?? null };
+    return {
+      name: input.name,
+      rank: 3,
+      timesteps: shape && shape.length >= 3 ? (shape[1] ?? null) : null,
+      features: shape && shape.length >= 3 ? (shape[shape.length - 1] ?? null) : null,
+    };
+  });
+}
+
+function describeLayer(layer: GraphLayer): string {
+  if (layer.className === 'Embedding') return `${layer.name} (Embedding${layer.config['mask_zero'] === true ? ', mask_zero' : ''})`;
+  if (layer.className === 'Masking') return `${layer.name} (Masking ${String(layer.config['mask_value'] ?? 0)})`;
+  return `${layer.name} (${layer.className})`;
+}
+
+function innerConfig(config: Readonly<Record<string, unknown>>, className: string): Record<string, unknown> | undefined {
+  const inner = config['layer'];
+  if (!isRecord(inner) || inner['class_name'] !== className || !isRecord(inner['config'])) return undefined;
+  return inner['config'];
+}
+
+function positiveInt(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+const computedActivations = new Set([
+  'linear', 'identity', 'tanh', 'sigmoid', 'hard_sigmoid', 'relu', 'relu6', 'elu', 'selu', 'softplus', 'softsign', 'exponential', 'swish', 'silu', 'softmax',
+]);
+
+function knownActivation(name: string): boolean {
+  return computedActivations.has(name);
+}
+
+function describeShape(array: WeightArray): string {
+  return `[${array.shape.join(',')}]`;
+}

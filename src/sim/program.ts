@@ -1,0 +1,367 @@
+/**
+ * Runs a model's program (keras/graph.ts) for one model call: fills each model input for the call's
+ * rows, computes the layers in front of the recurrent ones (Embedding, Masking, Dense, …) and every
+ * recurrent call with its own input, mask and initial_state, as the model's wiring says.
+ */
+import type { PaddingLayout, SimulationConfig } from '../keras/config.ts';
+import type { LayerCall } from '../keras/events.ts';
+import type { FlowDecision } from '../keras/state-flow.ts';
+import type { ModelProgram, ProgramStep, TensorId } from '../keras/graph.ts';
+import { applyActivation, dense, embeddingLookup } from '../nn/layers.ts';
+import { deriveSeed, mix32, syntheticInput } from '../shared/random.ts';
+import type { StateHooks } from './hooks.ts';
+import type { RecurrentLayer } from './layer.ts';
+
+/** Where the input values of a batch come from: synthetic by default, or a data file. */
+export interface InputSource {
+  /** Fills `buffer` with the (rows, timesteps, features) inputs of the given samples. */
+  fill(buffer: Float32Array, samples: Int32Array): void;
+}
+
+/** A tensor between steps: (maxRows, timesteps, features), or (maxRows, features) when timesteps is null. */
+interface Tensor {
+  readonly timesteps: number | null;
+  readonly features: number;
+  readonly data: Float32Array;
+  /** (maxRows, timesteps), 1 = real step; undefined without a mask. */
+  mask: Uint8Array | undefined;
+}
+
+/** Seed tag of the synthetic values of model inputs after the first, and of uncomputed tensors. */
+const extraInputSeedTag = 0x1b9;
+
+/** Seed tag of the per-sample lengths of `--lengths MIN-MAX`. */
+const lengthSeedTag = 0x1e6;
+
+/** Real (unpadded) steps of `sample` under a padding layout, out of `timesteps`. */
+export function realLength(layout: PaddingLayout, sample: number, timesteps: number, seed: number): number {
+  const { lengths } = layout;
+  let length: number;
+  if (lengths.kind === 'list') length = lengths.values[sample % lengths.values.length]!;
+  else length = lengths.min + (mix32(deriveSeed(seed, lengthSeedTag) ^ mix32(sample)) % (lengths.max - lengths.min + 1));
+  return Math.max(0, Math.min(timesteps, length));
+}
+
+/** The mask of a call under a padding layout: (rows, timesteps), 0 on padded steps. */
+export function fillLayoutMask(mask: Uint8Array, samples: Int32Array, timesteps: number, layout: PaddingLayout, seed: number): void {
+  for (let r = 0; r < samples.length; r++) {
+    const length = realLength(layout, samples[r]!, timesteps, seed);
+    for (let t = 0; t < timesteps; t++) {
+      const real = layout.side === 'post' ? t < length : t >= timesteps - length;
+      mask[r * timesteps + t] = real ? 1 : 0;
+    }
+  }
+}
+
+export interface ProgramRunner {
+  /**
+   * Runs the program for one model call (`decision`: where its stateful layers start, keras/state-flow.ts);
+   * returns the padded steps and fully padded rows its masks had.
+   */
+  run(call: LayerCall, hooks: StateHooks, decision?: FlowDecision): { maskedSteps: number; passThroughRows: number };
+  /** The tensor a step wrote (tests and traces). */
+  tensor(id: TensorId): { timesteps: number | null; features: number; data: Float32Array; mask: Uint8Array | undefined } | undefined;
+}
+
+export interface ProgramRunnerOptions {
+  readonly program: ModelProgram;
+  /** The layer object of each entry of resolveLayers(config) (a shared layer's entries share one). */
+  readonly layers: readonly RecurrentLayer[];
+  /** How each entry uses an initial_state from another layer (keras/config.ts wiredStart, §6). */
+  readonly wiring: readonly ('always' | 'while-zero' | 'none')[];
+  /** Entries that are a shared layer's later call. */
+  readonly laterCall?: readonly boolean[];
+  readonly config: SimulationConfig;
+  readonly maxRows: number;
+  readonly hardSigmoidSlope: number;
+  /** One source per model input (missing ones are synthetic). */
+  readonly sources?: readonly (InputSource | undefined)[];
+  /**
+   * How synthetic inputs are padded (a mask-producing layer then masks those steps): the layout, or
+   * the --mask-tail K of a seeded fraction of the samples.
+   */
+  readonly padding?: (mask: Uint8Array, samples: Int32Array, timesteps: number) => void;
+}
+
+/** Static shapes of every tensor of a program (inputs and step outputs). */
+export function programShapes(
+  program: ModelProgram,
+  layers: readonly { readonly outputDim: number; readonly units: number }[],
+): Map<TensorId, { timesteps: number | null; features: number }> {
+  const shapes = new Map<TensorId, { timesteps: number | null; features: number }>();
+  program.inputs.forEach((input) => shapes.set(`input:${input.name}`, { timesteps: input.timesteps, features: input.features }));
+  const shapeOf = (id: TensorId) => {
+    const shape = shapes.get(id);
+    if (!shape) throw new Error(`the program reads ${id} before any step writes it`);
+    return shape;
+  };
+  for (const step of program.steps) {
+    switch (step.kind) {
+      case 'recurrent': {
+        const input = shapeOf(step.input);
+        const layer = layers[step.layer]!;
+        if (step.output) shapes.set(step.output, { timesteps: step.returnSequences ? input.timesteps : null, features: layer.outputDim });
+        step.states?.forEach((id) => shapes.set(id, { timesteps: null, features: layer.units }));
+        break;
+      }
+      case 'embedding':
+        shapes.set(step.output, { timesteps: shapeOf(step.input).timesteps, features: step.outputDim });
+        break;
+      case 'masking':
+      case 'activation':
+      case 'identity':
+        shapes.set(step.output, shapeOf(step.input));
+        break;
+      case 'dense':
+        shapes.set(step.output, { timesteps: shapeOf(step.input).timesteps, features: step.units });
+        break;
+      case 'repeat':
+        shapes.set(step.output, { timesteps: step.times, features: shapeOf(step.input).features });
+        break;
+      case 'merge': {
+        const inputs = step.inputs.map(shapeOf);
+        const features = step.mode === 'concat' ? inputs.reduce((sum, s) => sum + s.features, 0) : inputs[0]!.features;
+        shapes.set(step.output, { timesteps: inputs[0]!.timesteps, features });
+        break;
+      }
+      case 'synthetic':
+        shapes.set(step.output, { timesteps: step.timesteps, features: step.features });
+        break;
+    }
+  }
+  return shapes;
+}
+
+export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunner {
+  const { program, layers, config, maxRows } = options;
+  const shapes = programShapes(program, layers);
+  const tensors = new Map<TensorId, Tensor>();
+  for (const [id, shape] of shapes) {
+    const steps = shape.timesteps ?? 1;
+    tensors.set(id, { ...shape, data: new Float32Array(maxRows * steps * shape.features), mask: undefined });
+  }
+  const get = (id: TensorId) => tensors.get(id)!;
+  const maskBuffers = new Map<TensorId, Uint8Array>();
+  const maskFor = (id: TensorId, timesteps: number) => {
+    let buffer = maskBuffers.get(id);
+    if (!buffer) maskBuffers.set(id, (buffer = new Uint8Array(maxRows * timesteps)));
+    return buffer;
+  };
+  const padMask = new Uint8Array(maxRows * Math.max(1, ...program.inputs.map((input) => input.timesteps ?? 1)));
+
+  function fillInput(index: number, call: LayerCall): void {
+    const input = program.inputs[index]!;
+    const tensor = get(`input:${input.name}`);
+    const T = input.timesteps ?? 1;
+    const D = input.features;
+    tensor.mask = undefined;
+    const source = options.sources?.[index];
+    if (source) {
+      source.fill(tensor.data, call.samples);
+      return;
+    }
+    const seed = index === 0 ? deriveSeed(config.seed, 0x1a7) : deriveSeed(config.seed, extraInputSeedTag, index);
+    let at = 0;
+    for (let r = 0; r < call.rows; r++) {
+      const sample = call.samples[r]!;
+      for (let t = 0; t < T; t++) {
+        for (let d = 0; d < D; d++) {
+          const u = syntheticInput(seed, sample, t, d);
+          // token ids: whole numbers in [1, vocabulary); 0 is kept for padding
+          tensor.data[at++] = input.vocabulary ? 1 + Math.floor(((u + 1) / 2) * (input.vocabulary - 1)) : u;
+        }
+      }
+    }
+    if (input.paddingValue !== null && options.padding && input.timesteps !== null) {
+      options.padding(padMask, call.samples, T);
+      for (let r = 0; r < call.rows; r++) {
+        for (let t = 0; t < T; t++) if (padMask[r * T + t] === 0) tensor.data.fill(input.paddingValue, (r * T + t) * D, (r * T + t + 1) * D);
+      }
+    }
+  }
+
+  const firstStateful = layers.findIndex((layer) => layer.stateful);
+
+  function runStep(step: ProgramStep, call: LayerCall, hooks: StateHooks, counts: { maskedSteps: number; passThroughRows: number }, decision: FlowDecision | undefined): void {
+    const rows = call.rows;
+    const countMask = (mask: Uint8Array, T: number) => {
+      for (let r = 0; r < rows; r++) {
+        let masked = 0;
+        for (let t = 0; t < T; t++) masked += mask[r * T + t] === 0 ? 1 : 0;
+        counts.maskedSteps += masked;
+        if (masked === T) counts.passThroughRows++;
+      }
+    };
+    switch (step.kind) {
+      case 'recurrent': {
+        const layer = layers[step.layer]!;
+        const input = get(step.input);
+        if (input.timesteps === null) throw new Error(`recurrent layer ${layer.name} reads a tensor without timesteps`);
+        const initial = step.initialState?.map((id) => get(id).data);
+        const from = step.initialStateFrom;
+        const mode = options.wiring[step.layer] ?? 'none';
+        layer.call(input.data, call, hooks, input.mask, {
+          timesteps: input.timesteps,
+          goBackwards: step.goBackwards,
+          // a shared layer's later call continues its earlier one (no decision of its own)
+          ...(layer.stateful && decision && !options.laterCall?.[step.layer] ? { decision, broadcastHere: step.layer === firstStateful } : {}),
+          ...(initial && from !== undefined && mode !== 'none' ? { fromLayer: { from, states: initial, mode } } : {}),
+        });
+        if (step.output) {
+          const out = get(step.output);
+          if (step.returnSequences) {
+            out.data.set(layer.outputs.subarray(0, rows * input.timesteps * layer.outputDim));
+            out.mask = input.mask;
+          } else {
+            layer.lastOutput(out.data);
+            out.mask = undefined;
+          }
+        }
+        if (step.states) {
+          const finals = layer.finalStates();
+          step.states.forEach((id, i) => get(id).data.set(finals[i]!));
+        }
+        break;
+      }
+      case 'embedding': {
+        const input = get(step.input);
+        const out = get(step.output);
+        const count = rows * (input.timesteps ?? 1);
+        const bad = embeddingLookup(input.data, count, step.embeddings, step.inputDim, step.outputDim, out.data);
+        if (bad >= 0) {
+          throw new RangeError(`${step.layer}: token id ${input.data[bad]} is outside [0, ${step.inputDim}) (Embedding input_dim=${step.inputDim})`);
+        }
+        out.mask = input.mask;
+        if (step.maskZero && input.timesteps !== null) {
+          const mask = maskFor(step.output, input.timesteps);
+          for (let i = 0; i < count; i++) mask[i] = input.data[i] === 0 ? 0 : 1;
+          out.mask = mask;
+          countMask(mask, input.timesteps);
+        }
+        break;
+      }
+      case 'masking': {
+        const input = get(step.input);
+        const out = get(step.output);
+        const T = input.timesteps ?? 1;
+        const D = input.features;
+        const mask = maskFor(step.output, T);
+        for (let i = 0; i < rows * T; i++) {
+          let real = 0;
+          for (let d = 0; d < D; d++) if (input.data[i * D + d] !== step.maskValue) real = 1;
+          mask[i] = real;
+          // Masking outputs inputs * mask (keras/src/layers/core/masking.py)
+          for (let d = 0; d < D; d++) out.data[i * D + d] = real ? input.data[i * D + d]! : 0;
+        }
+        out.mask = mask;
+        if (input.timesteps !== null) countMask(mask, T);
+        break;
+      }
+      case 'dense': {
+        const input = get(step.input);
+        const out = get(step.output);
+        const count = rows * (input.timesteps ?? 1);
+        dense(input.data, count, input.features, step.kernel, step.bias, step.units, out.data);
+        applyActivation(out.data, count, step.units, step.activation, options.hardSigmoidSlope);
+        out.mask = input.mask;
+        break;
+      }
+      case 'activation': {
+        const input = get(step.input);
+        const out = get(step.output);
+        const count = rows * (input.timesteps ?? 1);
+        out.data.set(input.data.subarray(0, count * input.features));
+        applyActivation(out.data, count, input.features, step.activation, options.hardSigmoidSlope);
+        out.mask = input.mask;
+        break;
+      }
+      case 'identity': {
+        const input = get(step.input);
+        const out = get(step.output);
+        out.data.set(input.data.subarray(0, rows * (input.timesteps ?? 1) * input.features));
+        out.mask = input.mask;
+        break;
+      }
+      case 'repeat': {
+        const input = get(step.input);
+        const out = get(step.output);
+        const D = input.features;
+        for (let r = 0; r < rows; r++) {
+          const row = input.data.subarray(r * D, (r + 1) * D);
+          for (let t = 0; t < step.times; t++) out.data.set(row, (r * step.times + t) * D);
+        }
+        out.mask = undefined;
+        break;
+      }
+      case 'merge': {
+        const inputs = step.inputs.map(get);
+        const out = get(step.output);
+        const T = inputs[0]!.timesteps ?? 1;
+        const positions = rows * T;
+        if (step.mode === 'concat') {
+          const width = out.features;
+          let offset = 0;
+          for (const input of inputs) {
+            for (let i = 0; i < positions; i++) out.data.set(input.data.subarray(i * input.features, (i + 1) * input.features), i * width + offset);
+            offset += input.features;
+          }
+        } else {
+          const size = positions * out.features;
+          out.data.set(inputs[0]!.data.subarray(0, size));
+          for (const input of inputs.slice(1)) {
+            for (let i = 0; i < size; i++) {
+              const a = out.data[i]!;
+              const b = input.data[i]!;
+              out.data[i] =
+                step.mode === 'add' || step.mode === 'average' ? a + b
+                : step.mode === 'subtract' ? a - b
+                : step.mode === 'multiply' ? a * b
+                : step.mode === 'maximum' ? Math.max(a, b)
+                : Math.min(a, b);
+            }
+          }
+          if (step.mode === 'average') for (let i = 0; i < size; i++) out.data[i] = out.data[i]! / inputs.length;
+        }
+        // merged masks: a step is real only where every masked input has it real
+        const masks = inputs.map((input) => input.mask).filter((mask): mask is Uint8Array => mask !== undefined);
+        if (masks.length === 0 || inputs[0]!.timesteps === null) {
+          out.mask = undefined;
+        } else {
+          const mask = maskFor(step.output, T);
+          for (let i = 0; i < positions; i++) mask[i] = masks.every((m) => m[i] === 1) ? 1 : 0;
+          out.mask = mask;
+        }
+        break;
+      }
+      case 'synthetic': {
+        const out = get(step.output);
+        const T = step.timesteps ?? 1;
+        const seed = deriveSeed(config.seed, extraInputSeedTag, mix32(hashName(step.layer)));
+        let at = 0;
+        for (let r = 0; r < rows; r++) {
+          for (let t = 0; t < T; t++) for (let d = 0; d < step.features; d++) out.data[at++] = syntheticInput(seed, call.samples[r]!, t, d);
+        }
+        out.mask = undefined;
+        break;
+      }
+    }
+  }
+
+  return {
+    run(call, hooks, decision) {
+      const counts = { maskedSteps: 0, passThroughRows: 0 };
+      program.inputs.forEach((_, index) => fillInput(index, call));
+      for (const step of program.steps) runStep(step, call, hooks, counts, decision);
+      return counts;
+    },
+    tensor(id) {
+      return tensors.get(id);
+    },
+  };
+}
+
+function hashName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}

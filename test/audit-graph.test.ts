@@ -1,0 +1,148 @@
+/**
+ * audit on models that are not a plain stack (scripts/model-fixtures.py, real Keras 3 files): a seq2seq
+ * decoder starts from its encoder's final states, a shared layer is called twice per batch, masks come
+ * from the data, layers lstm-reset does not compute are said so. Counts are derived here from the
+ * batches, independently of the simulator; --count-only must agree with the forward pass.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from './helpers/io.ts';
+
+const models = new URL('./fixtures/models/', import.meta.url).pathname;
+const seq2seq = (file: string) => [`${models}k3-seq2seq/${file}`, '--data', `${models}k3-seq2seq/x.npy`, '--data', `${models}k3-seq2seq/x2.npy`];
+
+async function json(args: string[]) {
+  const result = await run([...args, '--json', '-q']);
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout);
+}
+
+describe('seq2seq: the decoder starts from the encoder, not from zeros', () => {
+  it.each(['model.keras', 'model.h5', 'keras2.h5'])('%s: 6 samples, batch 3, 2 epochs', async (file) => {
+    const doc = await json(['audit', ...seq2seq(file), '--batch', '3', '--epochs', '2']);
+    // 2 batches per epoch × 2 epochs = 4 model calls: the encoder zeroes 3 rows at each, the decoder takes its states
+    expect(doc.totals).toMatchObject({ batches: 4, resetEvents: 4, rowResets: 12, fromLayerStarts: 4, carries: 0 });
+    expect(doc.totals.byReason).toMatchObject({ initial: 0, 'batch-start': 4, 'reset-states': 0, 'initial-state': 0 });
+    expect(doc.totals.perLayer.map((l: { name: string; resetEvents: number; fromLayerStarts: number }) => [l.name, l.resetEvents, l.fromLayerStarts])).toEqual([
+      ['encoder_lstm', 4, 0],
+      ['decoder_lstm', 0, 4],
+    ]);
+    expect(doc.events.map((e: { layer: string; reason: string }) => `${e.layer}:${e.reason}`).slice(0, 2)).toEqual(['encoder_lstm:batch-start', 'decoder_lstm:from-layer']);
+    const decoder = doc.model.layers.find((l: { name: string }) => l.name === 'decoder_lstm');
+    expect(decoder).toMatchObject({ initialStateFrom: 'encoder_lstm', input: 'input "decoder_inputs"', calls: 1, weightsLoaded: true });
+    expect(doc.model.inputs.map((i: { name: string }) => i.name)).toEqual(['encoder_inputs', 'decoder_inputs']);
+    // the closed form agrees with the forward pass
+    const counted = await json(['audit', ...seq2seq(file), '--batch', '3', '--epochs', '2', '--count-only']);
+    expect(counted.totals).toEqual({ ...doc.totals });
+    expect(counted.events.map((e: { reason: string }) => e.reason)).toEqual(doc.events.map((e: { reason: string }) => e.reason));
+  });
+
+  it('the header shows the wiring and the totals say the starts are not resets', async () => {
+    const { stdout: wrapped, code } = await run(['audit', ...seq2seq('model.keras'), '--batch', '3', '--no-shuffle']);
+    expect(code).toBe(0);
+    const stdout = wrapped.replace(/\s+/g, ' ');
+    expect(stdout).toContain('initial_state: the final states of encoder_lstm, every call (not zeros)');
+    expect(stdout).toMatch(/initial_state 2 layer calls started from another layer's final states \(not resets\)/);
+    expect(stdout).toContain("2 calls started from encoder_lstm's final states (initial_state, not zeros)");
+  });
+
+  it('with synthetic data (--samples) both inputs are filled; the open timesteps come from --shape', async () => {
+    const doc = await json(['audit', `${models}k3-seq2seq/model.keras`, '--shape', '8,7,3', '--batch', '4']);
+    expect(doc.totals).toMatchObject({ resetEvents: 2, fromLayerStarts: 2 });
+    expect(doc.model.notes.join(' ')).toMatch(/decoder_inputs.*open \(None\): it gets 7/);
+  });
+});
+
+describe('a stateful decoder given initial_state (§6, section R6: the passed state wins in Keras 3)', () => {
+  const args = ['audit', `${models}k3-stateful-seq2seq/model.keras`, '--data', `${models}k3-stateful-seq2seq/x.npy`, '--data', `${models}k3-stateful-seq2seq/x2.npy`, '--batch', '2', '--no-shuffle'];
+  it('Keras 3: every call starts from the encoder state; the built zeros are its only reset', async () => {
+    const doc = await json(args);
+    const decoder = doc.totals.perLayer.find((l: { name: string }) => l.name === 'decoder_gru');
+    expect(decoder).toMatchObject({ resetEvents: 1, carries: 0, fromLayerStarts: 3, byReason: { initial: 1, 'batch-start': 0, 'reset-states': 0, 'initial-state': 0 } });
+    expect(doc.findings.map((f: { code: string }) => f.code)).toContain('initial-state-overrides-carry');
+  });
+  it('tf.keras: the passed state only after zeros, then the stored state (tf_keras base_rnn.py _process_inputs)', async () => {
+    const doc = await json([...args, '--keras', 'tf']);
+    const decoder = doc.totals.perLayer.find((l: { name: string }) => l.name === 'decoder_gru');
+    expect(decoder).toMatchObject({ fromLayerStarts: 1, carries: 2 });
+    expect(doc.findings.map((f: { code: string }) => f.code)).toContain('initial-state-ignored');
+    // a reset at every epoch end makes the next call take initial_state again
+    const reset = await json([...args, '--keras', 'tf', '--epochs', '2', '--reset-every', 'epoch']);
+    expect(reset.totals.perLayer.find((l: { name: string }) => l.name === 'decoder_gru')).toMatchObject({ fromLayerStarts: 2, carries: 4 });
+  });
+});
+
+describe('shared layers, RepeatVector, masks from the data', () => {
+  it('a shared LSTM on two inputs: two calls, two zeroings per batch', async () => {
+    const doc = await json(['audit', `${models}k3-shared/model.keras`, '--samples', '8', '--batch', '4']);
+    expect(doc.totals.perLayer).toHaveLength(1);
+    expect(doc.totals.perLayer[0]).toMatchObject({ name: 'shared_lstm', resetEvents: 4, rowResets: 16 });
+    expect(doc.model.layers[0]).toMatchObject({ calls: 2 });
+    const counted = await json(['audit', `${models}k3-shared/model.keras`, '--samples', '8', '--batch', '4', '--count-only']);
+    expect(counted.totals).toEqual(doc.totals);
+  });
+
+  it('Embedding(mask_zero=True): padded token ids are masked steps (counted from the data)', async () => {
+    const doc = await json(['audit', `${models}k3-embedding-mask/model.keras`, '--data', `${models}k3-embedding-mask/x.npy`, '--batch', '3', '--no-shuffle']);
+    // x.npy: 2 pre-padded + 2 post-padded + 6 (a fully padded row) + 1 hole = 11 zero ids
+    expect(doc.totals).toMatchObject({ maskedSteps: 11, passThroughRows: 1 });
+  });
+
+  it('Masking(0.0): a step is masked only when every feature is 0', async () => {
+    const doc = await json(['audit', `${models}k3-masking/model.keras`, '--data', `${models}k3-masking/x.npy`, '--batch', '2', '--no-shuffle']);
+    // 2 post + 2 pre + 5 (all padding); the single zero feature is no masked step
+    expect(doc.totals).toMatchObject({ maskedSteps: 9, passThroughRows: 1 });
+  });
+
+  it('synthetic data padded as asked (--padding pre --lengths) is masked by the model\'s Masking layer', async () => {
+    const doc = await json(['audit', `${models}k3-masking/model.keras`, '--samples', '6', '--batch', '3', '--padding', 'pre', '--lengths', '5,3,0']);
+    // 6 samples with 5, 3, 0, 5, 3, 0 real steps of 5: 0 + 2 + 5 padded each cycle
+    expect(doc.totals).toMatchObject({ maskedSteps: 14, passThroughRows: 2 });
+    expect(doc.config.padding).toEqual({ side: 'pre', lengths: { kind: 'list', values: [5, 3, 0] } });
+  });
+
+  it('a model without Masking or Embedding(mask_zero) feeds the padding as data, and says so', async () => {
+    const doc = await json(['audit', `${models}k3-stack/model.keras`, '--samples', '6', '--batch', '3', '--mask-tail', '2']);
+    expect(doc.totals.maskedSteps).toBe(0);
+    expect(doc.model.notes.join(' ')).toMatch(/no Masking or Embedding\(mask_zero=True\) layer, so Keras computes no mask/);
+  });
+
+  it('RepeatVector between an encoder and a decoder LSTM', async () => {
+    const doc = await json(['audit', `${models}k3-repeat/model.keras`, '--samples', '4', '--batch', '2']);
+    expect(doc.model.layers.map((l: { name: string; input: string }) => [l.name, l.input])).toEqual([
+      ['encoder', 'input "digits"'],
+      ['decoder', 'repeat (RepeatVector) ← encoder (last output)'],
+    ]);
+  });
+});
+
+describe('layers lstm-reset does not compute', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lstm-reset-graph-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const layer = (className: string, name: string, config: Record<string, unknown>, inbound: string) => ({
+    class_name: className,
+    name,
+    config: { name, ...config },
+    inbound_nodes: [[[inbound, 0, 0, {}]]],
+  });
+  const model = (layers: unknown[]) => ({
+    class_name: 'Functional',
+    keras_version: '2.15.0',
+    config: {
+      name: 'm',
+      layers: [{ class_name: 'InputLayer', name: 'x', config: { name: 'x', batch_input_shape: [null, 10, 3] }, inbound_nodes: [] }, ...layers],
+      input_layers: [['x', 0, 0]],
+      output_layers: [],
+    },
+  });
+
+  it('Conv1D before an LSTM: seeded inputs stand in for its output, and a note says so', async () => {
+    const file = join(dir, 'conv.json');
+    writeFileSync(file, JSON.stringify(model([layer('Conv1D', 'conv1d', { filters: 5, kernel_size: 3 }, 'x'), layer('LSTM', 'lstm', { units: 4 }, 'conv1d')])));
+    const { code, stdout } = await run(['audit', file, '--samples', '4', '--batch', '2']);
+    expect(code).toBe(0);
+    expect(stdout.replace(/\s+/g, ' ')).toMatch(/lstm's input comes through Conv1D "conv1d", which lstm-reset does not compute: seeded inputs of 10×\d+ stand in/);
+  });
+});
