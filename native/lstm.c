@@ -7,8 +7,9 @@
  * Each step goes through the rows in tiles of a few rows: the tile's pre-activations
  * z = b + x_t W + h R against the weights packed once by lstm_pack (panels of eight gate columns),
  * four rows sharing every weight load, then the gates and the new states of the tile while its z is
- * still in the L1 cache. The gates run on eight units at once as two independent f32x4 chains, so
- * the long exp / divide latencies of one chain overlap the other's.
+ * still in the L1 cache. The gates run as plain passes over a row's z (every activation in place,
+ * then the state update), eight lanes at a time as two f32x4 chains: each lane's exp and divide
+ * are independent of the others', so the out-of-order core overlaps many of their long chains.
  *
  * Built twice by native/build.mjs (clang >= 16, --target=wasm32 -msimd128): plain SIMD, and with
  * -mrelaxed-simd, where every multiply-add is f32x4.relaxed_madd (fused on x86-64 with FMA and on
@@ -66,66 +67,69 @@ static inline f32x8 exp8(f32x8 x) {
   return pair(wasm_f32x4_mul(pa, ea), wasm_f32x4_mul(pb, eb));
 }
 
-static inline f32x8 sigmoid8(f32x8 x) {
+/* one f32x4 (the tails) */
+static inline f32x4 exp4(f32x4 x) { return exp8(pair(x, x)).a; }
+
+/* in place: z <- 1 / (1 + e^-z) (sigmoid) for n floats, eight at a time, the tail one by one */
+static inline void sigmoid_run(f32 *z, int n) {
   const f32x4 one = SPLAT(1.0f);
-  const f32x8 e = exp8(pair(wasm_f32x4_neg(x.a), wasm_f32x4_neg(x.b)));
-  return pair(wasm_f32x4_div(one, wasm_f32x4_add(one, e.a)), wasm_f32x4_div(one, wasm_f32x4_add(one, e.b)));
-}
-
-/* the recurrent activation of the gates i, f, o */
-static inline f32x8 gate8(f32x8 x, int hard, f32 slope) {
-  if (!hard) return sigmoid8(x);
-  const f32x4 s = SPLAT(slope), half = SPLAT(0.5f), zero = SPLAT(0.0f), one = SPLAT(1.0f);
-  return pair(wasm_f32x4_pmin(wasm_f32x4_pmax(MADD(x.a, s, half), zero), one),
-              wasm_f32x4_pmin(wasm_f32x4_pmax(MADD(x.b, s, half), zero), one));
-}
-
-/* tanh(x) = 1 - 2 / (e^{2x} + 1), exact at the limits */
-static inline f32x8 tanh8(f32x8 x) {
-  const f32x4 one = SPLAT(1.0f), two = SPLAT(2.0f);
-  const f32x8 e = exp8(pair(wasm_f32x4_add(x.a, x.a), wasm_f32x4_add(x.b, x.b)));
-  return pair(wasm_f32x4_sub(one, wasm_f32x4_div(two, wasm_f32x4_add(e.a, one))),
-              wasm_f32x4_sub(one, wasm_f32x4_div(two, wasm_f32x4_add(e.b, one))));
-}
-
-/* c' = f c + i g, h' = o tanh(c') for eight units (two chains) from their pre-activations */
-static inline void cell8(f32x8 zi, f32x8 zf, f32x8 zc, f32x8 zo, f32x8 *c, f32x8 *h, int hard, f32 slope) {
-  const f32x8 i = gate8(zi, hard, slope), f = gate8(zf, hard, slope), g = tanh8(zc), o = gate8(zo, hard, slope);
-  const f32x8 cell = pair(MADD(f.a, c->a, wasm_f32x4_mul(i.a, g.a)), MADD(f.b, c->b, wasm_f32x4_mul(i.b, g.b)));
-  const f32x8 t = tanh8(cell);
-  *c = cell;
-  *h = pair(wasm_f32x4_mul(o.a, t.a), wasm_f32x4_mul(o.b, t.b));
-}
-
-/* gates and the new state of one row from its pre-activations z (4U, gate blocks i f c o) */
-static void update_row(int U, const f32 *z, f32 *h, f32 *c, int hard, f32 slope) {
-  const f32 *zi = z, *zf = z + U, *zc = z + 2 * U, *zo = z + 3 * U;
   int j = 0;
-  for (; j + 8 <= U; j += 8) {
-#define LOAD8(p) pair(wasm_v128_load((p) + j), wasm_v128_load((p) + j + 4))
-    f32x8 cell = LOAD8(c), out;
-    cell8(LOAD8(zi), LOAD8(zf), LOAD8(zc), LOAD8(zo), &cell, &out, hard, slope);
-    wasm_v128_store(c + j, cell.a); wasm_v128_store(c + j + 4, cell.b);
-    wasm_v128_store(h + j, out.a); wasm_v128_store(h + j + 4, out.b);
-#undef LOAD8
+  for (; j + 8 <= n; j += 8) {
+    const f32x8 e = exp8(pair(wasm_f32x4_neg(wasm_v128_load(z + j)), wasm_f32x4_neg(wasm_v128_load(z + j + 4))));
+    wasm_v128_store(z + j, wasm_f32x4_div(one, wasm_f32x4_add(one, e.a)));
+    wasm_v128_store(z + j + 4, wasm_f32x4_div(one, wasm_f32x4_add(one, e.b)));
   }
-  if (j + 4 <= U) {
-#define LOAD4(p) pair(wasm_v128_load((p) + j), wasm_v128_load((p) + j))
-    f32x8 cell = LOAD4(c), out;
-    cell8(LOAD4(zi), LOAD4(zf), LOAD4(zc), LOAD4(zo), &cell, &out, hard, slope);
-    wasm_v128_store(c + j, cell.a);
-    wasm_v128_store(h + j, out.a);
-    j += 4;
-#undef LOAD4
+  for (; j < n; j++) z[j] = wasm_f32x4_extract_lane(wasm_f32x4_div(one, wasm_f32x4_add(one, exp4(SPLAT(-z[j])))), 0);
+}
+
+/* in place: z <- tanh(z) = 1 - 2 / (e^2z + 1) */
+static inline void tanh_run(f32 *z, int n) {
+  const f32x4 one = SPLAT(1.0f), two = SPLAT(2.0f);
+  int j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const f32x4 xa = wasm_v128_load(z + j), xb = wasm_v128_load(z + j + 4);
+    const f32x8 e = exp8(pair(wasm_f32x4_add(xa, xa), wasm_f32x4_add(xb, xb)));
+    wasm_v128_store(z + j, wasm_f32x4_sub(one, wasm_f32x4_div(two, wasm_f32x4_add(e.a, one))));
+    wasm_v128_store(z + j + 4, wasm_f32x4_sub(one, wasm_f32x4_div(two, wasm_f32x4_add(e.b, one))));
   }
-  for (; j < U; j++) { /* the last one to three units, one lane each */
-#define LOAD1(p) pair(SPLAT((p)[j]), SPLAT((p)[j]))
-    f32x8 cell = LOAD1(c), out;
-    cell8(LOAD1(zi), LOAD1(zf), LOAD1(zc), LOAD1(zo), &cell, &out, hard, slope);
-    c[j] = wasm_f32x4_extract_lane(cell.a, 0);
-    h[j] = wasm_f32x4_extract_lane(out.a, 0);
-#undef LOAD1
+  for (; j < n; j++) {
+    const f32x4 x = SPLAT(z[j]);
+    z[j] = wasm_f32x4_extract_lane(wasm_f32x4_sub(one, wasm_f32x4_div(two, wasm_f32x4_add(exp4(wasm_f32x4_add(x, x)), one))), 0);
   }
+}
+
+/* in place: z <- clip(slope z + 0.5, 0, 1) (hard_sigmoid) */
+static inline void hard_sigmoid_run(f32 *z, int n, f32 slope) {
+  const f32x4 s = SPLAT(slope), half = SPLAT(0.5f), zero = SPLAT(0.0f), one = SPLAT(1.0f);
+  int j = 0;
+  for (; j + 4 <= n; j += 4) wasm_v128_store(z + j, wasm_f32x4_pmin(wasm_f32x4_pmax(MADD(wasm_v128_load(z + j), s, half), zero), one));
+  for (; j < n; j++) z[j] = wasm_f32x4_extract_lane(wasm_f32x4_pmin(wasm_f32x4_pmax(MADD(SPLAT(z[j]), s, half), zero), one), 0);
+}
+
+/*
+ * Gates and the new state of one row from its pre-activations z (4U, gate blocks i f c o), in two
+ * passes of independent lanes (so the out-of-order core overlaps many exp / divide chains): the
+ * activations in place over z, then c' = f c + i g and h' = o tanh(c').
+ */
+static void update_row(int U, f32 *z, f32 *h, f32 *c, int hard, f32 slope) {
+  if (hard) {
+    hard_sigmoid_run(z, 2 * U, slope);
+    hard_sigmoid_run(z + 3 * U, U, slope);
+  } else {
+    sigmoid_run(z, 2 * U);
+    sigmoid_run(z + 3 * U, U);
+  }
+  tanh_run(z + 2 * U, U);
+  const f32 *i = z, *f = z + U, *g = z + 2 * U, *o = z + 3 * U;
+  /* c' first, into c; then tanh(c') into h as scratch, then h = o tanh(c') */
+  int j = 0;
+  for (; j + 4 <= U; j += 4)
+    wasm_v128_store(c + j, MADD(wasm_v128_load(f + j), wasm_v128_load(c + j), wasm_f32x4_mul(wasm_v128_load(i + j), wasm_v128_load(g + j))));
+  for (; j < U; j++) c[j] = wasm_f32x4_extract_lane(MADD(SPLAT(f[j]), SPLAT(c[j]), wasm_f32x4_mul(SPLAT(i[j]), SPLAT(g[j]))), 0);
+  for (j = 0; j < U; j++) h[j] = c[j];
+  tanh_run(h, U);
+  for (j = 0; j + 4 <= U; j += 4) wasm_v128_store(h + j, wasm_f32x4_mul(wasm_v128_load(o + j), wasm_v128_load(h + j)));
+  for (; j < U; j++) h[j] *= o[j];
 }
 
 /*
