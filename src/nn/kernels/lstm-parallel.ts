@@ -38,6 +38,10 @@ const CONTROL_INTS = PROGRESS + MAX_BLOCKS;
 const STARTED_AT = Math.ceil((CONTROL_INTS * 4) / 8);
 const CONTROL_BYTES = (STARTED_AT + MAX_BLOCKS) * 8;
 
+/** How long the worker keeps looking for the next task before it sleeps, and this thread for a block about to end (ms). */
+const WORKER_SPIN_MS = 0.2;
+const SPIN_MS = 0.2;
+
 /** Block status, tagged with the task: tag * 4 + state. */
 const PENDING = 0;
 const WORKER_DONE = 1;
@@ -89,6 +93,9 @@ try {
 parentPort.postMessage('ready');
 let seen = 0;
 for (;;) {
+  // the next call of a layer usually comes within microseconds: look for it a little before sleeping
+  const spinUntil = performance.now() + ${WORKER_SPIN_MS};
+  while (Atomics.load(control, ${TASK}) === seen && performance.now() < spinUntil);
   Atomics.wait(control, ${TASK}, seen);
   seen = Atomics.load(control, ${TASK});
   if (seen < 0) break;
@@ -278,7 +285,13 @@ export class ParallelLstmKernel {
           }
           continue; // the worker finished just now
         }
-        Atomics.wait(control, DONE_COUNT, count, Math.max(0.05, Math.min(left, 5)));
+        if (left < SPIN_MS) {
+          // about to end: look again without going to sleep (a wake-up costs tens of microseconds)
+          const until = performance.now() + left;
+          while (Atomics.load(control, DONE_COUNT) === count && performance.now() < until);
+        } else {
+          Atomics.wait(control, DONE_COUNT, count, Math.min(left, 5));
+        }
       }
     }
     this.stats.calls++;
