@@ -402,6 +402,10 @@ def scenarios():
     add(build("lstm-stateful-mask-return-sequences", "Masking + stateful LSTM(return_sequences=True) with padded rows (what a masked step outputs)",
               [masking(), rnn("lstm", 2, stateful=True, return_sequences=True)], [fit(epochs=1), predict(), predict()], pad=full,
               tags=["stateful", "lstm", "masking", "return_sequences", "padded_rows"]))
+    add(build("lstm-stateful-mask-direct-calls", "Masking + stateful LSTM called directly (carries on every backend) with fully padded rows: what a masked step outputs",
+              [masking(), rnn("lstm", 3, stateful=True)],
+              [{"op": "call", "samples": [0, 1, 2, 3]}, {"op": "call", "samples": [4, 5, 6, 7]}, {"op": "call", "samples": [8, 9, 10, 11]},
+               predict()], pad=full, tags=["stateful", "lstm", "masking", "padded_rows", "direct"]))
     add(build("lstm-stateful-mask-value", "Masking(mask_value=-1.0) + stateful LSTM",
               [masking(-1.0), rnn("lstm", 3, stateful=True)], [fit(epochs=1), predict()], pad={0: 2, 3: 4, 8: 1},
               tags=["stateful", "lstm", "masking", "padded_rows"]))
