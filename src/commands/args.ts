@@ -370,7 +370,7 @@ export const configSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['resetEvery'],
-        message: '--reset-every needs --stateful (or a stateful layer in --layers): a stateless layer starts every batch from zeros and has no state to reset.',
+        message: '--reset-every needs --stateful (or a stateful layer in --layers): a stateless layer starts every batch from zeros and has no state to reset; add --stateful, or drop --reset-every.',
       });
     }
     const keras3 = kerasProfiles[options.keras].keras3;
@@ -417,7 +417,7 @@ export const configSchema = z
       ctx.addIssue({ code: 'custom', path: ['padding'], message: '--padding with --mask-fraction: give every sample its length with --lengths instead (e.g. --lengths 20,14,20).' });
     }
     if (options.maskFraction !== undefined && options.maskTail === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['maskFraction'], message: '--mask-fraction needs --mask-tail K: it chooses which samples have K padded steps.' });
+      ctx.addIssue({ code: 'custom', path: ['maskFraction'], message: '--mask-fraction needs --mask-tail K: it chooses which samples have K padded steps; add --mask-tail, e.g. --mask-tail 5, or drop --mask-fraction.' });
     }
     const { samples } = options.shape;
     if (options.validationSplit > 0) {

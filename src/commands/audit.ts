@@ -8,6 +8,7 @@ import { cellClassNames } from '../keras/layers.ts';
 import type { CliIo } from './cli-io.ts';
 import type { FileReader } from '../io/files.ts';
 import { readFailure } from './inputs.ts';
+import { modelHead } from './sniff.ts';
 import type { CommandContext } from './context.ts';
 import type { RecurrentModelInfo } from '../model/index.ts';
 import { kerasProfiles } from '../keras/profiles.ts';
@@ -55,13 +56,13 @@ function describeLayer(layer: RecurrentModelInfo['layers'][number], weightsUsed:
  * The files a model is read through. A model given as a stream (a pipe, `<(…)`, "-") is read whole
  * first and served from memory under its name; the files beside it (weight shards) come from disk.
  */
-async function modelFiles(path: string, io: CliIo, maxBytes: number): Promise<FileReader> {
+async function modelFiles(path: string, label: string, io: CliIo, maxBytes: number): Promise<FileReader> {
   if (path !== '-' && io.inputKind(path) === 'file') return io.files;
-  const bytes = await io.readInput(path, maxBytes);
+  const bytes = await io.readInput(path, maxBytes, modelHead);
   return {
-    readFile: (p) => (p === path ? bytes : io.files.readFile(p)),
-    fileSize: (p) => (p === path ? bytes.length : (io.files.fileSize?.(p) ?? io.files.readFile(p).length)),
-    ...(io.files.realpath ? { realpath: (p: string) => (p === path ? p : io.files.realpath!(p)) } : {}),
+    readFile: (p) => (p === label ? bytes : io.files.readFile(p)),
+    fileSize: (p) => (p === label ? bytes.length : (io.files.fileSize?.(p) ?? io.files.readFile(p).length)),
+    ...(io.files.realpath ? { realpath: (p: string) => (p === label ? p : io.files.realpath!(p)) } : {}),
   };
 }
 
@@ -70,9 +71,9 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
   const label = path === '-' ? 'stdin' : path;
   let info: RecurrentModelInfo;
   try {
-    info = await readAnyModelFile(path, await modelFiles(path, io, MAX_MODEL_FILE_BYTES));
+    info = await readAnyModelFile(label, await modelFiles(path, label, io, MAX_MODEL_FILE_BYTES));
   } catch (error) {
-    if (error instanceof ModelFileError) return usageError(io, `audit: ${error.message}`);
+    if (error instanceof ModelFileError) return usageError(io, `audit: ${error.message}; see lstm-reset help audit for the files it reads`);
     return usageError(io, `audit: cannot read ${label}: ${readFailure(error, path)}; give a Keras model JSON, a .keras or .h5 file, or a TF.js model.json.`);
   }
   const badWeight = nonFiniteWeight(info);
@@ -83,7 +84,10 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
     );
   }
   if (info.layers.length === 0) {
-    return usageError(io, `audit: ${path} has no LSTM, GRU or SimpleRNN layer (or Bidirectional of one) to simulate${info.notes.length ? ` (${info.notes[0]})` : ''}.`);
+    return usageError(
+      io,
+      `audit: ${label} has no LSTM, GRU or SimpleRNN layer (or Bidirectional of one) to simulate${info.notes.length ? ` (${info.notes[0]})` : ''}; give a model with a recurrent layer.`,
+    );
   }
   const options = command.opts() as { samples?: number; shape?: unknown; data?: string[]; quiet?: boolean };
   const notes = [...info.notes];

@@ -67,7 +67,7 @@ export async function loadContract(path: string, io: CliIo): Promise<{ ok: true;
     const bytes = await io.readInput(path, MAX_JSON_BYTES, jsonHead('a contract'));
     value = parseJsonText(decodeUtf8(bytes, label), label, 'a contract');
   } catch (error) {
-    if (error instanceof ModelFileError) return { ok: false, message: `check: ${error.message}` };
+    if (error instanceof ModelFileError) return { ok: false, message: `check: ${error.message}; see lstm-reset schema contract for the format` };
     return { ok: false, message: `check: cannot read ${label}: ${readFailure(error, path)}; give a contract JSON file (lstm-reset schema contract).` };
   }
   const parsed = contractSchema.safeParse(value, {
@@ -77,7 +77,7 @@ export async function loadContract(path: string, io: CliIo): Promise<{ ok: true;
       return undefined;
     },
   });
-  if (!parsed.success) return { ok: false, message: `check: ${label}: invalid contract at ${describeIssues(parsed.error.issues)}` };
+  if (!parsed.success) return { ok: false, message: `check: ${label}: invalid contract at ${describeIssues(parsed.error.issues)}; see lstm-reset schema contract for the format` };
   // a scenario cannot read standard input: check runs them all in one process, and a contract is a file of record
   for (const [index, scenario] of parsed.data.scenarios.entries()) {
     const at = scenario.args.findIndex((arg, i) => (arg === '-' && ['--plan', '--data'].includes(scenario.args[i - 1] ?? '')) || /^--(plan|data)=-$/.test(arg));

@@ -122,7 +122,7 @@ export async function loadPlan(path: string, io: CliIo): Promise<Loaded<{ steps:
     const plan = parsePlan(text, label);
     return { ok: true, value: { steps: plan.steps as PlanStep[], options: plan.options } };
   } catch (error) {
-    if (error instanceof ModelFileError) return { ok: false, message: `--plan: ${error.message}` };
+    if (error instanceof ModelFileError) return { ok: false, message: `--plan: ${error.message}; see lstm-reset schema plan for the format` };
     throw error;
   }
 }

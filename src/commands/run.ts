@@ -276,7 +276,7 @@ export async function prepareRun(
     );
     if (bad?.type === 'fit') {
       closeAll();
-      return { ok: false, message: `--plan: validationSplit ${bad.validationSplit} leaves no training or no validation samples out of ${config.samples}.` };
+      return { ok: false, message: `--plan: validationSplit ${bad.validationSplit} leaves no training or no validation samples out of ${config.samples}; use a fraction between ${(1 / config.samples).toPrecision(2)} and ${(1 - 1 / config.samples).toPrecision(2)}.` };
     }
   }
   const run: PreparedRun = {
@@ -399,9 +399,12 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
   const problem = cli.countOnly === true ? undefined : forwardPassProblem(config, counted.totals.epochsCompleted);
   let countOnlyRun = cli.countOnly === true;
   if (problem) {
-    if (cli.trace !== undefined) return usageError(`--trace needs the forward pass, but ${problem.reason}; trace a smaller run (fewer --units, --epochs, samples or timesteps).`);
+    if (cli.trace !== undefined && problem.hard) {
+      return usageError(`--trace needs the forward pass, but ${problem.reason}; trace a smaller run (fewer --units, --epochs, samples or timesteps).`);
+    }
     if (cli.countOnly === false && problem.hard) return usageError(`--no-count-only: ${problem.reason}; use --count-only, or fewer --units, --epochs, samples or timesteps.`);
-    if (cli.countOnly === undefined) {
+    // a long run that --trace or --no-count-only asks for runs; otherwise it is counted
+    if (cli.countOnly === undefined && cli.trace === undefined) {
       countOnlyRun = true;
       if (!cli.quiet) {
         io.stderr.write(`note: ${problem.reason}; counting in closed form instead (--count-only; ${problem.hard ? '--no-count-only would refuse this run' : '--no-count-only runs it anyway'}).\n`);

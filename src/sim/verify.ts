@@ -61,9 +61,9 @@ interface RunOutcome {
 export function verifyProblems(config: SimulationConfig): string[] {
   const problems: string[] = [];
   if (config.samples % config.batchSize !== 0) {
-    problems.push(`--shape/--batch: ${config.samples} windows do not divide into stateful batches of ${config.batchSize}; verify needs N to be a multiple of B.`);
+    problems.push(`--shape/--batch: ${config.samples} windows do not divide into stateful batches of ${config.batchSize}; verify needs N to be a multiple of B: give e.g. --shape ${Math.max(2, Math.ceil(config.samples / config.batchSize)) * config.batchSize},${config.timesteps},${config.features}.`);
   } else if (config.samples / config.batchSize < 2) {
-    problems.push(`--shape/--batch: ${config.samples} windows in batches of ${config.batchSize} make one batch; verify needs at least 2 windows per sequence (N ≥ 2B).`);
+    problems.push(`--shape/--batch: ${config.samples} windows in batches of ${config.batchSize} make one batch; verify needs at least 2 windows per sequence (N ≥ 2B): give e.g. --shape ${2 * config.batchSize},${config.timesteps},${config.features}.`);
   }
   return problems;
 }

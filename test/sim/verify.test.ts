@@ -86,6 +86,6 @@ describe('lstm-reset verify', () => {
     const { code, stdout, stderr } = await run(['verify', '--shape', '21,7,1', '--batch', '10']);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe('error: --shape/--batch: 21 windows do not divide into stateful batches of 10; verify needs N to be a multiple of B.\n');
+    expect(stderr).toBe('error: --shape/--batch: 21 windows do not divide into stateful batches of 10; verify needs N to be a multiple of B: give e.g. --shape 30,7,1.\n');
   });
 });

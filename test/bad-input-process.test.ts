@@ -1,0 +1,199 @@
+/**
+ * The parts of the bad-input contract that need a real process: signals (Ctrl-C, SIGTERM, SIGHUP
+ * leave no temporary file, keep complete output lines, erase nothing they should not, exit
+ * 130/143/129), a full disk on stdout (/dev/full: one line, exit 4, in every command), FIFOs and
+ * process substitution, and output paths that are not regular files (never replaced).
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from './helpers/io.ts';
+
+const bin = new URL('../bin/lstm-reset.js', import.meta.url).pathname;
+const fixtures = new URL('./fixtures/', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'lstm-reset-process-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const isRoot = process.getuid?.() === 0;
+
+interface Finished {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Starts the CLI, waits until `ready()` (polled every 20 ms, at most 20 s), sends `signal`, and waits for the end. */
+function interrupt(args: readonly string[], signal: NodeJS.Signals, ready: (stdout: string) => boolean): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('node', [bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const started = Date.now();
+    const poll = setInterval(() => {
+      if (ready(stdout)) {
+        clearInterval(poll);
+        child.kill(signal);
+      } else if (Date.now() - started > 20_000) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+        reject(new Error(`not ready after 20 s: ${stderr}`));
+      }
+    }, 20);
+    child.on('close', (code, closedBy) => {
+      clearInterval(poll);
+      resolve({ code, signal: closedBy, stdout, stderr });
+    });
+  });
+}
+
+const temporaryFiles = () => readdirSync(dir).filter((name) => name.endsWith('.tmp'));
+
+describe('signals: unfinished files removed, printed lines kept, one line on stderr, exit 128 + signal', () => {
+  it('Ctrl-C (SIGINT) during a forward pass writing --trace FILE: exit 130, no temporary file, no trace', async () => {
+    const trace = join(dir, 'interrupted.json');
+    const result = await interrupt(['--shape', '5000,2000,8', '--batch', '50', '--units', '64', '--trace', trace, '-q'], 'SIGINT', () => temporaryFiles().length > 0);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toBe(`interrupted (SIGINT); ${trace} not written\n`);
+    expect(result.stdout).toBe('');
+    expect(temporaryFiles()).toEqual([]);
+    expect(existsSync(trace)).toBe(false);
+  });
+
+  it('SIGTERM while streaming NDJSON: exit 143, every printed line is a whole JSON event', async () => {
+    const result = await interrupt(['--shape', '100000000,1', '--batch', '1', '--count-only', '--format', 'ndjson', '--events', 'all', '-q'], 'SIGTERM', (out) => out.length > 100_000);
+    expect(result.code).toBe(143);
+    expect(result.stderr).toBe('interrupted (SIGTERM)\n');
+    expect(result.stdout.endsWith('\n')).toBe(true);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(100);
+    lines.forEach((line, i) => expect(JSON.parse(line).index).toBe(i + 1));
+  });
+
+  it('SIGHUP during a forward pass streaming TSV: exit 129, the header and whole lines kept', async () => {
+    const result = await interrupt(['--shape', '200000,100,8', '--batch', '100', '--units', '64', '--no-count-only', '--format', 'tsv'], 'SIGHUP', (out) => out.split('\n').length > 3);
+    expect(result.code).toBe(129);
+    expect(result.stderr).toBe('interrupted (SIGHUP)\n');
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]!.startsWith('index\tplanStep')).toBe(true);
+    for (const line of lines) expect(line.split('\t')).toHaveLength(11);
+  });
+
+  it('Ctrl-C while --data waits for a FIFO writer that has not written: exit 130 at once', async () => {
+    const fifo = join(dir, 'waiting.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // a writer that holds the FIFO open and writes nothing
+    const writer = spawn('bash', ['-c', `exec 3>"${fifo}"; sleep 30`], { stdio: 'ignore' });
+    try {
+      let since = 0;
+      const result = await interrupt(['--data', fifo, '--batch', '2'], 'SIGINT', () => (since ||= Date.now()) > 0 && Date.now() - since > 500);
+      expect(result.code).toBe(130);
+      expect(result.stderr).toBe('interrupted (SIGINT)\n');
+    } finally {
+      writer.kill('SIGKILL');
+    }
+  });
+});
+
+describe('a full disk on stdout (/dev/full): one line, exit 4, in every command', () => {
+  it.each([
+    [['--help']],
+    [['--version']],
+    [['findings']],
+    [['--shape', '100,5', '--batch', '10', '--json']],
+    [['verify', '--shape', '20,7,1', '--batch', '10']],
+  ])('%j', (args) => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const result = spawnSync('node', [bin, ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+      expect(result.status).toBe(4);
+      expect(result.stderr).toBe('error: cannot write to standard output: no space left on device (ENOSPC)\n');
+    } finally {
+      closeSync(full);
+    }
+  });
+});
+
+describe('streams as inputs: FIFOs and process substitution', () => {
+  const sh = (script: string) => spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8' });
+
+  it('--data, --plan, audit MODEL and check CONTRACT read <(…); --data - reads standard input', () => {
+    const data = sh(`node ${bin} --data <(cat ${fixtures}npy/f4-3d-v1.npy) --batch 2 --json -q`);
+    expect(data.status, data.stderr).toBe(0);
+    expect(JSON.parse(data.stdout).config.samples).toBe(6);
+    const stdin = sh(`node ${bin} --data - --batch 2 --json -q < ${fixtures}npy/f4-3d-v1.npy`);
+    expect(JSON.parse(stdin.stdout).totals).toEqual(JSON.parse(data.stdout).totals);
+    const plan = sh(`node ${bin} --shape 8,5,3 --stateful --plan <(cat ${fixtures}plans/stateful-loop.json) --json -q`);
+    expect(plan.status, plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout).totals.resetEvents).toBe(5);
+    const audit = sh(`node ${bin} audit <(cat ${fixtures}keras/keras3-sequential.json) --samples 8 --batch 4 --json -q`);
+    expect([0, 3]).toContain(audit.status);
+    expect(JSON.parse(audit.stdout).model.path).toMatch(/^\/dev\/fd\/\d+$/);
+    const contract = JSON.stringify({ scenarios: [{ name: 'seed', args: ['--shape', '1000,20,1', '--batch', '200'], expect: { totals: { resetEvents: 5 } } }] });
+    const check = sh(`node ${bin} check <(echo '${contract}') -q`);
+    expect(check.status, check.stderr).toBe(0);
+    expect(check.stdout).toBe('PASS  seed\n');
+  });
+});
+
+describe('--trace never replaces what is not a regular file', () => {
+  const small = ['--shape', '10,2', '--batch', '2', '-q'];
+
+  it('a symlink stays a symlink; its target gets the trace', async () => {
+    const target = join(dir, 'target.json');
+    const link = join(dir, 'link.json');
+    writeFileSync(target, 'old');
+    symlinkSync(target, link);
+    const { code } = await run([...small, '--trace', link], { realFiles: true });
+    expect(code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(target, 'utf8')).format).toBe('lstm-reset-trace');
+  });
+
+  it('an existing file keeps its permissions', async () => {
+    const path = join(dir, 'kept-mode.json');
+    writeFileSync(path, 'old', { mode: 0o640 });
+    expect((await run([...small, '--trace', path], { realFiles: true })).code).toBe(0);
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+    expect(JSON.parse(readFileSync(path, 'utf8')).format).toBe('lstm-reset-trace');
+  });
+
+  it('a FIFO with a reader gets the trace written through and stays a FIFO', async () => {
+    const fifo = join(dir, 'read.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let received = '';
+    reader.stdout.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+    const closed = new Promise((done) => reader.on('close', done));
+    // the reader has opened its end once cat is running; retry the open until it has
+    let result = await run([...small, '--trace', fifo], { realFiles: true });
+    for (let i = 0; i < 100 && result.code === 2; i++) {
+      await new Promise((done) => setTimeout(done, 20));
+      result = await run([...small, '--trace', fifo], { realFiles: true });
+    }
+    await closed;
+    expect(result.code).toBe(0);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(JSON.parse(received).format).toBe('lstm-reset-trace');
+  });
+
+  it.skipIf(!isRoot)('as root, a character device (like /dev/null) stays a device', async () => {
+    const device = join(dir, 'null');
+    execFileSync('mknod', [device, 'c', '1', '3']);
+    expect((await run([...small, '--trace', device], { realFiles: true })).code).toBe(0);
+    expect(lstatSync(device).isCharacterDevice()).toBe(true);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it.skipIf(!isRoot)('as root, a block device is refused, untouched', async () => {
+    const device = join(dir, 'disk');
+    execFileSync('mknod', [device, 'b', '7', '200']);
+    const { code, stderr } = await run([...small, '--trace', device], { realFiles: true });
+    expect(code).toBe(2);
+    expect(stderr).toBe(`error: --trace: cannot write ${device}: it is a block device (a disk); give a writable file path, or - for stdout.\n`);
+    expect(lstatSync(device).isBlockDevice()).toBe(true);
+  });
+});
