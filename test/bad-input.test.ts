@@ -176,6 +176,7 @@ const tables: Record<string, readonly Case[]> = {
     c([...S, '--plan', H('plan-ok.json'), '--no-shuffle'], '--shuffle conflicts with --plan'),
     c([...S, '--plan', H('plan-ok.json'), '--validation-split', '0.2'], '--validation-split conflicts with --plan'),
     c(['--data', '-', '--plan', '-', '--batch', '2'], '--data - and --plan - both read standard input'),
+    c(['--data', H('ok.npy'), '--data', H('nan.npy'), '--batch', '2'], '--data is given 2 times'),
     c(['--shape', '5,3,2', '--data', H('ok.npy'), '--batch', '2'], 'contradicts --data'),
   ],
   'limits: time, memory, exactness': [
@@ -301,7 +302,7 @@ const tables: Record<string, readonly Case[]> = {
     c(['--data', '-', '--batch', '2'], /--data: cannot read stdin: is not a NumPy/, { options: { stdin: '' } }),
     c(['--data', H('ok.npy'), '--batch', '2', '--mask-tail', '4'], '--mask-tail 4 pads more steps than the 3 timesteps'),
     c(['--data', H('ok.npy'), '--batch', '2', '--validation-split', '0.9'], '--validation-split 0.9 leaves no training samples out of 4'),
-    c(['audit', `${fixtures}tfjs-stateful/model.json`, '--data', H('ok.npy'), '--batch', '2'], /audit: the data has 2 features per step but .* expects 3/),
+    c(['audit', `${fixtures}tfjs-stateful/model.json`, '--data', H('ok.npy'), '--batch', '2'], /audit: --data .*ok\.npy has 2 features per step but .* expects 3/),
     c(['audit', `${fixtures}tfjs-stateful/model.json`, '--data', H('ok.npy'), '--samples', '4'], /give the data as --samples N, --shape N,T,D or --data X\.npy, not several/),
   ],
   'model files': [
