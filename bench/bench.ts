@@ -31,6 +31,7 @@ import { initLstmWeights, type LstmWeights } from '../src/nn/lstm.ts';
 import { fillSyntheticInputs } from '../src/sim/simulate.ts';
 import { onnxLstmModel, timeMajor } from './onnx-lstm.ts';
 import { startupAndMemory } from './startup-memory.ts';
+import { wasmMultiplyAddCeiling } from './wasm-ceiling.ts';
 
 interface Workload {
   readonly name: string;
@@ -219,6 +220,9 @@ async function main(): Promise<void> {
   const model = /Model name:\s*(.+)/.exec(lscpu)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown CPU';
   console.log(`Machine: ${model}, ${cpus().length} cores, Node ${process.version}, ONNX Runtime ${ort.env.versions.common}, TF.js ${tf.version.tfjs}`);
   console.log(`lstm-reset kernel: WebAssembly ${relaxed ? 'relaxed SIMD (fused multiply-add)' : 'SIMD (no relaxed SIMD here)'}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  // what one core can do at most with WebAssembly's 128-bit multiply-adds, measured now
+  const ceiling = wasmMultiplyAddCeiling(relaxed);
+  console.log(`WebAssembly ceiling on one core (a loop of f32x4 ${relaxed ? 'fused multiply-adds' : 'multiplies and adds'} only): ${ceiling.toFixed(1)} GFLOP/s`);
   console.log(`GFLOP/s, median of ${rounds} interleaved rounds (threads in brackets)\n`);
 
   const failures: string[] = [];
@@ -270,6 +274,8 @@ async function main(): Promise<void> {
       if (!ok) failures.push(`${w.name}: ${name} ${value.toFixed(2)}x, target >= ${at}x`);
     };
     target('lstm-reset [2] / ORT [1]', ratio('lstm-reset [2]', 'ORT [1]'), w.targets.ort);
+    const needed = w.targets.ort * g['ORT [1]']!;
+    checks.push(`${w.name}:   that target needs ${needed.toFixed(1)} GFLOP/s: ${(needed / (2 * ceiling)).toFixed(2)}x the WebAssembly ceiling of both cores (${(2 * ceiling).toFixed(1)}); lstm-reset [1] runs at ${((100 * g['lstm-reset [1]']!) / ceiling).toFixed(0)}% of one core's`);
     target('lstm-reset [2] / TF.js WASM', ratio('lstm-reset [2]', 'TF.js WASM [1]'), w.targets.tfjs);
     target('other core busy: lstm-reset [2] / [1]', ratio(columns[5]!, columns[6]!), 1.0);
   }
