@@ -2,7 +2,13 @@
  * Text that fits the terminal: the width to fit, and prose wrapped at word boundaries with a
  * hanging indent (wrap-ansi keeps colour codes intact across the breaks).
  */
-import wrapAnsi from 'wrap-ansi';
+import { createRequire } from 'node:module';
+
+// wrap-ansi imports string-width, which builds an Intl.Segmenter (ICU data, ~50 ms) as it loads:
+// required on the first wrap only, so runs that print no prose (tsv, json, ndjson) start without it
+let wrapAnsiLoaded: typeof import('wrap-ansi').default | undefined;
+const wrapAnsi: typeof import('wrap-ansi').default = (...args) =>
+  (wrapAnsiLoaded ??= (createRequire(import.meta.url)('wrap-ansi') as typeof import('wrap-ansi')).default)(...args);
 
 /** The width a report is laid out for when nothing says otherwise (a pipe, a file). */
 export const defaultWidth = 80;
