@@ -175,11 +175,22 @@ export function parseMaskFraction(value: string): number {
  */
 export function parseKerasVersion(value: string): KerasVersion {
   const text = value.trim().toLowerCase().replace(/^keras\s*/, '');
-  const aliases: Record<string, KerasVersion> = { '3': '3', '3.12+': '3', '3.0-3.11': '3.0-3.11', tf: 'tf', 'tf.keras': 'tf', 'tf-keras': 'tf', '2': '2' };
+  const aliases: Record<string, KerasVersion> = {
+    '3': '3',
+    '3.12+': '3',
+    '3.0-3.11': '3.0-3.11',
+    tf: 'tf',
+    'tf.keras': 'tf',
+    'tf-keras': 'tf',
+    '2': '2',
+    tfjs: 'tfjs',
+    'tf.js': 'tfjs',
+    'tfjs-layers': 'tfjs',
+  };
   const version = aliases[text] ?? (/^\d+\.\d+(\.\d+)?$/.test(text) ? kerasProfileForVersion(text) : undefined);
   if (version === undefined) {
     throw new InvalidArgumentError(
-      'Use 3 (Keras 3.12+), a Keras version such as 3.15.1 or 3.10 (3.0–3.11 lack the stateful batch-size check), tf (tf.keras) or 2 (Keras 2.3), e.g. --keras 3.11.',
+      'Use 3 (Keras 3.12+), a Keras version such as 3.15.1 or 3.10 (3.0–3.11 lack the stateful batch-size check), tf (tf.keras), 2 (Keras 2.3) or tfjs (TF.js Layers), e.g. --keras 3.11.',
     );
   }
   return version;

@@ -11,7 +11,7 @@ import { readFailure } from './inputs.ts';
 import { modelHead } from './sniff.ts';
 import type { CommandContext } from './context.ts';
 import type { RecurrentModelInfo } from '../model/index.ts';
-import { kerasProfiles } from '../keras/profiles.ts';
+import { backends, isKeras3, kerasProfiles, type Backend, type KerasVersion } from '../keras/profiles.ts';
 import type { LayerWeightsOverride } from '../sim/simulate.ts';
 import { addModelOptions } from './options.ts';
 import { addInputOptions, addReportOptions, prepareRun, reportRun, usageError } from './run.ts';
@@ -95,20 +95,37 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
   const declared = declaredInputs(info);
   const first = declared[0];
 
-  // the version profile: --keras when given, else what the file says
+  // the version profile: --keras when given, else what the file says; a TF.js model.json runs in TF.js
+  const stated = info.versionString !== undefined ? `${info.versionFrom ?? 'the file'}: "${info.versionString}"` : undefined;
+  const fileProfile: KerasVersion | undefined = info.source === 'tfjs-layers' ? 'tfjs' : info.kerasVersion;
+  let profileWhy: string;
   if (command.getOptionValueSource('keras') !== 'cli') {
-    // TF.js Layers follows tf.keras (its hard_sigmoid is 0.2x + 0.5, its GRU reset_after False)
-    const version = info.kerasVersion ?? (info.source === 'tfjs-layers' ? 'tf' : '3');
-    command.setOptionValueWithSource('keras', version, 'cli');
-    if (!info.kerasVersion) {
-      notes.push(
-        info.source === 'tfjs-layers'
-          ? 'a TF.js Layers model: simulated with the tf.keras profile, whose hard_sigmoid (0.2x + 0.5) is TF.js\'s (--keras to choose)'
-          : 'the file does not say its Keras version; assuming Keras 3 (--keras to choose)',
-      );
+    command.setOptionValueWithSource('keras', fileProfile ?? '3', 'cli');
+    profileWhy =
+      info.source === 'tfjs-layers'
+        ? `a TF.js model.json is trained and run by TF.js${info.versionString?.startsWith('tfjs') ? ` (saved by ${info.versionString})` : stated ? ` (converted from a Keras model, ${stated})` : ''}`
+        : fileProfile
+          ? (stated ?? info.versionFrom ?? 'the file')
+          : 'the file states no Keras version: Keras 3 assumed (--keras to choose)';
+  } else {
+    const given = String(command.opts()['keras']);
+    profileWhy = `--keras ${given}${fileProfile && fileProfile !== given ? `; the file says ${kerasProfiles[fileProfile].label}${stated ? ` (${stated})` : ''}` : ''}`;
+  }
+  // the backend: the file's where it records one (a legacy .h5's backend attribute), else --backend
+  let backendWhy: string | undefined;
+  const recorded = info.backend !== undefined && (backends as readonly string[]).includes(info.backend) ? (info.backend as Backend) : undefined;
+  if (isKeras3(command.opts()['keras'] as KerasVersion)) {
+    if (command.getOptionValueSource('backend') === 'cli') {
+      const given = String(command.opts()['backend']);
+      backendWhy = `${given} (--backend${recorded && recorded !== given ? `; the file was saved on ${recorded}` : ''})`;
+    } else if (recorded) {
+      command.setOptionValueWithSource('backend', recorded, 'cli');
+      backendWhy = `${recorded} (the file's backend attribute)`;
+    } else {
+      backendWhy = `tensorflow (Keras's default; the file records no backend: --backend to choose)`;
     }
-  } else if (info.kerasVersion && command.opts()['keras'] !== info.kerasVersion) {
-    notes.push(`the file was written by Keras profile ${info.kerasVersion}; simulating --keras ${String(command.opts()['keras'])} as asked`);
+  } else if (info.backend !== undefined && info.backend !== 'tensorflow') {
+    notes.push(`saved on the ${info.backend} backend; multi-backend Keras resets state the same way on each`);
   }
   if (['units', 'layers', 'cell', 'bidirectional', 'stateful'].some((key) => command.getOptionValueSource(key) === 'cli')) {
     return usageError(io, 'audit: --units, --layers, --cell, --bidirectional and --stateful come from the model file; drop them.');
@@ -188,7 +205,9 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
         ? `  inputs: ${declared.map((d) => `${d.name} (${d.vocabulary ? `token ids < ${d.vocabulary}, ` : ''}timesteps ${d.rank === 2 && !d.vocabulary ? '-' : (d.timesteps ?? 'None')}, features ${d.features ?? 'None'})`).join(', ')}; batch ${info.batchSize ?? 'None'}`
         : `  input: batch ${info.batchSize ?? 'None'}, timesteps ${info.timesteps ?? 'None'}, features ${info.features ?? 'None'}`;
     const header = [
-      `Model: ${path} (${info.source}, ${info.modelClass}${info.modelName ? ` '${info.modelName}'` : ''}${info.versionString ? `, ${info.versionString}` : ''}; simulated as ${profile.label})`,
+      `Model: ${path} (${info.source}, ${info.modelClass}${info.modelName ? ` '${info.modelName}'` : ''}${info.versionString ? `, ${info.versionString}` : ''})`,
+      `  simulated as ${profile.label}: ${profileWhy}`,
+      ...(backendWhy ? [`  backend: ${backendWhy}`] : []),
       inputsLine,
       ...info.layers.flatMap((layer) => [describeLayer(layer, allWeights), ...(plainStack(info, built.wiring) ? [] : describeWiring(built.wiring.get(layer.name)))]),
       ...notes.map((note) => `  note: ${note}`),

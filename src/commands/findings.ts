@@ -32,7 +32,7 @@ export function registerFindings(program: Command, context: CommandContext): voi
 
 const headings = { error: 'Errors (Keras raises; exit 3)', warning: 'Warnings (runs, likely not what you meant; exit 3 with --strict)', info: 'Info' } as const;
 
-const versionNames: Readonly<Record<KerasVersion, string>> = { '3': 'Keras 3', '3.0-3.11': 'Keras 3.0–3.11', tf: 'tf.keras', '2': 'Keras 2.3' };
+const versionNames: Readonly<Record<KerasVersion, string>> = { '3': 'Keras 3', '3.0-3.11': 'Keras 3.0–3.11', tf: 'tf.keras', '2': 'Keras 2.3', tfjs: 'TF.js' };
 
 /** The catalogue as text, grouped by severity. */
 export function renderCatalogue(entries: readonly CatalogueEntry[], chalk: ChalkInstance, width = defaultWidth): string {

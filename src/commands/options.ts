@@ -57,7 +57,7 @@ export function addModelOptions(command: Command): Command {
     .addOption(
       new Option(
         '--keras <version>',
-        'Keras version profile: 3 (Keras 3.12+), a version such as 3.15.1 or 3.10 (3.0–3.11: no stateful batch-size check), tf (tf.keras / tf-keras), 2 (multi-backend Keras 2.3)',
+        'Keras version profile: 3 (Keras 3.12+), a version such as 3.15.1 or 3.10 (3.0–3.11: no stateful batch-size check), tf (tf.keras / tf-keras), 2 (multi-backend Keras 2.3), tfjs (TF.js Layers)',
       )
         .argParser(parseKerasVersion)
         .default('3'),

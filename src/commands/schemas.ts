@@ -208,6 +208,7 @@ export const modelSchema = z
     source: z.enum(['keras-json', 'keras-archive', 'tfjs-layers', 'keras-h5']),
     kerasVersion: kerasVersion.optional().describe('the Keras generation, where the file says it'),
     versionString: z.string().optional(),
+    versionFrom: z.string().optional().describe('where the file states its version (keras_version attribute, metadata.json, generatedBy, …)'),
     backend: z.string().optional().describe('the backend the file records (a legacy .h5 backend attribute)'),
     weightsSource: z
       .strictObject({

@@ -130,7 +130,9 @@ export type FailureCheck =
   /** torch: a trainable stateful LSTM/GRU's backward finds its state modified in place (§R3). */
   | 'torch-inplace'
   /** model.reset_states() in Keras 3, which has no such method (§2.1 "Reset API", §R6). */
-  | 'no-model-reset-states';
+  | 'no-model-reset-states'
+  /** TF.js loads no GRU with reset_after=true (tfjs-layers recurrent.ts GRUCell): nothing runs. */
+  | 'tfjs-gru-reset-after';
 
 /**
  * What a stateful model does with a batch of `rows` rows against `stateRows` state rows (§R2, §2.1).
@@ -159,6 +161,10 @@ export function wrongRows(execution: Execution, staticShape: boolean, rows: numb
       if (execution.tfGraph && !staticShape) return fail('dynamic-shape');
       if (firstTrainerBuild && execution.backend !== 'tensorflow') return fail('symbolic-build');
       return fail('backend-shape');
+    case 'tfjs':
+      // tfjs-layers: predict and a validation split are not checked; the cell's add broadcasts one row
+      // (tfjs-core broadcasting) and fails for more
+      return rows === 1 ? { kind: 'broadcast' } : fail('backend-shape');
   }
 }
 
@@ -206,6 +212,13 @@ export function kerasError(details: ErrorDetails): KerasError {
   const className = cellClassNames[details.cell];
   switch (check) {
     case 'fit-upfront':
+      // tfjs-layers engine/training.ts standardizeUserDataXY (fit, evaluate, validationData)
+      if (execution.keras === 'tfjs') {
+        return {
+          className: 'ValueError',
+          message: `In a stateful network, you should only pass inputs with a number of samples that is divisible by the batch size ${batchSize}. Found: ${samples} sample(s).`,
+        };
+      }
       return {
         className: 'ValueError',
         message: `In a stateful network, you should only pass inputs with a number of samples that can be divided by the batch size. Found: ${samples} samples`,
@@ -230,6 +243,8 @@ export function kerasError(details: ErrorDetails): KerasError {
         className: 'ValueError',
         message: 'You are attempting to create a variable while in a stateless scope. This is disallowed. Make sure that all variables are created before you start using your layer/model objects.',
       };
+    case 'tfjs-gru-reset-after':
+      return { className: 'ValueError', message: 'GRUCell does not support reset_after parameter set to true.' };
     case 'no-model-reset-states':
       return { className: 'AttributeError', message: "'Sequential' object has no attribute 'reset_states'" };
     case 'torch-inplace':
@@ -274,8 +289,10 @@ export function kerasError(details: ErrorDetails): KerasError {
   }
 }
 
-/** Keras 3.0–3.11 without the check: each backend's own error for (rows, W) + (stateRows, W). */
+/** Keras 3.0–3.11 without the check: each backend's own error for (rows, W) + (stateRows, W); TF.js's tfjs-core. */
 function backendShapeError(execution: Execution, rows: number, stateRows: number, width: number): KerasError {
+  // tfjs-core broadcast_util.ts assertAndGetBroadcastShape
+  if (execution.keras === 'tfjs') return { className: 'Error', message: `Operands could not be broadcast together with shapes ${rows},${width} and ${stateRows},${width}.` };
   switch (execution.backend) {
     case 'jax':
       return { className: 'TypeError', message: `add got incompatible shapes for broadcasting: (${rows}, ${width}), (${stateRows}, ${width}).` };

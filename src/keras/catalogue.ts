@@ -27,7 +27,7 @@ export interface CatalogueEntry {
   readonly source: string;
 }
 
-const all = ['3', '3.0-3.11', 'tf', '2'] as const;
+const all = ['3', '3.0-3.11', 'tf', '2', 'tfjs'] as const;
 const keras3 = ['3', '3.0-3.11'] as const;
 
 const batchMismatchSource =
@@ -35,6 +35,14 @@ const batchMismatchSource =
   'tf_keras engine/input_spec.py and engine/data_adapter.py (partial batch); Keras 3 rnn.py RNN.call (>= 3.12, PR keras#21742; before: keras#21183)';
 
 export const findingCatalogue = [
+  {
+    code: 'tfjs-gru-reset-after',
+    severity: 'error',
+    keras: ['tfjs'],
+    title: 'A TF.js model has a GRU with reset_after=True, which TF.js cannot load: nothing runs.',
+    fix: 'Build the GRU with reset_after=False before converting (and retrain or convert its weights), or use an LSTM; TF.js Layers has no reset_after GRU.',
+    source: 'tfjs-layers layers/recurrent.ts GRUCell constructor: "GRUCell does not support reset_after parameter set to true."; §8 (tf.keras and Keras 3 default reset_after=True)',
+  },
   {
     code: 'stateful-unknown-batch-size',
     severity: 'error',

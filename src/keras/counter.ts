@@ -364,11 +364,14 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     return true;
   };
 
-  /** K2mb's up-front divisibility checks (§2.1): fit and evaluate always, predict when N > batch_size. */
+  /**
+   * The up-front divisibility checks (§2.1): K2mb and TF.js fit and evaluate always; K2mb predict when
+   * N > batch_size (TF.js predict has none: tfjs-layers engine/training.ts predict).
+   */
   const upfront = (phase: 'fit' | 'evaluate' | 'predict', count: number, batchSize: number) =>
     stateful &&
     profile.partialBatchCheck === 'upfront' &&
-    (phase === 'predict' ? count > batchSize && count % batchSize !== 0 : count % batchSize !== 0);
+    (phase === 'predict' ? profile.predictUpfront && count > batchSize && count % batchSize !== 0 : count % batchSize !== 0);
 
   /** evaluate, predict or a validation: batches in order, the partial one last. */
   const initialStatePassed = config.initialStatePassed === true;
@@ -419,7 +422,11 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   };
 
   const first = flatSteps(planOf(config)).next().value;
-  if (stateful && config.unknownStateBatch) {
+  if (config.keras === 'tfjs' && layers.some((layer) => layer.cell === 'gru' && layer.resetAfter === true)) {
+    // TF.js cannot load a GRU with reset_after=true: nothing runs
+    epoch = 1;
+    fail('fit', 1, 'tfjs-gru-reset-after', { samples: N, batchSize: config.batchSize, rows: 0, defaulted: config.batchSizeDefaulted ?? false });
+  } else if (stateful && config.unknownStateBatch) {
     // Keras refuses to build the stateful layers: nothing runs
     epoch = 1;
     fail('fit', 1, 'unknown-batch', { samples: N, batchSize: config.batchSize, rows: 0, defaulted: config.batchSizeDefaulted ?? false });

@@ -64,8 +64,44 @@ function callName(phase: Phase): string {
   return `${phase}()`;
 }
 
+/** Python Keras API names and their TF.js Layers spellings, for findings about a TF.js model. */
+const tfjsSpellings: readonly (readonly [RegExp, string])[] = [
+  [/batch_size=(\w+) to (fit|evaluate|predict)\(\)/g, '{batchSize: $1} to model.$2()'],
+  [/\bbatch_size=/g, 'batchSize: '],
+  [/\bbatch_size\b/g, 'batchSize'],
+  [/keras\.Input\(batch_shape=\(B, T, F\)\)|Input\(batch_shape=\(B, T, F\)\)/g, 'tf.input({batchShape: [B, T, F]})'],
+  [/batch_input_shape=\(B, T, F\)/g, 'batchInputShape: [B, T, F]'],
+  [/\bbatch_input_shape\b/g, 'batchInputShape'],
+  [/model\.reset_states\(\)/g, 'model.resetStates()'],
+  [/layer\.reset_states?\(\)/g, 'layer.resetStates()'],
+  [/\breset_states\(\)/g, 'resetStates()'],
+  [/\bon_epoch_end\b/g, 'onEpochEnd'],
+  [/\bon_train_batch_end\b/g, 'onBatchEnd'],
+  [/shuffle=False/g, 'shuffle: false'],
+  [/shuffle=True/g, 'shuffle: true'],
+  [/shuffle='batch'/g, "shuffle: 'batch'"],
+  [/\bvalidation_split\b/g, 'validationSplit'],
+  [/\bvalidation_data\b/g, 'validationData'],
+  [/\binitial_state\b/g, 'initialState'],
+  [/return_state=True/g, 'returnState: true'],
+  [/stateful=True/g, 'stateful: true'],
+  [/stateful=False/g, 'stateful: false'],
+  [/\bKeras (says|never|does not warn|uses 32|cannot|would)\b/g, 'TF.js $1'],
+];
+
+/** A finding about a TF.js model in TF.js's own terms (model.resetStates(), onEpochEnd, batchSize). */
+export function inTfjsTerms(f: Finding): Finding {
+  const spell = (text: string) => tfjsSpellings.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+  return { ...f, message: spell(f.message), fix: spell(f.fix) };
+}
+
 /** The error finding of a run that Keras stops (a batch of the wrong size, a layer it cannot build, torch's backward). */
 export function batchSizeFailureFinding(config: SimulationConfig, failure: RunFailure): Finding {
+  const f = failureFinding(config, failure);
+  return config.keras === 'tfjs' ? inTfjsTerms(f) : f;
+}
+
+function failureFinding(config: SimulationConfig, failure: RunFailure): Finding {
   const execution = executionOf(config);
   const layers = resolveLayers(config);
   const layer = layers.find((l) => l.stateful) ?? layers[0]!;
@@ -87,6 +123,14 @@ export function batchSizeFailureFinding(config: SimulationConfig, failure: RunFa
   const where = describePosition(failure.position);
   const call = failure.position.phase === 'fit' || failure.position.phase === 'validate' ? 'fit' : failure.position.phase;
   switch (failure.check) {
+    case 'tfjs-gru-reset-after': {
+      const grus = layers.filter((l) => l.cell === 'gru' && l.resetAfter === true).map((l) => l.name);
+      return finding(
+        'tfjs-gru-reset-after',
+        `TF.js cannot load this model: ${grus.join(', ')} ${grus.length === 1 ? 'is a GRU' : 'are GRUs'} with reset_after=True (the tf.keras and Keras 3 default), which TF.js Layers rejects when it builds the layer, so nothing runs. TF.js says: ${error.className}: ${error.message}`,
+        { at: failure.position },
+      );
+    }
     case 'unknown-batch':
       return finding('stateful-unknown-batch-size', `The model has stateful layers but no fixed batch size, so Keras cannot create their state; nothing runs. ${says}`, {
         fix: keras3
@@ -142,6 +186,8 @@ const shuffleBatchEffect: Readonly<Record<KerasVersion, string>> = {
   tf: 'tf.keras permutes the order of the batches (the partial one included) and the rows inside each batch, so row i continues an unrelated row of an unrelated batch',
   '3': 'Keras 3 keeps the batch order but permutes the rows inside each batch, so row i continues the sequence of another row',
   '3.0-3.11': 'Keras 3 keeps the batch order but permutes the rows inside each batch, so row i continues the sequence of another row',
+  // tfjs-layers engine/training.ts fitLoop: shuffle === 'batch' throws NotImplementedError (simulated here as no shuffle)
+  tfjs: "TF.js does not implement it: model.fit() throws NotImplementedError('batch shuffling is not implemneted yet') at its first epoch",
 };
 
 /**
@@ -317,7 +363,7 @@ export function configFindings(config: SimulationConfig, evidence: FlowEvidence)
       ),
     );
   }
-  return findings;
+  return config.keras === 'tfjs' ? findings.map(inTfjsTerms) : findings;
 }
 
 /** Epochs of shuffled fit() calls over the whole plan (repeats multiplied out). */

@@ -7,9 +7,10 @@
 
 /**
  * '3' = Keras 3.12 and later (the stateful batch-size check of PR keras#21742); '3.0-3.11' = Keras
- * 3.0 to 3.11 (no such check); 'tf' = tf.keras / tf-keras (TF 2.x); '2' = multi-backend Keras 2.3.
+ * 3.0 to 3.11 (no such check); 'tf' = tf.keras / tf-keras (TF 2.x); '2' = multi-backend Keras 2.3;
+ * 'tfjs' = TF.js Layers (a model.json is trained and run by TF.js: tfjs-layers engine/training.ts).
  */
-export const kerasVersions = ['3', '3.0-3.11', 'tf', '2'] as const;
+export const kerasVersions = ['3', '3.0-3.11', 'tf', '2', 'tfjs'] as const;
 export type KerasVersion = (typeof kerasVersions)[number];
 
 /** Keras 3's backends (KERAS_BACKEND); tf.keras and Keras 2.3 run on TensorFlow. */
@@ -45,6 +46,8 @@ export interface KerasProfile {
   readonly hardSigmoidFormula: string;
   readonly hardSigmoidSlope: number;
   readonly partialBatchCheck: PartialBatchCheck;
+  /** predict() checks its sample count up front too (K2mb, when N > batch_size); TF.js predict does not. */
+  readonly predictUpfront: boolean;
   /** GRU reset_after default (§8: True in tf.keras 2.x and Keras 3, False in Keras 2.3). */
   readonly gruResetAfter: boolean;
   /** Whether `model.reset_states()` exists (§2.1 "Reset API": not in Keras 3). */
@@ -61,6 +64,7 @@ const keras3Base = {
   hardSigmoidFormula: 'relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)',
   hardSigmoidSlope: 1 / 6,
   partialBatchCheck: 'at-batch',
+  predictUpfront: false,
   gruResetAfter: true,
   hasModelResetStates: false,
   resetCall: 'for layer in model.layers: layer.reset_state() (stateful layers; Keras 3 has no model.reset_states())',
@@ -79,6 +83,7 @@ export const kerasProfiles: Readonly<Record<KerasVersion, KerasProfile>> = {
     hardSigmoidFormula: 'clip(0.2 * x + 0.5, 0, 1)',
     hardSigmoidSlope: 0.2,
     partialBatchCheck: 'at-batch',
+    predictUpfront: false,
     gruResetAfter: true,
     hasModelResetStates: true,
     resetCall: 'model.reset_states()',
@@ -93,10 +98,29 @@ export const kerasProfiles: Readonly<Record<KerasVersion, KerasProfile>> = {
     hardSigmoidFormula: 'clip(0.2 * x + 0.5, 0, 1)',
     hardSigmoidSlope: 0.2,
     partialBatchCheck: 'upfront',
+    predictUpfront: true,
     gruResetAfter: false,
     hasModelResetStates: true,
     resetCall: 'model.reset_states()',
     layerNamesFromOne: true,
+  },
+  tfjs: {
+    version: 'tfjs',
+    label: 'TF.js Layers',
+    keras3: false,
+    statefulBatchCheck: false,
+    // tfjs-layers recurrent.ts: LSTMCell/GRUCell DEFAULT_RECURRENT_ACTIVATION = 'hardSigmoid' (0.2x + 0.5)
+    defaultRecurrentActivation: 'hard_sigmoid',
+    hardSigmoidFormula: 'clip(0.2 * x + 0.5, 0, 1)',
+    hardSigmoidSlope: 0.2,
+    // engine/training.ts standardizeUserDataXY: fit and evaluate check a stateful model's sample count up front
+    partialBatchCheck: 'upfront',
+    predictUpfront: false,
+    // GRUCell throws for reset_after=true
+    gruResetAfter: false,
+    hasModelResetStates: true,
+    resetCall: 'model.resetStates()',
+    layerNamesFromOne: false,
   },
 };
 
@@ -126,6 +150,9 @@ export function kerasProfileForVersion(version: string, of: 'keras' | 'tensorflo
   if (major === 1) return '2';
   return undefined;
 }
+
+/** The profile a TF.js model.json runs under: TF.js's own, whatever Keras version it was converted from. */
+export const tfjsProfile: KerasVersion = 'tfjs';
 
 /** The shape Keras prints in messages: a Python tuple. */
 export function pythonShape(dims: readonly (number | null)[]): string {

@@ -232,6 +232,16 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
     },
   });
 
+  if (config.keras === 'tfjs' && resolveLayers(config).some((layer) => layer.cell === 'gru' && layer.resetAfter === true)) {
+    // TF.js cannot build a GRU with reset_after=true (tfjs-layers recurrent.ts GRUCell): the model does not load
+    yield failure({ phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch', planStep: 1 }, 'tfjs-gru-reset-after', {
+      samples: N,
+      batchSize: config.batchSize,
+      rows: 0,
+      defaulted: config.batchSizeDefaulted ?? false,
+    });
+    return;
+  }
   if (stateful && config.unknownStateBatch) {
     // a stateful layer needs a static batch size to create its state (§2.1, §R5): Keras raises at build
     yield failure({ phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch', planStep: 1 }, 'unknown-batch', {
@@ -333,11 +343,14 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
     return true;
   }
 
-  /** K2mb's up-front divisibility checks (§2.1): fit and evaluate always, predict when N > batch_size. */
+  /**
+   * The up-front divisibility checks (§2.1): K2mb and TF.js fit and evaluate always; K2mb predict when
+   * N > batch_size (TF.js predict has none: tfjs-layers engine/training.ts predict).
+   */
   const upfront = (phase: 'fit' | 'evaluate' | 'predict', count: number, batchSize: number) =>
     stateful &&
     profile.partialBatchCheck === 'upfront' &&
-    (phase === 'predict' ? count > batchSize && count % batchSize !== 0 : count % batchSize !== 0);
+    (phase === 'predict' ? profile.predictUpfront && count > batchSize && count % batchSize !== 0 : count % batchSize !== 0);
 
   for (const step of flatSteps(planOf(config))) {
     planStep++;

@@ -36,7 +36,7 @@ export function parseKerasArchive(bytes: Uint8Array, file: string, limits: ZipLi
   const hasWeights = entries.some((entry) => entry.name === 'model.weights.h5');
   if (!hasWeights) notes.push('the archive has no model.weights.h5');
   const config = parseJsonText(decodeUtf8(configBytes, `${file}:config.json`), `${file}:config.json`, 'Keras model JSON');
-  const parsed = parseKerasModelObject(config, `${file}:config.json`, 'keras-archive', versionHint);
+  const parsed = parseKerasModelObject(config, `${file}:config.json`, 'keras-archive', versionHint, 'keras_version in metadata.json');
   const info: RecurrentModelInfo = {
     ...parsed,
     weightsSource: { kind: 'keras-archive', used: false, reason: hasWeights ? `${file}: the weights were not read` : `${file} has no model.weights.h5` },

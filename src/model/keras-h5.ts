@@ -39,7 +39,13 @@ function readKerasH5(h5: Hdf5File, file: string): RecurrentModelInfo {
     versionHint = '1';
     notes.push('no keras_version attribute: written by Keras 1 (as the Keras 2 loader assumes)');
   }
-  const info = parseKerasModelObject(model, file, 'keras-h5', versionHint);
+  const info = parseKerasModelObject(
+    model,
+    file,
+    'keras-h5',
+    versionHint,
+    typeof stated === 'string' ? 'the keras_version attribute' : 'no keras_version attribute (Keras 1, as the Keras 2 loader assumes)',
+  );
   const withBackend = typeof backend === 'string' ? { ...info, backend } : info;
   const base = notes.length ? { ...withBackend, notes: [...notes, ...info.notes] } : withBackend;
   if (h5.kind('model_weights') !== 'group') {

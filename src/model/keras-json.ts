@@ -23,6 +23,7 @@ export function parseKerasModelObject(
   file: string,
   source: ModelSource,
   versionHint?: string,
+  hintFrom = 'the file',
 ): RecurrentModelInfo {
   if (!isRecord(model)) throw fileError(file, 'is not a Keras model JSON object (expected {"class_name": ..., "config": ...})');
   if ('modelTopology' in model) throw fileError(file, 'is a TF.js model.json, not a Keras model JSON');
@@ -30,6 +31,7 @@ export function parseKerasModelObject(
   const stated = model['keras_version'];
   if (stated !== undefined && typeof stated !== 'string') throw fileError(file, `keras_version ${quote(stated)} is not a string`);
   const versionString = stated ?? versionHint;
+  let versionFrom = stated !== undefined ? 'keras_version in the model JSON' : versionHint !== undefined ? hintFrom : undefined;
   let kerasVersion: KerasVersion | undefined;
   if (versionString !== undefined) {
     const classified = classifyKerasVersion(versionString);
@@ -37,6 +39,7 @@ export function parseKerasModelObject(
     if (classified.note) notes.push(classified.note);
   } else if (looksLikeKeras3(model)) {
     kerasVersion = '3';
+    versionFrom = 'the Keras 3 serialisation format (no version stated: 3.12+ assumed)';
     notes.push('no keras_version in the file; Keras 3 inferred from its serialisation format');
   } else {
     notes.push('no keras_version in the file; Keras generation unknown');
@@ -46,8 +49,9 @@ export function parseKerasModelObject(
     source,
     kerasVersion,
     versionString,
+    versionFrom,
     defaultRecurrentActivation: defaultRecurrentActivation(versionString),
-    defaultResetAfter: kerasVersion === 'tf' || kerasVersion === '3' || kerasVersion === undefined,
+    defaultResetAfter: kerasVersion === 'tf' || kerasVersion === '3' || kerasVersion === '3.0-3.11' || kerasVersion === undefined,
     notes,
   });
 }

@@ -70,9 +70,13 @@ export function parseTfjsModelJson(text: string, file: string): TfjsModelJson {
   const model = isRecord(topology['model_config']) ? topology['model_config'] : topology;
   const notes: string[] = [];
   let versionString = typeof topology['keras_version'] === 'string' ? topology['keras_version'] : undefined;
+  let versionFrom = versionString === undefined ? undefined : 'keras_version in modelTopology';
   if (versionString === undefined && typeof json.generatedBy === 'string') {
     const match = /^keras v?(\S+)/i.exec(json.generatedBy);
-    if (match) versionString = match[1];
+    if (match) {
+      versionString = match[1];
+      versionFrom = 'generatedBy';
+    }
   }
   let kerasVersion: KerasVersion | undefined;
   const savedByTfjs = versionString === undefined || versionString.startsWith('tfjs');
@@ -88,6 +92,7 @@ export function parseTfjsModelJson(text: string, file: string): TfjsModelJson {
     source: 'tfjs-layers',
     kerasVersion,
     versionString,
+    versionFrom,
     defaultRecurrentActivation: savedByTfjs ? 'hard_sigmoid' : 'sigmoid',
     defaultResetAfter: !savedByTfjs && kerasVersion !== '2',
     notes,

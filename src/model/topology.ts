@@ -10,7 +10,7 @@
  *     InputLayer carrying `batch_shape`;
  *   - TF.js Layers: the Keras 2 form with snake_case keys (`"recurrent_activation": "hard_sigmoid"`).
  */
-import type { KerasVersion, RecurrentActivation } from '../keras/profiles.ts';
+import { kerasProfileForVersion, type KerasVersion, type RecurrentActivation } from '../keras/profiles.ts';
 import { fileError, quote } from './errors.ts';
 import type { GraphLayer, LayerCall, ModelInput, ModelSource, RecurrentCell, RecurrentLayerInfo, RecurrentModelInfo, TensorRef } from './types.ts';
 
@@ -20,6 +20,8 @@ export interface TopologyOptions {
   readonly source: ModelSource;
   readonly kerasVersion: KerasVersion | undefined;
   readonly versionString: string | undefined;
+  /** Where the file states its version (for the header), when it does. */
+  readonly versionFrom?: string | undefined;
   /** Used when a recurrent layer's config has no recurrent_activation (TF.js and Keras < 2.3: hard_sigmoid). */
   readonly defaultRecurrentActivation: RecurrentActivation;
   /** Used when a GRU config has no reset_after (tf.keras, Keras 3: true; Keras 2.x, TF.js: false). */
@@ -52,20 +54,19 @@ const cellClasses: Readonly<Record<string, RecurrentCell>> = {
   SimpleRNNCell: 'simple',
 };
 
-/** Maps a `keras_version` string to the profile it behaves like (§2.1, §8 of keras-semantics.md). */
+/**
+ * Maps a `keras_version` string to the profile it behaves like (keras/profiles.ts kerasProfileForVersion:
+ * 3.12+ → '3', 3.0–3.11 → '3.0-3.11', 2.4+ and "-tf" → 'tf', 2.0–2.3 and 1.x → '2'; §2.1, §8).
+ */
 export function classifyKerasVersion(version: string): { version?: KerasVersion; note?: string } {
-  const match = /^\s*(\d+)\.(\d+)/.exec(version);
-  if (!match) return { note: `unrecognised keras_version ${quote(version)}; Keras generation unknown` };
-  const major = Number(match[1]);
-  const minor = Number(match[2]);
-  if (major === 3) return { version: '3' };
-  if (major === 2) {
-    // multi-backend Keras ended at 2.3.1; 2.4+ is tf.keras (and tf-keras), "-tf" marks tf.keras before that
-    if (/-tf\b/.test(version) || minor >= 4) return { version: 'tf' };
-    return { version: '2' };
+  const profile = kerasProfileForVersion(version);
+  if (profile === undefined) {
+    return /^\s*v?\d+\.\d+/.test(version)
+      ? { note: `keras_version ${quote(version)} is not Keras 1, 2 or 3; Keras generation unknown` }
+      : { note: `unrecognised keras_version ${quote(version)}; Keras generation unknown` };
   }
-  if (major === 1) return { version: '2', note: `keras_version ${quote(version)} is Keras 1; treated as multi-backend Keras 2` };
-  return { note: `keras_version ${quote(version)} is not Keras 1, 2 or 3; Keras generation unknown` };
+  if (/^\s*v?1\./.test(version)) return { version: profile, note: `keras_version ${quote(version)} is Keras 1; simulated with the multi-backend Keras 2.3 rules (the same for resets)` };
+  return { version: profile };
 }
 
 /** Reads a `{class_name, config}` model object. Throws ModelFileError for anything that is not a readable model. */
@@ -114,6 +115,7 @@ export function parseModelTopology(model: unknown, options: TopologyOptions): Re
     source: options.source,
     ...(options.kerasVersion === undefined ? {} : { kerasVersion: options.kerasVersion }),
     ...(options.versionString === undefined ? {} : { versionString: options.versionString }),
+    ...(options.versionFrom === undefined ? {} : { versionFrom: options.versionFrom }),
     modelClass: className,
     modelName,
     batchSize,

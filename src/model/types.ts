@@ -59,6 +59,8 @@ export interface RecurrentModelInfo {
   readonly kerasVersion?: KerasVersion;
   /** The version string the file states, verbatim (e.g. '2.15.0', '3.5.0', 'tfjs-layers 4.22.0'). */
   readonly versionString?: string;
+  /** Where the file states it ('the keras_version attribute', 'metadata.json', 'generatedBy', …). */
+  readonly versionFrom?: string;
   /** The backend the file records (a legacy .h5's `backend` attribute: tensorflow, theano, jax, torch, …). */
   readonly backend?: string;
   /** Top-level class: 'Sequential', 'Functional', 'Model'. */
