@@ -4,6 +4,7 @@
  * run positions and reset reasons) are Keras's schedule, in keras/events.ts.
  */
 import type { LayerCall, ResetReason, RunPosition } from '../keras/events.ts';
+import type { BatchSizeFailure } from '../keras/schedule.ts';
 
 /** Live views of a layer's state: rows x units, row-major. Valid only during the hook call. */
 export interface LayerState {
@@ -68,12 +69,14 @@ export interface StateHooks {
   onCallBegin?(call: LayerCall, state: LayerState): void;
   /** A call starts from another layer's final states (initial_state). */
   onFromLayer?(info: FromLayerInfo, state: LayerState): void;
-  /** Before the time loop of a call (after any reset or carry). */
-  onBatchStart?(call: LayerCall, state: LayerState): void;
+  /** Before the time loop of a call (after any reset or carry); `mask` (rows, timesteps), 0 = padded step, when masking. */
+  onBatchStart?(call: LayerCall, state: LayerState, mask?: Uint8Array): void;
   /** After the time loop: `state` holds the final states. */
   onBatchEnd?(call: LayerCall, state: LayerState): void;
   /** After timestep `timestep` (0-based) of a call. */
   onStep?(call: LayerCall, timestep: number, state: LayerState): void;
+  /** Keras raises here (a stateful batch of the wrong size) and the run stops. */
+  onFailure?(failure: BatchSizeFailure): void;
 }
 
 /** Calls every hook set in order, so several observers can watch one run. */
@@ -90,10 +93,12 @@ export function combineHooks(...all: StateHooks[]): StateHooks {
   if (onFromLayer.length > 0) combined.onFromLayer = (info, state) => onFromLayer.forEach((h) => h.onFromLayer!(info, state));
   const onBatchStart = withHook('onBatchStart');
   if (onBatchStart.length > 0)
-    combined.onBatchStart = (call, state) => onBatchStart.forEach((h) => h.onBatchStart!(call, state));
+    combined.onBatchStart = (call, state, mask) => onBatchStart.forEach((h) => h.onBatchStart!(call, state, mask));
   const onBatchEnd = withHook('onBatchEnd');
   if (onBatchEnd.length > 0) combined.onBatchEnd = (call, state) => onBatchEnd.forEach((h) => h.onBatchEnd!(call, state));
   const onStep = withHook('onStep');
   if (onStep.length > 0) combined.onStep = (call, t, state) => onStep.forEach((h) => h.onStep!(call, t, state));
+  const onFailure = withHook('onFailure');
+  if (onFailure.length > 0) combined.onFailure = (failure) => onFailure.forEach((h) => h.onFailure!(failure));
   return combined;
 }

@@ -92,6 +92,9 @@ export class RecurrentLayer {
   /** True when the state is zero because of a reset and no call has run since. */
   private freshlyZeroed = false;
   private built = false;
+  private stateViews: LayerState | undefined;
+  /** The stored copy the cached views show (null: the working state is the stored one). */
+  private viewsOf: Float32Array[][] | null = null;
 
   constructor(options: RecurrentLayerOptions) {
     const first = options.cells[0];
@@ -117,11 +120,16 @@ export class RecurrentLayer {
 
   /** Live views of the state for hooks and tests: h and c of the forward direction, and all tensors. */
   state(): LayerState {
+    // the views change only with the rows in use and where the stored variable lives: made once per
+    // such change, not on every hook call
+    const cached = this.stateViews;
+    if (cached && cached.rows === this.rows && this.viewsOf === (this.storedIsWorking ? null : this.storedCopy)) return cached;
     const used = this.rows * this.units;
     const views = this.states.flatMap((direction) => direction.map((tensor) => tensor.subarray(0, used)));
     const forward = this.states[0]!;
     const stored = this.stateful ? (this.storedIsWorking ? views : this.storedCopy!.flatMap((direction) => direction.map((tensor) => tensor.subarray(0, used)))) : undefined;
-    return {
+    this.viewsOf = this.storedIsWorking ? null : this.storedCopy;
+    this.stateViews = {
       layer: this.name,
       rows: this.rows,
       units: this.units,
@@ -130,6 +138,7 @@ export class RecurrentLayer {
       states: views,
       ...(stored ? { stored } : {}),
     };
+    return this.stateViews;
   }
 
   /** Mean |h| over the h tensors of every direction. */
@@ -330,7 +339,7 @@ export class RecurrentLayer {
 
   /** The time loop of one call over `call.rows` rows (both directions for Bidirectional). */
   private run(inputs: Float32Array, call: LayerCall, hooks: StateHooks, mask: Uint8Array | undefined, goBackwards: boolean): void {
-    hooks.onBatchStart?.(call, this.state());
+    hooks.onBatchStart?.(call, this.state(), mask);
     const { rows } = call;
     const T = this.lastTimesteps;
     const forward = this.cells[0]!;

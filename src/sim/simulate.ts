@@ -248,11 +248,16 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
   let fromLayerStarts = 0;
   // per fit epoch (0: calls of a plan before its first fit)
   const perEpoch = new Map<number, { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number }>();
+  // the current epoch's entry is kept at hand: filling in the epochs before it costs O(epoch) (once per epoch, not per call)
+  let latestEpoch = -1;
+  let latestTotals: { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number } | undefined;
   const epochTotals = (epoch: number) => {
+    if (epoch === latestEpoch) return latestTotals!;
     for (let e = Math.min(epoch, 1); e <= epoch; e++) {
       if (!perEpoch.has(e) && (e > 0 || e === epoch)) perEpoch.set(e, { epoch: e, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 });
     }
-    return perEpoch.get(epoch)!;
+    latestEpoch = epoch;
+    return (latestTotals = perEpoch.get(epoch)!);
   };
   const perLayer = new Map<string, Mutable<LayerTotals> & { byReason: Record<ResetReason, number> }>();
   for (const spec of specs) {
@@ -421,6 +426,7 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
       if (phase === 'fit' || phase === 'validate') abortedEpochs++;
       epochTotals(step.failure.position.epoch);
       findings.push(batchSizeFailureFinding(config, step.failure));
+      hooks.onFailure?.(step.failure);
     }
   }
   // the layers' worker threads end with the run
