@@ -1,0 +1,242 @@
+/**
+ * The terminal picture below the totals: per layer and epoch, a strip of how each call's state
+ * started (Z zeros, C carried, …, | reset_states()), and a sparkline of mean |h| at the end of each
+ * call with the reset_states() calls marked. Drawn from the timeline (sim/timeline.ts); fits the
+ * width or is left out.
+ */
+import type { ChalkInstance } from 'chalk';
+import { formatCount } from '../sim/explain.ts';
+import type { CallRecord, CallSpan, LayerTimeline, Timeline, TimelineItem } from '../sim/timeline.ts';
+import { visibleLength, wrap } from './text.ts';
+
+/** A symbol per call start, and what it means. */
+export const startSymbols = {
+  zeros: { symbol: 'Z', meaning: 'zeros' },
+  carried: { symbol: 'C', meaning: 'carried' },
+  passThrough: { symbol: 'P', meaning: 'every row passed through (masked)' },
+  broadcast: { symbol: 'B', meaning: 'broadcast' },
+  failed: { symbol: 'X', meaning: 'Keras raises' },
+} as const;
+
+const phaseLabels: Readonly<Record<string, string>> = { validate: 'val', evaluate: 'eval', predict: 'pred', fit: 'fit' };
+
+/** The symbol of one call. */
+export function callSymbol(call: CallRecord): string {
+  if (call.start === 'failed') return startSymbols.failed.symbol;
+  if (call.rows > 0 && call.passThroughRows === call.rows) return startSymbols.passThrough.symbol;
+  return startSymbols[call.start].symbol;
+}
+
+/** A token of a strip: calls with one symbol (`count` of them), a reset mark, a phase label or an aggregated stretch of mixed calls. */
+interface Token {
+  readonly text: string;
+  readonly kind: 'call' | 'mark' | 'label' | 'span';
+  /** Calls a 'call' token stands for (more than one: an aggregated stretch of a summarised run). */
+  readonly count?: number;
+  readonly symbol?: string;
+}
+
+/** Consecutive items of one epoch. */
+interface EpochItems {
+  readonly epoch: number;
+  readonly items: TimelineItem[];
+  /** An aggregate of whole epochs (a summarised run). */
+  readonly folded: boolean;
+}
+
+/** The items of a layer, cut into epochs (an aggregate spanning several epochs stays alone). */
+export function byEpoch(items: readonly TimelineItem[]): EpochItems[] {
+  const epochs: EpochItems[] = [];
+  for (const item of items) {
+    const first = item.kind === 'span' ? item.first.epoch : item.epoch;
+    const last = item.kind === 'span' ? item.last.epoch : item.epoch;
+    if (first !== last) {
+      epochs.push({ epoch: first, items: [item], folded: true });
+      continue;
+    }
+    const current = epochs[epochs.length - 1];
+    if (current && !current.folded && current.epoch === first) current.items.push(item);
+    else epochs.push({ epoch: first, items: [item], folded: false });
+  }
+  return epochs;
+}
+
+/** An aggregated stretch: one symbol with a count when all its calls start alike. */
+function spanToken(span: CallSpan): Token {
+  const kinds = (['zeros', 'carried', 'broadcast', 'failed'] as const).filter((kind) => span.starts[kind] > 0);
+  if (kinds.length === 1) {
+    const symbol = startSymbols[kinds[0]!].symbol;
+    return { text: `${symbol}×${formatCount(span.calls)}`, kind: 'call', symbol, count: span.calls };
+  }
+  return { text: `…${formatCount(span.calls)} calls…`, kind: 'span' };
+}
+
+function strip(epoch: EpochItems): Token[] {
+  const tokens: Token[] = [];
+  let phase = '';
+  const several = new Set(epoch.items.map((item) => (item.kind === 'span' ? item.first.phase : item.phase))).size > 1 || epoch.items.some((item) => item.kind === 'call' && item.phase !== 'fit');
+  for (const item of epoch.items) {
+    const itemPhase = item.kind === 'span' ? item.first.phase : item.phase;
+    if (several && itemPhase !== phase) tokens.push({ text: phaseLabels[itemPhase] ?? itemPhase, kind: 'label' });
+    phase = itemPhase;
+    if (item.kind === 'span') {
+      tokens.push(spanToken(item));
+      if (item.resets['reset-states'] > 0) tokens.push({ text: `|×${formatCount(item.resets['reset-states'])}`, kind: 'mark' });
+      continue;
+    }
+    tokens.push({ text: callSymbol(item), kind: 'call', symbol: callSymbol(item), count: 1 });
+    for (const mark of item.after) if (mark.reason === 'reset-states') tokens.push({ text: '|', kind: 'mark' });
+  }
+  return tokens;
+}
+
+/** Runs of the same call symbol written once with a count: Z C C C C → Z C×4. */
+function runLength(tokens: readonly Token[]): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; ) {
+    const first = tokens[i]!;
+    let j = i + 1;
+    let count = first.count ?? 1;
+    if (first.kind === 'call') {
+      while (j < tokens.length && tokens[j]!.kind === 'call' && tokens[j]!.symbol === first.symbol) count += tokens[j++]!.count ?? 1;
+    }
+    if (first.kind !== 'call' || j - i === 1) out.push(first);
+    else if (count === 2) out.push(first, tokens[i + 1]!);
+    else out.push({ text: `${first.symbol}×${formatCount(count)}`, kind: 'call', symbol: first.symbol!, count });
+    i = j;
+  }
+  return out;
+}
+
+function paint(chalk: ChalkInstance, token: Token): string {
+  if (token.kind === 'mark') return chalk.yellow(token.text);
+  if (token.kind === 'label') return chalk.dim(token.text);
+  if (token.kind === 'span') return chalk.dim(token.text);
+  if (token.text.startsWith('Z')) return chalk.cyan(token.text);
+  if (token.text.startsWith('X')) return chalk.red.bold(token.text);
+  if (token.text.startsWith('P') || token.text.startsWith('B')) return chalk.magenta(token.text);
+  return token.text;
+}
+
+function epochLabel(first: EpochItems, last: EpochItems): string {
+  const name = (e: EpochItems) => (e.folded ? '' : e.epoch === 0 ? 'before fit' : `${e.epoch}`);
+  if (first.folded) {
+    const span = first.items[0] as CallSpan;
+    return `epochs ${span.first.epoch}–${span.last.epoch}`;
+  }
+  if (first === last) return first.epoch === 0 ? 'before fit' : `epoch ${first.epoch}`;
+  return `epochs ${name(first)}–${name(last)}`;
+}
+
+/** At most this many strip lines per layer. */
+const maxLines = 8;
+
+/** The strip lines of one layer: [label, tokens text] per group of identical epochs. */
+function layerStrips(layer: LayerTimeline, room: number, chalk: ChalkInstance): { label: string; text: string }[] {
+  const epochs = byEpoch(layer.items);
+  const lines: { label: string; text: string; plain: string }[] = [];
+  let i = 0;
+  while (i < epochs.length) {
+    const tokens = strip(epochs[i]!);
+    const plain = tokens.map((t) => t.text).join(' ');
+    let j = i + 1;
+    while (!epochs[i]!.folded && j < epochs.length && !epochs[j]!.folded && strip(epochs[j]!).map((t) => t.text).join(' ') === plain) j++;
+    let shown = tokens;
+    if (plain.length > room) shown = runLength(tokens);
+    let text = shown.map((t) => paint(chalk, t)).join(' ');
+    if (visibleLength(text) > room) {
+      // still too long (an alternating pattern): cut, and say so
+      let cut = '';
+      for (const token of shown) {
+        if (visibleLength(cut) + token.text.length + 3 > room) break;
+        cut += `${cut ? ' ' : ''}${paint(chalk, token)}`;
+      }
+      text = `${cut} …`;
+    }
+    const label = epochLabel(epochs[i]!, epochs[j - 1]!);
+    lines.push({ label: epochs[i]!.folded ? `${label} (aggregated)` : label, text, plain });
+    i = j;
+  }
+  if (lines.length > maxLines) {
+    const hidden = lines.length - (maxLines - 1);
+    return [...lines.slice(0, maxLines - 2), { label: '…', text: chalk.dim(`${hidden} more lines (--html FILE draws every call)`) }, lines[lines.length - 1]!];
+  }
+  return lines;
+}
+
+const levels = '▁▂▃▄▅▆▇█';
+
+/** A sparkline of each call's ending mean |h|, with | after a reset_states() call; bucketed (max) to fit. */
+function sparkline(layer: LayerTimeline, max: number, room: number, chalk: ChalkInstance): string {
+  // segments of values between reset marks; an aggregated stretch is one '…'
+  type Segment = { values: number[]; after: 'mark' | 'span' | 'none' };
+  const segments: Segment[] = [{ values: [], after: 'none' }];
+  for (const item of layer.items) {
+    const current = segments[segments.length - 1]!;
+    if (item.kind === 'span') {
+      current.after = 'span';
+      segments.push({ values: [], after: 'none' });
+      continue;
+    }
+    if (item.start !== 'failed') current.values.push(item.endMeanAbsH);
+    if (item.after.some((mark) => mark.reason === 'reset-states')) {
+      current.after = 'mark';
+      segments.push({ values: [], after: 'none' });
+    }
+  }
+  const separators = segments.filter((s) => s.after !== 'none').length;
+  const total = segments.reduce((n, s) => n + s.values.length, 0);
+  if (total === 0) return '';
+  const keepMarks = separators <= room / 3;
+  let bucket = 1;
+  const width = (k: number) => segments.reduce((n, s) => n + Math.ceil(s.values.length / k), 0) + (keepMarks ? separators : 0);
+  while (width(bucket) > room) bucket++;
+  const level = (v: number) => levels[max > 0 ? Math.min(levels.length - 1, Math.round((v / max) * (levels.length - 1))) : 0]!;
+  let text = '';
+  for (const segment of segments) {
+    for (let i = 0; i < segment.values.length; i += bucket) text += level(Math.max(...segment.values.slice(i, i + bucket)));
+    if (keepMarks && segment.after === 'mark') text += chalk.yellow('|');
+    if (keepMarks && segment.after === 'span') text += chalk.dim('…');
+  }
+  return text;
+}
+
+/**
+ * The picture for the terminal, or undefined when there is nothing to draw (no call ran) or the
+ * width is too small for it.
+ */
+export function renderPicture(timeline: Timeline, chalk: ChalkInstance, width: number): string | undefined {
+  const layers = timeline.layers.filter((layer) => layer.items.length > 0);
+  if (layers.length === 0 || width < 40) return undefined;
+  const several = layers.length > 1;
+  const nameWidth = several ? Math.max(...layers.map((l) => l.layer.name.length)) + 2 : 0;
+  const strips = layers.map((layer) => ({ layer, lines: layerStrips(layer, width - 2 - nameWidth - 14, chalk) }));
+  const labelWidth = Math.max(...strips.flatMap((s) => s.lines.map((l) => l.label.length)));
+  const room = width - 2 - nameWidth - labelWidth - 2;
+  if (room < 12) return undefined;
+  const present = new Set<string>();
+  const calls = layers.flatMap((l) => l.items.filter((i): i is CallRecord => i.kind === 'call'));
+  for (const call of calls) present.add(callSymbol(call));
+  for (const l of layers) for (const item of l.items) if (item.kind === 'span') for (const kind of ['zeros', 'carried', 'broadcast', 'failed'] as const) if (item.starts[kind] > 0) present.add(startSymbols[kind].symbol);
+  const hasMarks = layers.some((l) => l.items.some((i) => (i.kind === 'call' ? i.after.some((m) => m.reason === 'reset-states') : i.resets['reset-states'] > 0)));
+  const legend = [
+    ...Object.values(startSymbols)
+      .filter(({ symbol }) => present.has(symbol))
+      .map(({ symbol, meaning }) => `${symbol} ${meaning}`),
+    ...(hasMarks ? ['| reset_states()'] : []),
+  ];
+  const lines = [wrap(`${chalk.bold('State at the start of each call')} (${legend.join(', ')}):`, width, '', '  ')];
+  for (const { layer, lines: stripLines } of strips) {
+    stripLines.forEach((line, i) => {
+      const name = several ? (i === 0 ? layer.layer.name : '').padEnd(nameWidth) : '';
+      lines.push(`  ${name}${line.label.padEnd(labelWidth)}  ${line.text}`);
+    });
+  }
+  const max = Math.max(0, ...calls.map((c) => c.endMeanAbsH), ...layers.flatMap((l) => l.items.map((i) => (i.kind === 'span' ? i.maxEndMeanAbsH : 0))));
+  lines.push(wrap(`${chalk.bold('mean |h| at the end of each call')} (▁ 0 to █ ${max.toFixed(3)}${hasMarks ? ', | reset_states()' : ''}):`, width, '', '  '));
+  for (const layer of layers) {
+    const name = several ? layer.layer.name.padEnd(nameWidth) : '';
+    lines.push(`  ${name}${sparkline(layer, max, width - 2 - nameWidth, chalk)}`);
+  }
+  return lines.join('\n');
+}
