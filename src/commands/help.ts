@@ -92,7 +92,7 @@ export const mainHelpAfter = `
 Examples:
   $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15
   $ lstm-reset --shape 20,7,1 --batch 10 --stateful --no-shuffle --epochs 3 \\
-      --reset-every epoch
+      --reset-every epoch --html report.html
   $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15 --expect-resets 75 \\
       --expect rowResets=15000
   $ lstm-reset --shape 1000,20,1 --batch 200 --format tsv |
@@ -113,6 +113,8 @@ The table's columns (one row per reset event):
                      stateless call starts from zeros), reset-states
   rows zeroed        sequence rows whose state was set to zeros
   discarded mean|h|  mean |h| of the state thrown away (0 when there was none)
+Below the totals: the state at the start of each call per epoch (Z zeros,
+C carried, | reset_states()) and a sparkline of mean |h|; -q leaves them out.
 
 Exit codes:
   0    ok

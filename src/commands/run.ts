@@ -14,6 +14,10 @@ import {
 } from './args.ts';
 import { makeChalk } from '../render/color.ts';
 import { outputWidth } from '../render/text.ts';
+import { renderPicture } from '../render/strip.ts';
+import { createTimelineRecorder, type Timeline } from '../sim/timeline.ts';
+import { flippedStatefulness } from '../sim/compare.ts';
+import packageJson from '../../package.json' with { type: 'json' };
 import { isStatefulModel } from '../keras/config.ts';
 import { formatCount } from '../sim/explain.ts';
 import { failingFindings } from '../keras/findings.ts';
@@ -42,6 +46,8 @@ export function addReportOptions(command: Command): Command {
     .option('--count-only', 'totals in closed form and events without the forward pass (automatic, with a note, for very long runs)')
     .option('--no-count-only', 'run the forward pass even when it is long')
     .option('--trace <file>', 'write a replayable JSON trace (weights, inputs, every call\'s initial and final states) to FILE, or - for stdout instead of the report')
+    .option('--html <file>', 'also write the report as one self-contained HTML page (every row of every layer at every call, the sequences the carries build, mean |h|) to FILE, or - for stdout instead of the report')
+    .option('--compare-stateless', "with --html: draw the same run with every layer's stateful flipped (stateless; stateful for a stateless run) side by side")
     .option('--events <all|none|head:K>', `which events the report lists: all, none (totals only) or the first K (default: all, or the first ${limits.defaultHead} past ${formatCount(limits.listedEvents)} events, with a note)`, parseEvents)
     .option('--max-rows <n>', 'event rows shown in the table (head and tail)', (v) => parseWholeNumber(v, 'max rows', '--max-rows 40', 2, 1_000_000), 20)
     .option('--expect-resets <N>', 'exit 1 unless the run has exactly N reset events', (v) =>
@@ -65,6 +71,8 @@ interface ReportOptions {
   quiet?: boolean;
   color?: boolean;
   trace?: string;
+  html?: string;
+  compareStateless?: boolean;
   countOnly?: boolean;
   events?: EventListing;
 }
@@ -366,6 +374,29 @@ async function drive<T>(steps: Iterator<unknown, T>, io: CliIo, tick: () => void
   }
 }
 
+/** The same run with every layer's statefulness flipped, for --compare-stateless. */
+async function compareRun(config: SimulationConfig, prepared: PreparedRun, io: CliIo): Promise<{ result: SimulationResult; timeline: Timeline }> {
+  const flipped = flippedStatefulness(config);
+  const timeline = createTimelineRecorder(flipped);
+  const steps = simulateSteps(flipped, {
+    hooks: timeline.hooks,
+    ...(prepared.inputs ? { inputs: prepared.inputs } : {}),
+    ...(prepared.weights ? { weights: prepared.weights } : {}),
+    keepEvents: false,
+  });
+  const result = await drive(steps, io, () => {});
+  return { result, timeline: timeline.finish() };
+}
+
+/** The command line as given, for the HTML report (commander keeps the raw arguments on the program). */
+function commandLineOf(command: Command): string {
+  let root: Command = command;
+  while (root.parent) root = root.parent;
+  const raw = (root as unknown as { rawArgs?: readonly string[] }).rawArgs ?? [];
+  const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
+  return ['lstm-reset', ...raw.map(quote)].join(' ');
+}
+
 /** Simulates a prepared run, renders it and decides the exit code. */
 export async function reportRun(command: Command, io: CliIo, prepared: PreparedRun): Promise<number> {
   const usageError = (message: string) => {
@@ -396,15 +427,23 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
     }
   }
   if (cli.countOnly === true && cli.trace !== undefined) return usageError('--trace needs the forward pass; drop --count-only.');
+  if (cli.compareStateless && cli.html === undefined) return usageError('--compare-stateless draws in the HTML report; add --html FILE.');
+  if (cli.countOnly === true && cli.html !== undefined) return usageError('--html draws the forward pass call by call; drop --count-only.');
+  if (cli.html === '-' && cli.trace === '-') return usageError('--html - and --trace - both want stdout; write one of them to a file.');
+  if (cli.html === '-' && (cli.json || cli.format !== undefined || cli.plain || cli.events !== undefined)) {
+    const flag = cli.json ? '--json' : cli.plain ? '--plain' : cli.format !== undefined ? '--format' : '--events';
+    return usageError(`--html - prints the HTML page on stdout instead of the report, so ${flag} has nothing to format; drop ${flag}, or give --html FILE.`);
+  }
   const problem = cli.countOnly === true ? undefined : forwardPassProblem(config, counted.totals.epochsCompleted);
   let countOnlyRun = cli.countOnly === true;
   if (problem) {
     if (cli.trace !== undefined && problem.hard) {
       return usageError(`--trace needs the forward pass, but ${problem.reason}; trace a smaller run (fewer --units, --epochs, samples or timesteps).`);
     }
+    if (cli.html !== undefined && problem.hard) return usageError(`--html needs the forward pass, but ${problem.reason}; draw a smaller run (fewer --units, --epochs, samples or timesteps).`);
     if (cli.countOnly === false && problem.hard) return usageError(`--no-count-only: ${problem.reason}; use --count-only, or fewer --units, --epochs, samples or timesteps.`);
-    // a long run that --trace or --no-count-only asks for runs; otherwise it is counted
-    if (cli.countOnly === undefined && cli.trace === undefined) {
+    // a long run that --trace, --html or --no-count-only asks for runs; otherwise it is counted
+    if (cli.countOnly === undefined && cli.trace === undefined && cli.html === undefined) {
       countOnlyRun = true;
       if (!cli.quiet) {
         io.stderr.write(`note: ${problem.reason}; counting in closed form instead (--count-only; ${problem.hard ? '--no-count-only would refuse this run' : '--no-count-only runs it anyway'}).\n`);
@@ -428,6 +467,15 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
     if (!opened.ok) return usageError(`--trace: cannot write ${cli.trace}: ${opened.reason}; give a writable file path, or - for stdout.`);
     traceFile = opened.file;
   }
+  let htmlFile: OutputFile | undefined;
+  if (cli.html !== undefined && cli.html !== '-') {
+    const opened = io.openOutput(cli.html);
+    if (!opened.ok) {
+      traceFile?.abort();
+      return usageError(`--html: cannot write ${cli.html}: ${opened.reason}; give a writable file path, or - for stdout.`);
+    }
+    htmlFile = opened.file;
+  }
   let unregister = () => {};
   try {
     if (cli.trace !== undefined) traceRecorder = createTraceRecorder(config, prepared.weights, prepared.inputs, prepared.program);
@@ -448,6 +496,10 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
     const write = (chunk: string | Uint8Array) => io.stdout.write(chunk);
     const chalk = makeChalk({ flag: cli.color, env: io.env, isTTY: io.stdout.isTTY });
     const pacing = { now: () => io.now(), flushEveryMs: 250 };
+    const width = outputWidth(io.stdout, io.env);
+    // the per-call timeline: for the picture below the table's totals (not with -q), and --html
+    const picture = format === 'table' && !cli.quiet && !countOnlyRun && cli.html !== '-';
+    const timeline = picture || cli.html !== undefined ? createTimelineRecorder(config) : undefined;
     const baseSink =
       format === 'json'
         ? jsonSink(write, pacing)
@@ -455,10 +507,18 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
           ? tsvSink(write, pacing)
           : format === 'ndjson'
             ? ndjsonSink(write, pacing)
-            : tableSink(write, { chalk, maxRows: cli.maxRows, width: outputWidth(io.stdout, io.env), headOnly: countOnlyRun, ...(prepared.header ? { header: prepared.header } : {}) });
+            : tableSink(write, {
+                chalk,
+                maxRows: cli.maxRows,
+                width,
+                headOnly: countOnlyRun,
+                ...(timeline && picture ? { picture: () => renderPicture(timeline.finish(), chalk, width) } : {}),
+                ...(prepared.header ? { header: prepared.header } : {}),
+              });
     const sink = listingSink(baseSink, listing);
-    // a trace is written before any output, so a failed write leaves stdout empty
-    const streaming = traceRecorder === undefined;
+    // trace and HTML files are written before any output, so a failed write leaves stdout empty (the
+    // table prints nothing until the end; with --html the other formats wait for the run)
+    const streaming = traceRecorder === undefined && (cli.html === undefined || (format === 'table' && cli.html !== '-'));
     const progress = progressBar(io, counted.totals.batches, cli.quiet ?? false);
     unregister = io.onInterrupt(() => {
       progress.erase();
@@ -482,7 +542,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
       result = counted;
     } else {
       const steps = simulateSteps(config, {
-        hooks: traceRecorder ? combineHooks(traceRecorder.hooks, progress.hooks) : progress.hooks,
+        hooks: combineHooks(...[traceRecorder?.hooks, timeline?.hooks, progress.hooks].filter((hooks) => hooks !== undefined)),
         ...(prepared.inputs ? { inputs: prepared.inputs } : {}),
         ...(prepared.weights ? { weights: prepared.weights } : {}),
         ...(prepared.program ? { program: prepared.program, moreInputs: (prepared.moreData ?? []).map((d) => d.source) } : {}),
@@ -512,7 +572,33 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
         }
       }
     }
-    if (!streaming && cli.trace !== '-') renderThrough(sink, result, prepared.extra);
+    if (cli.html !== undefined && timeline) {
+      // the renderer loads only for --html: a plain run does not pay for it
+      const { renderHtml } = await import('../render/html.ts');
+      const counterpart = cli.compareStateless ? await compareRun(config, prepared, io) : undefined;
+      const html = renderHtml(
+        { result, timeline: timeline.finish() },
+        {
+          version: packageJson.version,
+          commandLine: commandLineOf(command),
+          ...(counterpart ? { counterpart } : {}),
+          ...(prepared.header ? { header: prepared.header } : {}),
+        },
+      );
+      if (htmlFile) {
+        try {
+          htmlFile.write(html);
+          htmlFile.commit();
+        } catch (error) {
+          htmlFile.abort();
+          io.stderr.write(`error: --html: cannot write ${cli.html}: ${describeWriteError(error)}; nothing was written to it.\n`);
+          return exitCodes.outputFailed;
+        }
+      } else {
+        write(html);
+      }
+    }
+    if (!streaming && cli.trace !== '-' && cli.html !== '-') renderThrough(sink, result, prepared.extra);
     else if (streaming) sink.end(result);
     unregister();
 
@@ -535,6 +621,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
     unregister();
     // an exception (stdout failed, …) leaves no temporary file behind
     traceFile?.abort();
+    htmlFile?.abort();
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { formatCount } from '../sim/explain.ts';
-import type { CallRecord, CallSpan, LayerTimeline, Timeline, TimelineItem } from '../sim/timeline.ts';
+import { startKinds, type CallRecord, type CallSpan, type LayerTimeline, type Timeline, type TimelineItem } from '../sim/timeline.ts';
 import { visibleLength, wrap } from './text.ts';
 
 /** A symbol per call start, and what it means. */
@@ -14,11 +14,13 @@ export const startSymbols = {
   zeros: { symbol: 'Z', meaning: 'zeros' },
   carried: { symbol: 'C', meaning: 'carried' },
   passThrough: { symbol: 'P', meaning: 'every row passed through (masked)' },
-  broadcast: { symbol: 'B', meaning: 'broadcast' },
+  broadcast: { symbol: 'B', meaning: 'a 1-row batch broadcast into every row' },
+  'not-stored': { symbol: 'N', meaning: 'from the stored value, not the last call (JAX)' },
+  'initial-state': { symbol: 'I', meaning: 'from initial_state' },
   failed: { symbol: 'X', meaning: 'Keras raises' },
 } as const;
 
-const phaseLabels: Readonly<Record<string, string>> = { validate: 'val', evaluate: 'eval', predict: 'pred', fit: 'fit' };
+const phaseLabels: Readonly<Record<string, string>> = { validate: 'val', evaluate: 'eval', predict: 'pred', fit: 'fit', train_on_batch: 'train_on_batch', predict_on_batch: 'predict_on_batch', call: 'model(x)' };
 
 /** The symbol of one call. */
 export function callSymbol(call: CallRecord): string {
@@ -63,7 +65,7 @@ export function byEpoch(items: readonly TimelineItem[]): EpochItems[] {
 
 /** An aggregated stretch: one symbol with a count when all its calls start alike. */
 function spanToken(span: CallSpan): Token {
-  const kinds = (['zeros', 'carried', 'broadcast', 'failed'] as const).filter((kind) => span.starts[kind] > 0);
+  const kinds = startKinds.filter((kind) => span.starts[kind] > 0);
   if (kinds.length === 1) {
     const symbol = startSymbols[kinds[0]!].symbol;
     return { text: `${symbol}×${formatCount(span.calls)}`, kind: 'call', symbol, count: span.calls };
@@ -217,7 +219,7 @@ export function renderPicture(timeline: Timeline, chalk: ChalkInstance, width: n
   const present = new Set<string>();
   const calls = layers.flatMap((l) => l.items.filter((i): i is CallRecord => i.kind === 'call'));
   for (const call of calls) present.add(callSymbol(call));
-  for (const l of layers) for (const item of l.items) if (item.kind === 'span') for (const kind of ['zeros', 'carried', 'broadcast', 'failed'] as const) if (item.starts[kind] > 0) present.add(startSymbols[kind].symbol);
+  for (const l of layers) for (const item of l.items) if (item.kind === 'span') for (const kind of startKinds) if (item.starts[kind] > 0) present.add(startSymbols[kind].symbol);
   const hasMarks = layers.some((l) => l.items.some((i) => (i.kind === 'call' ? i.after.some((m) => m.reason === 'reset-states') : i.resets['reset-states'] > 0)));
   const legend = [
     ...Object.values(startSymbols)

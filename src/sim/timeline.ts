@@ -11,18 +11,26 @@
  * result object.
  */
 import { planMaxBatch, resolveLayers, splitData, type LayerSpec, type SimulationConfig } from '../keras/config.ts';
-import type { EventTiming, Phase, ResetReason } from '../keras/events.ts';
+import { resetReasons, zeroByReason, type EventTiming, type Phase, type ResetReason } from '../keras/events.ts';
 import type { BatchSizeFailure } from '../keras/schedule.ts';
 import type { LayerState, StateHooks } from './hooks.ts';
 import { meanAbs } from './layer.ts';
 
 /**
- * How a call's rows start: from zeros (see `zeroReason`), carried (row i from row i of the
- * previous call), broadcast (one row's state copied to every row; none of the profiles here
- * produces it yet), or failed (Keras raises at this call and the run stops).
+ * How a call's rows start: from zeros (initial, batch start, reset_states(); see `startReason`),
+ * carried (row i from row i of the previous call), broadcast (a 1-row batch run against every
+ * carried row, all of them overwritten: §R2), not-stored (JAX: from the variable's stored or
+ * trace-time value, not the previous call's final state: §R1), initial-state (from the
+ * initial_state passed to the layer: §6), or failed (Keras raises at this call and the run stops).
  */
-export type StartKind = 'zeros' | 'carried' | 'broadcast' | 'failed';
-export const startKinds: readonly StartKind[] = ['zeros', 'carried', 'broadcast', 'failed'];
+export type StartKind = 'zeros' | 'carried' | 'broadcast' | 'not-stored' | 'initial-state' | 'failed';
+export const startKinds: readonly StartKind[] = ['zeros', 'carried', 'broadcast', 'not-stored', 'initial-state', 'failed'];
+
+/** The start a reset event makes. */
+export function startKindOf(reason: ResetReason): StartKind {
+  if (reason === 'broadcast' || reason === 'not-stored' || reason === 'initial-state') return reason;
+  return 'zeros';
+}
 
 /** Where a call or event is in the run. */
 export interface TimelinePosition {
@@ -47,8 +55,10 @@ export interface CallRecord extends TimelinePosition {
   readonly call: number;
   readonly rows: number;
   readonly start: StartKind;
-  /** Why the rows start from zeros (start 'zeros'): initial, batch-start or reset-states. */
-  readonly zeroReason: ResetReason | null;
+  /** The reset event that decided the start (null for a plain carry and a failed call). */
+  readonly startReason: ResetReason | null;
+  /** The call took over the previous call's final state (counted in totals.carries; a broadcast does too). */
+  readonly carried: boolean;
   /** Reset events just before this call (the initial zeros, a stateless call's batch-start). */
   readonly before: readonly ResetMark[];
   /** Reset events after it and before the next call (reset_states() from a callback or a plan). */
@@ -71,8 +81,10 @@ export interface CallSpan {
   readonly first: TimelinePosition;
   last: TimelinePosition;
   calls: number;
-  readonly phases: Record<Phase, number>;
+  readonly phases: Partial<Record<Phase, number>>;
   readonly starts: Record<StartKind, number>;
+  /** Calls that took over the previous call's final state. */
+  carries: number;
   /** Reset events inside the stretch, by reason, and the rows they zeroed. */
   readonly resets: Record<ResetReason, number>;
   resetRows: number;
@@ -180,9 +192,10 @@ function emptySpan(first: TimelinePosition): CallSpan {
     first,
     last: first,
     calls: 0,
-    phases: { fit: 0, validate: 0, evaluate: 0, predict: 0, reset: 0 },
-    starts: { zeros: 0, carried: 0, broadcast: 0, failed: 0 },
-    resets: { initial: 0, 'batch-start': 0, 'reset-states': 0 },
+    phases: {},
+    starts: { zeros: 0, carried: 0, broadcast: 0, 'not-stored': 0, 'initial-state': 0, failed: 0 },
+    carries: 0,
+    resets: zeroByReason(),
     resetRows: 0,
     passThroughRows: 0,
     minEndMeanAbsH: Infinity,
@@ -201,9 +214,10 @@ const positionOf = (p: TimelinePosition): TimelinePosition => ({ phase: p.phase,
 function fold(span: CallSpan, item: TimelineItem): void {
   if (item.kind === 'span') {
     span.calls += item.calls;
-    for (const phase of Object.keys(span.phases) as Phase[]) span.phases[phase] += item.phases[phase];
+    for (const [phase, n] of Object.entries(item.phases) as [Phase, number][]) span.phases[phase] = (span.phases[phase] ?? 0) + n;
     for (const kind of startKinds) span.starts[kind] += item.starts[kind];
-    for (const reason of Object.keys(span.resets) as ResetReason[]) span.resets[reason] += item.resets[reason];
+    span.carries += item.carries;
+    for (const reason of resetReasons) span.resets[reason] += item.resets[reason];
     span.resetRows += item.resetRows;
     span.passThroughRows += item.passThroughRows;
     span.minEndMeanAbsH = Math.min(span.minEndMeanAbsH, item.minEndMeanAbsH);
@@ -214,8 +228,9 @@ function fold(span: CallSpan, item: TimelineItem): void {
     return;
   }
   span.calls++;
-  span.phases[item.phase]++;
+  span.phases[item.phase] = (span.phases[item.phase] ?? 0) + 1;
   span.starts[item.start]++;
+  if (item.carried) span.carries++;
   for (const marks of [item.before, item.after]) {
     for (const mark of marks) {
       span.resets[mark.reason]++;
@@ -425,8 +440,8 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
         sequences: new Sequences(run.stateRows, run.stateRows, run.trainSamples, limits),
         pending: none as readonly ResetMark[],
         orphans: [] as ResetMark[],
-        zeroReason: null as ResetReason | null,
-        carried: null as number | null,
+        startReason: null as ResetReason | null,
+        carried: false,
         current: null as CallRecord | null,
       },
     ]),
@@ -449,12 +464,12 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
       };
       if (position.timing === 'before-batch' || !entry.calls.newest) entry.pending = [...entry.pending, mark];
       else entry.calls.newest.after = [...entry.calls.newest.after, mark];
-      entry.zeroReason = info.reason;
-      entry.carried = null;
+      // the last event before a call decides how it starts (a broadcast comes after its carry)
+      entry.startReason = info.reason;
     },
     onCarry(info) {
       const entry = perLayer.get(info.layer);
-      if (entry) entry.carried = info.carriedMeanAbsH;
+      if (entry) entry.carried = true;
     },
     onBatchStart(call, state, mask) {
       const entry = perLayer.get(state.layer);
@@ -464,7 +479,9 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
       let passThrough: number[] | readonly number[] = none;
       let passThroughRows = 0;
       let steps = call.rows * T;
-      const fresh = entry.carried === null;
+      const start: StartKind = entry.startReason ? startKindOf(entry.startReason) : 'carried';
+      // a new sequence begins unless the rows go on from the previous call's state
+      const fresh = start !== 'carried' && start !== 'broadcast';
       for (let r = 0; r < call.rows; r++) {
         let rowSteps = T;
         if (mask) {
@@ -485,14 +502,15 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
         batch: call.batch,
         planStep: call.planStep ?? 1,
         rows: call.rows,
-        start: fresh ? 'zeros' : 'carried',
-        zeroReason: fresh ? entry.zeroReason : null,
+        start,
+        startReason: entry.startReason,
+        carried: entry.carried,
         before: entry.pending,
         after: none,
         passThrough,
         passThroughRows,
         steps,
-        startMeanAbsH: entry.carried ?? 0,
+        startMeanAbsH: meanAbsH(state, entry.layer),
         endMeanAbsH: 0,
         samples: Array.from(call.samples.subarray(0, Math.min(call.rows, limits.listedRows))),
       };
@@ -504,9 +522,9 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
       entry.current.endMeanAbsH = meanAbsH(state, entry.layer);
       entry.calls.add(entry.current);
       entry.current = null;
-      entry.zeroReason = null;
-      // the next call carries (onCarry says from what) unless a reset comes first
-      entry.carried = null;
+      // the next call carries (onCarry says so) unless a reset event comes first
+      entry.startReason = null;
+      entry.carried = false;
     },
     onFailure(failure: BatchSizeFailure) {
       calls++;
@@ -521,7 +539,8 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
           planStep: position.planStep ?? 1,
           rows: failure.rows,
           start: 'failed',
-          zeroReason: null,
+          startReason: null,
+          carried: false,
           before: entry.pending,
           after: none,
           passThrough: none,
@@ -567,10 +586,10 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
 
 /** Every reset mark of an item, counted (a span's by its counts). */
 export function resetCount(item: TimelineItem): number {
-  return item.kind === 'call' ? item.before.length + item.after.length : item.resets.initial + item.resets['batch-start'] + item.resets['reset-states'];
+  return item.kind === 'call' ? item.before.length + item.after.length : resetReasons.reduce((n, reason) => n + item.resets[reason], 0);
 }
 
 /** Calls of an item that started from a carried state. */
 export function carryCount(item: TimelineItem): number {
-  return item.kind === 'call' ? (item.start === 'carried' ? 1 : 0) : item.starts.carried;
+  return item.kind === 'call' ? (item.carried ? 1 : 0) : item.carries;
 }

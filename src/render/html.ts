@@ -1,0 +1,453 @@
+/**
+ * --html FILE: one self-contained HTML page (inline SVG, CSS and a few lines of JS; nothing from
+ * the network) drawn from the result object every format renders, plus the run's timeline
+ * (sim/timeline.ts): per layer, a grid of state rows (y) by layer calls (x, grouped by epoch and
+ * phase) marking zeros (and why), carries, rows passed through, broadcast and failure, with
+ * reset_states() as vertical marks, and under it mean |h| per call with the state thrown away at
+ * each reset; the sequences the carries build (data[i::B]); the totals, the answer and the
+ * findings with their fixes; optionally the same run stateless (or stateful) side by side.
+ *
+ * Every reset event is one element of class `reset-mark` and every carried call one of class
+ * `carry`, each with `data-count` (1, or the number an aggregated stretch of a summarised run
+ * stands for), inside an element with `data-run` (`main`, or `counterpart` for the side-by-side
+ * run), so the DOM can be checked against `totals.resetEvents` and `totals.carries`.
+ */
+import { describeResetPolicy, isStatefulModel } from '../keras/config.ts';
+import { formatCount, layerKind } from '../sim/explain.ts';
+import type { SimulationResult } from '../sim/result.ts';
+import { carryCount, resetCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type Timeline, type TimelineItem } from '../sim/timeline.ts';
+import { byEpoch, callSymbol } from './strip.ts';
+import { stateTensorNames } from './table.ts';
+
+/** A run to draw: its result and timeline. */
+export interface HtmlRun {
+  readonly result: SimulationResult;
+  readonly timeline: Timeline;
+}
+
+export interface HtmlOptions {
+  /** The command line that produced the run, shown for reproduction. */
+  readonly commandLine?: string;
+  /** The same run with statefulness flipped, drawn side by side. */
+  readonly counterpart?: HtmlRun;
+  readonly version: string;
+  /** Extra header lines (audit: the model). */
+  readonly header?: readonly string[];
+}
+
+const esc = (text: string | number): string =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const px = (value: number) => Math.round(value * 10) / 10;
+
+const css = `
+:root { --initial: #2e7d32; --batch-start: #1565c0; --reset-states: #ef6c00; --carried: #b0bec5; --broadcast: #6a1b9a; --not-stored: #00838f; --initial-state: #8d6e63;
+  --failed: #c62828; --pass: #fff59d; --ink: #1f2933; --muted: #667085; --line: #d0d5dd; --bg: #fff; --panel: #f8fafc; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); margin: 0; }
+main { max-width: 1200px; margin: 0 auto; padding: 20px 24px 48px; }
+h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 16px 0 6px; }
+code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
+.command { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; overflow-x: auto; white-space: pre; }
+.muted { color: var(--muted); }
+.answer p { margin: 4px 0; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0; }
+.card { border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; min-width: 130px; background: var(--panel); }
+.card b { display: block; font-size: 22px; }
+table.totals { border-collapse: collapse; margin: 8px 0; } table.totals td, table.totals th { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: left; }
+table.totals td.n { text-align: right; font-variant-numeric: tabular-nums; }
+.legend { display: flex; flex-wrap: wrap; gap: 14px; margin: 6px 0 10px; font-size: 13px; }
+.legend span::before { content: ""; display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; background: var(--swatch); }
+.scroll { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
+svg { display: block; } svg text { font: 11px system-ui, sans-serif; fill: var(--muted); }
+.cell.zeros.initial { fill: var(--initial); } .cell.zeros.batch-start { fill: var(--batch-start); } .cell.zeros.reset-states { fill: var(--reset-states); }
+.cell.zeros { fill: var(--batch-start); } .cell.carried { fill: var(--carried); } .cell.broadcast { fill: var(--broadcast); } .cell.failed { fill: var(--failed); }
+.cell.not-stored { fill: var(--not-stored); } .cell.initial-state { fill: var(--initial-state); }
+rect.reset-mark.not-stored { fill: var(--not-stored); } rect.reset-mark.initial-state { fill: var(--initial-state); } rect.reset-mark.broadcast { fill: var(--broadcast); }
+.pass { fill: url(#hatch); }
+line.reset-mark, .reset-line { stroke: var(--reset-states); stroke-width: 2; }
+rect.reset-mark.initial { fill: var(--initial); } rect.reset-mark.batch-start { fill: var(--batch-start); } rect.reset-mark.reset-states { fill: var(--reset-states); }
+.phase-band { fill: #fff3e0; } .phase-band.evaluate, .phase-band.predict { fill: #e8f5e9; }
+.link { stroke: #78909c; stroke-width: 1; fill: none; }
+.span-block { fill: url(#agg); stroke: var(--muted); stroke-dasharray: 3 2; }
+.col:hover .cell, .col:focus .cell { stroke: #000; stroke-width: 1; }
+.h-end { fill: none; stroke: #37474f; stroke-width: 1.4; } .h-start { fill: #37474f; }
+.discard { stroke: var(--failed); stroke-width: 1.2; } .discard-dot { fill: var(--failed); }
+.band { fill: #cfd8dc; }
+.findings li { margin: 8px 0; list-style: none; } .sev { display: inline-block; min-width: 64px; font-weight: 600; }
+.sev.error { color: var(--failed); } .sev.warning { color: var(--reset-states); } .sev.info { color: var(--batch-start); }
+.fix { margin-left: 68px; } .source { margin-left: 68px; font-size: 12px; }
+.seq { display: flex; align-items: center; gap: 3px; margin: 3px 0; flex-wrap: wrap; }
+.seq .w { border: 1px solid var(--line); border-radius: 3px; padding: 0 5px; background: #eceff1; font-size: 12px; }
+.seq .w.v { background: #fff3e0; } .seq .label { min-width: 70px; font-size: 12px; color: var(--muted); }
+.side { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; } .side > div { min-width: 0; border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; }
+#detail { background: #fffde7; border: 1px solid var(--line); border-radius: 6px; padding: 6px 12px; font-size: 13px; min-height: 2.2em; white-space: pre-wrap; margin: 0 0 10px; }
+footer { margin-top: 32px; font-size: 12px; }
+`;
+
+/** Horizontal layout of a layer's items: x and width of each, and the epoch/phase groups above them. */
+interface Layout {
+  readonly x: number[];
+  readonly w: number[];
+  readonly width: number;
+  readonly groups: { x0: number; x1: number; label: string; phase: string }[];
+  readonly call: number;
+}
+
+const left = 64;
+const spanWidth = 84;
+
+/** Room for the columns of a grid on a page 1,200 pixels wide. */
+const room = 1090;
+
+function layoutItems(items: readonly TimelineItem[]): Layout {
+  const calls = items.filter((i) => i.kind === 'call').length;
+  const epochs = byEpoch(items);
+  const phases = epochs.reduce((n, e) => n + new Set(e.items.map((i) => (i.kind === 'span' ? i.first.phase : i.phase))).size, 0);
+  const marks = items.filter((i) => i.kind === 'call' && i.after.some((m) => m.reason === 'reset-states')).length;
+  const fixedWidth = left + 16 + epochs.length * 8 + phases * 4 + marks * 4 + (items.length - calls) * spanWidth;
+  const free = (room - fixedWidth) / Math.max(1, calls);
+  // whole pixels while they fit; a large run's columns get thinner (down to a quarter pixel) rather than scroll
+  const call = free >= 3 ? Math.min(40, Math.floor(free - 1)) : Math.max(0.25, Math.floor(free * 100) / 100);
+  const x: number[] = [];
+  const w: number[] = [];
+  const groups: Layout['groups'] = [];
+  let at = left;
+  let previous = '';
+  for (const epoch of byEpoch(items)) {
+    at += 8;
+    let phase = '';
+    for (const item of epoch.items) {
+      const itemPhase = item.kind === 'span' ? item.first.phase : item.phase;
+      if (itemPhase !== phase) {
+        if (phase !== '') at += 4;
+        const label = epoch.folded ? `epochs ${(item as CallSpan).first.epoch}–${(item as CallSpan).last.epoch}` : epoch.epoch === 0 ? 'before fit' : `epoch ${epoch.epoch}`;
+        groups.push({ x0: at, x1: at, label: `${label}${label === previous ? '' : ''}`, phase: itemPhase });
+        previous = label;
+        phase = itemPhase;
+      }
+      x.push(at);
+      const width = item.kind === 'span' ? spanWidth : call;
+      w.push(width);
+      at += width + (item.kind === 'call' && item.after.some((m) => m.reason === 'reset-states') ? 4 : call > 3 ? 1 : 0);
+      groups[groups.length - 1]!.x1 = at;
+    }
+  }
+  return { x, w, width: at + 16, groups, call };
+}
+
+function markTitle(mark: ResetMark): string {
+  return `${mark.reason} (${mark.timing}) in ${mark.phase} epoch ${mark.epoch} batch ${mark.batch}: ${formatCount(mark.rows)} rows zeroed, discarded mean |h| ${fixed(mark.discardedMeanAbsH)}`;
+}
+
+function callTitle(call: CallRecord, layer: LayerTimeline): string {
+  const where = `${layer.layer.name}: call ${call.call + 1}, ${call.phase} epoch ${call.epoch} batch ${call.batch}${call.planStep > 1 ? ` (plan step ${call.planStep})` : ''}, ${formatCount(call.rows)} rows`;
+  const starts: Readonly<Record<CallRecord['start'], string>> = {
+    failed: 'Keras raises at this call (see the findings); nothing runs after it',
+    carried: 'every row starts from the final state of the same row of the previous call (carried)',
+    broadcast: 'a 1-row batch is run against every carried state row, and all of them are overwritten with its result (broadcast)',
+    'not-stored': 'the rows start from the state variable\'s stored (or trace-time) value, not from the previous call\'s final state, which JAX does not store',
+    'initial-state': 'the rows start from the initial_state passed to the layer',
+    zeros: `every row starts from zeros (${call.startReason ?? 'reset'})`,
+  };
+  const start = starts[call.start];
+  const samples = call.samples.length > 0 ? `\nsamples: rows 0–${call.samples.length - 1} hold ${call.samples.join(', ')}${call.rows > call.samples.length ? ', …' : ''}` : '';
+  const pass = call.passThroughRows > 0 ? `\n${formatCount(call.passThroughRows)} rows fully padded: their state passed through unchanged` : '';
+  const h = call.start === 'failed' ? '' : `\nmean |h|: ${fixed(call.startMeanAbsH)} at the start, ${fixed(call.endMeanAbsH)} at the end`;
+  const marks = [...call.before, ...call.after].map((m) => `\nreset: ${markTitle(m)}`).join('');
+  return `${where}\n${start}${samples}${pass}${h}${marks}`;
+}
+
+function spanTitle(span: CallSpan, layer: LayerTimeline): string {
+  const resets = resetCount(span);
+  const byReason = Object.entries(span.resets).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ');
+  const starts = Object.entries(span.starts).filter(([, n]) => n > 0).map(([kind, n]) => `${formatCount(n)} ${kind === 'zeros' ? 'from zeros' : kind}`).join(', ');
+  return (
+    `${layer.layer.name}: ${formatCount(span.calls)} calls aggregated (summarised run), from ${span.first.phase} epoch ${span.first.epoch} batch ${span.first.batch} to ${span.last.phase} epoch ${span.last.epoch} batch ${span.last.batch}\n` +
+    `starts: ${starts}\n` +
+    `reset events: ${formatCount(resets)}${byReason ? ` (${byReason})` : ''}, ${formatCount(span.resetRows)} rows\n` +
+    `mean |h| at the end of its calls: ${fixed(span.minEndMeanAbsH)} to ${fixed(span.maxEndMeanAbsH)} (mean ${fixed(span.sumEndMeanAbsH / Math.max(1, span.calls))})`
+  );
+}
+
+/** The state grid and the mean |h| plot of one layer. */
+function layerFigure(layer: LayerTimeline, run: 'main' | 'counterpart', compact = false): string {
+  const items = layer.items;
+  const layout = layoutItems(items);
+  const maxRows = Math.max(1, ...items.map((i) => (i.kind === 'call' ? i.rows : 0)));
+  const rowH = compact ? Math.max(0.5, Math.min(8, 80 / maxRows)) : Math.max(0.25, Math.min(14, 200 / maxRows));
+  const top = 40;
+  const gridH = maxRows * rowH;
+  const height = top + gridH + 22;
+  const parts: string[] = [];
+  // epoch and phase labels
+  let lastLabel = '';
+  for (const group of layout.groups) {
+    const text = group.label === lastLabel ? '' : group.label;
+    lastLabel = group.label;
+    if (text) parts.push(`<text x="${px(group.x0)}" y="13">${esc(text)}</text>`);
+    parts.push(`<text x="${px(group.x0)}" y="27" class="phase">${esc(group.phase === 'validate' ? 'val' : group.phase)}</text>`);
+    if (group.phase !== 'fit') parts.push(`<rect class="phase-band ${group.phase}" x="${px(group.x0 - 2)}" y="33" width="${px(group.x1 - group.x0 + 2)}" height="${px(gridH + 12)}"/>`);
+    parts.push(`<line x1="${px(group.x0)}" x2="${px(group.x1 - 1)}" y1="31" y2="31" stroke="#98a2b3"/>`);
+  }
+  // row axis
+  parts.push(`<text x="6" y="${px(top + 10)}">row 0</text>`);
+  if (maxRows > 1) parts.push(`<text x="6" y="${px(top + gridH)}">row ${maxRows - 1}</text>`);
+  const rowLinks = maxRows <= 32;
+  items.forEach((item, i) => {
+    const x = layout.x[i]!;
+    const w = layout.w[i]!;
+    if (item.kind === 'span') {
+      const resets = resetCount(item);
+      const carries = carryCount(item);
+      parts.push(
+        `<g class="col span" tabindex="0"><title>${esc(spanTitle(item, layer))}</title>` +
+          `<rect class="span-block" x="${px(x)}" y="${top}" width="${w}" height="${px(gridH)}"/>` +
+          `<text x="${px(x + 4)}" y="${px(top + Math.min(gridH, 60) / 2 + 4)}">${esc(`${formatCount(item.calls)} calls`)}</text>` +
+          (resets > 0 ? `<g class="reset-mark agg" data-count="${resets}" data-run="${run}"><rect x="${px(x)}" y="${top - 6}" width="${w}" height="4" fill="var(--reset-states)"/></g>` : '') +
+          (carries > 0 ? `<g class="carry agg" data-count="${carries}" data-run="${run}"><rect x="${px(x)}" y="${px(top + gridH + 3)}" width="${w}" height="3" fill="var(--carried)"/></g>` : '') +
+          `</g>`,
+      );
+      return;
+    }
+    const h = item.rows * rowH;
+    const kind = item.start;
+    const reason = item.startReason ?? '';
+    const cls = `cell ${kind}${kind === 'zeros' ? ` ${reason}` : ''}${item.carried ? ' carry' : ''}`;
+    const counted = item.carried ? ` data-count="1" data-run="${run}"` : '';
+    let col = `<g class="col" tabindex="0" data-symbol="${callSymbol(item)}"><title>${esc(callTitle(item, layer))}</title>`;
+    col += `<rect class="${cls}"${counted} x="${px(x)}" y="${top}" width="${w}" height="${px(Math.max(h, kind === 'failed' ? gridH : 0.5))}"/>`;
+    if (kind === 'failed') col += `<text x="${px(x + w / 2 - 3)}" y="${px(top + Math.min(gridH, 24) / 2 + 4)}" fill="#fff">×</text>`;
+    for (const row of item.passThrough) col += `<rect class="pass" x="${px(x)}" y="${px(top + row * rowH)}" width="${w}" height="${px(rowH)}"/>`;
+    // carried: a link from each row of the previous call into the same row of this one
+    if (item.carried && i > 0) {
+      const from = layout.x[i - 1]! + layout.w[i - 1]!;
+      if (rowLinks) {
+        let d = '';
+        for (let r = 0; r < item.rows; r++) d += `M${px(from)} ${px(top + (r + 0.5) * rowH)}H${px(x)}`;
+        col += `<path class="link" d="${d}"/>`;
+      }
+    }
+    item.before.forEach((mark, k) => {
+      col += `<rect class="reset-mark ${mark.reason}" data-count="1" data-run="${run}" data-reason="${mark.reason}" x="${px(x)}" y="${top - 7 + k * 0}" width="${w}" height="5"><title>${esc(markTitle(mark))}</title></rect>`;
+    });
+    item.after.forEach((mark, k) => {
+      const lx = x + w + 2 + k * 2;
+      col += `<line class="reset-mark ${mark.reason}" data-count="1" data-run="${run}" data-reason="${mark.reason}" x1="${px(lx)}" x2="${px(lx)}" y1="${top - 9}" y2="${px(top + gridH + 6)}"><title>${esc(markTitle(mark))}</title></line>`;
+    });
+    col += '</g>';
+    parts.push(col);
+  });
+  // orphan resets (no call ran)
+  layer.orphanResets.forEach((mark, k) => {
+    parts.push(`<line class="reset-mark ${mark.reason}" data-count="1" data-run="${run}" data-reason="${mark.reason}" x1="${left + 4 + k * 3}" x2="${left + 4 + k * 3}" y1="${top - 9}" y2="${px(top + gridH + 6)}"><title>${esc(markTitle(mark))}</title></line>`);
+  });
+  const grid = `<svg class="grid" width="${px(layout.width)}" height="${px(height)}" role="img" aria-label="${esc(`state of each row of ${layer.layer.name} at each call`)}">${parts.join('')}</svg>`;
+  return grid + (compact ? '' : meanPlot(layer, layout));
+}
+
+const defs =
+  '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff59d"/><line x1="0" y1="0" x2="0" y2="6" stroke="#b58900" stroke-width="2"/></pattern>' +
+  '<pattern id="agg" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="8" height="8" fill="#f2f4f7"/><line x1="0" y1="0" x2="0" y2="8" stroke="#d0d5dd" stroke-width="3"/></pattern></defs>';
+
+/** mean |h| at the start and end of each call (a sawtooth when every call starts from zeros), the state discarded at each reset. */
+function meanPlot(layer: LayerTimeline, layout: Layout): string {
+  const items = layer.items;
+  const values: number[] = [];
+  for (const item of items) {
+    if (item.kind === 'span') values.push(item.maxEndMeanAbsH, item.maxDiscardedMeanAbsH);
+    else {
+      values.push(item.startMeanAbsH, item.endMeanAbsH);
+      for (const m of [...item.before, ...item.after]) values.push(m.discardedMeanAbsH);
+    }
+  }
+  const max = Math.max(1e-9, ...values.filter(Number.isFinite));
+  const top = 10;
+  const h = 110;
+  const y = (v: number) => px(top + h - (v / max) * h);
+  const parts: string[] = [
+    `<text x="4" y="${top + 8}">${esc(fixed(max, 3))}</text>`,
+    `<text x="4" y="${top + h / 2 + 4}">mean |h|</text>`,
+    `<text x="4" y="${top + h}">0</text>`,
+    `<line x1="${left}" x2="${px(layout.width - 8)}" y1="${top + h}" y2="${top + h}" stroke="#d0d5dd"/>`,
+  ];
+  let path = '';
+  let open = false;
+  items.forEach((item, i) => {
+    const x = layout.x[i]!;
+    const w = layout.w[i]!;
+    if (item.kind === 'span') {
+      open = false;
+      const low = Number.isFinite(item.minEndMeanAbsH) ? item.minEndMeanAbsH : 0;
+      parts.push(`<rect class="band" x="${px(x)}" y="${y(item.maxEndMeanAbsH)}" width="${w}" height="${px(Math.max(1, (item.maxEndMeanAbsH - low) / max * h))}"><title>${esc(spanTitle(item, layer))}</title></rect>`);
+      return;
+    }
+    if (item.start === 'failed') {
+      open = false;
+      return;
+    }
+    for (const mark of item.before) {
+      if (mark.discardedMeanAbsH > 0) {
+        parts.push(`<line class="discard" x1="${px(x)}" x2="${px(x)}" y1="${y(mark.discardedMeanAbsH)}" y2="${y(0)}"/><circle class="discard-dot" cx="${px(x)}" cy="${y(mark.discardedMeanAbsH)}" r="2.2"><title>${esc(`discarded by ${markTitle(mark)}`)}</title></circle>`);
+      }
+    }
+    path += `${open && item.start === 'carried' ? 'L' : 'M'}${px(x)} ${y(item.startMeanAbsH)}L${px(x + w)} ${y(item.endMeanAbsH)}`;
+    open = true;
+    for (const mark of item.after) {
+      const lx = x + w + 2;
+      parts.push(`<line class="discard" x1="${px(lx)}" x2="${px(lx)}" y1="${y(mark.discardedMeanAbsH)}" y2="${y(0)}"/><circle class="discard-dot" cx="${px(lx)}" cy="${y(mark.discardedMeanAbsH)}" r="2.2"><title>${esc(`discarded by ${markTitle(mark)}`)}</title></circle>`);
+      open = false;
+    }
+  });
+  parts.push(`<path class="h-end" d="${path}"/>`);
+  return `<svg class="meanh" width="${px(layout.width)}" height="${top + h + 14}" role="img" aria-label="${esc(`mean |h| of ${layer.layer.name} per call`)}">${parts.join('')}</svg>`;
+}
+
+const legend = `<div class="legend">
+<span style="--swatch: var(--initial)">zeros: initial (a stateful layer is built)</span>
+<span style="--swatch: var(--batch-start)">zeros: batch start (stateless: every call)</span>
+<span style="--swatch: var(--reset-states)">zeros after reset_states() (the orange line)</span>
+<span style="--swatch: var(--carried)">carried from the same row of the previous call</span>
+<span style="--swatch: repeating-linear-gradient(45deg,#fff59d 0 3px,#b58900 3px 5px)">row fully padded: state passed through</span>
+<span style="--swatch: var(--broadcast)">broadcast: a 1-row batch run against every row</span>
+<span style="--swatch: var(--not-stored)">from the stored value, not the last call's (JAX)</span>
+<span style="--swatch: var(--initial-state)">from initial_state</span>
+<span style="--swatch: var(--failed)">Keras raises here</span>
+<span style="--swatch: repeating-linear-gradient(-45deg,#f2f4f7 0 4px,#d0d5dd 4px 6px)">calls aggregated (summarised)</span>
+</div>`;
+
+function describeConfig(result: SimulationResult): string {
+  const { config, totals } = result;
+  const mode = isStatefulModel(config) ? `stateful, reset-every ${describeResetPolicy(config.resetEvery)}` : 'stateless';
+  const layers = config.resolvedLayers.map((l) => `${l.name}: ${layerKind(l)}(${formatCount(l.units)})${l.stateful ? ' stateful' : ''}`).join(' → ');
+  return `${config.kerasLabel}; ${mode}, ${config.shuffle ? 'shuffle' : 'no shuffle'}; ${formatCount(config.samples)} samples × ${formatCount(config.timesteps)} steps × ${formatCount(config.features)} features, batch ${formatCount(config.batchSize)}, ${formatCount(config.epochs)} epoch${config.epochs === 1 ? '' : 's'}${config.validationSplit > 0 ? `, validation ${formatCount(totals.validationSamples)} samples` : ''}; ${layers}`;
+}
+
+function cards(result: SimulationResult): string {
+  const { totals } = result;
+  const card = (value: number | string, label: string) => `<div class="card"><b>${esc(typeof value === 'number' ? formatCount(value) : value)}</b>${esc(label)}</div>`;
+  return `<div class="cards">${card(totals.resetEvents, 'reset events')}${card(totals.rowResets, 'rows zeroed')}${card(totals.carries, 'carried calls')}${card(totals.batches, 'layer calls (batches)')}${card(totals.epochsCompleted, 'epochs completed')}</div>`;
+}
+
+function totalsTable(result: SimulationResult): string {
+  const { totals } = result;
+  const rows: [string, string][] = [
+    ['reset events', `${formatCount(totals.resetEvents)} (${Object.entries(totals.byReason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${formatCount(n)}`).join(', ') || 'none'})`],
+    ['rows zeroed', formatCount(totals.rowResets)],
+    ['batches', `${formatCount(totals.batches)} (fit ${formatCount(totals.fitBatches)}, validation ${formatCount(totals.validationBatches)}, evaluate ${formatCount(totals.evaluateBatches)}, predict ${formatCount(totals.predictBatches)})`],
+    ['carries', `${formatCount(totals.carries)} layer calls started from a carried state`],
+  ];
+  if (totals.maskedSteps !== null && result.config.maskTail !== undefined) rows.push(['masking', `${formatCount(totals.maskedSteps)} padded steps; ${formatCount(totals.passThroughRows ?? 0)} fully padded rows passed their state through`]);
+  const layerRows = totals.perLayer
+    .map((l) => `<tr><td>${esc(l.name)}</td><td>${esc(layerKind(l))}(${l.units})</td><td>${l.stateful ? 'stateful' : 'stateless'}</td><td>${esc(stateTensorNames(l))}</td><td class="n">${formatCount(l.resetEvents)}</td><td class="n">${formatCount(l.rowResets)}</td><td class="n">${formatCount(l.carries)}</td></tr>`)
+    .join('');
+  return (
+    `<table class="totals">${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>` +
+    `<table class="totals"><tr><th>layer</th><th>kind</th><th>state</th><th>tensors per row</th><th>reset events</th><th>rows zeroed</th><th>carried calls</th></tr>${layerRows}</table>`
+  );
+}
+
+/** The sequences of one layer, in words and as rows of windows. */
+function sequencesBlock(layer: LayerTimeline, timeline: Timeline): string {
+  const s = layer.sequences;
+  const T = timeline.timesteps;
+  const lengths = s.lengths
+    .slice(0, 4)
+    .map((l) => `${formatCount(l.count)} sequence${l.count === 1 ? '' : 's'} of ${formatCount(l.steps)} steps${l.windows > 1 ? ` (${formatCount(l.windows)} windows)` : ''}`)
+    .join(', ');
+  const more = s.lengths.length > 4 ? `, and ${formatCount(s.lengths.slice(4).reduce((n, l) => n + l.count, 0))} of other lengths` : '';
+  const intro = layer.layer.stateful
+    ? `From windows of ${formatCount(T)} steps, the carries of <b>${esc(layer.layer.name)}</b> built <b>${esc(lengths)}</b>${esc(more)}: row i carries on from row i of the previous batch, so with batch size B, row i holds samples i, i+B, i+2B, … (<code>data[i::B]</code> in Keras's words) until something zeroes it.`
+    : `<b>${esc(layer.layer.name)}</b> is stateless: every call starts every row from zeros, so each window is a sequence of its own: <b>${esc(lengths)}</b>${esc(more)}.`;
+  const order =
+    s.multiWindow > 0
+      ? `<p>${formatCount(s.ordered)} of the ${formatCount(s.multiWindow)} multi-window sequences follow <code>data[i::${timeline.stateRows}]</code> in order (starting over at the first window when an epoch begins without a reset)${s.ordered < s.multiWindow ? '; the others string together unrelated windows (shuffled data, or a plan calling fit, evaluate and predict on other data), which is rarely what was meant' : ''}.</p>`
+      : '';
+  const examples = s.examples
+    .slice(0, layer.layer.stateful ? 10 : 4)
+    .map((e) => {
+      const windows = e.samples.map((sample) => `<span class="w${sample >= timeline.trainSamples ? ' v' : ''}" title="${sample >= timeline.trainSamples ? 'validation sample' : 'training sample'} ${sample}">${sample}</span>`).join('<span class="muted">→</span>');
+      const rest = e.windows > e.samples.length ? `<span class="muted">→ … ${formatCount(e.windows - e.samples.length)} more</span>` : '';
+      const times = e.count > 1 ? ` (×${formatCount(e.count)}: the same windows after every reset)` : '';
+      return `<div class="seq"><span class="label">row ${e.row}</span>${windows}${rest}<span class="muted">= ${formatCount(e.steps)} steps${e.validationWindows > 0 ? `, ${formatCount(e.validationWindows)} of them validation windows` : ''}${times}</span></div>`;
+    })
+    .join('');
+  return `<h3>${esc(layer.layer.name)}</h3><p>${intro}</p>${order}<div class="examples">${examples}</div>`;
+}
+
+function findingsBlock(result: SimulationResult): string {
+  if (result.findings.length === 0) return '<p class="muted">No findings.</p>';
+  return `<ul class="findings">${result.findings
+    .map(
+      (f) =>
+        `<li class="finding ${f.severity}" data-code="${esc(f.code)}"><span class="sev ${f.severity}">${esc(f.severity)}</span> <code>${esc(f.code)}</code>: ${esc(f.message)}<div class="fix"><b>Fix:</b> ${esc(f.fix)}</div><div class="source muted">${esc(f.source)}</div></li>`,
+    )
+    .join('')}</ul>`;
+}
+
+function runTimelines(run: HtmlRun, which: 'main' | 'counterpart', compact: boolean): string {
+  return run.timeline.layers
+    .map((layer) => {
+      const l = layer.layer;
+      const rows = Math.max(1, ...layer.items.map((i) => (i.kind === 'call' ? i.rows : 0)));
+      const title = `${l.name}: ${layerKind(l)}(${l.units}), ${l.stateful ? 'stateful' : 'stateless'}, ${formatCount(rows)} state row${rows === 1 ? '' : 's'} of ${stateTensorNames(l)}`;
+      return `<figure class="layer" data-layer="${esc(l.name)}" data-run="${which}"><figcaption><b>${esc(title)}</b></figcaption><div class="scroll">${layerFigure(layer, which, compact)}</div></figure>`;
+    })
+    .join('');
+}
+
+const script = `
+const detail = document.getElementById('detail');
+function show(el) { const t = el.querySelector('title'); if (t) detail.textContent = t.textContent; }
+for (const col of document.querySelectorAll('.col')) {
+  col.addEventListener('mouseenter', () => show(col));
+  col.addEventListener('focus', () => show(col));
+  col.addEventListener('click', () => show(col));
+}
+`;
+
+/** The whole page. */
+export function renderHtml(run: HtmlRun, options: HtmlOptions): string {
+  const { result, timeline } = run;
+  const title = `lstm-reset: ${result.config.resolvedLayers.some((l) => l.stateful) ? 'stateful' : 'stateless'} run, ${formatCount(result.totals.resetEvents)} reset events`;
+  const summarised = timeline.summarised
+    ? `<p class="muted">A large run (${formatCount(timeline.calls)} calls): the first and last epochs are drawn call by call; the hatched blocks aggregate the calls between them (hover them for their counts). Every count on this page covers all calls.</p>`
+    : '';
+  const compare = options.counterpart
+    ? `<section id="compare"><h2>Side by side: ${isStatefulModel(result.config) ? 'stateful (this run) and stateless' : 'stateless (this run) and stateful'}</h2>
+<p>The same data, batches and weights with every layer's <code>stateful</code> flipped.</p>
+<div class="side">${[{ run, which: 'main' as const, name: 'this run' }, { run: options.counterpart, which: 'counterpart' as const, name: 'flipped' }]
+        .map(
+          ({ run: r, which, name }) =>
+            `<div data-side="${which}"><h3>${esc(name)}: ${r.result.config.resolvedLayers.some((l) => l.stateful) ? 'stateful' : 'stateless'}</h3>${cards(r.result)}<p>${esc(r.result.answer[0] ?? '')}</p>${which === 'counterpart' ? runTimelines(r, which, true) : ''}${which === 'main' ? '<p class="muted">(its timeline is above)</p>' : ''}${findingsBlock(r.result)}</div>`,
+        )
+        .join('')}</div></section>`
+    : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(title)}</title><style>${css}</style></head>
+<body><svg width="0" height="0" style="position:absolute" aria-hidden="true">${defs}</svg><main>
+<header><h1>When is the state reset?</h1>
+${options.commandLine ? `<div class="command mono">${esc(options.commandLine)}</div>` : ''}
+<p class="muted">${esc(describeConfig(result))}</p>
+${(options.header ?? []).map((line) => `<div class="mono muted">${esc(line)}</div>`).join('')}
+</header>
+<section id="answer" class="answer"><h2>Answer</h2>${cards(result)}${result.answer.map((line) => `<p>${esc(line)}</p>`).join('')}</section>
+<section id="timeline"><h2>Timeline: every row of every layer, call by call</h2>
+<p>Layer calls run left to right, grouped by epoch and phase (fit, val = validation, evaluate, predict); each column is one call (one batch) and each horizontal line one state row. Under each grid, mean |h| at the start and end of every call; red drops mark the state a reset threw away.</p>
+${legend}${summarised}
+<div id="detail" aria-live="polite">Hover over, tap or tab to a call for its details.</div>
+<div data-run="main">${runTimelines(run, 'main', false)}</div>
+</section>
+<section id="sequences"><h2>The sequences the carries build</h2>${timeline.layers.map((layer) => sequencesBlock(layer, timeline)).join('')}</section>
+<section id="totals"><h2>Totals</h2>${totalsTable(result)}</section>
+<section id="findings"><h2>Findings</h2>${findingsBlock(result)}</section>
+${compare}
+<footer class="muted">lstm-reset ${esc(options.version)}. This file is self-contained: no network, no external resources. Hover or tap a column for its details.</footer>
+</main>
+<script>${script}</script>
+</body></html>
+`;
+}

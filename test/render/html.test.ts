@@ -1,0 +1,150 @@
+/**
+ * The HTML report in a real browser: headless Chromium (Debian's, driven by playwright-core) loads
+ * each report; the reset marks and carried calls counted from the DOM equal the run's
+ * totals.resetEvents and totals.carries (from --json of the same run), the findings and their fixes
+ * are there, nothing is fetched from the network, and a screenshot of every report is kept in
+ * test-artifacts/ (with the load times in test-artifacts/html-reports.json).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type Chromium } from '../helpers/browser.ts';
+import { run } from '../helpers/io.ts';
+
+const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
+const examples = new URL('../../examples/', import.meta.url).pathname;
+mkdirSync(artifacts, { recursive: true });
+
+/** The runs drawn, by name: their flags. */
+const reports = {
+  'seed-question': ['--shape', '1000,20,1', '--batch', '200', '--epochs', '15'],
+  'stateful-reset-every-epoch': ['--shape', '20,7,1', '--batch', '10', '--stateful', '--no-shuffle', '--epochs', '3', '--reset-every', 'epoch'],
+  'validation-contaminated': ['--shape', '1000,20,1', '--batch', '100', '--stateful', '--no-shuffle', '--validation-split', '0.2', '--epochs', '3'],
+  'stacked-bidirectional': ['--shape', '100,5,2', '--batch', '10', '--layers', 'lstm:8,gru:4:bidirectional', '--stateful', '--no-shuffle', '--epochs', '3', '--mask-tail', '5', '--mask-fraction', '0.3'],
+  'million-batches': ['--shape', '1000,1,1', '--batch', '1', '--epochs', '1000', '--stateful', '--no-shuffle', '--reset-every', 'epoch', '--units', '1'],
+  'audit-model': ['audit', `${examples}model/model.json`, '--data', `${examples}data/x.npy`, '--batch', '2', '--no-shuffle', '--epochs', '2', '--reset-every', 'epoch'],
+} as const;
+
+interface Counted {
+  resets: number;
+  carries: number;
+  resetElements: number;
+  carryElements: number;
+  aggregated: number;
+  findings: string[];
+  fixes: number;
+  sequences: string;
+  counterpartResets: number;
+  counterpartCarries: number;
+  loadMs: number;
+}
+
+let chromium: Chromium;
+const loadTimes: Record<string, { bytes: number; loadMs: number }> = {};
+
+beforeAll(async () => {
+  chromium = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await chromium?.close();
+  writeFileSync(`${artifacts}html-reports.json`, `${JSON.stringify(loadTimes, null, 2)}\n`);
+});
+
+const drawn = new Map<string, ReturnType<typeof drawOnce>>();
+
+/** Runs lstm-reset with --html and --json; loads the page in Chromium and counts from its DOM (once per name). */
+function draw(name: string, args: readonly string[], extra: readonly string[] = []) {
+  if (!drawn.has(name)) drawn.set(name, drawOnce(name, args, extra));
+  return drawn.get(name)!;
+}
+
+async function drawOnce(name: string, args: readonly string[], extra: readonly string[]) {
+  const path = `${artifacts}${name}.html`;
+  const cli = await run([...args, ...extra, '--html', path, '--json', '-q']);
+  const html = cli.files.get(path);
+  expect(html, cli.stderr).toBeDefined();
+  writeFileSync(path, html!);
+  const doc = JSON.parse(cli.stdout);
+  const page = await chromium.browser.newPage();
+  const requests: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  const started = Date.now();
+  await page.goto(`file://${path}`, { waitUntil: 'load' });
+  const loadMs = Date.now() - started;
+  // counted in the page (a string: the test's TypeScript transform must not touch it)
+  const counted = (await page.evaluate(`(() => {
+    const all = (selector) => [...document.querySelectorAll(selector)];
+    const sum = (elements) => elements.reduce((n, e) => n + Number(e.getAttribute('data-count')), 0);
+    const marks = all('.reset-mark[data-run="main"]');
+    const carries = all('.carry[data-run="main"]');
+    return {
+      resets: sum(marks),
+      carries: sum(carries),
+      resetElements: marks.length,
+      carryElements: carries.length,
+      aggregated: all('[data-count]').filter((e) => e.getAttribute('data-count') !== '1').length,
+      findings: all('#findings li.finding').map((li) => li.getAttribute('data-code')),
+      fixes: all('#findings li.finding .fix').filter((fix) => fix.textContent.length > 10).length,
+      sequences: document.querySelector('#sequences').textContent,
+      counterpartResets: sum(all('.reset-mark[data-run="counterpart"]')),
+      counterpartCarries: sum(all('.carry[data-run="counterpart"]')),
+    };
+  })()`)) as Omit<Counted, 'loadMs'>;
+  await page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true });
+  await page.close();
+  loadTimes[name] = { bytes: Buffer.byteLength(html!), loadMs };
+  return { doc, html: html!, counted: { ...counted, loadMs }, requests, path };
+}
+
+describe('--html: the report in Chromium, checked from its DOM', () => {
+  it.each(Object.entries(reports))('%s: reset marks = totals.resetEvents, carries = totals.carries', async (name, args) => {
+    const { doc, html, counted, requests, path } = await draw(name, args);
+    expect(counted.resets).toBe(doc.totals.resetEvents);
+    expect(counted.carries).toBe(doc.totals.carries);
+    // the findings, each with its fix
+    expect(counted.findings).toEqual(doc.findings.map((f: { code: string }) => f.code));
+    expect(counted.fixes).toBe(doc.findings.length);
+    // self-contained: the page asked for nothing but itself, and names no outside resource
+    expect(requests).toEqual([`file://${path}`]);
+    expect(html).not.toMatch(/(src|href)=["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/url\(["']?https?:/i);
+    expect(Buffer.byteLength(html)).toBeLessThan(2 * 1024 * 1024);
+  }, 120_000);
+
+  it('small runs: one element per reset event and per carried call (nothing aggregated)', async () => {
+    const { doc, counted } = await draw('stateful-reset-every-epoch', reports['stateful-reset-every-epoch']);
+    expect(counted.aggregated).toBe(0);
+    expect(counted.resetElements).toBe(doc.totals.resetEvents);
+    expect(counted.carryElements).toBe(doc.totals.carries);
+    // 20 windows of 7 in 2 stateful batches of 10: 10 sequences of 14 steps each epoch (3 epochs, a reset after each)
+    expect(counted.sequences).toContain('30 sequences of 14 steps (2 windows)');
+    expect(counted.sequences).toMatch(/row 0\s*0→10= 14 steps/);
+  }, 60_000);
+
+  it('the seed question: every window its own sequence, 15,000 of 20 steps', async () => {
+    const { counted } = await draw('seed-question', reports['seed-question']);
+    expect(counted.resetElements).toBe(75);
+    expect(counted.sequences).toContain('15,000 sequences of 20 steps');
+  }, 60_000);
+
+  it('a million batches: summarised, aggregated marks carry their counts, under 2 MB', async () => {
+    const { doc, html, counted } = await draw('million-batches', reports['million-batches']);
+    expect(doc.totals.batches).toBe(1_000_000);
+    expect(counted.aggregated).toBeGreaterThan(0);
+    expect(counted.resetElements).toBeLessThan(doc.totals.resetEvents);
+    expect(counted.resets).toBe(1001);
+    expect(counted.carries).toBe(999_000);
+    expect(html).toContain('epochs 3–998');
+    expect(Buffer.byteLength(html)).toBeLessThan(2 * 1024 * 1024);
+  }, 180_000);
+
+  it('--compare-stateless: the flipped run side by side, its marks equal to that run on its own', async () => {
+    const { counted } = await draw('compare-stateless', reports['stateful-reset-every-epoch'], ['--compare-stateless']);
+    // the same flags without --stateful and --reset-every, run on their own
+    const stateless = JSON.parse((await run(['--shape', '20,7,1', '--batch', '10', '--no-shuffle', '--epochs', '3', '--json'])).stdout);
+    expect(counted.counterpartResets).toBe(stateless.totals.resetEvents);
+    expect(counted.counterpartCarries).toBe(stateless.totals.carries);
+    expect(counted.counterpartResets).toBe(6);
+    expect(counted.resets).toBe(4);
+  }, 60_000);
+});
