@@ -34,6 +34,9 @@ const runs: Record<string, string[]> = {
   'stateless, partial last batch': ['--shape', '103,5,1', '--batch', '10', '--epochs', '2'],
   'stacked, Bidirectional, mixed, masked': ['--shape', '50,6,2', '--batch', '10', '--layers', 'lstm:4:stateful,gru:3:stateless,simple:2:bidirectional:stateful', '--no-shuffle', '--epochs', '2', '--mask-tail', '6', '--mask-fraction', '0.4'],
   'Keras raises (batch 300)': ['--shape', '1000,5,1', '--batch', '300', '--stateful', '--no-shuffle'],
+  'Keras 3.10: a 1-row last batch broadcast into every row': ['--shape', '21,5,1', '--batch', '10', '--stateful', '--no-shuffle', '--keras', '3.10', '--epochs', '2'],
+  'JAX: calls start from the stored value': ['--shape', '40,5,1', '--batch', '10', '--stateful', '--no-shuffle', '--backend', 'jax', '--epochs', '2'],
+  'tf.keras: initial_state passed': ['--shape', '40,5,1', '--batch', '10', '--stateful', '--no-shuffle', '--keras', 'tf', '--initial-state', '--epochs', '2'],
 };
 
 describe('the timeline accounts for every count of the run', () => {
@@ -77,6 +80,15 @@ describe('the timeline accounts for every count of the run', () => {
       expect(call.before[0]!.discardedMeanAbsH).toBe(events[k]!.discardedMeanAbsH);
       if (k > 0) expect(call.before[0]!.discardedMeanAbsH).toBeCloseTo(calls[k - 1]!.endMeanAbsH, 12);
     });
+  });
+
+  it('the starts Keras 3 backends and versions add: broadcast (carried, then overwritten), not-stored, initial-state', () => {
+    const starts = (args: string[]) => (record(config(args)).timeline.layers[0]!.items as CallRecord[]).map((call) => [call.start, call.carried]);
+    expect(starts(runs['Keras 3.10: a 1-row last batch broadcast into every row']!)).toEqual([
+      ['zeros', false], ['carried', true], ['broadcast', true], ['carried', true], ['carried', true], ['broadcast', true],
+    ]);
+    expect(starts(runs['JAX: calls start from the stored value']!).slice(0, 3)).toEqual([['zeros', false], ['not-stored', false], ['not-stored', false]]);
+    expect(starts(runs['tf.keras: initial_state passed']!).slice(0, 3)).toEqual([['initial-state', false], ['carried', true], ['carried', true]]);
   });
 
   it('a failed call closes the timeline: Keras raises at the 4th batch of 100 rows', () => {
