@@ -305,18 +305,33 @@ function meanPlot(layer: LayerTimeline, layout: Layout): string {
   return `<svg class="meanh" width="${px(layout.width)}" height="${top + h + 14}" role="img" aria-label="${esc(`mean |h| of ${layer.layer.name} per call`)}">${parts.join('')}</svg>`;
 }
 
-const legend = `<div class="legend">
-<span style="--swatch: var(--initial)">zeros: initial (a stateful layer is built)</span>
-<span style="--swatch: var(--batch-start)">zeros: batch start (stateless: every call)</span>
-<span style="--swatch: var(--reset-states)">zeros after reset_states() (the orange line)</span>
-<span style="--swatch: var(--carried)">carried from the same row of the previous call</span>
-<span style="--swatch: repeating-linear-gradient(45deg,#fff59d 0 3px,#b58900 3px 5px)">row fully padded: state passed through</span>
-<span style="--swatch: var(--broadcast)">broadcast: a 1-row batch run against every row</span>
-<span style="--swatch: var(--not-stored)">from the stored value, not the last call's (JAX)</span>
-<span style="--swatch: var(--initial-state)">from initial_state</span>
-<span style="--swatch: var(--failed)">Keras raises here</span>
-<span style="--swatch: repeating-linear-gradient(-45deg,#f2f4f7 0 4px,#d0d5dd 4px 6px)">calls aggregated (summarised)</span>
-</div>`;
+/** The legend entries, each with the test that says whether a run shows it. */
+const legendEntries: readonly { swatch: string; text: string; shown: (items: readonly TimelineItem[]) => boolean }[] = [
+  { swatch: 'var(--initial)', text: 'zeros: initial (a stateful layer is built)', shown: (items) => items.some((i) => startsWith(i, 'initial')) },
+  { swatch: 'var(--batch-start)', text: 'zeros: batch start (stateless: every call)', shown: (items) => items.some((i) => startsWith(i, 'batch-start')) },
+  { swatch: 'var(--reset-states)', text: 'zeros after reset_states() (the orange line)', shown: (items) => items.some((i) => startsWith(i, 'reset-states')) },
+  { swatch: 'var(--carried)', text: 'carried from the same row of the previous call', shown: (items) => items.some((i) => carryCount(i) > 0) },
+  { swatch: 'repeating-linear-gradient(45deg,#fff59d 0 3px,#b58900 3px 5px)', text: 'row fully padded: state passed through', shown: (items) => items.some((i) => i.passThroughRows > 0) },
+  { swatch: 'var(--broadcast)', text: 'broadcast: a 1-row batch run against every row', shown: (items) => items.some((i) => startsWith(i, 'broadcast')) },
+  { swatch: 'var(--not-stored)', text: "from the stored value, not the last call's (JAX)", shown: (items) => items.some((i) => startsWith(i, 'not-stored')) },
+  { swatch: 'var(--initial-state)', text: 'from initial_state', shown: (items) => items.some((i) => startsWith(i, 'initial-state')) },
+  { swatch: 'var(--failed)', text: 'Keras raises here', shown: (items) => items.some((i) => (i.kind === 'call' ? i.start === 'failed' : i.starts.failed > 0)) },
+  { swatch: 'repeating-linear-gradient(-45deg,#f2f4f7 0 4px,#d0d5dd 4px 6px)', text: 'calls aggregated (summarised)', shown: (items) => items.some((i) => i.kind === 'span') },
+];
+
+/** Whether an item has (or, aggregated, holds) a reset event of this reason. */
+function startsWith(item: TimelineItem, reason: ResetMark['reason']): boolean {
+  return item.kind === 'call' ? [...item.before, ...item.after].some((m) => m.reason === reason) : item.resets[reason] > 0;
+}
+
+/** The legend of what the runs drawn show. */
+function legendFor(runs: readonly HtmlRun[]): string {
+  const items = runs.flatMap((r) => r.timeline.layers.flatMap((layer) => layer.items));
+  return `<div class="legend">${legendEntries
+    .filter((entry) => entry.shown(items))
+    .map((entry) => `<span style="--swatch: ${entry.swatch}">${esc(entry.text)}</span>`)
+    .join('')}</div>`;
+}
 
 function describeConfig(result: SimulationResult): string {
   const { config, totals } = result;
@@ -437,7 +452,7 @@ ${(options.header ?? []).map((line) => `<div class="mono muted">${esc(line)}</di
 <section id="answer" class="answer"><h2>Answer</h2>${cards(result)}${result.answer.map((line) => `<p>${esc(line)}</p>`).join('')}</section>
 <section id="timeline"><h2>Timeline: every row of every layer, call by call</h2>
 <p>Layer calls run left to right, grouped by epoch and phase (fit, val = validation, evaluate, predict); each column is one call (one batch) and each horizontal line one state row. Under each grid, mean |h| at the start and end of every call; red drops mark the state a reset threw away.</p>
-${legend}${summarised}
+${legendFor(options.counterpart ? [run, options.counterpart] : [run])}${summarised}
 <div id="detail" aria-live="polite">Hover over, tap or tab to a call for its details.</div>
 <div data-run="main">${runTimelines(run, 'main', false)}</div>
 </section>
