@@ -15,7 +15,7 @@
 import { describeResetPolicy, isStatefulModel } from '../keras/config.ts';
 import { formatCount, layerKind } from '../sim/explain.ts';
 import type { SimulationResult } from '../sim/result.ts';
-import { carryCount, resetCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type Timeline, type TimelineItem } from '../sim/timeline.ts';
+import { carryCount, fromLayerCount, resetCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type Timeline, type TimelineItem } from '../sim/timeline.ts';
 import { byEpoch, callSymbol } from './strip.ts';
 import { stateTensorNames } from './table.ts';
 
@@ -42,7 +42,7 @@ const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toF
 const px = (value: number) => Math.round(value * 10) / 10;
 
 const css = `
-:root { --initial: #2e7d32; --batch-start: #1565c0; --reset-states: #ef6c00; --carried: #b0bec5; --broadcast: #6a1b9a; --not-stored: #00838f; --initial-state: #8d6e63;
+:root { --initial: #2e7d32; --batch-start: #1565c0; --reset-states: #ef6c00; --carried: #b0bec5; --broadcast: #6a1b9a; --not-stored: #00838f; --initial-state: #8d6e63; --from-layer: #d81b60;
   --failed: #c62828; --pass: #fff59d; --ink: #1f2933; --muted: #667085; --line: #d0d5dd; --bg: #fff; --panel: #f8fafc; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: var(--bg); margin: 0; }
@@ -64,7 +64,7 @@ table.totals td.n { text-align: right; font-variant-numeric: tabular-nums; }
 svg { display: block; } svg text { font: 11px system-ui, sans-serif; fill: var(--muted); }
 .cell.zeros.initial { fill: var(--initial); } .cell.zeros.batch-start { fill: var(--batch-start); } .cell.zeros.reset-states { fill: var(--reset-states); }
 .cell.zeros { fill: var(--batch-start); } .cell.carried { fill: var(--carried); } .cell.broadcast { fill: var(--broadcast); } .cell.failed { fill: var(--failed); }
-.cell.not-stored { fill: var(--not-stored); } .cell.initial-state { fill: var(--initial-state); }
+.cell.not-stored { fill: var(--not-stored); } .cell.initial-state { fill: var(--initial-state); } .cell.from-layer, .from-layer-mark { fill: var(--from-layer); }
 rect.reset-mark.not-stored { fill: var(--not-stored); } rect.reset-mark.initial-state { fill: var(--initial-state); } rect.reset-mark.broadcast { fill: var(--broadcast); }
 .pass { fill: url(#hatch); }
 line.reset-mark, .reset-line { stroke: var(--reset-states); stroke-width: 2; }
@@ -150,6 +150,7 @@ function callTitle(call: CallRecord, layer: LayerTimeline): string {
     broadcast: 'a 1-row batch is run against every carried state row, and all of them are overwritten with its result (broadcast)',
     'not-stored': 'the rows start from the state variable\'s stored (or trace-time) value, not from the previous call\'s final state, which JAX does not store',
     'initial-state': 'the rows start from the initial_state passed to the layer',
+    'from-layer': `the rows start from the final states of ${call.fromLayer ?? 'another layer'} (passed as initial_state; not a reset)`,
     zeros: `every row starts from zeros (${call.startReason ?? 'reset'})`,
   };
   const start = starts[call.start];
@@ -208,6 +209,7 @@ function layerFigure(layer: LayerTimeline, run: 'main' | 'counterpart', compact 
           `<text x="${px(x + 4)}" y="${px(top + Math.min(gridH, 60) / 2 + 4)}">${esc(`${formatCount(item.calls)} calls`)}</text>` +
           (resets > 0 ? `<g class="reset-mark agg" data-count="${resets}" data-run="${run}"><rect x="${px(x)}" y="${top - 6}" width="${w}" height="4" fill="var(--reset-states)"/></g>` : '') +
           (carries > 0 ? `<g class="carry agg" data-count="${carries}" data-run="${run}"><rect x="${px(x)}" y="${px(top + gridH + 3)}" width="${w}" height="3" fill="var(--carried)"/></g>` : '') +
+          (fromLayerCount(item) > 0 ? `<g class="from-layer-mark agg" data-count="${fromLayerCount(item)}" data-run="${run}"><rect x="${px(x)}" y="${top - 12}" width="${w}" height="3"/></g>` : '') +
           `</g>`,
       );
       return;
@@ -219,6 +221,9 @@ function layerFigure(layer: LayerTimeline, run: 'main' | 'counterpart', compact 
     const counted = item.carried ? ` data-count="1" data-run="${run}"` : '';
     let col = `<g class="col" tabindex="0" data-symbol="${callSymbol(item)}"><title>${esc(callTitle(item, layer))}</title>`;
     col += `<rect class="${cls}"${counted} x="${px(x)}" y="${top}" width="${w}" height="${px(Math.max(h, kind === 'failed' ? gridH : 0.5))}"/>`;
+    if (kind === 'from-layer') {
+      col += `<rect class="from-layer-mark" data-count="1" data-run="${run}" data-from="${esc(item.fromLayer ?? '')}" x="${px(x)}" y="${top - 7}" width="${w}" height="5"/>`;
+    }
     if (kind === 'failed') col += `<text x="${px(x + w / 2 - 3)}" y="${px(top + Math.min(gridH, 24) / 2 + 4)}" fill="#fff">×</text>`;
     for (const row of item.passThrough) col += `<rect class="pass" x="${px(x)}" y="${px(top + row * rowH)}" width="${w}" height="${px(rowH)}"/>`;
     // carried: a link from each row of the previous call into the same row of this one
@@ -315,6 +320,7 @@ const legendEntries: readonly { swatch: string; text: string; shown: (items: rea
   { swatch: 'var(--broadcast)', text: 'broadcast: a 1-row batch run against every row', shown: (items) => items.some((i) => startsWith(i, 'broadcast')) },
   { swatch: 'var(--not-stored)', text: "from the stored value, not the last call's (JAX)", shown: (items) => items.some((i) => startsWith(i, 'not-stored')) },
   { swatch: 'var(--initial-state)', text: 'from initial_state', shown: (items) => items.some((i) => startsWith(i, 'initial-state')) },
+  { swatch: 'var(--from-layer)', text: "from another layer's final states (not a reset)", shown: (items) => items.some((i) => fromLayerCount(i) > 0) },
   { swatch: 'var(--failed)', text: 'Keras raises here', shown: (items) => items.some((i) => (i.kind === 'call' ? i.start === 'failed' : i.starts.failed > 0)) },
   { swatch: 'repeating-linear-gradient(-45deg,#f2f4f7 0 4px,#d0d5dd 4px 6px)', text: 'calls aggregated (summarised)', shown: (items) => items.some((i) => i.kind === 'span') },
 ];
@@ -354,6 +360,7 @@ function totalsTable(result: SimulationResult): string {
     ['batches', `${formatCount(totals.batches)} (fit ${formatCount(totals.fitBatches)}, validation ${formatCount(totals.validationBatches)}, evaluate ${formatCount(totals.evaluateBatches)}, predict ${formatCount(totals.predictBatches)})`],
     ['carries', `${formatCount(totals.carries)} layer calls started from a carried state`],
   ];
+  if (totals.fromLayerStarts > 0) rows.push(['from another layer', `${formatCount(totals.fromLayerStarts)} layer calls started from another layer's final states (initial_state; not resets)`]);
   if (totals.maskedSteps !== null && result.config.maskTail !== undefined) rows.push(['masking', `${formatCount(totals.maskedSteps)} padded steps; ${formatCount(totals.passThroughRows ?? 0)} fully padded rows passed their state through`]);
   const layerRows = totals.perLayer
     .map((l) => `<tr><td>${esc(l.name)}</td><td>${esc(layerKind(l))}(${l.units})</td><td>${l.stateful ? 'stateful' : 'stateless'}</td><td>${esc(stateTensorNames(l))}</td><td class="n">${formatCount(l.resetEvents)}</td><td class="n">${formatCount(l.rowResets)}</td><td class="n">${formatCount(l.carries)}</td></tr>`)
@@ -373,7 +380,10 @@ function sequencesBlock(layer: LayerTimeline, timeline: Timeline): string {
     .map((l) => `${formatCount(l.count)} sequence${l.count === 1 ? '' : 's'} of ${formatCount(l.steps)} steps${l.windows > 1 ? ` (${formatCount(l.windows)} windows)` : ''}`)
     .join(', ');
   const more = s.lengths.length > 4 ? `, and ${formatCount(s.lengths.slice(4).reduce((n, l) => n + l.count, 0))} of other lengths` : '';
-  const intro = layer.layer.stateful
+  const fromLayers = [...new Set(layer.items.flatMap((i) => (i.kind === 'call' && i.fromLayer ? [i.fromLayer] : [])))];
+  const intro = fromLayers.length > 0
+    ? `<b>${esc(layer.layer.name)}</b> starts every call from the final states of <b>${esc(fromLayers.join(', '))}</b> (passed as initial_state; not a reset), so each of its windows continues, row by row, the window that layer has just read: <b>${esc(lengths)}</b>${esc(more)} of its own.`
+    : layer.layer.stateful
     ? `From windows of ${formatCount(T)} steps, the carries of <b>${esc(layer.layer.name)}</b> built <b>${esc(lengths)}</b>${esc(more)}: row i carries on from row i of the previous batch, so with batch size B, row i holds samples i, i+B, i+2B, … (<code>data[i::B]</code> in Keras's words) until something zeroes it.`
     : `<b>${esc(layer.layer.name)}</b> is stateless: every call starts every row from zeros, so each window is a sequence of its own: <b>${esc(lengths)}</b>${esc(more)}.`;
   const order =
@@ -385,7 +395,7 @@ function sequencesBlock(layer: LayerTimeline, timeline: Timeline): string {
     .map((e) => {
       const windows = e.samples.map((sample) => `<span class="w${sample >= timeline.trainSamples ? ' v' : ''}" title="${sample >= timeline.trainSamples ? 'validation sample' : 'training sample'} ${sample}">${sample}</span>`).join('<span class="muted">→</span>');
       const rest = e.windows > e.samples.length ? `<span class="muted">→ … ${formatCount(e.windows - e.samples.length)} more</span>` : '';
-      const times = e.count > 1 ? ` (×${formatCount(e.count)}: the same windows after every reset)` : '';
+      const times = e.count > 1 ? ` (×${formatCount(e.count)}${layer.layer.stateful ? ': the same windows after every reset' : ''})` : '';
       return `<div class="seq"><span class="label">row ${e.row}</span>${windows}${rest}<span class="muted">= ${formatCount(e.steps)} steps${e.validationWindows > 0 ? `, ${formatCount(e.validationWindows)} of them validation windows` : ''}${times}</span></div>`;
     })
     .join('');

@@ -17,6 +17,7 @@ export const startSymbols = {
   broadcast: { symbol: 'B', meaning: 'a 1-row batch broadcast into every row' },
   'not-stored': { symbol: 'N', meaning: 'from the stored value, not the last call (JAX)' },
   'initial-state': { symbol: 'I', meaning: 'from initial_state' },
+  'from-layer': { symbol: 'L', meaning: "from another layer's final states" },
   failed: { symbol: 'X', meaning: 'Keras raises' },
 } as const;
 

@@ -69,8 +69,11 @@ export interface StateHooks {
   onCallBegin?(call: LayerCall, state: LayerState): void;
   /** A call starts from another layer's final states (initial_state). */
   onFromLayer?(info: FromLayerInfo, state: LayerState): void;
-  /** Before the time loop of a call (after any reset or carry); `mask` (rows, timesteps), 0 = padded step, when masking. */
-  onBatchStart?(call: LayerCall, state: LayerState, mask?: Uint8Array): void;
+  /**
+   * Before the time loop of a call (after any reset or carry): `timesteps` of this call (a layer may
+   * have its own, e.g. a decoder), and `mask` (rows, timesteps), 0 = padded step, when masking.
+   */
+  onBatchStart?(call: LayerCall, state: LayerState, mask?: Uint8Array, timesteps?: number): void;
   /** After the time loop: `state` holds the final states. */
   onBatchEnd?(call: LayerCall, state: LayerState): void;
   /** After timestep `timestep` (0-based) of a call. */
@@ -93,7 +96,7 @@ export function combineHooks(...all: StateHooks[]): StateHooks {
   if (onFromLayer.length > 0) combined.onFromLayer = (info, state) => onFromLayer.forEach((h) => h.onFromLayer!(info, state));
   const onBatchStart = withHook('onBatchStart');
   if (onBatchStart.length > 0)
-    combined.onBatchStart = (call, state, mask) => onBatchStart.forEach((h) => h.onBatchStart!(call, state, mask));
+    combined.onBatchStart = (call, state, mask, timesteps) => onBatchStart.forEach((h) => h.onBatchStart!(call, state, mask, timesteps));
   const onBatchEnd = withHook('onBatchEnd');
   if (onBatchEnd.length > 0) combined.onBatchEnd = (call, state) => onBatchEnd.forEach((h) => h.onBatchEnd!(call, state));
   const onStep = withHook('onStep');

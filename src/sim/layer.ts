@@ -339,7 +339,7 @@ export class RecurrentLayer {
 
   /** The time loop of one call over `call.rows` rows (both directions for Bidirectional). */
   private run(inputs: Float32Array, call: LayerCall, hooks: StateHooks, mask: Uint8Array | undefined, goBackwards: boolean): void {
-    hooks.onBatchStart?.(call, this.state(), mask);
+    hooks.onBatchStart?.(call, this.state(), mask, this.lastTimesteps);
     const { rows } = call;
     const T = this.lastTimesteps;
     const forward = this.cells[0]!;

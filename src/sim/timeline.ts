@@ -21,10 +21,12 @@ import { meanAbs } from './layer.ts';
  * carried (row i from row i of the previous call), broadcast (a 1-row batch run against every
  * carried row, all of them overwritten: §R2), not-stored (JAX: from the variable's stored or
  * trace-time value, not the previous call's final state: §R1), initial-state (from the
- * initial_state passed to the layer: §6), or failed (Keras raises at this call and the run stops).
+ * initial_state passed to the layer: §6), from-layer (from another layer's final states passed as
+ * initial_state, e.g. a decoder from its encoder; not a reset), or failed (Keras raises at this call
+ * and the run stops).
  */
-export type StartKind = 'zeros' | 'carried' | 'broadcast' | 'not-stored' | 'initial-state' | 'failed';
-export const startKinds: readonly StartKind[] = ['zeros', 'carried', 'broadcast', 'not-stored', 'initial-state', 'failed'];
+export type StartKind = 'zeros' | 'carried' | 'broadcast' | 'not-stored' | 'initial-state' | 'from-layer' | 'failed';
+export const startKinds: readonly StartKind[] = ['zeros', 'carried', 'broadcast', 'not-stored', 'initial-state', 'from-layer', 'failed'];
 
 /** The start a reset event makes. */
 export function startKindOf(reason: ResetReason): StartKind {
@@ -59,6 +61,8 @@ export interface CallRecord extends TimelinePosition {
   readonly startReason: ResetReason | null;
   /** The call took over the previous call's final state (counted in totals.carries; a broadcast does too). */
   readonly carried: boolean;
+  /** The layer whose final states the call starts from (start 'from-layer'; counted in totals.fromLayerStarts). */
+  readonly fromLayer: string | null;
   /** Reset events just before this call (the initial zeros, a stateless call's batch-start). */
   readonly before: readonly ResetMark[];
   /** Reset events after it and before the next call (reset_states() from a callback or a plan). */
@@ -193,7 +197,7 @@ function emptySpan(first: TimelinePosition): CallSpan {
     last: first,
     calls: 0,
     phases: {},
-    starts: { zeros: 0, carried: 0, broadcast: 0, 'not-stored': 0, 'initial-state': 0, failed: 0 },
+    starts: { zeros: 0, carried: 0, broadcast: 0, 'not-stored': 0, 'initial-state': 0, 'from-layer': 0, failed: 0 },
     carries: 0,
     resets: zeroByReason(),
     resetRows: 0,
@@ -430,7 +434,7 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
     timesteps: config.timesteps,
   };
   let calls = 0;
-  const first = layers[0]?.name;
+  let lastCall = '';
   const perLayer = new Map(
     layers.map((layer) => [
       layer.name,
@@ -442,6 +446,7 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
         orphans: [] as ResetMark[],
         startReason: null as ResetReason | null,
         carried: false,
+        fromLayer: null as string | null,
         current: null as CallRecord | null,
       },
     ]),
@@ -471,15 +476,24 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
       const entry = perLayer.get(info.layer);
       if (entry) entry.carried = true;
     },
-    onBatchStart(call, state, mask) {
+    onFromLayer(info) {
+      const entry = perLayer.get(info.layer);
+      if (entry) entry.fromLayer = info.from;
+    },
+    onBatchStart(call, state, mask, timesteps) {
       const entry = perLayer.get(state.layer);
       if (!entry) return;
-      if (state.layer === first) calls++;
-      const T = run.timesteps;
+      // a model call is one batch position (a shared layer runs more than once in it)
+      const key = `${call.planStep ?? 1}/${call.phase}/${call.epoch}/${call.batch}`;
+      if (key !== lastCall) {
+        lastCall = key;
+        calls++;
+      }
+      const T = timesteps ?? run.timesteps;
       let passThrough: number[] | readonly number[] = none;
       let passThroughRows = 0;
       let steps = call.rows * T;
-      const start: StartKind = entry.startReason ? startKindOf(entry.startReason) : 'carried';
+      const start: StartKind = entry.fromLayer !== null ? 'from-layer' : entry.startReason ? startKindOf(entry.startReason) : 'carried';
       // a new sequence begins unless the rows go on from the previous call's state
       const fresh = start !== 'carried' && start !== 'broadcast';
       for (let r = 0; r < call.rows; r++) {
@@ -505,6 +519,7 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
         start,
         startReason: entry.startReason,
         carried: entry.carried,
+        fromLayer: entry.fromLayer,
         before: entry.pending,
         after: none,
         passThrough,
@@ -525,6 +540,7 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
       // the next call carries (onCarry says so) unless a reset event comes first
       entry.startReason = null;
       entry.carried = false;
+      entry.fromLayer = null;
     },
     onFailure(failure: BatchSizeFailure) {
       calls++;
@@ -541,6 +557,7 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
           start: 'failed',
           startReason: null,
           carried: false,
+          fromLayer: null,
           before: entry.pending,
           after: none,
           passThrough: none,
@@ -592,4 +609,9 @@ export function resetCount(item: TimelineItem): number {
 /** Calls of an item that started from a carried state. */
 export function carryCount(item: TimelineItem): number {
   return item.kind === 'call' ? (item.carried ? 1 : 0) : item.carries;
+}
+
+/** Calls of an item that started from another layer's final states. */
+export function fromLayerCount(item: TimelineItem): number {
+  return item.kind === 'call' ? (item.start === 'from-layer' ? 1 : 0) : item.starts['from-layer'];
 }

@@ -12,6 +12,7 @@ import { run } from '../helpers/io.ts';
 
 const artifacts = new URL('../../test-artifacts/', import.meta.url).pathname;
 const examples = new URL('../../examples/', import.meta.url).pathname;
+const seq2seq = new URL('../fixtures/models/k3-seq2seq/', import.meta.url).pathname;
 mkdirSync(artifacts, { recursive: true });
 
 /** The runs drawn, by name: their flags. */
@@ -22,6 +23,8 @@ const reports = {
   'stacked-bidirectional': ['--shape', '100,5,2', '--batch', '10', '--layers', 'lstm:8,gru:4:bidirectional', '--stateful', '--no-shuffle', '--epochs', '3', '--mask-tail', '5', '--mask-fraction', '0.3'],
   'million-batches': ['--shape', '1000,1,1', '--batch', '1', '--epochs', '1000', '--stateful', '--no-shuffle', '--reset-every', 'epoch', '--units', '1'],
   'audit-model': ['audit', `${examples}model/model.json`, '--data', `${examples}data/x.npy`, '--batch', '2', '--no-shuffle', '--epochs', '2', '--reset-every', 'epoch'],
+  // a decoder that starts from its encoder's final states (initial_state): not resets, drawn apart
+  'audit-seq2seq': ['audit', `${seq2seq}model.keras`, '--data', `${seq2seq}x.npy`, '--data', `${seq2seq}x2.npy`, '--batch', '3', '--epochs', '2'],
 } as const;
 
 interface Counted {
@@ -35,6 +38,7 @@ interface Counted {
   sequences: string;
   counterpartResets: number;
   counterpartCarries: number;
+  fromLayer: number;
   loadMs: number;
 }
 
@@ -88,6 +92,7 @@ async function drawOnce(name: string, args: readonly string[], extra: readonly s
       sequences: document.querySelector('#sequences').textContent,
       counterpartResets: sum(all('.reset-mark[data-run="counterpart"]')),
       counterpartCarries: sum(all('.carry[data-run="counterpart"]')),
+      fromLayer: sum(all('.from-layer-mark[data-run="main"]')),
     };
   })()`)) as Omit<Counted, 'loadMs'>;
   await page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true });
@@ -101,6 +106,7 @@ describe('--html: the report in Chromium, checked from its DOM', () => {
     const { doc, html, counted, requests, path } = await draw(name, args);
     expect(counted.resets).toBe(doc.totals.resetEvents);
     expect(counted.carries).toBe(doc.totals.carries);
+    expect(counted.fromLayer).toBe(doc.totals.fromLayerStarts);
     // the findings, each with its fix
     expect(counted.findings).toEqual(doc.findings.map((f: { code: string }) => f.code));
     expect(counted.fixes).toBe(doc.findings.length);
