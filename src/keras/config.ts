@@ -274,6 +274,39 @@ export function splitData(samples: number, validationSplit: number): DataSplit {
   return { trainSamples, validationSamples: samples - trainSamples };
 }
 
+/**
+ * The run in a phrase, as the totals' header says it: "stateful, reset-every epoch, no shuffle;
+ * 1,000×20×1, batch 200, 15 epochs", or for a plan what its steps do ("a plan of 7 steps: 3 fit
+ * epochs without shuffle, evaluate, predict; 8×5×3, model batch 2"), never the command line's
+ * defaults that a plan overrides.
+ */
+export function describeTraining(config: SimulationConfig): string {
+  // thousands separators without ICU (a one-shot CLI's start-up)
+  const num = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const count = (n: number, word: string) => `${num(n)} ${word}${n === 1 ? '' : 's'}`;
+  const stateful = isStatefulModel(config);
+  const mode = stateful ? `stateful, reset-every ${describeResetPolicy(config.resetEvery)}` : 'stateless';
+  const shape = `${num(config.samples)}×${num(config.timesteps)}×${num(config.features)}`;
+  if (!config.plan) {
+    const shuffle = config.shuffle === 'batch' ? "shuffle='batch'" : config.shuffle ? 'shuffle' : 'no shuffle';
+    return `${mode}, ${shuffle}; ${shape}, batch ${num(config.batchSize)}, ${count(config.epochs, 'epoch')}`;
+  }
+  const steps = distinctSteps(config.plan);
+  const fits = steps.filter((step): step is Extract<FlatPlanStep, { type: 'fit' }> => step.type === 'fit');
+  const modes = new Set(fits.map((fit) => fit.shuffle));
+  const shuffle =
+    modes.size === 0 ? '' : modes.size > 1 ? ' (mixed shuffle)' : modes.has(false) ? ' without shuffle' : modes.has('batch') ? " with shuffle='batch'" : ' with shuffle';
+  const epochs = planEpochs(config.plan);
+  const others = [...new Set(steps.filter((step) => step.type !== 'fit').map((step) => (step.type === 'call' ? 'model(x)' : step.type === 'reset' ? 'resets' : step.type)))];
+  const what = [...(fits.length > 0 ? [`${count(epochs, 'fit epoch')}${shuffle}`] : []), ...others].join(', ');
+  return `${mode}; ${shape}, a plan of ${count(flatLength(config.plan), 'step')}: ${what}; model batch ${num(config.stateBatchSize ?? config.batchSize)}`;
+}
+
+/** Steps of a plan with its repeats unrolled, counted without unrolling them. */
+function flatLength(steps: readonly PlanStep[]): number {
+  return steps.reduce((sum, step) => sum + (step.type === 'repeat' ? step.times * flatLength(step.steps) : 1), 0);
+}
+
 export function describeResetPolicy(policy: ResetPolicy): string {
   if (policy === 'never') return 'never';
   if (policy === 'epoch') return 'epoch';

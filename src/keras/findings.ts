@@ -104,7 +104,9 @@ export function batchSizeFailureFinding(config: SimulationConfig, failure: RunFa
 function failureFinding(config: SimulationConfig, failure: RunFailure): Finding {
   const execution = executionOf(config);
   const layers = resolveLayers(config);
-  const layer = layers.find((l) => l.stateful) ?? layers[0]!;
+  // torch's backward meets the top stateful LSTM/GRU first; every other check the first stateful layer
+  const layer =
+    (failure.check === 'torch-inplace' ? layers.filter((l) => l.stateful && l.cell !== 'simple').at(-1) : layers.find((l) => l.stateful)) ?? layers[0]!;
   const error = kerasError({
     check: failure.check,
     execution,

@@ -4,7 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import { describeResetPolicy, isStatefulModel } from '../keras/config.ts';
+import { describeTraining, planEpochs, planOf } from '../keras/config.ts';
 import { formatCount, layerKind } from '../sim/explain.ts';
 import type { Finding } from '../keras/findings.ts';
 import type { EpochTotals, ResetEvent, SimulationResult } from '../sim/result.ts';
@@ -148,7 +148,8 @@ function epochLines(perEpoch: readonly EpochTotals[]): string[] {
     if (i < perEpoch.length && same(perEpoch[i]!, perEpoch[start]!)) continue;
     const first = perEpoch[start]!;
     const last = perEpoch[i - 1]!;
-    const label = first.epoch === last.epoch ? `epoch ${first.epoch}` : `epochs ${first.epoch}–${last.epoch}`;
+    // epoch 0 holds a plan's calls before its first fit
+    const label = first.epoch === last.epoch ? (first.epoch === 0 ? 'before the first fit' : `epoch ${first.epoch}`) : `epochs ${first.epoch}–${last.epoch}`;
     const each = first.epoch === last.epoch ? '' : ' each';
     lines.push(
       `${label}: ${count(first.resetEvents, 'reset event')}, ${count(first.rowResets, 'row')} zeroed, ${count(first.carries, 'carry', 'carries')}, ${count(first.batches, 'batch', 'batches')}${each}`,
@@ -165,17 +166,32 @@ export function stateTensorNames(layer: LayerSpec): string {
   return one.length === 1 ? one[0]! : `${one[0]} and ${one[1]}`;
 }
 
+/** "fit 6, validation 2, predict 3": the model calls by kind, the kinds that ran (fit and validation always). */
+function batchesByCall(totals: SimulationResult['totals']): string {
+  const parts: [string, number][] = [
+    ['fit', totals.fitBatches],
+    ['validation', totals.validationBatches],
+    ['evaluate', totals.evaluateBatches],
+    ['predict', totals.predictBatches],
+    ['train_on_batch', totals.trainOnBatchBatches],
+    ['predict_on_batch', totals.predictOnBatchBatches],
+    ['direct calls', totals.directCalls],
+  ];
+  return parts
+    .filter(([name, n]) => n > 0 || name === 'fit' || name === 'validation')
+    .map(([name, n]) => `${name} ${formatCount(n)}`)
+    .join(', ');
+}
+
 /** The totals, each line wrapped to `width` under its value. */
 export function renderTotals(result: SimulationResult, chalk: ChalkInstance, width: number): string {
   const { config, totals } = result;
-  const mode = isStatefulModel(config) ? `stateful, reset-every ${describeResetPolicy(config.resetEvery)}` : 'stateless';
   const several = config.resolvedLayers.length > 1;
   const layers = config.resolvedLayers
     .map((layer) => `${several ? `${layer.name} ` : ''}${layerKind(layer)}(${formatCount(layer.units)})${several ? (layer.stateful ? ' stateful' : ' stateless') : ''}`)
     // a model's graph (a decoder wired to its encoder, a shared layer) is not a stack
     .join(config.resolvedLayers.some((layer) => layer.initialStateFrom !== undefined || layer.call) ? ', ' : ' → ');
-  const shuffle = config.shuffle ? 'shuffle' : 'no shuffle';
-  const split = config.validationSplit > 0 ? `, validation ${formatCount(totals.validationSamples)} samples` : '';
+  const split = totals.validationSamples > 0 && !config.plan ? `, validation ${formatCount(totals.validationSamples)} samples` : '';
   const reasons = Object.entries(totals.byReason)
     .filter(([, count]) => count > 0)
     .map(([reason, count]) => `${reason} ${formatCount(count)}`)
@@ -186,7 +202,7 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
   const lines = [
     wrap(
       chalk.bold(
-        `Totals (${config.kerasLabel}; ${mode}, ${shuffle}; ${formatCount(config.samples)}×${formatCount(config.timesteps)}×${formatCount(config.features)}, batch ${formatCount(config.batchSize)}, ${count(config.epochs, 'epoch')}, ${layers}${split})`,
+        `Totals (${config.kerasLabel}${config.kerasLabel.startsWith('Keras 3') ? ` on ${config.backend}` : ''}; ${describeTraining(config)}, ${layers}${split})`,
       ),
       width,
       '',
@@ -194,7 +210,7 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
     ),
     item('reset events', `${chalk.bold(formatCount(totals.resetEvents))}${reasons ? ` (${reasons})` : ''}`),
     item('rows zeroed', `${chalk.bold(formatCount(totals.rowResets))}${perRow}`),
-    item('batches', `${formatCount(totals.batches)} (fit ${formatCount(totals.fitBatches)}, validation ${formatCount(totals.validationBatches)})`),
+    item('batches', `${formatCount(totals.batches)} (${batchesByCall(totals)})`),
     item('carries', `${formatCount(totals.carries)} layer calls started from a carried state`),
     ...(totals.fromLayerStarts > 0 ? [item('initial_state', `${formatCount(totals.fromLayerStarts)} layer calls started from another layer's final states (not resets)`)] : []),
     ...epochLines(totals.perEpoch).map((line) => wrap(line, width, '  ', '    ')),
@@ -222,7 +238,9 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
       ),
     );
   }
-  if (!result.completed) lines.push(chalk.red(wrap(`stopped early: ${formatCount(totals.epochsCompleted)} of ${formatCount(config.epochs)} epochs completed`, width, '  ')));
+  if (!result.completed) {
+    lines.push(chalk.red(wrap(`stopped early: ${formatCount(totals.epochsCompleted)} of ${count(planEpochs(planOf(config)), 'epoch')} completed`, width, '  ')));
+  }
   return lines.join('\n');
 }
 

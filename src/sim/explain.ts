@@ -185,7 +185,7 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
         : typeof config.resetEvery === 'object'
           ? ` (after every ${plural(config.resetEvery.everyBatches, 'training batch', 'training batches')} of each epoch)`
           : '';
-    lines.push(`reset_states()${policy} zeroed ${stateRows === 1 ? 'it' : `all ${formatCount(stateRows)} rows`} ${plural(resets, 'time')}; with the initial zeros that is ${plural(counts.resetEvents, 'event')} and ${plural(counts.rowResets, 'row reset')}.`);
+    lines.push(`reset_states()${policy} zeroed ${stateRows === 1 ? 'it' : stateRows === 2 ? 'both rows' : `all ${formatCount(stateRows)} rows`} ${plural(resets, 'time')}; with the initial zeros that is ${plural(counts.resetEvents, 'event')} and ${plural(counts.rowResets, 'row reset')}.`);
   }
   // a sequence is a run of calls that carry: it starts at every call that does not
   const starts = calls - counts.carries;
@@ -201,7 +201,7 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
   } else {
     const average = calls / starts;
     lines.push(
-      `So ${stateRows === 1 ? 'the row' : `each of the ${formatCount(stateRows)} rows`} runs through ${formatCount(starts)} sequences of ${Number.isInteger(average) ? formatCount(average) : `${average.toFixed(1)} on average`} consecutive call${average === 1 ? '' : 's'} each, not ${formatCount(config.samples)} independent ones.`,
+      `So ${stateRows === 1 ? 'the row' : `each of the ${formatCount(stateRows)} rows`} runs through ${formatCount(starts)} sequences of ${Number.isInteger(average) ? `${formatCount(average)} consecutive call${average === 1 ? '' : 's'} each` : `${average.toFixed(1)} consecutive calls on average`}, not ${formatCount(config.samples)} independent ones.`,
     );
   }
   return lines;

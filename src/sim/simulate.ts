@@ -50,6 +50,8 @@ export interface SimulateOptions {
    * shuffled order); undefined keeps the schedule's.
    */
   readonly samplesOf?: (call: LayerCall) => ArrayLike<number> | undefined;
+  /** The mask of the given samples, (rows, timesteps), 0 = padded (default: config.maskTail's synthetic one). */
+  readonly mask?: { fill(mask: Uint8Array, samples: Int32Array): void };
   /**
    * The initial_state values a call passes to a stateful layer (per direction, per tensor: rows × units),
    * when config.initialStatePassed; default zeros.
@@ -379,7 +381,8 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
       if (options.inputs) options.inputs.fill(inputs, call.samples);
       else fillSyntheticInputs(inputs, call.samples, config.timesteps, config.features, config.seed);
       if (mask) {
-        fillConfigMask(mask, call.samples, config.timesteps, config);
+        if (options.mask) options.mask.fill(mask, call.samples);
+        else fillConfigMask(mask, call.samples, config.timesteps, config);
         for (let r = 0; r < call.rows; r++) {
           let masked = 0;
           for (let t = 0; t < config.timesteps; t++) masked += mask[r * config.timesteps + t] === 0 ? 1 : 0;
