@@ -70,6 +70,7 @@ function differences(fixture: Fixture, backend: 'jax' | 'tensorflow' | 'torch'):
   for (const call of calls) out.push(`the simulator ran a call Keras did not: step ${run.fixtureStep(call.planStep)} ${call.phase} batch ${call.batch}`);
   for (const reset of resets) out.push(`the simulator reset where Keras did not: step ${run.fixtureStep(reset.planStep)} ${reset.phase}`);
   for (const raise of raises) out.push(`the simulator raised where Keras did not: step ${run.fixtureStep(raise.planStep)} ${raise.className}: ${raise.message}`);
+  out.push(...compareShuffles(observed.events, run, backend));
   const kerasStopped = observed.status === 'raised';
   if (kerasStopped === run.result.completed) out.push(`Keras ${kerasStopped ? 'stopped with an exception' : 'ran to the end'}, the simulator ${run.result.completed ? 'ran to the end' : 'stopped'}`);
   return out;
@@ -116,6 +117,40 @@ function compareCall(event: CallEvent, ours: SimCall, run: Replay, offset: (plan
       });
     }
   });
+  return out;
+}
+
+/**
+ * Shuffled fits, where Keras's order comes from its RNG and the simulator's from its own: the same
+ * structure. Every epoch a permutation of the same samples; seeded tensorflow repeats one order in
+ * every epoch (and the simulator too), else both reshuffle; shuffle='batch' keeps each batch's
+ * members (the simulator's batches hold the same samples).
+ */
+function compareShuffles(events: readonly GoldenEvent[], run: Replay, backend: string): string[] {
+  const out: string[] = [];
+  const shuffled = events.filter((e): e is CallEvent => e.kind === 'call' && e.phase === 'fit' && e.order !== 'fixed' && !e.raised);
+  const epochs = new Map<string, { keras: number[][]; ours: number[][] }>();
+  for (const e of shuffled) {
+    const key = `${e.step}:${e.epoch}`;
+    const entry = epochs.get(key) ?? { keras: [], ours: [] };
+    entry.keras.push(e.samples ?? e.observed_samples!);
+    entry.ours.push(run.ownOrder.get(`${e.step}:${e.epoch}:${e.batch}`) ?? []);
+    epochs.set(key, entry);
+  }
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b).join();
+  const orders = { keras: [] as string[], ours: [] as string[] };
+  for (const [key, { keras, ours }] of epochs) {
+    if (sorted(keras.flat()) !== sorted(ours.flat())) out.push(`fit ${key}: the simulator's epoch holds other samples`);
+    orders.keras.push(keras.flat().join());
+    orders.ours.push(ours.flat().join());
+    const batchShuffle = run.config.plan?.some((step) => step.type === 'fit' && step.shuffle === 'batch');
+    if (batchShuffle && keras.some((batch, i) => sorted(batch) !== sorted(ours[i] ?? []))) out.push(`fit ${key}: shuffle='batch' batches hold other samples than the simulator's`);
+  }
+  if (orders.keras.length > 1) {
+    const kerasRepeats = new Set(orders.keras).size === 1;
+    const oursRepeats = new Set(orders.ours).size === 1;
+    if (kerasRepeats !== oursRepeats) out.push(`${backend}: Keras ${kerasRepeats ? 'repeats one order' : 'reshuffles'} across epochs, the simulator ${oursRepeats ? 'repeats one' : 'reshuffles'}`);
+  }
   return out;
 }
 

@@ -119,6 +119,11 @@ export type FailureCheck =
   | 'at-batch'
   /** TensorFlow graph with an unknown batch dimension: InvalidArgumentError "Incompatible shapes" (§R2). */
   | 'dynamic-shape'
+  /**
+   * TensorFlow graph, a 1-row state against a batch of more rows: the state broadcasts, so the
+   * while loop's state changes shape after one step and tracing fails (measured on 3.15.1).
+   */
+  | 'loop-shape'
   /** Keras 3.0–3.11, no check: the backend's own shape error in the cell's add. */
   | 'backend-shape'
   /** Keras 3.0–3.11 JAX/torch: the first fit/evaluate/*_on_batch builds its loss on a wrong batch. */
@@ -141,8 +146,10 @@ export type FailureCheck =
  * `firstTrainerBuild`: the model's first fit/evaluate/*_on_batch, where Keras 3 builds the loss
  * symbolically from the first batch.
  */
-export function wrongRows(execution: Execution, staticShape: boolean, rows: number, firstTrainerBuild: boolean): WrongRowsOutcome {
+export function wrongRows(execution: Execution, staticShape: boolean, rows: number, firstTrainerBuild: boolean, stateRows = 0): WrongRowsOutcome {
   const fail = (check: FailureCheck): WrongRowsOutcome => ({ kind: 'fail', check });
+  // a 1-row state broadcasts against the rows instead: tf.while_loop refuses a state that changes shape
+  const loopShape = execution.tfGraph && stateRows === 1 && rows > 1;
   switch (execution.keras) {
     case '2':
       return fail('at-batch');
@@ -154,10 +161,12 @@ export function wrongRows(execution: Execution, staticShape: boolean, rows: numb
     case '3':
       // rnn.py RNN.call (>= 3.12) checks sequences.shape[0] only when it is static (§R2)
       if (staticShape) return fail('at-batch');
+      if (loopShape) return fail('loop-shape');
       return rows === 1 ? { kind: 'broadcast' } : fail('dynamic-shape');
     case '3.0-3.11':
       // no check: one row broadcasts on every backend; more rows fail in the backend's add (keras#21183)
       if (rows === 1) return { kind: 'broadcast' };
+      if (loopShape) return fail('loop-shape');
       if (execution.tfGraph && !staticShape) return fail('dynamic-shape');
       if (firstTrainerBuild && execution.backend !== 'tensorflow') return fail('symbolic-build');
       return fail('backend-shape');
@@ -191,6 +200,8 @@ export interface ErrorDetails {
   readonly stateRows: number;
   readonly timesteps: number;
   readonly features: number;
+  /** The failing call's batch size was known when it was traced. */
+  readonly staticShape?: boolean;
   /** The first stateful layer: its name, cell and units (the shapes in backend messages). */
   readonly layerName: string;
   readonly cell: CellKind;
@@ -252,6 +263,11 @@ export function kerasError(details: ErrorDetails): KerasError {
         className: 'RuntimeError',
         message: `one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [${stateRows}, ${details.units}]] is at version 1; expected version 0 instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).`,
       };
+    case 'loop-shape':
+      return {
+        className: 'ValueError',
+        message: `Exception encountered when calling ${className}.call(). Input tensor … enters the loop with shape (1, ${details.units}), but has shape (${staticFor(execution, details) ? rows : 'None'}, ${details.units}) after one iteration. To allow the shape to vary across iterations, use the \`shape_invariants\` argument of tf.while_loop to specify a less-specific shape.`,
+      };
     case 'dynamic-shape':
       // the graph names whichever node meets the shapes first (the cell's add, or the loss)
       return { className: 'InvalidArgumentError', message: `Graph execution error: … Incompatible shapes: [${rows},${width}] vs. [${stateRows},${width}]` };
@@ -287,6 +303,11 @@ export function kerasError(details: ErrorDetails): KerasError {
           };
       }
   }
+}
+
+/** Whether the failing call's batch size was static (only Keras 3.0-3.11 runs a static one this far). */
+function staticFor(execution: Execution, details: ErrorDetails): boolean {
+  return details.staticShape ?? execution.keras === '3.0-3.11';
 }
 
 /** Keras 3.0–3.11 without the check: each backend's own error for (rows, W) + (stateRows, W); TF.js's tfjs-core. */

@@ -19,9 +19,9 @@ import {
   type SimulationConfig,
 } from './config.ts';
 import { zeroByReason, type LayerCall, type Phase, type ResetReason, type RunPosition } from './events.ts';
-import { buildsSymbolically, executionOf, isTrainerPhase, isTrainingPhase, stateRule, wrongRows, type FailureCheck } from './backends.ts';
+import { buildsSymbolically, executionOf, isTrainingPhase, stateRule, wrongRows, type FailureCheck } from './backends.ts';
 import { kerasProfiles } from './profiles.ts';
-import { batchCount, partialBatchPosition, shuffleSeed, TfTraces, torchInplaceFailure, type RunFailure } from './schedule.ts';
+import { batchCount, partialBatchPosition, shuffleSeed, TfTraces, torchInplaceFailure, unbuiltFails, type RunFailure } from './schedule.ts';
 import { StateFlow, initialStateMode, type FlowEvidence } from './state-flow.ts';
 
 export interface LayerCounts {
@@ -256,13 +256,13 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   /** What a batch of `rows` rows does to a stateful model: run, broadcast, or fail (backends.ts wrongRows). */
   const outcomeOf = (rows: number, staticShape: boolean, firstTrainerBuild: boolean) => {
     if (!stateful || rows === stateRows) return { kind: 'ok' as const };
-    return wrongRows(execution, staticShape, rows, firstTrainerBuild);
+    return wrongRows(execution, staticShape, rows, firstTrainerBuild, stateRows);
   };
 
   /** A Sequential without an Input is built by its first call (tensorflow, direct calls) or fails (§R5); false when it fails. */
   const buildIfNeeded = (phase: CountedPhase, rows: number, details: { samples: number; batchSize: number; defaulted: boolean }): boolean => {
     if (!stateful || stateRows !== undefined) return true;
-    if (isTrainerPhase(phase) && execution.backend !== 'tensorflow') {
+    if (unbuiltFails(execution, phase)) {
       fail(phase, 1, 'unbuilt-in-trainer', { ...details, rows });
       return false;
     }
@@ -283,7 +283,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     batchSize: number,
     partialRows: number,
     partialAt: number,
-    details: { samples: number; defaulted: boolean; staticShape: boolean; firstTrainerCall: boolean; resetsEvery: number; initialState: boolean },
+    details: { samples: number; defaulted: boolean; staticShape: boolean; partialStatic?: boolean; firstTrainerCall: boolean; resetsEvery: number; initialState: boolean },
   ): boolean => {
     if (count === 0) return true;
     const firstRows = partialAt === 1 ? partialRows : batchSize;
@@ -292,7 +292,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     if (details.firstTrainerCall && buildsSymbolically(phase)) lossBuilt = true;
     const full = outcomeOf(batchSize, details.staticShape, firstTrainerBuild && partialAt !== 1);
     const fullLater = outcomeOf(batchSize, details.staticShape, false);
-    const partial = partialAt > 0 ? outcomeOf(partialRows, details.staticShape, firstTrainerBuild && partialAt === 1) : undefined;
+    const partial = partialAt > 0 ? outcomeOf(partialRows, details.partialStatic ?? details.staticShape, firstTrainerBuild && partialAt === 1) : undefined;
     // the first batch that fails, and how
     let failAt = Infinity;
     let failCheck: FailureCheck | undefined;
@@ -379,11 +379,15 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     const n = batchCount(count, batchSize);
     if (n === 0) return true;
     const partialRows = count % batchSize;
-    const staticShape = tfTraces.staticShape(phase, partialRows === 0 ? batchSize : null);
+    // predict passes each batch's arrays to its tf.function; fit and evaluate pass a dataset
+    const perBatch = phase === 'predict';
+    const staticShape = perBatch ? (n > (partialRows > 0 ? 1 : 0) ? tfTraces.staticShape(phase, batchSize) : true) : tfTraces.staticShape(phase, partialRows === 0 ? batchSize : null);
+    const partialStatic = perBatch && partialRows > 0 ? tfTraces.staticShape(phase, partialRows) : staticShape;
     return runPhase(phase, n, batchSize, partialRows, partialRows > 0 ? n : 0, {
       samples: count,
       defaulted,
       staticShape,
+      partialStatic,
       firstTrainerCall: true,
       resetsEvery: 0,
       initialState: initialStatePassed,

@@ -178,6 +178,17 @@ export class TfTraces {
   }
 }
 
+/**
+ * A Sequential without an Input first called here cannot create its state: on JAX in any trainer
+ * call (stateless_call), on torch in the calls that build the loss symbolically (fit, evaluate,
+ * train_on_batch); torch's predict and every direct call build it eagerly (§R5, measured).
+ */
+export function unbuiltFails(execution: Execution, phase: Phase): boolean {
+  if (execution.backend === 'jax') return isTrainerPhase(phase);
+  if (execution.backend === 'torch') return buildsSymbolically(phase);
+  return false;
+}
+
 /** The stateful layers that fail torch's backward after their first training batch (§R3). */
 export function torchInplaceFailure(config: SimulationConfig, execution: Execution = executionOf(config)): boolean {
   if (execution.backend !== 'torch' || (config.maskTail ?? 0) > 0) return false;
@@ -278,7 +289,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
     if (stateful && stateRows === undefined) {
       // a Sequential without an Input: tensorflow builds it from this call's batch; JAX and torch
       // raise inside the trainer's stateless scope (§R5); a direct call builds it eagerly
-      if (isTrainerPhase(phase) && execution.backend !== 'tensorflow') {
+      if (unbuiltFails(execution, phase)) {
         yield failure(position(phase, batch, 'before-batch'), 'unbuilt-in-trainer', { ...details, rows });
         return false;
       }
@@ -289,7 +300,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
     if (details.firstBatch && buildsSymbolically(phase)) lossBuilt = true;
     let broadcast = false;
     if (stateful && rows !== stateRows) {
-      const outcome = wrongRows(execution, details.staticShape, rows, firstTrainerBuild);
+      const outcome = wrongRows(execution, details.staticShape, rows, firstTrainerBuild, stateRows);
       if (outcome.kind === 'fail') {
         yield failure(position(phase, batch, 'before-batch'), outcome.check, { ...details, rows });
         return false;
@@ -326,7 +337,10 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
     defaulted: boolean,
   ): Generator<ScheduleStep, boolean, undefined> {
     const batches = batchCount(count, batchSize);
-    const isStatic = batches > 0 && staticShape(phase, count % batchSize === 0 ? batchSize : null);
+    // fit and evaluate feed a dataset to the tf.function (a partial batch makes its batch size
+    // unknown); predict fetches each batch first and passes its arrays (measured on 3.15.1)
+    const perBatch = phase === 'predict';
+    const isStatic = batches > 0 && !perBatch && staticShape(phase, count % batchSize === 0 ? batchSize : null);
     for (let batch = 1; batch <= batches; batch++) {
       const first = (batch - 1) * batchSize;
       const rows = Math.min(batchSize, count - first);
@@ -334,7 +348,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
         samples: count,
         batchSize,
         defaulted,
-        staticShape: isStatic,
+        staticShape: perBatch ? staticShape(phase, rows) : isStatic,
         firstBatch: batch === 1,
         initialState: config.initialStatePassed === true,
       });

@@ -84,6 +84,8 @@ export class RecurrentLayer {
   /** The state variable when it differs from `states` (JAX: the last calls did not store theirs). */
   private storedCopy: Float32Array[][] | null = null;
   private storedIsWorking = true;
+  /** The current call stores its final state (stateful, not JAX inside the trainer). */
+  private writesThisCall = false;
   /** JAX jit: the variable's value each compiled function captured when it was traced. */
   private readonly traceValues = new Map<string, Float32Array[][]>();
   /** Broadcast buffers: one input row (and its mask) repeated over every state row. */
@@ -234,8 +236,8 @@ export class RecurrentLayer {
     }
     this.freshlyZeroed = false;
     const rowsCall: LayerCall = this.rows === call.rows ? call : { ...call, rows: this.rows };
+    this.writesThisCall = this.stateful && (options.decision?.writes ?? true);
     this.run(inputs, rowsCall, hooks, mask, options.goBackwards ?? false);
-    if (this.stateful && (options.decision?.writes ?? true)) this.storedIsWorking = true;
   }
 
   /** True when the stored state of every row is 0 (tf.keras's `count_nonzero == 0`, §6). */
@@ -375,6 +377,8 @@ export class RecurrentLayer {
       const afterBackwardStep = this.keepOutputs ? (t: number) => this.copyOutput(1, rows, T - 1 - t) : undefined;
       this.cells[1]!.forward(this.reversedInputs, rows, T, this.states[1]!, afterBackwardStep, reversedMask);
     }
+    // the call assigns its final state to the variable as it ends (rnn.py RNN.call)
+    if (this.writesThisCall) this.storedIsWorking = true;
     hooks.onBatchEnd?.(call, this.state());
   }
 

@@ -7,13 +7,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LayerSpecInput, PlanStep, SimulationConfig } from '../../src/keras/config.ts';
+import { resolveLayers, type LayerSpecInput, type PlanStep, type SimulationConfig } from '../../src/keras/config.ts';
 import type { LayerCall } from '../../src/keras/events.ts';
 import type { StateHooks } from '../../src/sim/hooks.ts';
+import { runSchedule } from '../../src/keras/schedule.ts';
 import { simulate, type InputSource, type LayerWeightsOverride } from '../../src/sim/simulate.ts';
 import type { SimulationResult } from '../../src/sim/result.ts';
 
-export const goldensDir = join(import.meta.dirname, '..', 'fixtures', 'keras-goldens');
+/** The corpus (KERAS_GOLDENS_DIR replays another, e.g. a fresh `npm run goldens -- --out DIR`). */
+export const goldensDir = process.env['KERAS_GOLDENS_DIR'] ?? join(import.meta.dirname, '..', 'fixtures', 'keras-goldens');
 
 type Backend = 'jax' | 'tensorflow' | 'torch';
 
@@ -109,7 +111,7 @@ export interface Observation {
   backend: Backend;
   status: 'ok' | 'raised' | 'worker_crashed' | 'generator_error';
   resolved: { run_eagerly: boolean; jit_compile: boolean };
-  layer_names: string[];
+  layer_names: string[] | null;
   events: GoldenEvent[];
 }
 
@@ -167,6 +169,8 @@ export interface Replay {
   readonly raises: SimRaise[];
   /** plan step index (0-based, the fixture's) of each flat plan step (1-based, the simulator's) */
   readonly fixtureStep: (planStep: number) => number;
+  /** The simulator's own order of each shuffled fit batch, by "fixture step:fit epoch:batch" (original sample indices). */
+  readonly ownOrder: ReadonlyMap<string, number[]>;
 }
 
 const f32 = (values: unknown): Float32Array => Float32Array.from((values as number[]).flat(Infinity as 1) as number[]);
@@ -267,7 +271,7 @@ export function replay(fixture: Fixture, backend: Backend): Replay {
   });
 
   const layers: LayerSpecInput[] = rnns.map((layer, i) => ({
-    name: observation.layer_names[i] ?? `${layer.cell}_${i}`,
+    ...(observation.layer_names?.[i] ? { name: observation.layer_names[i] } : {}),
     cell: layer.cell,
     units: layer.units,
     stateful: layer.stateful,
@@ -355,7 +359,8 @@ export function replay(fixture: Fixture, backend: Backend): Replay {
   const storedBefore: (Float32Array[] | undefined)[] = rnns.map(() => undefined);
   const storedAtStep: Map<number, Float32Array[]>[] = rnns.map(() => new Map());
   let current: SimCall | undefined;
-  const index = (name: string) => layers.findIndex((l) => l.name === name);
+  const names = resolveLayers(config).map((l) => l.name);
+  const index = (name: string) => names.indexOf(name);
   const copy = (views: readonly Float32Array[]) => views.map((v) => v.slice());
   const zerosLike = (views: readonly Float32Array[]) => views.map((v) => new Float32Array(v.length));
   const near = (a: readonly Float32Array[] | undefined, b: readonly Float32Array[], tolerance: number) =>
@@ -454,5 +459,12 @@ export function replay(fixture: Fixture, backend: Backend): Replay {
         code: f.code,
       };
     });
-  return { config, result, calls, resets, raises, fixtureStep: (planStep) => stepIndex[planStep - 1]! };
+  // the simulator's own shuffled orders (before Keras's replace them), for the structure tests
+  const ownOrder = new Map<string, number[]>();
+  for (const step of runSchedule(config)) {
+    if (step.kind !== 'call' || step.call.phase !== 'fit') continue;
+    const planStep = step.call.planStep ?? 1;
+    ownOrder.set(`${stepIndex[planStep - 1]}:${step.call.epoch - epochBefore(planStep)}:${step.call.batch}`, Array.from(step.call.samples, (v) => origin[v]!.index));
+  }
+  return { config, result, calls, resets, raises, fixtureStep: (planStep) => stepIndex[planStep - 1]!, ownOrder };
 }
