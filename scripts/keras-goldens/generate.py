@@ -12,6 +12,7 @@ See README.md in this folder.
 import argparse
 import concurrent.futures
 import json
+import json as _json
 import os
 import subprocess
 import sys
@@ -36,9 +37,19 @@ def log(msg):
         print(msg, file=sys.stderr, flush=True)
 
 
+class _strict_json:
+    """json.dumps with allow_nan=False: the fixtures are read by JavaScript's JSON.parse."""
+
+    @staticmethod
+    def dumps(value, **kw):
+        return _json.dumps(value, allow_nan=False, **kw)
+
+
 def dumps(value, indent=0, inline=False):
-    """JSON with objects one key per line and arrays of scalars (or of arrays of scalars) on one line."""
+    """JSON with objects one key per line and arrays of scalars (or of arrays of scalars) on one line.
+    Strict JSON: a NaN or Infinity (which json.dumps would write and JSON.parse rejects) raises."""
     pad = "  " * indent
+    json = _strict_json
 
     def scalar(v):
         return not isinstance(v, (dict, list))

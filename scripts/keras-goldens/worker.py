@@ -612,7 +612,8 @@ class Decider:
             if matching:
                 break
         best = min(scored, key=lambda r: r[0]) if scored else None
-        others = [r[0] for r in scored if r[0] > TOL]
+        # a candidate of another shape (maxabs = inf) separates nothing: JSON has no Infinity
+        others = [r[0] for r in scored if TOL < r[0] < float("inf")]
         sep = min(others) if others else None
         return info, {"matching": matching, "best": best, "sep": sep, "tier2": tier2, "samples": samples}
 
