@@ -87,19 +87,8 @@ export const helpConfiguration: Partial<Help> = {
   },
 };
 
-/** The text after the main command's options. Every line fits 80 columns. */
+/** The text after the main command's options and commands, ending with examples. Every line fits 80 columns. */
 export const mainHelpAfter = `
-Examples:
-  $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15
-  $ lstm-reset --shape 20,7,1 --batch 10 --stateful --no-shuffle --epochs 3 \\
-      --reset-every epoch --html report.html
-  $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15 --expect-resets 75 \\
-      --expect rowResets=15000
-  $ lstm-reset --shape 1000,20,1 --batch 200 --format tsv |
-      awk -F'\\t' 'NR > 1 { rows += $9 } END { print rows }'
-  $ lstm-reset audit model.keras --samples 1000 --batch 32
-  $ lstm-reset verify --shape 20,7,1 --batch 10
-
 The table's columns (one row per reset event):
   #                  the event's number in the run
   epoch, batch       the fit epoch (0 before a plan's first fit); the batch,
@@ -125,8 +114,8 @@ Exit codes:
        fix, nothing on stdout
   3    Keras would raise for this configuration (an error finding), or
        --strict and a warning finding
-  4    an output could not be written (stdout or a --trace file: disk full,
-       I/O error): one line on stderr, no file left half-written
+  4    an output could not be written (stdout, a --trace or --html file: disk
+       full, I/O error): one line on stderr, no file left half-written
   70   an internal error (a bug): one line; LSTM_RESET_DEBUG=1 shows the stack
   129, 130, 143
        interrupted by SIGHUP, SIGINT (Ctrl-C) or SIGTERM: what was printed
@@ -136,4 +125,15 @@ Colour: on a terminal only. --no-color, NO_COLOR or TERM=dumb turn it off;
 --color turns it on anywhere (even with NO_COLOR set); FORCE_COLOR=1 turns it
 on unless NO_COLOR is set.
 Semantics follow Keras 3, tf.keras and Keras 2.3 (--keras); see the README.
+
+Examples:
+  $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15
+  $ lstm-reset --shape 20,7,1 --batch 10 --stateful --no-shuffle --epochs 3 \\
+      --reset-every epoch --html report.html
+  $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15 --expect-resets 75 \\
+      --expect rowResets=15000
+  $ lstm-reset --shape 1000,20,1 --batch 200 --format tsv |
+      awk -F'\\t' 'NR > 1 { rows += $9 } END { print rows }'
+  $ lstm-reset audit examples/model/model.json --samples 6 --batch 2
+  $ lstm-reset verify --shape 20,7,1 --batch 10
 `;

@@ -79,10 +79,12 @@ describe('--help', () => {
     expect(widest(stdout)).toBeLessThanOrEqual(80);
   });
 
-  it('groups the options (data, model, training, output, CI) and ends with examples, columns, exit codes and colour', async () => {
+  it('groups the options (data, model, training, output, CI), explains columns, exit codes and colour, and ends with examples', async () => {
     const { stdout } = await run(['--help']);
     const headings = stdout.split('\n').filter((line) => /^[A-Z][A-Za-z' ]+:$/.test(line) || /^[A-Z][a-z' ]+\(.*\):$/.test(line));
-    expect(headings).toEqual(['Data:', 'Model:', 'Training:', 'Output:', 'CI:', 'General:', 'Commands:', 'Examples:', "The table's columns (one row per reset event):", 'Exit codes:']);
+    expect(headings).toEqual(['Data:', 'Model:', 'Training:', 'Output:', 'CI:', 'General:', 'Commands:', "The table's columns (one row per reset event):", 'Exit codes:', 'Examples:']);
+    // it ends with the examples
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('  $ lstm-reset verify --shape 20,7,1 --batch 10');
     const section = (name: string) => stdout.slice(stdout.indexOf(`\n${name}\n`), stdout.indexOf('\n\n', stdout.indexOf(`\n${name}\n`) + 1));
     expect(section('Data:')).toContain('--shape <N,T,D>');
     expect(section('Model:')).toContain('--stateful');
@@ -91,6 +93,27 @@ describe('--help', () => {
     expect(section('CI:')).toContain('--expect-resets <N>');
     expect(stdout).toMatch(/\n  when {15}before-batch/);
     expect(stdout).toMatch(/\n  discarded mean\|h\| {2}mean \|h\| of the state thrown away/);
+  });
+
+  it('every example in --help runs (from a checkout or the installed package) and exits 0', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { stdout } = await run(['--help']);
+    const examples = stdout
+      .slice(stdout.indexOf('\nExamples:\n'))
+      .replace(/\\\n\s+/g, '')
+      .replace(/\|\n\s+/g, '| ')
+      .split('\n')
+      .filter((line) => line.startsWith('  $ '))
+      .map((line) => line.slice(4));
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+    const root = new URL('../../', import.meta.url).pathname;
+    const dir = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/lstm-reset-help-`);
+    for (const example of examples) {
+      const script = `lstm-reset() { node "${root}bin/lstm-reset.js" "$@"; }\ncd "${root}"\n${example.replace('--html report.html', `--html ${dir}/report.html`)} > /dev/null`;
+      const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(result.status, `${example}: ${result.stderr}`).toBe(0);
+    }
+    (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
   });
 
   it('knows the group of every option of every command (none falls into General)', async () => {
