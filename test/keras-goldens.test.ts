@@ -7,6 +7,8 @@
  * variable kept the final state; every reset; every exception (class, message, where). A fixture
  * the simulator does not reproduce fails; none is skipped.
  */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadFixtures, replay, type CallEvent, type Fixture, type GoldenEvent, type RaiseEvent, type Replay, type ResetEventObs, type SimCall } from './helpers/goldens.ts';
 
@@ -202,5 +204,13 @@ describe('Keras golden fixtures, replayed', () => {
     // a run Keras could not record is not a scenario the simulator can be held to: the corpus must not have one
     expect(observed.status, 'the generator recorded no run').toMatch(/^(ok|raised)$/);
     expect(differences(fixture, backend)).toEqual([]);
+  });
+});
+
+describe("the README's table of what Keras did per backend", () => {
+  it('is the corpus summary (npm run readme regenerates it)', () => {
+    const result = spawnSync('node', [join(import.meta.dirname, '..', 'scripts', 'readme-goldens.mjs'), '--check'], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 });

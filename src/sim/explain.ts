@@ -177,7 +177,11 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
   }
   const resets = counts.byReason['reset-states'];
   if (resets === 0) {
-    lines.push(`Keras never resets the state on its own, and nothing called reset_states(): the only zeros were the initial ones.`);
+    lines.push(
+      notStored + initialState > 0
+        ? 'Keras never resets the state on its own, and nothing called reset_states().'
+        : 'Keras never resets the state on its own, and nothing called reset_states(): the only zeros were the initial ones.',
+    );
   } else {
     const policy =
       config.resetEvery === 'epoch'
