@@ -138,6 +138,39 @@ describe('layers lstm-reset does not compute', () => {
     },
   });
 
+  it('TimeDistributed(LSTM), ConvLSTM2D and RNN([cells]): one line naming what is not simulated and what still is', async () => {
+    const file = join(dir, 'mixed.json');
+    const wrapped = (className: string, name: string, inner: unknown, from: string) => ({ class_name: className, name, config: { name, layer: inner }, inbound_nodes: [[[from, 0, 0, {}]]] });
+    writeFileSync(
+      file,
+      JSON.stringify(
+        model([
+          wrapped('TimeDistributed', 'td', { class_name: 'LSTM', config: { name: 'inner', units: 3 } }, 'x'),
+          layer('RNN', 'stack', { cell: [{ class_name: 'LSTMCell', config: { units: 2 } }, { class_name: 'LSTMCell', config: { units: 2 } }] }, 'x'),
+          layer('LSTM', 'lstm', { units: 4 }, 'x'),
+        ]),
+      ),
+    );
+    const { code, stdout } = await run(['audit', file, '--samples', '4', '--batch', '2']);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    const start = lines.findIndex((line) => line.startsWith('  not simulated: '));
+    expect(start).toBeGreaterThan(0);
+    const line = lines.slice(start).join(' ').replace(/\s+/g, ' ');
+    expect(line).toMatch(/not simulated: td \(TimeDistributed\(LSTM\): a recurrent layer run over every step of an outer sequence.*\); stack \(RNN\(\[LSTMCell, LSTMCell\]\): stacked cells inside one RNN layer.*\); still simulated: lstm/);
+  });
+
+  it('a model with only a ConvLSTM2D: exit 2, one line saying so (not an unrelated note)', async () => {
+    const file = join(dir, 'conv-lstm.json');
+    writeFileSync(file, JSON.stringify({ ...model([layer('ConvLSTM2D', 'conv_lstm2d', { filters: 4, kernel_size: [3, 3] }, 'x')]), keras_version: undefined }));
+    const { code, stdout, stderr } = await run(['audit', file, '--samples', '4']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('has no recurrent layer lstm-reset simulates: conv_lstm2d (ConvLSTM2D: a convolutional LSTM');
+    expect(stderr).not.toMatch(/keras_version/);
+  });
+
   it('Conv1D before an LSTM: seeded inputs stand in for its output, and a note says so', async () => {
     const file = join(dir, 'conv.json');
     writeFileSync(file, JSON.stringify(model([layer('Conv1D', 'conv1d', { filters: 5, kernel_size: 3 }, 'x'), layer('LSTM', 'lstm', { units: 4 }, 'conv1d')])));

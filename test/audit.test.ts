@@ -2,8 +2,10 @@
  * `audit MODEL`, `--data X.npy` and `--plan FILE` from the command line: saved models of every
  * format, the real weights of a TF.js model checked against TF.js itself, and bad files.
  */
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadTfjs, maxAbsDifference } from './helpers/tfjs.ts';
 import { flat, run } from './helpers/io.ts';
 
@@ -108,6 +110,50 @@ describe('audit: the model file decides layers, batch size and version', () => {
     expect(stdout).toBe('');
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).toContain(fragment);
+  });
+});
+
+describe('files that are not what they say', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lstm-reset-audit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const pointer = 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 1048576\n';
+
+  it.each(['model.h5', 'model.keras', 'model.json'])('a Git LFS pointer saved as %s says it is one (exit 2, one line)', async (name) => {
+    const file = join(dir, name);
+    writeFileSync(file, pointer);
+    const { code, stdout, stderr } = await run(['audit', file, '--samples', '4']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(`${name}: is a Git LFS pointer (sha256:4d7a214614ab2…, 1048576 bytes), not the file itself: fetch it with \`git lfs pull\``);
+  });
+
+  it('a TF.js weight shard that is an LFS pointer, and --data that is one', async () => {
+    const folder = join(dir, 'tfjs');
+    mkdirSync(folder);
+    copyFileSync(`${fixtures}tfjs-stateful/model.json`, join(folder, 'model.json'));
+    writeFileSync(join(folder, 'group1-shard1of1.bin'), pointer);
+    const shard = await run(['audit', join(folder, 'model.json'), '--samples', '4']);
+    expect(shard.code).toBe(2);
+    expect(shard.stderr).toContain('weight shard "group1-shard1of1.bin" is a Git LFS pointer');
+    writeFileSync(join(dir, 'x.npy'), pointer);
+    const data = await run(['audit', `${fixtures}tfjs-stateful/model.json`, '--data', join(dir, 'x.npy')]);
+    expect(data.code).toBe(2);
+    expect(data.stderr).toContain('is a Git LFS pointer');
+  });
+
+  it.each([
+    [{ units: 5000 }, 'layer "lstm" units is 5,000, more than the 4,096 lstm-reset accepts (the limit of --units)'],
+    [{ units: 4, batch_input_shape: [2_000_000_000, 5, 3] }, "the model's fixed batch size is 2,000,000,000, more than the 1,000,000,000 lstm-reset accepts (the limit of --batch)"],
+    [{ units: 4, batch_input_shape: [null, 2_000_000, 3] }, 'input "lstm_input" timesteps is 2,000,000, more than the 1,000,000 lstm-reset accepts (the limit of --shape)'],
+  ])('values read from the file are held to the flags\' limits: %j', async (config, message) => {
+    const file = join(dir, 'big.json');
+    writeFileSync(file, JSON.stringify({ class_name: 'Sequential', keras_version: '2.15.0', config: { name: 's', layers: [{ class_name: 'LSTM', config: { name: 'lstm', ...config } }] } }));
+    const { code, stdout, stderr } = await run(['audit', file, '--samples', '4']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(`big.json: ${message}`);
   });
 });
 

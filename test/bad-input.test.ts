@@ -313,7 +313,7 @@ const tables: Record<string, readonly Case[]> = {
     c(['audit', H('model-shape-negative.json'), '--samples', '8', '--batch', '4'], /batch_shape has the dimension -1/),
     c(['audit', H('model-shape-string.json'), '--samples', '8', '--batch', '4'], /batch_shape must be a list of dimensions/),
     c(['audit', H('model-layers-null.json'), '--samples', '8', '--batch', '4'], /model-layers-null\.json: Sequential config has no "layers" list/),
-    c(['audit', H('model-no-recurrent.json'), '--samples', '8', '--batch', '4'], /model-no-recurrent\.json has no LSTM, GRU or SimpleRNN layer/),
+    c(['audit', H('model-no-recurrent.json'), '--samples', '8', '--batch', '4'], /model-no-recurrent\.json has no recurrent layer lstm-reset simulates/),
     c(['audit', H('model-null.json'), '--samples', '8'], /model-null\.json: is JSON but neither a Keras model/),
     c(['audit', H('model-number.json'), '--samples', '8'], /model-number\.json: is JSON but neither/),
     c(['audit', H('model-empty-object.json'), '--samples', '8'], /model-empty-object\.json: is JSON but neither/),

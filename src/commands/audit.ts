@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { parseWholeNumber, limits } from './args.ts';
+import { formatCount } from '../sim/explain.ts';
 import { cellClassNames } from '../keras/layers.ts';
 import type { CliIo } from './cli-io.ts';
 import type { FileReader } from '../io/files.ts';
@@ -84,11 +85,14 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
     );
   }
   if (info.layers.length === 0) {
+    const skipped = info.unsupported.map((u) => `${u.name} (${u.className}: ${u.why})`).join('; ');
     return usageError(
       io,
-      `audit: ${label} has no LSTM, GRU or SimpleRNN layer (or Bidirectional of one) to simulate${info.notes.length ? ` (${info.notes[0]})` : ''}; give a model with a recurrent layer.`,
+      `audit: ${label} has no recurrent layer lstm-reset simulates${skipped ? `: ${skipped}` : ''}; it simulates LSTM, GRU, SimpleRNN, CuDNNLSTM/CuDNNGRU, RNN of one such cell and Bidirectional of them: give a model with one of those.`,
     );
   }
+  const tooLarge = fileValueBeyondLimits(info);
+  if (tooLarge) return usageError(io, `audit: ${label}: ${tooLarge}`);
   const options = command.opts() as { samples?: number; shape?: unknown; data?: string[]; quiet?: boolean };
   const notes = [...info.notes];
   const { buildProgram, declaredInputs } = await import('../model/program.ts');
@@ -210,6 +214,11 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
       ...(backendWhy ? [`  backend: ${backendWhy}`] : []),
       inputsLine,
       ...info.layers.flatMap((layer) => [describeLayer(layer, allWeights), ...(plainStack(info, built.wiring) ? [] : describeWiring(built.wiring.get(layer.name)))]),
+      ...(info.unsupported.length > 0
+        ? [
+            `  not simulated: ${info.unsupported.map((u) => `${u.name} (${u.className}: ${u.why})`).join('; ')}; still simulated: ${[...new Set(info.layers.map((l) => l.name))].join(', ')}`,
+          ]
+        : []),
       ...notes.map((note) => `  note: ${note}`),
     ];
     const { layers: _layers, graph: _graph, layerWeights: _layerWeights, ...summary } = info;
@@ -241,6 +250,40 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
   } finally {
     prepared.run.close?.();
   }
+}
+
+/**
+ * The first value the file gives that is past the limits the flags have (units, batch size, timesteps,
+ * features), as "<field> is <value>, more than …", or undefined.
+ */
+function fileValueBeyondLimits(info: RecurrentModelInfo): string | undefined {
+  const over = (field: string, value: number | null | undefined, limit: number, flag: string) =>
+    value !== null && value !== undefined && value > limit ? `${field} is ${formatCount(value)}, more than the ${formatCount(limit)} lstm-reset accepts (the limit of ${flag})` : undefined;
+  for (const layer of info.layers) {
+    const found = over(`layer ${JSON.stringify(layer.name)} units`, layer.units, limits.units, '--units');
+    if (found) return found;
+  }
+  const batch = over('the model\'s fixed batch size', info.batchSize, limits.batchSize, '--batch');
+  if (batch) return batch;
+  for (const input of info.graph.inputs) {
+    const shape = input.shape ?? [];
+    const timesteps = over(`input ${JSON.stringify(input.name)} timesteps`, shape.length >= 3 ? shape[1] : null, limits.timesteps, '--shape');
+    const features = over(`input ${JSON.stringify(input.name)} features`, shape.length >= 2 ? shape[shape.length - 1] : null, limits.features, '--shape');
+    if (timesteps ?? features) return timesteps ?? features;
+  }
+  for (const layer of info.graph.layers) {
+    const config = layer.config;
+    const fields: [string, unknown, number, string][] = [
+      ['units', config['units'], limits.features, '--shape features'],
+      ['output_dim', config['output_dim'], limits.features, '--shape features'],
+      ['n', layer.className === 'RepeatVector' ? config['n'] : undefined, limits.timesteps, '--shape timesteps'],
+    ];
+    for (const [field, value, limit, flag] of fields) {
+      const found = typeof value === 'number' ? over(`layer ${JSON.stringify(layer.name)} ${field}`, value, limit, flag) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /** The first NaN or ±Infinity in the recurrent layers' weights (a damaged or diverged model). */

@@ -245,6 +245,9 @@ export const modelSchema = z
         calls: count.describe('calls per model call (2+ for a shared layer; 0 when the graph never calls it)'),
       }),
     ),
+    unsupported: z
+      .array(z.strictObject({ name: z.string(), className: z.string(), why: z.string() }))
+      .describe('recurrent layers of the file lstm-reset does not simulate (ConvLSTM2D, TimeDistributed(LSTM), RNN([cells]), custom cells), and why'),
     inputs: z
       .array(z.strictObject({ name: z.string(), timesteps: positive.nullable(), features: positive.nullable(), tokens: z.boolean().describe('token ids read by an Embedding') }))
       .describe("the model's inputs in order (--data gives one .npy per input)"),

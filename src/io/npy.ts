@@ -9,6 +9,7 @@
  */
 import { fileError, ModelFileError, quote } from '../model/errors.ts';
 import { bytesFile, type RandomAccessFile } from './files.ts';
+import { describeLfsPointer, lfsPointer } from './lfs.ts';
 
 export type NpyDtype = 'float32' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64';
 
@@ -56,6 +57,8 @@ export interface NpyOptions {
 
 export function parseNpyHeader(prefix: Uint8Array, file: string, fileSize?: number, options: NpyOptions = {}): NpyHeader {
   if (prefix.length < 10 || MAGIC.some((byte, i) => prefix[i] !== byte)) {
+    const pointer = lfsPointer(prefix);
+    if (pointer) throw fileError(file, describeLfsPointer(pointer));
     throw fileError(file, 'is not a NumPy .npy file (it does not start with "\\x93NUMPY")');
   }
   const major = prefix[6]!;

@@ -5,6 +5,7 @@
  *   JSON with "class_name"/"config"  -> Keras `model.to_json()` (Keras 1/2, tf.keras, Keras 3)
  */
 import type { FileReader } from '../io/files.ts';
+import { describeLfsPointer, lfsPointer } from '../io/lfs.ts';
 import { isZip } from '../io/zip.ts';
 import { describeThrown, fileError, ModelFileError } from './errors.ts';
 import { decodeUtf8, parseJsonText } from './json.ts';
@@ -45,6 +46,8 @@ export function detectModelFormat(bytes: Uint8Array): ModelSource | undefined {
  * readModelFile for those). `file` names the file in error messages.
  */
 export function parseModelBytes(bytes: Uint8Array, file: string): RecurrentModelInfo {
+  const pointer = lfsPointer(bytes);
+  if (pointer) throw fileError(file, describeLfsPointer(pointer));
   if (isZip(bytes)) return parseKerasArchive(bytes, file);
   if (isHdf5(bytes)) {
     throw fileError(file, 'is an HDF5 (.h5) file: read it with readAnyModelFile (asynchronous)');
@@ -71,6 +74,8 @@ export async function readAnyModelFile(path: string, reader: FileReader, options
   } catch (error) {
     throw fileError(path, `cannot be read: ${describeThrown(error)}`);
   }
+  const pointer = lfsPointer(head);
+  if (pointer) throw fileError(path, describeLfsPointer(pointer));
   if (isHdf5(head)) return parseKerasH5(head, path);
   if (isZip(head)) return readKerasArchive(head, path);
   return readModelFile(path, reader, options);

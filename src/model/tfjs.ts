@@ -9,6 +9,7 @@
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import * as z from 'zod';
 import type { FileReader } from '../io/files.ts';
+import { describeLfsPointer, lfsPointer } from '../io/lfs.ts';
 import type { KerasVersion } from '../keras/profiles.ts';
 import { describeThrown, fileError, ModelFileError, quote } from './errors.ts';
 import { decodeUtf8, parseJsonText } from './json.ts';
@@ -342,6 +343,13 @@ function readGroup(group: TfjsWeightGroup, index: number, expected: number, mode
     const sizes = paths.map((path, i) => sizeOrFail(reader, path, file, group.paths[i]!));
     const declared = sizes.reduce((a, b) => a + b, 0);
     if (declared !== expected) {
+      // a shard checked out without git lfs is a pointer of ~130 bytes
+      paths.forEach((path, i) => {
+        if (sizes[i]! <= 1024) {
+          const pointer = lfsPointer(readOrFail(reader, path, file, `weight shard ${quote(group.paths[i])}`));
+          if (pointer) throw fileError(file, `weight shard ${quote(group.paths[i])} ${describeLfsPointer(pointer)}`);
+        }
+      });
       const which = group.paths.length === 1 ? `weight shard ${quote(group.paths[0])}` : `the shards of weights group ${index + 1} (${group.paths.map((p, i) => `${p}: ${sizes[i]} bytes`).join(', ')})`;
       throw fileError(file, `${which} ${group.paths.length === 1 ? 'holds' : 'hold'} ${declared} bytes, but the manifest's weights need ${expected}: ${declared < expected ? 'a shard is truncated' : 'a shard has extra bytes'} (copy the shards again as they were saved)`);
     }
@@ -350,6 +358,8 @@ function readGroup(group: TfjsWeightGroup, index: number, expected: number, mode
   let at = 0;
   for (const [i, path] of paths.entries()) {
     const bytes = readOrFail(reader, path, file, `weight shard ${quote(group.paths[i])}`);
+    const pointer = lfsPointer(bytes);
+    if (pointer) throw fileError(file, `weight shard ${quote(group.paths[i])} ${describeLfsPointer(pointer)}`);
     if (at + bytes.length > expected) {
       throw fileError(file, `the shards of weights group ${index + 1} (${group.paths.join(', ')}) hold more than the ${expected} bytes the manifest's weights need`);
     }

@@ -12,7 +12,7 @@
  */
 import { kerasProfileForVersion, type KerasVersion, type RecurrentActivation } from '../keras/profiles.ts';
 import { fileError, quote } from './errors.ts';
-import type { GraphLayer, LayerCall, ModelInput, ModelSource, RecurrentCell, RecurrentLayerInfo, RecurrentModelInfo, TensorRef } from './types.ts';
+import type { GraphLayer, LayerCall, ModelInput, ModelSource, RecurrentCell, RecurrentLayerInfo, RecurrentModelInfo, TensorRef, UnsupportedLayer } from './types.ts';
 
 export interface TopologyOptions {
   /** File name used in error messages. */
@@ -123,6 +123,7 @@ export function parseModelTopology(model: unknown, options: TopologyOptions): Re
     features,
     layers: reader.layers,
     notes: [...(options.notes ?? []), ...reader.notes],
+    unsupported: reader.unsupported,
     graph,
     weightsSource: { kind: 'none', used: false, reason: null },
   };
@@ -133,6 +134,7 @@ type Shape = (number | null)[];
 class TopologyReader {
   readonly layers: RecurrentLayerInfo[] = [];
   readonly notes: string[] = [];
+  readonly unsupported: UnsupportedLayer[] = [];
   /** Every layer with its calls, in file order. */
   readonly graphLayers: GraphLayer[] = [];
   /** InputLayers: name and declared shape. */
@@ -226,7 +228,9 @@ class TopologyReader {
       const innerWhere = `${where} wrapped ${innerClass}`;
       const wrapped = recognise(innerClass, innerConfig, file, innerWhere);
       if (!wrapped) {
-        this.notes.push(`${where} wraps ${innerClass}, which is not a recurrent layer lstm-reset reads; skipped`);
+        const inside = unsupportedRecurrent(innerClass, innerConfig);
+        if (inside) this.unsupported.push({ name, className: `Bidirectional(${inside.className})`, why: inside.why });
+        else this.notes.push(`${where} wraps ${innerClass}, which is not a recurrent layer; skipped`);
         return null;
       }
       const mergeMode = config['merge_mode'] === undefined ? 'concat' : config['merge_mode'];
@@ -246,11 +250,17 @@ class TopologyReader {
       return mergeMode === null ? null : forward.units;
     }
     if (modelClasses.has(className) || Array.isArray(config['layers'])) {
-      this.notes.push(`nested model ${quote(name)} (${className}) skipped: its recurrent layers are not listed`);
+      const inner = nestedRecurrentClasses(config);
+      if (inner.length > 0) {
+        this.unsupported.push({ name, className, why: `a model nested in this one (with ${inner.join(', ')}): its layers are not read` });
+      } else {
+        this.notes.push(`nested model ${quote(name)} (${className}) skipped: it has no recurrent layer`);
+      }
       return null;
     }
-    if (/^ConvLSTM[123]D$/.test(className) || className === 'RNN') {
-      this.notes.push(`${where} is not supported (only LSTM, GRU, SimpleRNN and RNN with one such cell); skipped`);
+    const unsupported = unsupportedRecurrent(className, config);
+    if (unsupported) {
+      this.unsupported.push({ name, ...unsupported });
       return null;
     }
     if (shapePreserving.has(className)) return inputDim;
@@ -324,6 +334,53 @@ class TopologyReader {
     if (source === undefined) return this.previousDim;
     return this.outputDims.get(source) ?? null;
   }
+}
+
+/**
+ * A recurrent layer lstm-reset does not compute, with what it is; undefined for anything else. Simulated
+ * are LSTM, GRU, SimpleRNN, CuDNNLSTM/CuDNNGRU, RNN of one such cell and Bidirectional of them.
+ */
+function unsupportedRecurrent(className: string, config: Json): Omit<UnsupportedLayer, 'name'> | undefined {
+  if (/^ConvLSTM[123]D$/.test(className)) {
+    return { className, why: 'a convolutional LSTM (its state is a map of filters per position), not computed here' };
+  }
+  if (className === 'RNN') {
+    const cell = config['cell'];
+    if (Array.isArray(cell)) {
+      const names = cell.map((c) => (isRecord(c) && typeof c['class_name'] === 'string' ? c['class_name'] : '?'));
+      return { className: `RNN([${names.join(', ')}])`, why: 'stacked cells inside one RNN layer (StackedRNNCells), not computed here' };
+    }
+    const cellClass = isRecord(cell) && typeof cell['class_name'] === 'string' ? cell['class_name'] : '?';
+    if (isRecord(cell) && cellClass === 'StackedRNNCells') {
+      return { className: 'RNN(StackedRNNCells)', why: 'stacked cells inside one RNN layer, not computed here' };
+    }
+    return { className: `RNN(${cellClass})`, why: `a custom cell (${cellClass}), whose maths lstm-reset does not know` };
+  }
+  if (className === 'TimeDistributed') {
+    const inner = config['layer'];
+    const innerClass = isRecord(inner) && typeof inner['class_name'] === 'string' ? inner['class_name'] : undefined;
+    if (innerClass && (innerClass in recurrentClasses || innerClass === 'Bidirectional' || innerClass === 'RNN' || /LSTM|GRU|RNN/i.test(innerClass))) {
+      return { className: `TimeDistributed(${innerClass})`, why: 'a recurrent layer run over every step of an outer sequence (each step its own batch of sequences), not computed here' };
+    }
+    return undefined;
+  }
+  if (!(className in recurrentClasses) && /LSTM|GRU|RNN|Recurrent/i.test(className)) {
+    return { className, why: 'a custom recurrent layer class, whose maths lstm-reset does not know' };
+  }
+  return undefined;
+}
+
+/** The recurrent class names inside a nested model's config (one level). */
+function nestedRecurrentClasses(config: Json): string[] {
+  const layers = Array.isArray(config['layers']) ? config['layers'] : [];
+  return layers.flatMap((layer) => {
+    if (!isRecord(layer) || typeof layer['class_name'] !== 'string') return [];
+    const className = layer['class_name'];
+    const inner = isRecord(layer['config']) && isRecord(layer['config']['layer']) ? layer['config']['layer']['class_name'] : undefined;
+    if (className in recurrentClasses || className === 'RNN' || /LSTM|GRU|RNN/i.test(className)) return [className];
+    if ((className === 'Bidirectional' || className === 'TimeDistributed') && typeof inner === 'string' && /LSTM|GRU|RNN/i.test(inner)) return [`${className}(${inner})`];
+    return [];
+  });
 }
 
 interface Recognised {

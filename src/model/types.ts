@@ -72,14 +72,24 @@ export interface RecurrentModelInfo {
   readonly features: number | null;
   /** Recurrent layers in topological (file) order; layers of nested models are not included. */
   readonly layers: RecurrentLayerInfo[];
-  /** Things the reader skipped or guessed (nested models, unsupported layers, several inputs, …). */
+  /** Things the reader skipped or guessed (nested models, several inputs, …). */
   readonly notes: string[];
+  /** Recurrent layers of the file lstm-reset does not simulate, and why (ConvLSTM2D, TimeDistributed(LSTM), RNN([cells]), custom cells). */
+  readonly unsupported: readonly UnsupportedLayer[];
   /** Every layer of the file and how they are called: the model's wiring. */
   readonly graph: ModelGraph;
   /** Whether the file's weights drive the forward pass, and if not, why. */
   readonly weightsSource: WeightsSource;
   /** Weights of the non-recurrent layers the forward pass may compute (Embedding, Dense, …), by layer name. */
   readonly layerWeights?: ReadonlyMap<string, readonly WeightArray[]>;
+}
+
+export interface UnsupportedLayer {
+  readonly name: string;
+  /** As the file names it: 'ConvLSTM2D', 'TimeDistributed(LSTM)', 'RNN([LSTMCell, LSTMCell])', … */
+  readonly className: string;
+  /** What it is and that lstm-reset does not compute it. */
+  readonly why: string;
 }
 
 /** Where a model file keeps its weights and whether lstm-reset uses them (`--json` model.weightsSource). */

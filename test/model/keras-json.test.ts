@@ -73,14 +73,14 @@ describe('Keras 3 Functional', () => {
   it('reads batch_shape with a None time dimension', () => {
     expect(info).toMatchObject({ kerasVersion: '3', batchSize: 16, timesteps: null, features: 5 });
   });
-  it('follows __keras_tensor__ inbound nodes, skips the nested model with a note, and reads RNN(LSTMCell)', () => {
+  it('follows __keras_tensor__ inbound nodes, lists the nested model (with its LSTM) as not simulated, and reads RNN(LSTMCell)', () => {
     expect(info.layers.map((l) => [l.name, l.className, l.units, l.inputDim])).toEqual([
       ['simple_rnn', 'SimpleRNN', 6, 5],
       ['rnn', 'RNN(LSTMCell)', 7, 6],
     ]);
     expect(info.layers[0]).toMatchObject({ cell: 'simple', activation: 'relu', useBias: false });
     expect(info.layers[1]).toMatchObject({ cell: 'lstm', recurrentActivation: 'hard_sigmoid' });
-    expect(info.notes.join(' ')).toMatch(/nested model "head" \(Sequential\) skipped/);
+    expect(info.unsupported).toEqual([{ name: 'head', className: 'Sequential', why: expect.stringMatching(/nested in this one \(with LSTM\)/) }]);
   });
 });
 
@@ -138,7 +138,10 @@ describe('hand-made variations', () => {
     );
     expect(info.layers).toHaveLength(1);
     expect(info.layers[0]).toMatchObject({ cell: 'gru', recurrentActivation: 'sigmoid', resetAfter: true });
-    expect(info.notes.filter((n) => /not supported/.test(n))).toHaveLength(2);
+    expect(info.unsupported).toEqual([
+      { name: 'conv', className: 'ConvLSTM2D', why: expect.stringMatching(/convolutional LSTM/) },
+      { name: 'stack', className: 'RNN([LSTMCell])', why: expect.stringMatching(/stacked cells/) },
+    ]);
   });
 
   it('rejects a recurrent activation it cannot simulate, naming the layer', () => {
