@@ -3,6 +3,7 @@
  * pipe), without box borders; --help groups its options and explains the table's columns; colour
  * follows what --help says about it.
  */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flat, run } from '../helpers/io.ts';
 import { optionGroupOf, optionGroups } from '../../src/commands/help.ts';
@@ -97,23 +98,37 @@ describe('--help', () => {
 
   it('every example in --help runs (from a checkout or the installed package) and exits 0', async () => {
     const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
     const { stdout } = await run(['--help']);
     const examples = stdout
       .slice(stdout.indexOf('\nExamples:\n'))
       .replace(/\\\n\s+/g, '')
       .replace(/\|\n\s+/g, '| ')
       .split('\n')
-      .filter((line) => line.startsWith('  $ '))
-      .map((line) => line.slice(4));
+      .filter((line) => line.startsWith('  $ lstm-reset '))
+      .map((line) => line.slice('  $ lstm-reset '.length));
     expect(examples.length).toBeGreaterThanOrEqual(5);
     const root = new URL('../../', import.meta.url).pathname;
-    const dir = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/lstm-reset-help-`);
-    for (const example of examples) {
-      const script = `lstm-reset() { node "${root}bin/lstm-reset.js" "$@"; }\ncd "${root}"\n${example.replace('--html report.html', `--html ${dir}/report.html`)} > /dev/null`;
-      const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-      expect(result.status, `${example}: ${result.stderr}`).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'lstm-reset-help-'));
+    try {
+      for (const example of examples) {
+        if (example.includes('|')) {
+          // a pipeline: through the shell, with the checkout's command
+          const script = `lstm-reset() { node "${root}bin/lstm-reset.js" "$@"; }\ncd "${root}"\nlstm-reset ${example}`;
+          const result = spawnSync('bash', ['-o', 'pipefail', '-c', script], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+          expect(result.status, `${example}: ${result.stderr}`).toBe(0);
+          expect(result.stdout.trim()).toMatch(/^\d+$/);
+          continue;
+        }
+        // the others in-process, paths relative to the checkout
+        const args = example.split(/\s+/).map((arg) => (arg === 'report.html' ? join(dir, arg) : arg.startsWith('examples/') ? join(root, arg) : arg));
+        const result = await run(args);
+        expect(result.code, `${example}: ${result.stderr}`).toBe(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    (await import('node:fs')).rmSync(dir, { recursive: true, force: true });
   });
 
   it('knows the group of every option of every command (none falls into General)', async () => {
