@@ -2,9 +2,9 @@
 import { fstatSync, openSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { nodeFileReader, openRandomAccessFile } from './io/node-files.ts';
-import { openOutputFile, type OutputFile } from './io/output-file.ts';
+import { avoidFile, openOutputFile, type AvoidFile, type OutputFile } from './io/output-file.ts';
 import { inputKind, readInputBytes } from './io/read-input.ts';
-import { exitCodes, OutputWriteError, writeWholeFile, describeWriteError, type CliIo } from './commands/cli-io.ts';
+import { exitCodes, OutputWriteError, writeWholeFile, describeWriteError, type CliIo, type OutputOptions } from './commands/cli-io.ts';
 import { enableRelaxedSimd } from './nn/kernels/relaxed-simd.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
@@ -90,8 +90,20 @@ function writeStderr(chunk: string | Uint8Array): void {
 const unfinished = new Set<OutputFile>();
 const interruptCleanups = new Set<() => void>();
 
-function trackOutput(path: string): ReturnType<CliIo['openOutput']> {
-  const opened = openOutputFile(path);
+/** Standard output's file or pipe, which an output file must not be (the report would be lost). */
+function stdoutIdentity(): AvoidFile[] {
+  try {
+    const stats = fstatSync(1);
+    if (stats.isFile() || stats.isFIFO()) return [{ dev: stats.dev, ino: stats.ino, what: 'where standard output goes (the report would be lost); give another path, or --trace - for the trace alone' }];
+  } catch {
+    // no stdout
+  }
+  return [];
+}
+
+function trackOutput(path: string, options: OutputOptions = {}): ReturnType<CliIo['openOutput']> {
+  const inputs = (options.inputs ?? []).flatMap((input) => avoidFile(input.path, `the ${input.flag} file of this run (it would be overwritten)`) ?? []);
+  const opened = openOutputFile(path, [...stdoutIdentity(), ...inputs]);
   if (!opened.ok) return opened;
   const file = opened.file;
   unfinished.add(file);

@@ -184,14 +184,55 @@ export function plainMessage(chunk: string | Uint8Array): string | Uint8Array {
   const escaped = body.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) =>
     c === '\n' ? '\\n' : c === '\t' ? '\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
-  return chunk.endsWith('\n') ? `${escaped}\n` : escaped;
+  // a quoted value of thousands of characters (a pasted file, a runaway $(…)) is cut in the middle
+  const short = escaped.replace(/(['"])([^'"]{160,})\1/g, (_match, quote: string, value: string) => `${quote}${value.slice(0, 100)}…${value.slice(-40)}${quote}`);
+  return chunk.endsWith('\n') ? `${short}\n` : short;
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], rawIo: CliIo): Promise<number> {
   // messages are made plain first (escapes), then their prefixes coloured
   const coloured = withColouredMessages(argv, rawIo);
-  const io: CliIo = { ...coloured, stderr: { ...coloured.stderr, write: (chunk) => coloured.stderr.write(plainMessage(chunk)) } };
+  // notes wait until the run starts (output, a pause in the work, a progress frame), so bad usage
+  // found after a note still prints its one error line alone
+  let pending: (string | Uint8Array)[] | undefined = [];
+  const release = () => {
+    const notes = pending;
+    pending = undefined;
+    for (const note of notes ?? []) coloured.stderr.write(note);
+  };
+  const io: CliIo = {
+    ...coloured,
+    stdout: {
+      ...coloured.stdout,
+      write: (chunk) => {
+        release();
+        coloured.stdout.write(chunk);
+      },
+    },
+    stderr: {
+      ...coloured.stderr,
+      write: (chunk) => {
+        const plain = plainMessage(chunk);
+        if (pending && typeof plain === 'string' && plain.startsWith('note: ')) pending.push(plain);
+        else {
+          if (typeof plain !== 'string' || !plain.startsWith('error: ')) release();
+          coloured.stderr.write(plain);
+        }
+      },
+    },
+    pause: () => {
+      release();
+      return coloured.pause();
+    },
+  };
+  const code = await guarded(argv, io, rawIo);
+  if (code === exitCodes.usage) pending = undefined;
+  else release();
+  return code;
+}
+
+async function guarded(argv: readonly string[], io: CliIo, rawIo: CliIo): Promise<number> {
   try {
     return await dispatch(argv, io);
   } catch (error) {

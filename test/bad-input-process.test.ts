@@ -104,7 +104,6 @@ describe('a full disk on stdout (/dev/full): one line, exit 4, in every command'
     [['--version']],
     [['findings']],
     [['--shape', '100,5', '--batch', '10', '--json']],
-    [['verify', '--shape', '20,7,1', '--batch', '10']],
   ])('%j', (args) => {
     const full = openSync('/dev/full', 'w');
     try {

@@ -91,6 +91,7 @@ const tables: Record<string, readonly Case[]> = {
     c([...S, '--max-rows', '1'], '--max-rows'),
     c([...S, '--max-rows', 'abc'], '--max-rows'),
     c([...S, '--max-rows', '99999999'], '--max-rows'),
+    c([...S, '--max-rows', '100000'], /The table shows at most 1,000 rows; --format tsv, ndjson or --json list every event/),
     c([...S, '--expect-resets', '-1'], '--expect-resets'),
     c([...S, '--expect-resets', '1.5'], '--expect-resets'),
     c([...S, '--mask-tail', '0'], '--mask-tail'),
@@ -149,6 +150,9 @@ const tables: Record<string, readonly Case[]> = {
     c(['--batch', '200'], '--shape is required'),
     c(['-q'], '--shape is required'),
     c(['--shape\n', '10,2'], "unknown option '--shape"),
+    c(['--shape', '1,'.repeat(100000)], /^error: option '--shape <N,T,D>' argument '(1,){50}…(1,){20}' is invalid/),
+    c([...S, '--layers', `lstm:${'9'.repeat(5000)}`], /--layers/),
+    c([...S, `--${'x'.repeat(3000)}`], /unknown option/),
   ],
   'flags: positionals, duplicates, contradictions': [
     c([...S, 'extra'], "unexpected argument 'extra'"),
@@ -404,6 +408,9 @@ const tables: Record<string, readonly Case[]> = {
     }),
     c([...S, '--trace', H('t.json')], /input\/output error \(EIO\)/, { code: 4, options: { realFiles: true, fileWriteFails: 'EIO' } }),
     c([...S, '--trace', H('t.json'), '--count-only'], '--trace needs the forward pass; drop --count-only'),
+    c(['--data', H('ok.npy'), '--batch', '2', '--trace', H('ok.npy')], /ok\.npy: it is the --data file of this run \(it would be overwritten\)/, { options: { realFiles: true } }),
+    c([...S, '--plan', H('plan-ok.json'), '--trace', H('plan-ok.json')], /it is the --plan file of this run/, { options: { realFiles: true } }),
+    c(['audit', H('model-ok.json'), '--samples', '4', '--batch', '4', '--trace', H('model-ok.json')], /model-ok\.json: it is the model file of this run/, { options: { realFiles: true } }),
   ],
   'stdout errors (exit 4)': [
     ...[

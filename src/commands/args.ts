@@ -45,7 +45,18 @@ export const limits = {
   /** A run with more reset events than this lists only the first `defaultHead` unless --events says otherwise. */
   listedEvents: 100_000,
   defaultHead: 1_000,
+  /** Rows of the human table: drawing it grows faster than linearly (cli-table3), so more go to --format tsv. */
+  tableRows: 1_000,
 } as const;
+
+/** --max-rows: rows of the human table, at most limits.tableRows. */
+export function parseMaxRows(value: string): number {
+  const rows = parseWholeNumber(value, 'max rows', '--max-rows 40', 2);
+  if (rows > limits.tableRows) {
+    throw new InvalidArgumentError(`The table shows at most ${formatCount(limits.tableRows)} rows; --format tsv, ndjson or --json list every event.`);
+  }
+  return rows;
+}
 
 /** Which events the report lists: every one, none (totals only), or the first K. */
 export type EventListing = { readonly mode: 'all' } | { readonly mode: 'none' } | { readonly mode: 'head'; readonly count: number };

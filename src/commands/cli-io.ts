@@ -15,6 +15,12 @@ export interface OutputStream {
   readonly columns?: number | undefined;
 }
 
+/** What an output file must not be besides standard output's own file. */
+export interface OutputOptions {
+  /** The run's input files (--data, --plan, the model): writing over one would destroy it. */
+  readonly inputs?: readonly { readonly path: string; readonly flag: string }[];
+}
+
 export interface CliIo {
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
@@ -26,7 +32,7 @@ export interface CliIo {
    * file is replaced atomically at commit(), a device or FIFO is written through, nothing is
    * created or touched when it refuses. Open it before the long work, so a bad path fails early.
    */
-  openOutput(path: string): OutputOpen;
+  openOutput(path: string, options?: OutputOptions): OutputOpen;
   /** Whole-file reads of regular files (model files, weight shards, plans, contracts). */
   readonly files: FileReader;
   /** Opens a regular file for streaming reads (.npy data); throws when it cannot. */
@@ -96,7 +102,7 @@ export class UsageError extends Error {
 
 /** Writes `text` to `path` by the rules of openOutput (used by io.writeFile implementations). */
 export function writeWholeFile(openOutput: CliIo['openOutput'], path: string, text: string): true | string {
-  const opened = openOutput(path);
+  const opened = openOutput(path, {});
   if (!opened.ok) return opened.reason;
   return writeAndCommit(opened.file, text);
 }

@@ -7,6 +7,7 @@ import {
   parseEvents,
   parseExpectation,
   parseFormat,
+  parseMaxRows,
   parseWholeNumber,
   type EventListing,
   type Expectation,
@@ -49,7 +50,7 @@ export function addReportOptions(command: Command): Command {
     .option('--html <file>', 'also write the report as one self-contained HTML page (every row of every layer at every call, the sequences the carries build, mean |h|) to FILE, or - for stdout instead of the report')
     .option('--compare-stateless', "with --html: draw the same run with every layer's stateful flipped (stateless; stateful for a stateless run) side by side")
     .option('--events <all|none|head:K>', `which events the report lists: all, none (totals only) or the first K (default: all, or the first ${limits.defaultHead} past ${formatCount(limits.listedEvents)} events, with a note)`, parseEvents)
-    .option('--max-rows <n>', 'event rows shown in the table (head and tail)', (v) => parseWholeNumber(v, 'max rows', '--max-rows 40', 2, 1_000_000), 20)
+    .option('--max-rows <n>', `event rows shown in the table (head and tail), at most ${formatCount(limits.tableRows)}`, parseMaxRows, 20)
     .option('--expect-resets <N>', 'exit 1 unless the run has exactly N reset events', (v) =>
       parseWholeNumber(v, 'expected resets', '--expect-resets 75', 0),
     )
@@ -463,7 +464,13 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
   // the trace file is opened (and checked) before the run, so a bad path fails at once
   let traceFile: OutputFile | undefined;
   if (cli.trace !== undefined && cli.trace !== '-') {
-    const opened = io.openOutput(cli.trace);
+    const given = command.opts() as { data?: string[]; plan?: string };
+    const inputs = [
+      ...(given.data ?? []).map((path) => ({ path, flag: '--data' })),
+      ...(given.plan !== undefined ? [{ path: given.plan, flag: '--plan' }] : []),
+      ...(command.name() === 'audit' && command.args[0] !== undefined ? [{ path: command.args[0], flag: 'model' }] : []),
+    ].filter((input) => input.path !== '-');
+    const opened = io.openOutput(cli.trace, { inputs });
     if (!opened.ok) return usageError(`--trace: cannot write ${cli.trace}: ${opened.reason}; give a writable file path, or - for stdout.`);
     traceFile = opened.file;
   }

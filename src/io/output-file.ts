@@ -132,8 +132,30 @@ function toBytes(chunk: string | Uint8Array): Uint8Array {
   return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
 }
 
-/** Opens `path` for writing by the rules above; nothing is created or touched when it refuses. */
-export function openOutputFile(path: string): OutputOpen {
+/** A file the output must not be (standard output's file, an input of the run), by device and inode. */
+export interface AvoidFile {
+  readonly dev: number;
+  readonly ino: number;
+  /** What it is, for the message: "the file standard output goes to", "the --data file". */
+  readonly what: string;
+}
+
+/** The identity of `path` to avoid, or undefined when it does not exist. */
+export function avoidFile(path: string, what: string): AvoidFile | undefined {
+  try {
+    const stats = statSync(path);
+    return { dev: stats.dev, ino: stats.ino, what };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens `path` for writing by the rules above; nothing is created or touched when it refuses.
+ * `avoid`: files the output must not be (`--trace out.json > out.json` would lose the report,
+ * `--trace x.npy --data x.npy` the data).
+ */
+export function openOutputFile(path: string, avoid: readonly AvoidFile[] = []): OutputOpen {
   if (path === '') return { ok: false, reason: 'the path is empty' };
   let resolved: { path: string; stats: Stats | undefined };
   try {
@@ -143,6 +165,16 @@ export function openOutputFile(path: string): OutputOpen {
   }
   const { stats } = resolved;
   const target = resolved.path;
+  let identity: Stats | undefined = stats;
+  if (descriptorAlias.test(path)) {
+    try {
+      identity = statSync(path);
+    } catch {
+      identity = undefined;
+    }
+  }
+  const same = identity && avoid.find((file) => file.dev === identity!.dev && file.ino === identity!.ino);
+  if (same) return { ok: false, reason: `it is ${same.what}` };
   if (descriptorAlias.test(path) || (stats && !stats.isFile() && !stats.isDirectory())) {
     if (stats?.isBlockDevice()) return { ok: false, reason: 'it is a block device (a disk)' };
     if (stats?.isSocket()) return { ok: false, reason: 'it is a socket' };

@@ -168,6 +168,7 @@ export function writeHostileFiles(): HostileFiles {
   };
   const wrapped = (model: { config: { layers: { class_name: string; config: Record<string, unknown> }[] } }) =>
     (model.config.layers.find((l) => l.class_name === 'Bidirectional')!.config.layer as { config: Record<string, unknown> }).config;
+  json('model-ok.json', keras);
   variant('model-units-negative.json', (m) => (wrapped(m).units = -5));
   variant('model-units-zero.json', (m) => (wrapped(m).units = 0));
   variant('model-units-string.json', (m) => (wrapped(m).units = '8'));

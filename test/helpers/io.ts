@@ -1,6 +1,6 @@
 /** An in-memory CliIo: what main() writes to stdout and stderr, for in-process CLI tests. */
 import { nodeFileReader, openRandomAccessFile } from '../../src/io/node-files.ts';
-import { openOutputFile } from '../../src/io/output-file.ts';
+import { avoidFile, openOutputFile } from '../../src/io/output-file.ts';
 import { inputKind, readInputBytes } from '../../src/io/read-input.ts';
 import { main, type CliIo } from '../../src/main.ts';
 import { OutputWriteError, writeWholeFile } from '../../src/commands/cli-io.ts';
@@ -39,10 +39,11 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
   const files = new Map<string, string>();
   const decoder = new TextDecoder();
   const stdinBytes = typeof options.stdin === 'string' ? new TextEncoder().encode(options.stdin) : (options.stdin ?? new Uint8Array(0));
-  const openOutput: CliIo['openOutput'] = (path) => {
+  const openOutput: CliIo['openOutput'] = (path, outputOptions = {}) => {
     if (path === options.unwritable) return { ok: false, reason: 'no such directory' };
     if (options.realFiles) {
-      const opened = openOutputFile(path);
+      const avoid = (outputOptions.inputs ?? []).flatMap((input) => avoidFile(input.path, `the ${input.flag} file of this run (it would be overwritten)`) ?? []);
+      const opened = openOutputFile(path, avoid);
       if (!opened.ok || !options.fileWriteFails) return opened;
       const file = opened.file;
       return {
