@@ -13,7 +13,8 @@
  * Used only when nobody watches the steps (no per-step hook, no per-step output) and the call is big
  * enough to pay for the handover; otherwise the single-thread kernel runs.
  */
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import type { GateActivation, LstmWeights } from '../lstm.ts';
 import { WasmLstmKernel } from './lstm-wasm.ts';
 
@@ -325,7 +326,9 @@ export class ParallelLstmKernel {
     this.data = new Float32Array(data);
     this.bytes = new Uint8Array(data);
     this.capacity = { rows, timesteps };
-    this.worker = new Worker(workerSource, {
+    // node:worker_threads is required here, on the first big call: a small run never loads it
+    const { Worker: WorkerThread } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+    this.worker = new WorkerThread(workerSource, {
       eval: true,
       workerData: {
         module: this.module,
