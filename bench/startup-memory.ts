@@ -24,6 +24,13 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** CPU seconds (user + system) of one run, from GNU time: unlike wall time, barely moved by other load. */
+function cpuSeconds(command: string, args: string[]): number {
+  const result = spawnSync('/usr/bin/time', ['-f', '%U %S', command, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const [user, system] = result.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return (user ?? NaN) + (system ?? NaN);
+}
+
 /** Peak RSS in MiB of a shell command, from GNU time's %M (KiB). */
 function peakRss(shellCommand: string): { mib: number; seconds: number } {
   const start = process.hrtime.bigint();
@@ -38,19 +45,25 @@ export function startupAndMemory(): { lines: string[]; versionRatio: number; sma
   const lines: string[] = [];
   const runs = 15;
   // interleaved: one of each per round, so a busy moment of the machine falls on all three alike
+  const commands = {
+    bare: ['-e', '0'],
+    version: [bin, '--version'],
+    small: [bin, '--shape', '100,5', '--batch', '10', '-q', '--format', 'tsv'],
+  };
   const times = { bare: [] as number[], version: [] as number[], small: [] as number[] };
+  const cpu = { bare: [] as number[], version: [] as number[], small: [] as number[] };
   for (let round = 0; round < runs; round++) {
-    times.bare.push(seconds('node', ['-e', '0']));
-    times.version.push(seconds('node', [bin, '--version']));
-    times.small.push(seconds('node', [bin, '--shape', '100,5', '--batch', '10', '-q', '--format', 'tsv']));
+    for (const key of ['bare', 'version', 'small'] as const) times[key].push(seconds('node', commands[key]));
+    for (const key of ['bare', 'version', 'small'] as const) cpu[key].push(cpuSeconds('node', commands[key]));
   }
   const bare = median(times.bare);
   const version = median(times.version);
   const small = median(times.small);
-  lines.push('Start-up (median of 15 interleaved rounds):');
-  lines.push(`  node -e 0                                  ${(bare * 1000).toFixed(0).padStart(5)} ms   1.00x`);
-  lines.push(`  lstm-reset --version                       ${(version * 1000).toFixed(0).padStart(5)} ms   ${(version / bare).toFixed(2)}x`);
-  lines.push(`  lstm-reset --shape 100,5 --batch 10 (tsv)  ${(small * 1000).toFixed(0).padStart(5)} ms   ${(small / bare).toFixed(2)}x`);
+  const cpuOf = (key: keyof typeof cpu) => `${(median(cpu[key]) * 1000).toFixed(0).padStart(5)} ms   ${(median(cpu[key]) / median(cpu.bare)).toFixed(2)}x`;
+  lines.push('Start-up (median of 15 interleaved rounds; wall time, and CPU time (user + system, 10 ms steps) beside it):');
+  lines.push(`  node -e 0                                  ${(bare * 1000).toFixed(0).padStart(5)} ms   1.00x    cpu ${cpuOf('bare')}`);
+  lines.push(`  lstm-reset --version                       ${(version * 1000).toFixed(0).padStart(5)} ms   ${(version / bare).toFixed(2)}x    cpu ${cpuOf('version')}`);
+  lines.push(`  lstm-reset --shape 100,5 --batch 10 (tsv)  ${(small * 1000).toFixed(0).padStart(5)} ms   ${(small / bare).toFixed(2)}x    cpu ${cpuOf('small')}`);
 
   const memory = (n: number) =>
     peakRss(`node ${bin} --shape ${n},20,1 --batch 100 --units 4 --format ndjson -q --no-count-only`);
