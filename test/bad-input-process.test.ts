@@ -5,7 +5,7 @@
  * process substitution, and output paths that are not regular files (never replaced).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ interface Finished {
 }
 
 /** Starts the CLI, waits until `ready()` (polled every 20 ms, at most 20 s), sends `signal`, and waits for the end. */
-function interrupt(args: readonly string[], signal: NodeJS.Signals, ready: (stdout: string) => boolean): Promise<Finished> {
+function interrupt(args: readonly string[], signal: NodeJS.Signals, ready: (stdout: string, pid: number) => boolean): Promise<Finished> {
   return new Promise((resolve, reject) => {
     const child = spawn('node', [bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -34,7 +34,7 @@ function interrupt(args: readonly string[], signal: NodeJS.Signals, ready: (stdo
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const started = Date.now();
     const poll = setInterval(() => {
-      if (ready(stdout)) {
+      if (ready(stdout, child.pid!)) {
         clearInterval(poll);
         child.kill(signal);
       } else if (Date.now() - started > 20_000) {
@@ -88,8 +88,21 @@ describe('signals: unfinished files removed, printed lines kept, one line on std
     // a writer that holds the FIFO open and writes nothing
     const writer = spawn('bash', ['-c', `exec 3>"${fifo}"; sleep 30`], { stdio: 'ignore' });
     try {
-      let since = 0;
-      const result = await interrupt(['--data', fifo, '--batch', '2'], 'SIGINT', () => (since ||= Date.now()) > 0 && Date.now() - since > 500);
+      // ready once the process holds the FIFO open (its signal handlers are installed before that)
+      const holdsFifo = (pid: number) => {
+        try {
+          return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+            try {
+              return readlinkSync(`/proc/${pid}/fd/${fd}`) === fifo;
+            } catch {
+              return false;
+            }
+          });
+        } catch {
+          return false;
+        }
+      };
+      const result = await interrupt(['--data', fifo, '--batch', '2'], 'SIGINT', (_out, pid) => holdsFifo(pid));
       expect(result.code).toBe(130);
       expect(result.stderr).toBe('interrupted (SIGINT)\n');
     } finally {
