@@ -664,12 +664,43 @@ def k3_repeat():
     write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
 
 
+def k3_bidi_seq2seq():
+    """BatchNormalization -> Bidirectional(LSTM) encoder whose concatenated states start an LSTM decoder."""
+    path = folder('k3-bidi-seq2seq')
+    enc_in = keras.Input(shape=(5, 3), name='encoder_inputs')
+    normal = layers.BatchNormalization(name='batch_normalization')(enc_in)
+    _, fh, fc, bh, bc = layers.Bidirectional(layers.LSTM(3, return_state=True), name='encoder')(normal)
+    h = layers.Concatenate(name='state_h')([fh, bh])
+    c = layers.Concatenate(name='state_c')([fc, bc])
+    dec_in = keras.Input(shape=(4, 2), name='decoder_inputs')
+    dec = layers.LSTM(6, return_sequences=True, name='decoder')(dec_in, initial_state=[h, c])
+    model = keras.Model([enc_in, dec_in], layers.Dense(2, name='dense')(dec), name='bidi_seq2seq')
+    randomize(model)
+    bn = model.get_layer('batch_normalization')
+    gamma, beta, mean, _ = bn.get_weights()
+    bn.set_weights([gamma, beta, mean, rng.uniform(0.5, 1.5, gamma.shape).astype('float32')])
+    save_both(model, path)
+    x = rng.uniform(-1, 1, (4, 5, 3)).astype('float32')
+    y = rng.uniform(-1, 1, (4, 4, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    np.save(os.path.join(path, 'x2.npy'), y)
+    encoder, decoder = model.get_layer('encoder'), model.get_layer('decoder')
+    calls = []
+    for start in range(0, 4, 2):
+        normalised = np.asarray(bn(keras.ops.convert_to_tensor(x[start:start + 2]), training=False))
+        enc = keras_states(encoder, normalised)
+        fh_, fc_, bh_, bc_ = enc
+        dec = keras_states(decoder, y[start:start + 2], initial_state=[np.concatenate([fh_, bh_], -1), np.concatenate([fc_, bc_], -1)])
+        calls.append([('encoder', enc), ('decoder', dec)])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3: BatchNormalization in inference, the decoder from the concatenated encoder states')
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
     only = set(sys.argv[1:])
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
-                 k3_embedding_mask, k3_masking, k3_shared, k3_repeat]:
+                 k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

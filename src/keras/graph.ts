@@ -69,6 +69,8 @@ export type ProgramStep =
       readonly activation: string;
     }
   | { readonly kind: 'activation'; readonly layer: string; readonly input: TensorId; readonly output: TensorId; readonly activation: string }
+  /** BatchNormalization in inference: x · scale + shift per feature (the moving statistics folded in); the mask passes through. */
+  | { readonly kind: 'scale'; readonly layer: string; readonly input: TensorId; readonly output: TensorId; readonly scale: Float32Array; readonly shift: Float32Array }
   /** Layers that are the identity in inference (Dropout, GaussianNoise, …); the mask passes through. */
   | { readonly kind: 'identity'; readonly layer: string; readonly input: TensorId; readonly output: TensorId }
   /** RepeatVector(n): (batch, features) → (batch, n, features). */

@@ -192,6 +192,34 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
       shapes.set(output, shapes.get(input)!);
       return output;
     }
+    if (className === 'BatchNormalization') {
+      // inference: (x - moving_mean) / sqrt(moving_variance + epsilon) * gamma + beta, on the last axis
+      const input = one();
+      if (!input) return null;
+      const axis = config['axis'];
+      const width = shapes.get(input)!.features;
+      if (axis !== undefined && axis !== -1 && !(Array.isArray(axis) && axis.length === 1 && axis[0] === -1) && axis !== (shapes.get(input)!.timesteps === null ? 1 : 2)) return null;
+      const stored = info.layerWeights?.get(layer.name) ?? [];
+      const center = config['center'] !== false;
+      const scaled = config['scale'] !== false;
+      const expected = (scaled ? 1 : 0) + (center ? 1 : 0) + 2;
+      if (stored.length !== expected || stored.some((w) => w.values.length !== width)) return null;
+      let at = 0;
+      const gamma = scaled ? stored[at++]!.values : undefined;
+      const beta = center ? stored[at++]!.values : undefined;
+      const mean = stored[at++]!.values;
+      const variance = stored[at]!.values;
+      const epsilon = typeof config['epsilon'] === 'number' ? config['epsilon'] : 1e-3;
+      const scale = new Float32Array(width);
+      const shift = new Float32Array(width);
+      for (let j = 0; j < width; j++) {
+        scale[j] = (gamma?.[j] ?? 1) / Math.sqrt(variance[j]! + epsilon);
+        shift[j] = (beta?.[j] ?? 0) - mean[j]! * scale[j]!;
+      }
+      steps.push({ kind: 'scale', layer: layer.name, input, output, scale, shift });
+      shapes.set(output, shapes.get(input)!);
+      return output;
+    }
     if (className === 'Activation') {
       const input = one();
       const activation = activationName(config['activation']);
@@ -264,7 +292,7 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
     let initialStateFrom: string | null = null;
     const stateTensors = (info.cell === 'lstm' ? 2 : 1) * (info.bidirectional ? 2 : 1);
     if (call.initialState.length > 0) {
-      initialStateFrom = call.initialState[0]!.layer;
+      initialStateFrom = recurrentSource(call.initialState[0]!) ?? call.initialState[0]!.layer;
       const ids = call.initialState.map((ref) => resolve(ref));
       if (ids.length === stateTensors && ids.every((id) => id !== null && shapes.get(id)!.timesteps === null && shapes.get(id)!.features === units)) {
         initialState = ids as TensorId[];
@@ -332,6 +360,18 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
       calls: (previous?.calls ?? 0) + 1,
     });
     return entry;
+  }
+
+  /** The recurrent layer a tensor comes from, through the layers in between (a Concatenate of a Bidirectional encoder's states). */
+  function recurrentSource(ref: TensorRef, depth = 0): string | undefined {
+    if (recurrent.has(ref.layer)) return ref.layer;
+    const layer = byName.get(ref.layer);
+    if (!layer || depth > 8) return undefined;
+    for (const input of layer.calls[ref.node]?.inputs ?? []) {
+      const found = recurrentSource(input, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** "input 'x'", "lstm_1 (sequence)", "embedding ← input 'tokens'": where a tensor comes from, in words. */

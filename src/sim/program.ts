@@ -110,6 +110,7 @@ export function programShapes(
       case 'masking':
       case 'activation':
       case 'identity':
+      case 'scale':
         shapes.set(step.output, shapeOf(step.input));
         break;
       case 'dense':
@@ -272,6 +273,17 @@ export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunne
         const count = rows * (input.timesteps ?? 1);
         out.data.set(input.data.subarray(0, count * input.features));
         applyActivation(out.data, count, input.features, step.activation, options.hardSigmoidSlope);
+        out.mask = input.mask;
+        break;
+      }
+      case 'scale': {
+        const input = get(step.input);
+        const out = get(step.output);
+        const D = input.features;
+        const count = rows * (input.timesteps ?? 1);
+        for (let i = 0; i < count; i++) {
+          for (let d = 0; d < D; d++) out.data[i * D + d] = input.data[i * D + d]! * step.scale[d]! + step.shift[d]!;
+        }
         out.mask = input.mask;
         break;
       }
