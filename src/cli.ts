@@ -94,7 +94,7 @@ const interruptCleanups = new Set<() => void>();
 function stdoutIdentity(): AvoidFile[] {
   try {
     const stats = fstatSync(1);
-    if (stats.isFile() || stats.isFIFO()) return [{ dev: stats.dev, ino: stats.ino, what: 'where standard output goes (the report would be lost); give another path, or --trace - for the trace alone' }];
+    if (stats.isFile() || stats.isFIFO()) return [{ dev: stats.dev, ino: stats.ino, what: 'where standard output goes (the report would be lost)' }];
   } catch {
     // no stdout
   }

@@ -192,6 +192,15 @@ describe('--trace never replaces what is not a regular file', () => {
     expect(JSON.parse(received).format).toBe('lstm-reset-trace');
   });
 
+  it('the file standard output goes to is refused (--trace out.json > out.json would lose the report)', () => {
+    const out = join(dir, 'out.json');
+    const result = spawnSync('bash', ['-c', `node ${bin} --shape 10,2 --batch 2 --trace "${out}" > "${out}"`], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`error: --trace: cannot write ${out}: it is where standard output goes (the report would be lost); give a writable file path, or - for stdout.\n`);
+    expect(readFileSync(out, 'utf8')).toBe('');
+    expect(temporaryFiles()).toEqual([]);
+  });
+
   it.skipIf(!isRoot)('as root, a character device (like /dev/null) stays a device', async () => {
     const device = join(dir, 'null');
     execFileSync('mknod', [device, 'c', '1', '3']);

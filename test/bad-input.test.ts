@@ -38,7 +38,7 @@ function snapshot(dir: string): string[] {
 
 /** Words that say how to fix it (or a suggestion): every message has one. */
 const fix =
-  /e\.g\.|Did you mean|Allowed choices|; see lstm-reset|\b(give|use|drop|replace|save|start|fix|re-save|convert|choose|remove|pass|trace|count|run|write|pipe)\b|only one|give it once|at most|fewer|smaller|expected|must be|between/i;
+  /e\.g\.|Did you mean|Allowed choices|; see lstm-reset|\b(give|use|add|drop|replace|save|start|fix|re-save|convert|choose|remove|pass|trace|count|run|write|pipe)\b|only one|give it once|at most|fewer|smaller|expected|must be|between/i;
 
 interface Case {
   readonly args: readonly string[];
@@ -410,6 +410,15 @@ const tables: Record<string, readonly Case[]> = {
     c([...S, '--trace', H('t.json'), '--count-only'], '--trace needs the forward pass; drop --count-only'),
     c(['--data', H('ok.npy'), '--batch', '2', '--trace', H('ok.npy')], /ok\.npy: it is the --data file of this run \(it would be overwritten\)/, { options: { realFiles: true } }),
     c([...S, '--plan', H('plan-ok.json'), '--trace', H('plan-ok.json')], /it is the --plan file of this run/, { options: { realFiles: true } }),
+    c(['--data', H('ok.npy'), '--batch', '2', '--html', H('ok.npy')], /--html: cannot write .*ok\.npy: it is the --data file of this run/, { options: { realFiles: true } }),
+    c([...S, '--trace', H('both.out'), '--html', H('both.out')], /--html and --trace both name .*both\.out; give them different files/, { options: { realFiles: true } }),
+    c([...S, '--html', H('sub')], /--html: cannot write .*sub: it is a directory/, { options: { realFiles: true } }),
+    c([...S, '--html', H('missing-dir/r.html')], /--html: cannot write .*no such directory/, { options: { realFiles: true } }),
+    c([...S, '--html', '/dev/full'], /--html: cannot write \/dev\/full: no space left on device/, { code: 4, options: { realFiles: true } }),
+    c([...S, '--html', '-', '--json'], /--html - prints the HTML page on stdout/),
+    c([...S, '--html', '-', '--trace', '-'], /--html - and --trace - both want stdout/),
+    c([...S, '--html', H('r.html'), '--count-only'], /--html draws the forward pass call by call; drop --count-only/),
+    c([...S, '--compare-stateless'], /--compare-stateless draws in the HTML report; add --html FILE/),
     c(['audit', H('model-ok.json'), '--samples', '4', '--batch', '4', '--trace', H('model-ok.json')], /model-ok\.json: it is the model file of this run/, { options: { realFiles: true } }),
   ],
   'stdout errors (exit 4)': [

@@ -462,26 +462,32 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
     }
   }
   // the trace file is opened (and checked) before the run, so a bad path fails at once
+  // an output file is never one of the run's inputs
+  const given = command.opts() as { data?: string[]; plan?: string };
+  const inputs = [
+    ...(given.data ?? []).map((path) => ({ path, flag: '--data' })),
+    ...(given.plan !== undefined ? [{ path: given.plan, flag: '--plan' }] : []),
+    ...(command.name() === 'audit' && command.args[0] !== undefined ? [{ path: command.args[0], flag: 'model' }] : []),
+  ].filter((input) => input.path !== '-');
   let traceFile: OutputFile | undefined;
   if (cli.trace !== undefined && cli.trace !== '-') {
-    const given = command.opts() as { data?: string[]; plan?: string };
-    const inputs = [
-      ...(given.data ?? []).map((path) => ({ path, flag: '--data' })),
-      ...(given.plan !== undefined ? [{ path: given.plan, flag: '--plan' }] : []),
-      ...(command.name() === 'audit' && command.args[0] !== undefined ? [{ path: command.args[0], flag: 'model' }] : []),
-    ].filter((input) => input.path !== '-');
     const opened = io.openOutput(cli.trace, { inputs });
     if (!opened.ok) return usageError(`--trace: cannot write ${cli.trace}: ${opened.reason}; give a writable file path, or - for stdout.`);
     traceFile = opened.file;
   }
   let htmlFile: OutputFile | undefined;
   if (cli.html !== undefined && cli.html !== '-') {
-    const opened = io.openOutput(cli.html);
+    const opened = io.openOutput(cli.html, { inputs });
     if (!opened.ok) {
       traceFile?.abort();
       return usageError(`--html: cannot write ${cli.html}: ${opened.reason}; give a writable file path, or - for stdout.`);
     }
     htmlFile = opened.file;
+    if (traceFile && !traceFile.streamed && traceFile.target === htmlFile.target) {
+      traceFile.abort();
+      htmlFile.abort();
+      return usageError(`--html and --trace both name ${cli.html}; give them different files.`);
+    }
   }
   let unregister = () => {};
   try {
