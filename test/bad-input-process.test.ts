@@ -111,6 +111,23 @@ describe('signals: unfinished files removed, printed lines kept, one line on std
   });
 });
 
+describe('files a user cannot read or write', () => {
+  const runuser = spawnSync('which', ['runuser'], { encoding: 'utf8' }).stdout.trim();
+  it.skipIf(!isRoot || runuser === '')('as another user: unreadable --data and an unwritable --trace folder are one line each, exit 2', () => {
+    const secret = join(dir, 'secret.npy');
+    writeFileSync(secret, readFileSync(`${fixtures}npy/f4-3d-v1.npy`), { mode: 0o600 });
+    execFileSync('chmod', ['755', dir]);
+    const asNobody = (args: string[]) => spawnSync(runuser, ['-u', 'nobody', '--', 'node', bin, ...args], { cwd: '/', encoding: 'utf8' });
+    const read = asNobody(['--data', secret, '--batch', '2']);
+    expect(read.status).toBe(2);
+    expect(read.stderr).toBe(`error: --data: cannot read ${secret}: permission denied; give a float32 or float64 C-order .npy of shape (N, T) or (N, T, D).\n`);
+    const write = asNobody(['--shape', '10,2', '--batch', '2', '--trace', join(dir, 'trace.json')]);
+    expect(write.status).toBe(2);
+    expect(write.stderr).toBe(`error: --trace: cannot write ${join(dir, 'trace.json')}: permission denied; give a writable file path, or - for stdout.\n`);
+    expect(existsSync(join(dir, 'trace.json'))).toBe(false);
+  });
+});
+
 describe('a full disk on stdout (/dev/full): one line, exit 4, in every command', () => {
   it.each([
     [['--help']],

@@ -13,7 +13,7 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { run, type RunOptions } from './helpers/io.ts';
+import { flat, run, type RunOptions } from './helpers/io.ts';
 import { writeHostileFiles } from './helpers/hostile.ts';
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
@@ -470,4 +470,15 @@ describe('bad input: documented exit code, one line naming the flag or file and 
       });
     });
   }
+});
+
+describe('an output never overwrites an input', () => {
+  it("a check scenario's --trace naming its own contract fails that scenario and leaves the contract whole", async () => {
+    const before = snapshot(hostile.dir);
+    const { code, stdout, stderr } = await run(['check', H('contract-traces-itself.json')], { realFiles: true });
+    expect(code).toBe(1);
+    expect(flat(stdout)).toMatch(/^FAIL overwrites its contract error: --trace: cannot write .*contract-traces-itself\.json: it is the check contract file of this run/);
+    expect(stderr).toMatch(/1 of 1 scenario failed\n$/);
+    expect(snapshot(hostile.dir)).toEqual(before);
+  });
 });

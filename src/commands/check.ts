@@ -204,7 +204,11 @@ export async function runCheck(path: string, options: CheckOptions, io: CliIo, r
   const { scenarios } = loaded.contract;
   // paths in a contract read from a stream (a pipe, <(…), -) are relative to the current directory
   const baseDir = path === '-' || io.inputKind(path) === 'stream' ? '.' : dirname(path);
-  const scenarioIo = io;
+  // a scenario's --trace or --html never overwrites the contract it comes from
+  const scenarioIo: CliIo =
+    path === '-'
+      ? io
+      : { ...io, openOutput: (output, options = {}) => io.openOutput(output, { inputs: [...(options.inputs ?? []), { path, flag: 'check contract' }] }) };
 
   const chalk = makeChalk({ flag: options.color, env: io.env, isTTY: io.stdout.isTTY });
   const columns = outputWidth(io.stdout, io.env);

@@ -156,6 +156,7 @@ export function writeHostileFiles(): HostileFiles {
   json('contract-plan-stdin.json', { scenarios: [{ name: 'from stdin', args: [...run, '--plan', '-'] }] });
   json('contract-data-stdin.json', { scenarios: [{ name: 'from stdin', args: ['--data', '-', '--batch', '2'] }] });
   json('contract-plan-eq-stdin.json', { scenarios: [{ name: 'from stdin', args: [...run, '--plan=-'] }] });
+  json('contract-traces-itself.json', { scenarios: [{ name: 'overwrites its contract', args: [...run, '--trace', 'contract-traces-itself.json'] }] });
   write('contract-deep.json', `{"scenarios":[{"name":"a","args":${'['.repeat(100000)}${']'.repeat(100000)}}]}`);
   mkdirSync(at('contract-dir.json'));
 
