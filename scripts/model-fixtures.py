@@ -693,6 +693,31 @@ def k3_bidi_seq2seq():
         dec = keras_states(decoder, y[start:start + 2], initial_state=[np.concatenate([fh_, bh_], -1), np.concatenate([fc_, bc_], -1)])
         calls.append([('encoder', enc), ('decoder', dec)])
     write_expected(path, 2, expected_calls(calls), 'Keras 3: BatchNormalization in inference, the decoder from the concatenated encoder states')
+    write_pre_310_archive(os.path.join(path, 'model.keras'), os.path.join(path, 'model-3.9.keras'), '3.9.2')
+
+
+def write_pre_310_archive(source, target, version):
+    """The archive as Keras 3.0-3.9 writes it: the same, without the `name` attribute of each vars group
+    (saving_lib.py writes it since 3.10, commit d865f5f0f2), and metadata.json saying `version`."""
+    import io
+    import zipfile
+    with zipfile.ZipFile(source) as z:
+        entries = {name: z.read(name) for name in z.namelist()}
+    weights = io.BytesIO(entries['model.weights.h5'])
+    with h5py.File(weights, 'a') as f:
+        def strip(name, obj):
+            if isinstance(obj, h5py.Group) and 'name' in obj.attrs:
+                del obj.attrs['name']
+        f.visititems(strip)
+        if 'name' in f['vars'].attrs:
+            del f['vars'].attrs['name']
+    entries['model.weights.h5'] = weights.getvalue()
+    metadata = json.loads(entries['metadata.json'])
+    metadata['keras_version'] = version
+    entries['metadata.json'] = json.dumps(metadata).encode()
+    with zipfile.ZipFile(target, 'w') as z:
+        for name in ['metadata.json', 'config.json', 'model.weights.h5']:
+            z.writestr(name, entries[name])
 
 
 if __name__ == '__main__':

@@ -9,10 +9,26 @@ import type { RecurrentLayerInfo, RecurrentModelInfo, WeightsSource } from './ty
 /** Non-recurrent layers whose weights the forward pass can use (on the way into a recurrent layer). */
 export const computedLayerClasses: ReadonlySet<string> = new Set(['Embedding', 'Dense', 'TimeDistributed', 'BatchNormalization']);
 
-/** Names of the layers whose weights are worth reading. */
+/**
+ * Names of the layers whose weights are worth reading: the recurrent ones and the computed layers
+ * on the way into one (a Dense after the last LSTM is never read: it can be the largest array).
+ */
 export function weightedLayerNames(info: RecurrentModelInfo): Set<string> {
   const names = new Set(info.layers.map((layer) => layer.name));
-  for (const layer of info.graph.layers) if (computedLayerClasses.has(layer.className)) names.add(layer.name);
+  const byName = new Map(info.graph.layers.map((layer) => [layer.name, layer]));
+  const upstream = new Set<string>();
+  const pending = [...names];
+  while (pending.length > 0) {
+    const layer = byName.get(pending.pop()!);
+    for (const call of layer?.calls ?? []) {
+      for (const ref of [...call.inputs, ...call.initialState]) {
+        if (upstream.has(ref.layer)) continue;
+        upstream.add(ref.layer);
+        pending.push(ref.layer);
+      }
+    }
+  }
+  for (const name of upstream) if (computedLayerClasses.has(byName.get(name)?.className ?? '')) names.add(name);
   return names;
 }
 

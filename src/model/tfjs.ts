@@ -14,7 +14,7 @@ import type { KerasVersion } from '../keras/profiles.ts';
 import { describeThrown, fileError, ModelFileError, quote } from './errors.ts';
 import { decodeUtf8, parseJsonText } from './json.ts';
 import { classifyKerasVersion, isRecord, parseModelTopology } from './topology.ts';
-import { computedLayerClasses } from './attach-weights.ts';
+import { computedLayerClasses, weightedLayerNames } from './attach-weights.ts';
 import type { CellWeights, RecurrentLayerInfo, RecurrentLayerWeights, RecurrentModelInfo, WeightArray } from './types.ts';
 import { describeIssues } from './zod-issues.ts';
 
@@ -133,8 +133,9 @@ export function loadTfjsWeights(
   }
   const located = locateWeights(weightsManifest);
   const needs = info.layers.map((layer) => ({ layer, found: findLayerWeights(layer, located, file) }));
+  const wanted = weightedLayerNames(info);
   const others = info.graph.layers
-    .filter((layer) => computedLayerClasses.has(layer.className))
+    .filter((layer) => computedLayerClasses.has(layer.className) && wanted.has(layer.name))
     .map((layer) => ({ name: layer.name, specs: located.specs.filter((item) => belongsTo(item.spec.name, layer.name)) }));
   const groups = new Set([
     ...needs.flatMap(({ found }) => found.flatMap((direction) => direction.specs.map((spec) => spec.group))),

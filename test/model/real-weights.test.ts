@@ -69,6 +69,7 @@ describe.each([
   ['k3-repeat', 'model.keras', 'Keras 3 .keras: LSTM -> RepeatVector -> LSTM -> TimeDistributed(Dense)'],
   ['k3-bidi-seq2seq', 'model.keras', 'Keras 3 .keras: BatchNormalization -> Bidirectional(LSTM) encoder, its states concatenated into a decoder'],
   ['k3-bidi-seq2seq', 'model.h5', 'Keras 3 legacy .h5: the same'],
+  ['k3-bidi-seq2seq', 'model-3.9.keras', 'Keras 3.9 .keras (no layer names in model.weights.h5: found by class order)'],
 ])('%s/%s', (folder, file, what) => {
   const expected = JSON.parse(readFileSync(`${models}${folder}/expected.json`, 'utf8')) as Expected;
   it(`${what}: every layer runs on the file's weights and its states agree to 1e-5`, async () => {
