@@ -180,6 +180,14 @@ def check_reference():
         got = ref_run(cell, layer.get_weights(), x, zeros, sigmoid, getattr(layer, 'reset_after', False))
         diff = max(float(np.max(np.abs(a - b))) for a, b in zip(want, got))
         assert diff < 1e-6, (cell, diff)
+    # go_backwards, as the backward direction of a Bidirectional layer runs
+    inp = keras.Input(shape=(5, 2))
+    layer = layers.LSTM(4, go_backwards=True)
+    model = keras.Model(inp, layer(inp))
+    randomize(model)
+    want = keras_states(layer, x)
+    got = ref_run('lstm', layer.get_weights(), x, [np.zeros((3, 4))] * 2, sigmoid, go_backwards=True)
+    assert max(float(np.max(np.abs(a - b))) for a, b in zip(want, got)) < 1e-6
     print('numpy reference agrees with Keras 3:', 'ok')
 
 
@@ -475,6 +483,125 @@ def k2_stateful():
     write_expected(path, 2, expected_calls(calls), 'numpy reference, hard_sigmoid = clip(0.2x + 0.5, 0, 1), state carried row by row')
 
 
+def keras1_lstm_arrays(prefix, W, U, b):
+    """A Keras 1.2.2 LSTM's 12 arrays (consume_less='cpu': trainable_weights order i, c, f, o)."""
+    wi, wf, wc, wo = np.split(W, 4, axis=-1)
+    ui, uf, uc, uo = np.split(U, 4, axis=-1)
+    bi, bf, bc, bo = np.split(b, 4, axis=-1)
+    return [(f'{prefix}_W_i', wi), (f'{prefix}_U_i', ui), (f'{prefix}_b_i', bi), (f'{prefix}_W_c', wc), (f'{prefix}_U_c', uc), (f'{prefix}_b_c', bc),
+            (f'{prefix}_W_f', wf), (f'{prefix}_U_f', uf), (f'{prefix}_b_f', bf), (f'{prefix}_W_o', wo), (f'{prefix}_U_o', uo), (f'{prefix}_b_o', bo)]
+
+
+def k1_bidi_simple():
+    """Keras 1.2.2 (TensorFlow) Sequential: Bidirectional(LSTM) (24 per-gate arrays) -> SimpleRNN, hard_sigmoid."""
+    path = folder('k1-bidi-simple')
+    inp = keras.Input(shape=(4, 2))
+    bidi = layers.Bidirectional(layers.LSTM(3, return_sequences=True))
+    simple = layers.SimpleRNN(2)
+    model = keras.Model(inp, simple(bidi(inp)))
+    randomize(model)
+    fw, bw = bidi.forward_layer.get_weights(), bidi.backward_layer.get_weights()
+    Ws, Us, bs = simple.get_weights()
+    lstm = {'name': 'lstm_1', 'trainable': True, 'return_sequences': True, 'go_backwards': False, 'stateful': False, 'unroll': False,
+            'consume_less': 'cpu', 'output_dim': 3, 'init': 'glorot_uniform', 'inner_init': 'orthogonal', 'forget_bias_init': 'one',
+            'activation': 'tanh', 'inner_activation': 'hard_sigmoid', 'W_regularizer': None, 'U_regularizer': None, 'b_regularizer': None,
+            'dropout_W': 0.0, 'dropout_U': 0.0, 'input_dim': 2, 'input_length': 4}
+    config = {'class_name': 'Sequential', 'config': [
+        {'class_name': 'Bidirectional', 'config': {'name': 'bidirectional_1', 'trainable': True, 'batch_input_shape': [None, 4, 2],
+                                                   'input_dtype': 'float32', 'layer': {'class_name': 'LSTM', 'config': lstm}, 'merge_mode': 'concat'}},
+        keras2_layer('SimpleRNN', 'simplernn_1', output_dim=2, init='glorot_uniform', inner_init='orthogonal', activation='tanh',
+                     return_sequences=False, go_backwards=False, stateful=False, unroll=False, consume_less='cpu',
+                     W_regularizer=None, U_regularizer=None, b_regularizer=None, dropout_W=0.0, dropout_U=0.0),
+    ]}
+    # Keras 1.2.2 wrappers.py Bidirectional: forward_lstm_1 then backward_lstm_1 weights; TF backend names end in :0
+    weights = [(f'{n}:0', v) for n, v in keras1_lstm_arrays('forward_lstm_1', *fw) + keras1_lstm_arrays('backward_lstm_1', *bw)]
+    write_legacy_h5(os.path.join(path, 'model.h5'), config, '1.2.2', 'tensorflow', [
+        ('bidirectional_1', weights),
+        ('simplernn_1', [('simplernn_1_W:0', Ws), ('simplernn_1_U:0', Us), ('simplernn_1_b:0', bs)]),
+    ])
+    x = rng.uniform(-1, 1, (4, 4, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        zeros = [np.zeros((2, 3))] * 2
+        f_states = ref_run('lstm', fw, batch, zeros, hard_sigmoid_k2)
+        b_states = ref_run('lstm', bw, batch, zeros, hard_sigmoid_k2, go_backwards=True)
+        # the Bidirectional output sequence: forward outputs, then backward outputs put back in time order
+        f_seq = ref_sequence('lstm', fw, batch, hard_sigmoid_k2)
+        b_seq = ref_sequence('lstm', bw, batch[:, ::-1], hard_sigmoid_k2)[:, ::-1]
+        s_states = ref_run('simple', [Ws, Us, bs], np.concatenate([f_seq, b_seq], -1), [np.zeros((2, 2))], np.tanh)
+        calls.append([('bidirectional_1', f_states + b_states), ('simplernn_1', s_states)])
+    write_expected(path, 2, expected_calls(calls), 'numpy reference, hard_sigmoid = clip(0.2x + 0.5, 0, 1)')
+
+
+def k2_bidi_simple():
+    """Keras 2.2.4 Functional: Bidirectional(GRU(reset_after=False)) -> SimpleRNN, Keras 2 weight names."""
+    path = folder('k2-bidi-simple')
+    inp = keras.Input(shape=(4, 2))
+    bidi = layers.Bidirectional(layers.GRU(3, reset_after=False, return_sequences=True))
+    simple = layers.SimpleRNN(2)
+    model = keras.Model(inp, simple(bidi(inp)))
+    randomize(model)
+    fw, bw = bidi.forward_layer.get_weights(), bidi.backward_layer.get_weights()
+    gru = {'name': 'gru_1', 'trainable': True, 'return_sequences': True, 'return_state': False, 'go_backwards': False, 'stateful': False,
+           'unroll': False, 'units': 3, 'activation': 'tanh', 'recurrent_activation': 'sigmoid', 'use_bias': True, 'dropout': 0.0,
+           'recurrent_dropout': 0.0, 'implementation': 1, 'reset_after': False}
+    layers_config = [
+        {'name': 'input_1', 'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 4, 2], 'dtype': 'float32', 'sparse': False, 'name': 'input_1'}, 'inbound_nodes': []},
+        {'name': 'bidirectional_1', 'class_name': 'Bidirectional',
+         'config': {'name': 'bidirectional_1', 'trainable': True, 'layer': {'class_name': 'GRU', 'config': gru}, 'merge_mode': 'concat'},
+         'inbound_nodes': [[['input_1', 0, 0, {}]]]},
+        {'name': 'simple_rnn_1', 'class_name': 'SimpleRNN',
+         'config': {'name': 'simple_rnn_1', 'trainable': True, 'return_sequences': False, 'return_state': False, 'go_backwards': False,
+                    'stateful': False, 'unroll': False, 'units': 2, 'activation': 'tanh', 'use_bias': True},
+         'inbound_nodes': [[['bidirectional_1', 0, 0, {}]]]},
+    ]
+    config = {'class_name': 'Model', 'config': {'name': 'model_1', 'layers': layers_config, 'input_layers': [['input_1', 0, 0]], 'output_layers': [['simple_rnn_1', 0, 0]]}}
+    names = lambda scope: [f'{scope}/kernel:0', f'{scope}/recurrent_kernel:0', f'{scope}/bias:0']
+    write_legacy_h5(os.path.join(path, 'model.h5'), config, '2.2.4', 'tensorflow', [
+        ('input_1', []),
+        ('bidirectional_1', list(zip(names('bidirectional_1/forward_gru_1'), fw)) + list(zip(names('bidirectional_1/backward_gru_1'), bw))),
+        ('simple_rnn_1', list(zip(names('simple_rnn_1'), simple.get_weights()))),
+    ])
+    x = rng.uniform(-1, 1, (4, 4, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([('bidirectional_1', keras_states(bidi, batch)), ('simple_rnn_1', keras_states(simple, layer_input(model, simple, batch)))])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
+
+
+def tfk_gru():
+    """tf.keras 2.13 Sequential: GRU(reset_after=False) -> LSTM, tf.keras weight names."""
+    path = folder('tfk-gru')
+    inp = keras.Input(shape=(5, 2))
+    gru = layers.GRU(3, reset_after=False, return_sequences=True)
+    lstm = layers.LSTM(2)
+    model = keras.Model(inp, lstm(gru(inp)))
+    randomize(model)
+    common = {'trainable': True, 'dtype': 'float32', 'go_backwards': False, 'stateful': False, 'unroll': False, 'time_major': False,
+              'activation': 'tanh', 'recurrent_activation': 'sigmoid', 'use_bias': True, 'dropout': 0.0, 'recurrent_dropout': 0.0, 'implementation': 2}
+    config = {'class_name': 'Sequential', 'config': {'name': 'sequential', 'layers': [
+        {'class_name': 'InputLayer', 'config': {'batch_input_shape': [None, 5, 2], 'dtype': 'float32', 'sparse': False, 'ragged': False, 'name': 'gru_input'}},
+        {'class_name': 'GRU', 'config': {'name': 'gru', **common, 'return_sequences': True, 'return_state': False, 'units': 3, 'reset_after': False}},
+        {'class_name': 'LSTM', 'config': {'name': 'lstm', **common, 'return_sequences': False, 'return_state': False, 'units': 2, 'unit_forget_bias': True}},
+    ]}}
+    names = lambda scope, cell: [f'{scope}/{cell}/kernel:0', f'{scope}/{cell}/recurrent_kernel:0', f'{scope}/{cell}/bias:0']
+    write_legacy_h5(os.path.join(path, 'model.h5'), config, '2.13.1', 'tensorflow', [
+        ('gru', list(zip(names('gru', 'gru_cell'), gru.get_weights()))),
+        ('lstm', list(zip(names('lstm', 'lstm_cell'), lstm.get_weights()))),
+    ])
+    x = rng.uniform(-1, 1, (4, 5, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([('gru', keras_states(gru, batch)), ('lstm', keras_states(lstm, layer_input(model, lstm, batch)))])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
+
+
 def save_both(model, path):
     model.save(os.path.join(path, 'model.keras'))
     model.save(os.path.join(path, 'model.h5'))
@@ -725,7 +852,7 @@ if __name__ == '__main__':
     os.makedirs(ROOT, exist_ok=True)
     only = set(sys.argv[1:])
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
-                 k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq]:
+                 k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

@@ -59,6 +59,39 @@ describe('audit: the model file decides layers, batch size and version', () => {
     expect(max).toBeLessThanOrEqual(1e-5);
   });
 
+  it('a TF.js Bidirectional(LSTM) -> SimpleRNN(goBackwards) model over two shards: its h states equal what TF.js computes', async () => {
+    const { stdout } = await run(['audit', `${fixtures}tfjs-bidirectional/model.json`, '--shape', '8,6,2', '--batch', '4', '--no-shuffle', '--trace', '-']);
+    const trace = JSON.parse(stdout);
+    const tf = await loadTfjs();
+    const modelJson = JSON.parse(readFileSync(`${fixtures}tfjs-bidirectional/model.json`, 'utf8'));
+    const shards = modelJson.weightsManifest[0].paths.map((p: string) => new Uint8Array(readFileSync(`${fixtures}tfjs-bidirectional/${p}`)));
+    const weightData = new Uint8Array(shards.reduce((n: number, b: Uint8Array) => n + b.length, 0));
+    shards.reduce((at: number, b: Uint8Array) => (weightData.set(b, at), at + b.length), 0);
+    const model = await tf.loadLayersModel({
+      load: async () => ({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: weightData.buffer }),
+    });
+    // stateless layers keep no states in TF.js: their final h are visible in the outputs
+    const bidi = tf.model({ inputs: model.inputs, outputs: model.getLayer('bidi').output as never });
+    const simple = tf.model({ inputs: model.inputs, outputs: model.getLayer('simple').output as never });
+    const [T, D, U] = [6, 2, 3];
+    let max = 0;
+    for (const call of trace.calls) {
+      const rows = call.samples.map((s: number) => trace.inputs.values.slice(s * T * D, (s + 1) * T * D));
+      const x = tf.tensor3d(rows.flat(), [rows.length, T, D]);
+      const sequence = (bidi.predict(x) as { arraySync(): number[][][] }).arraySync();
+      const last = (simple.predict(x) as { dataSync(): Float32Array }).dataSync();
+      // forward final h: the first half at the last step; backward final h: the second half at step 0
+      const forwardH = sequence.flatMap((row) => row[T - 1]!.slice(0, U));
+      const backwardH = sequence.flatMap((row) => row[0]!.slice(U));
+      const [fh, , bh] = call.layers[0].finalStates;
+      max = Math.max(max, maxAbsDifference(forwardH, fh.values), maxAbsDifference(backwardH, bh.values));
+      max = Math.max(max, maxAbsDifference(last, call.layers[1].finalStates[0].values));
+    }
+    model.dispose();
+    expect(trace.calls).toHaveLength(2);
+    expect(max).toBeLessThanOrEqual(1e-5);
+  });
+
   it.each([
     ['keras/keras2-sequential.json', ['--samples', '8', '--batch', '1'], '2', 'lstm_1'],
     ['keras/keras3-sequential.keras', ['--samples', '8', '--batch', '4'], '3.0-3.11', 'bidirectional'],
