@@ -847,12 +847,92 @@ def write_pre_310_archive(source, target, version):
             z.writestr(name, entries[name])
 
 
+def write_weights_only_h5(path, keras_version, backend, weights_by_layer):
+    """What save_weights writes in Keras 1.2.2 / 2.x / tf.keras (save_weights_to_hdf5_group): the
+    model_weights layout at the root of the file, and no model_config."""
+    with h5py.File(path, 'w') as f:
+        f.attrs['layer_names'] = [name.encode('utf8') for name, _ in weights_by_layer]
+        f.attrs['backend'] = backend.encode('utf8')
+        f.attrs['keras_version'] = keras_version.encode('utf8')
+        for name, weights in weights_by_layer:
+            g = f.create_group(name)
+            g.attrs['weight_names'] = [w.encode('utf8') for w, _ in weights]
+            for weight_name, value in weights:
+                g.create_dataset(weight_name, data=np.asarray(value, dtype='float32'))
+
+
+def json_weights():
+    """A model.to_json() kept apart from its weights (save_weights), for `audit MODEL.json --weights FILE`:
+    Keras 3 (model.json + model.weights.h5, both by real Keras 3), Keras 2.2.4 and Keras 1.2.2
+    (JSON and weights-only .h5 by hand, as their to_json / save_weights write them). One model:
+    LSTM(4, return_sequences) -> GRU(3, reset_after=False) -> Dense(1), sigmoid gates stated."""
+    path = folder('json-weights')
+    model = keras.Sequential([
+        keras.Input(shape=(5, 3)),
+        layers.LSTM(4, return_sequences=True, name='lstm_1'),
+        layers.GRU(3, reset_after=False, name='gru_1'),
+        layers.Dense(1, name='dense_1'),
+    ], name='sequential_1')
+    randomize(model)
+    lstm, gru, dense = model.layers
+    with open(os.path.join(path, 'k3-model.json'), 'w') as f:
+        f.write(model.to_json())
+    model.save_weights(os.path.join(path, 'k3-model.weights.h5'))
+    W, U, b = lstm.get_weights()
+    Wg, Ug, bg = gru.get_weights()
+    Wd, bd = dense.get_weights()
+    # Keras 2.2.4: to_json adds keras_version and backend; save_weights names weights <layer>/<var>:0
+    common = {'return_state': False, 'go_backwards': False, 'stateful': False, 'unroll': False, 'activation': 'tanh',
+              'recurrent_activation': 'sigmoid', 'use_bias': True, 'dropout': 0.0, 'recurrent_dropout': 0.0, 'implementation': 1}
+    k2 = {'class_name': 'Sequential', 'config': {'name': 'sequential_1', 'layers': [
+        keras2_layer('LSTM', 'lstm_1', **{**common, 'batch_input_shape': [None, 5, 3], 'dtype': 'float32', 'return_sequences': True, 'units': 4, 'unit_forget_bias': True}),
+        keras2_layer('GRU', 'gru_1', **{**common, 'return_sequences': False, 'units': 3, 'reset_after': False}),
+        keras2_layer('Dense', 'dense_1', units=1, activation='linear', use_bias=True),
+    ]}, 'keras_version': '2.2.4', 'backend': 'tensorflow'}
+    with open(os.path.join(path, 'k2-model.json'), 'w') as f:
+        json.dump(k2, f)
+    write_weights_only_h5(os.path.join(path, 'k2-weights.h5'), '2.2.4', 'tensorflow', [
+        ('lstm_1', [('lstm_1/kernel:0', W), ('lstm_1/recurrent_kernel:0', U), ('lstm_1/bias:0', b)]),
+        ('gru_1', [('gru_1/kernel:0', Wg), ('gru_1/recurrent_kernel:0', Ug), ('gru_1/bias:0', bg)]),
+        ('dense_1', [('dense_1/kernel:0', Wd), ('dense_1/bias:0', bd)]),
+    ])
+    # Keras 1.2.2: per-gate arrays, inner_activation stated
+    k1_common = {'go_backwards': False, 'stateful': False, 'unroll': False, 'consume_less': 'cpu', 'init': 'glorot_uniform', 'inner_init': 'orthogonal',
+                 'activation': 'tanh', 'inner_activation': 'sigmoid', 'W_regularizer': None, 'U_regularizer': None, 'b_regularizer': None,
+                 'dropout_W': 0.0, 'dropout_U': 0.0}
+    k1 = {'class_name': 'Sequential', 'config': [
+        keras2_layer('LSTM', 'lstm_1', **{**k1_common, 'batch_input_shape': [None, 5, 3], 'input_dtype': 'float32', 'return_sequences': True,
+                                           'input_dim': 3, 'input_length': 5, 'output_dim': 4, 'forget_bias_init': 'one'}),
+        keras2_layer('GRU', 'gru_1', **{**k1_common, 'return_sequences': False, 'output_dim': 3}),
+        keras2_layer('Dense', 'dense_1', output_dim=1, init='glorot_uniform', activation='linear', bias=True, input_dim=3),
+    ], 'keras_version': '1.2.2'}
+    with open(os.path.join(path, 'k1-model.json'), 'w') as f:
+        json.dump(k1, f)
+    wz, wr, wh = np.split(Wg, 3, axis=-1)
+    uz, ur, uh = np.split(Ug, 3, axis=-1)
+    bz, br, bh = np.split(bg, 3, axis=-1)
+    write_weights_only_h5(os.path.join(path, 'k1-weights.h5'), '1.2.2', 'theano', [
+        ('lstm_1', keras1_lstm_arrays('lstm_1', W, U, b)),
+        ('gru_1', [('gru_1_W_z', wz), ('gru_1_U_z', uz), ('gru_1_b_z', bz), ('gru_1_W_r', wr), ('gru_1_U_r', ur), ('gru_1_b_r', br),
+                   ('gru_1_W_h', wh), ('gru_1_U_h', uh), ('gru_1_b_h', bh)]),
+        ('dense_1', [('dense_1_W', Wd), ('dense_1_b', bd)]),
+    ])
+    x = rng.uniform(-1, 1, (4, 5, 3)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([(l.name, keras_states(l, layer_input(model, l, batch))) for l in [lstm, gru]])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
     only = set(sys.argv[1:])
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
-                 k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru]:
+                 k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru,
+                 json_weights]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

@@ -9,7 +9,7 @@ import { cellClassNames } from '../keras/layers.ts';
 import type { CliIo } from './cli-io.ts';
 import type { FileReader } from '../io/files.ts';
 import { readFailure } from './inputs.ts';
-import { modelHead } from './sniff.ts';
+import { modelHead, weightsHead } from './sniff.ts';
 import type { CommandContext } from './context.ts';
 import type { RecurrentModelInfo } from '../model/index.ts';
 import { backends, isKeras3, kerasProfiles, type Backend, type KerasVersion } from '../keras/profiles.ts';
@@ -29,7 +29,8 @@ export function registerAudit(program: Command, context: CommandContext): void {
     .argument('<model>', 'a Keras .h5 or .keras file, a TF.js model.json, or a Keras model JSON')
     .option('--samples <N>', 'samples given to fit, when T and D come from the model (instead of --shape or --data)', (v) =>
       parseWholeNumber(v, 'samples', '--samples 1000', 1, limits.samples),
-    );
+    )
+    .option('--weights <file>', "the model's weights, when MODEL is a model.to_json() kept apart from them: the .h5 of model.save_weights (Keras 1/2, tf.keras, Keras 3 .weights.h5), a model .h5 or a .keras archive");
   addReportOptions(addInputOptions(addModelOptions(audit))).action(async (model: string, _options, command: Command) =>
     context.setExitCode(await runAudit(model, command, context.io)),
   );
@@ -77,11 +78,28 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
     if (error instanceof ModelFileError) return usageError(io, `audit: ${error.message}; see lstm-reset help audit for the files it reads`);
     return usageError(io, `audit: cannot read ${label}: ${readFailure(error, path)}; give a Keras model JSON, a .keras or .h5 file, or a TF.js model.json.`);
   }
+  const weightsPath = (command.opts() as { weights?: string }).weights;
+  if (weightsPath !== undefined) {
+    const { attachWeightsFile } = await import('../model/weights-file.ts');
+    const weightsLabel = weightsPath === '-' ? 'stdin' : weightsPath;
+    let bytes: Uint8Array;
+    try {
+      bytes = await io.readInput(weightsPath, MAX_MODEL_FILE_BYTES, weightsHead);
+    } catch (error) {
+      return usageError(io, `audit: cannot read --weights ${weightsLabel}: ${readFailure(error, weightsPath)}; give the .h5 written by model.save_weights (or model.save), or a .keras archive.`);
+    }
+    try {
+      info = await attachWeightsFile(info, bytes, weightsLabel);
+    } catch (error) {
+      if (error instanceof ModelFileError) return usageError(io, `audit: --weights ${error.message}`);
+      throw error;
+    }
+  }
   const badWeight = nonFiniteWeight(info);
   if (badWeight) {
     return usageError(
       io,
-      `audit: ${label}: layer ${JSON.stringify(badWeight.layer)} has ${badWeight.value} in its ${badWeight.tensor} at index ${badWeight.index}; a forward pass with it computes NaN states: fix or re-save the weights.`,
+      `audit: ${weightsPath === undefined ? label : weightsPath === '-' ? 'stdin' : weightsPath}: layer ${JSON.stringify(badWeight.layer)} has ${badWeight.value} in its ${badWeight.tensor} at index ${badWeight.index}; a forward pass with it computes NaN states: fix or re-save the weights.`,
     );
   }
   if (info.layers.length === 0) {
@@ -336,6 +354,6 @@ function describeWeightsSource(info: RecurrentModelInfo, path: string, used: boo
   const source = info.weightsSource;
   if (used) return { ...source, used: true, reason: null };
   if (source.reason) return { ...source, used: false };
-  if (source.kind === 'none') return { kind: 'none', used: false, reason: `${path} is a model JSON (model.to_json()), which holds no weights` };
+  if (source.kind === 'none') return { kind: 'none', used: false, reason: `${path} is a model JSON (model.to_json()), which holds no weights (give them with --weights FILE.h5)` };
   return { ...source, used: false, reason: `${path}: not every recurrent layer has its weights in the file` };
 }

@@ -34,6 +34,7 @@ export const optionGroupOf: Readonly<Record<string, OptionGroup>> = {
   jitCompile: 'Model:',
   trainable: 'Model:',
   input: 'Model:',
+  weights: 'Model:',
   initialState: 'Model:',
   batch: 'Training:',
   epochs: 'Training:',

@@ -212,7 +212,10 @@ export const modelSchema = z
     backend: z.string().optional().describe('the backend the file records (a legacy .h5 backend attribute)'),
     weightsSource: z
       .strictObject({
-        kind: z.enum(['h5', 'keras-archive', 'tfjs-shards', 'none']).describe('where the file keeps its weights (none: a model JSON holds none)'),
+        kind: z
+          .enum(['h5', 'keras-archive', 'tfjs-shards', 'weights-file', 'none'])
+          .describe('where the weights come from (weights-file: the --weights file; none: a model JSON holds none)'),
+        file: z.string().optional().describe('the --weights file, for kind weights-file'),
         used: z.boolean().describe("true when every simulated recurrent layer runs on the file's own weights"),
         reason: z.string().nullable().describe('why not, in one line (null when used)'),
       })

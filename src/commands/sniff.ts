@@ -28,3 +28,10 @@ export function modelHead(bytes: Uint8Array): void {
   if (bytes[0] === 0x89 && bytes[1] === 0x48 && bytes[2] === 0x44 && bytes[3] === 0x46) return;
   jsonHead('a Keras model JSON, a .keras or .h5 file, or a TF.js model.json')(bytes);
 }
+
+/** A weights file (--weights): HDF5 (.h5) or a zip (.keras). */
+export function weightsHead(bytes: Uint8Array): void {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return;
+  if (bytes[0] === 0x89 && bytes[1] === 0x48 && bytes[2] === 0x44 && bytes[3] === 0x46) return;
+  throw inputError('EFORMAT', 'is neither an HDF5 (.h5) file nor a .keras archive');
+}

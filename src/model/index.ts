@@ -5,6 +5,7 @@ export { detectModelFormat, parseModelBytes, readAnyModelFile, readModelFile, MA
 export { isHdf5, parseKerasH5 } from './keras-h5.ts';
 export { parseKerasJson, parseKerasModelObject } from './keras-json.ts';
 export { parseKerasArchive } from './keras-archive.ts';
+export { attachWeightsFile } from './weights-file.ts';
 export { loadTfjsLayersModel, loadTfjsWeights, parseTfjsModelJson, resolveShardPath, type TfjsLoadOptions, type TfjsModelJson } from './tfjs.ts';
 export { classifyKerasVersion } from './topology.ts';
 export * from './plan.ts';

@@ -27,7 +27,7 @@ export async function parseKerasH5(bytes: Uint8Array, file: string): Promise<Rec
 function readKerasH5(h5: Hdf5File, file: string): RecurrentModelInfo {
   const config = h5.attr('', 'model_config');
   if (typeof config !== 'string') {
-    throw fileError(file, 'has no model_config attribute: a weights-only .h5 (save_weights) describes no model; give the full model (model.save) or its model.to_json()');
+    throw fileError(file, `has no model_config attribute: a weights-only .h5 (save_weights) describes no model; give the full model (model.save), or its model.to_json() with --weights ${file}`);
   }
   const stated = h5.attr('', 'keras_version');
   const backend = h5.attr('', 'backend');

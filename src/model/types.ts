@@ -94,8 +94,13 @@ export interface UnsupportedLayer {
 
 /** Where a model file keeps its weights and whether lstm-reset uses them (`--json` model.weightsSource). */
 export interface WeightsSource {
-  /** h5: the model_weights group; keras-archive: model.weights.h5; tfjs-shards: the weightsManifest's shards; none: the format holds no weights. */
-  readonly kind: 'h5' | 'keras-archive' | 'tfjs-shards' | 'none';
+  /**
+   * h5: the model_weights group; keras-archive: model.weights.h5; tfjs-shards: the weightsManifest's
+   * shards; weights-file: the file given with --weights; none: the format holds no weights.
+   */
+  readonly kind: 'h5' | 'keras-archive' | 'tfjs-shards' | 'weights-file' | 'none';
+  /** The --weights file, for kind weights-file. */
+  readonly file?: string;
   /** True when every simulated recurrent layer runs on the file's own weights. */
   readonly used: boolean;
   /** Why not (one line), or null. */

@@ -21,7 +21,10 @@ interface TraceCall {
 
 async function statesOf(file: string, folder: string, expected: Expected): Promise<{ doc: Record<string, unknown>; calls: TraceCall[] }> {
   const data = existsSync(`${models}${folder}/x2.npy`) ? ['--data', `${models}${folder}/x.npy`, '--data', `${models}${folder}/x2.npy`] : ['--data', `${models}${folder}/x.npy`];
-  const args = ['audit', `${models}${folder}/${file}`, ...data, '--batch', String(expected.batch), '--no-shuffle', '-q'];
+  // "model.json --weights w.h5": a model JSON with its weights in another file
+  const [model, ...rest] = file.split(' ');
+  const more = rest.map((arg) => (arg.startsWith('--') ? arg : `${models}${folder}/${arg}`));
+  const args = ['audit', `${models}${folder}/${model}`, ...more, ...data, '--batch', String(expected.batch), '--no-shuffle', '-q'];
   const traced = await run([...args, '--trace', '-']);
   expect(traced.stderr).toBe('');
   const json = await run([...args, '--json']);
@@ -73,6 +76,9 @@ describe.each([
   ['k3-bidi-seq2seq', 'model.keras', 'Keras 3 .keras: BatchNormalization -> Bidirectional(LSTM) encoder, its states concatenated into a decoder'],
   ['k3-bidi-seq2seq', 'model.h5', 'Keras 3 legacy .h5: the same'],
   ['k3-bidi-seq2seq', 'model-3.9.keras', 'Keras 3.9 .keras (no layer names in model.weights.h5: found by class order)'],
+  ['json-weights', 'k3-model.json --weights k3-model.weights.h5', 'Keras 3 model.to_json() with save_weights .weights.h5: LSTM -> GRU'],
+  ['json-weights', 'k2-model.json --weights k2-weights.h5', 'Keras 2.2.4 model.to_json() with a save_weights .h5 (layer_names at the root)'],
+  ['json-weights', 'k1-model.json --weights k1-weights.h5', 'Keras 1.2.2 model.to_json() with a save_weights .h5 of per-gate arrays'],
 ])('%s/%s', (folder, file, what) => {
   const expected = JSON.parse(readFileSync(`${models}${folder}/expected.json`, 'utf8')) as Expected;
   it(`${what}: every layer runs on the file's weights and its states agree to 1e-5`, async () => {
@@ -81,5 +87,47 @@ describe.each([
     expect(model.weightsSource).toMatchObject({ used: true, reason: null });
     expect(model.layers.every((layer) => layer.weightsLoaded)).toBe(true);
     expect(maxDifference(expected, calls)).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('--weights: a model JSON with its weights in another file', () => {
+  const folder = `${models}json-weights/`;
+  it('--json says where the weights came from', async () => {
+    const result = await run(['audit', `${folder}k2-model.json`, '--weights', `${folder}k2-weights.h5`, '--data', `${folder}x.npy`, '--json', '-q']);
+    const model = JSON.parse(result.stdout).model as { weightsSource: unknown; notes: string[] };
+    expect(model.weightsSource).toEqual({ kind: 'weights-file', file: `${folder}k2-weights.h5`, used: true, reason: null });
+    expect(model.notes).toContain(`weights from --weights ${folder}k2-weights.h5 (Keras 1/2 / tf.keras save_weights layout)`);
+  });
+
+  it("weights of another model are not used, and the note names both sides' layers", async () => {
+    const result = await run(['audit', `${models}k3-stack/model.keras`, '--weights', `${folder}k2-weights.h5`, '--data', `${models}k3-stack/x.npy`, '--json']);
+    expect(result.code).toBe(0);
+    const model = JSON.parse(result.stdout).model as { weightsSource: { used: boolean; reason: string }; layers: { weightsLoaded: boolean }[] };
+    expect(model.weightsSource.used).toBe(false);
+    expect(model.weightsSource.reason).toBe(
+      `${folder}k2-weights.h5 has no weights for the model's recurrent layers "lstm", "gru", "simple_rnn"; its layers are "lstm_1", "gru_1", "dense_1" (saved from another model)`,
+    );
+    // the archive's own weights are not used either: the weights given replace them
+    expect(model.layers.some((layer) => layer.weightsLoaded)).toBe(false);
+    expect(result.stderr).toContain('the forward pass uses seeded Keras-default weights instead');
+  });
+
+  it('a file that is no weights file is one line, exit 2', async () => {
+    const result = await run(['audit', `${folder}k2-model.json`, '--weights', `${folder}k2-model.json`, '--samples', '4']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `error: audit: --weights ${folder}k2-model.json: is not an HDF5 file: --weights takes the .h5 written by model.save_weights (or model.save), or a .keras archive\n`,
+    );
+  });
+
+  it('a weights-only .h5 given as the model points to --weights', async () => {
+    const result = await run(['audit', `${folder}k2-weights.h5`, '--samples', '4']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('a weights-only .h5 (save_weights) describes no model; give the full model (model.save), or its model.to_json() with --weights');
+  });
+
+  it('a model JSON without --weights says how to give them', async () => {
+    const result = await run(['audit', `${folder}k2-model.json`, '--data', `${folder}x.npy`]);
+    expect(result.stderr).toContain('which holds no weights (give them with --weights FILE.h5)');
   });
 });
