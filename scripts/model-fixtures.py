@@ -926,13 +926,64 @@ def json_weights():
     write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
 
 
+def k1_merge():
+    """Keras 1.2.2 Sequential starting with Merge([left, right], mode='concat') of two Sequential branches
+    (LSTM on one input, GRU on another), hard_sigmoid; weights flattened per layer (Sequential.flattened_layers)."""
+    path = folder('k1-merge')
+    a = keras.Input(shape=(5, 2))
+    b = keras.Input(shape=(4, 3))
+    lstm = layers.LSTM(3)
+    gru = layers.GRU(2, reset_after=False)
+    model = keras.Model([a, b], layers.Concatenate()([lstm(a), gru(b)]))
+    randomize(model)
+    W, U, bias = lstm.get_weights()
+    Wg, Ug, bg = gru.get_weights()
+    common = {'return_sequences': False, 'go_backwards': False, 'stateful': False, 'unroll': False, 'consume_less': 'cpu',
+              'init': 'glorot_uniform', 'inner_init': 'orthogonal', 'activation': 'tanh', 'inner_activation': 'hard_sigmoid',
+              'W_regularizer': None, 'U_regularizer': None, 'b_regularizer': None, 'dropout_W': 0.0, 'dropout_U': 0.0}
+    left = {'class_name': 'Sequential', 'config': [
+        keras2_layer('LSTM', 'lstm_1', **{**common, 'batch_input_shape': [None, 5, 2], 'input_dtype': 'float32', 'input_dim': 2, 'input_length': 5,
+                                           'output_dim': 3, 'forget_bias_init': 'one'})]}
+    right = {'class_name': 'Sequential', 'config': [
+        keras2_layer('GRU', 'gru_1', **{**common, 'batch_input_shape': [None, 4, 3], 'input_dtype': 'float32', 'input_dim': 3, 'input_length': 4,
+                                         'output_dim': 2})]}
+    merge = {'class_name': 'Merge', 'config': {'name': 'merge_1', 'mode': 'concat', 'concat_axis': -1, 'dot_axes': -1, 'mode_type': 'raw',
+                                               'output_shape': None, 'output_shape_type': 'raw', 'output_mask': None, 'output_mask_type': 'raw',
+                                               'arguments': {}, 'layers': [left, right]}}
+    config = {'class_name': 'Sequential', 'config': [
+        merge,
+        keras2_layer('Dense', 'dense_1', output_dim=1, init='glorot_uniform', activation='sigmoid', bias=True, input_dim=None),
+    ]}
+    wz, wr, wh = np.split(Wg, 3, axis=-1)
+    uz, ur, uh = np.split(Ug, 3, axis=-1)
+    bz, br, bh = np.split(bg, 3, axis=-1)
+    dense = [('dense_1_W', rng.uniform(-1, 1, (5, 1))), ('dense_1_b', np.zeros(1))]
+    write_legacy_h5(os.path.join(path, 'model.h5'), config, '1.2.2', 'tensorflow', [
+        ('lstm_1', keras1_lstm_arrays('lstm_1', W, U, bias)),
+        ('gru_1', [('gru_1_W_z', wz), ('gru_1_U_z', uz), ('gru_1_b_z', bz), ('gru_1_W_r', wr), ('gru_1_U_r', ur), ('gru_1_b_r', br),
+                   ('gru_1_W_h', wh), ('gru_1_U_h', uh), ('gru_1_b_h', bh)]),
+        ('merge_1', []),
+        ('dense_1', dense),
+    ])
+    x = rng.uniform(-1, 1, (4, 5, 2)).astype('float32')
+    x2 = rng.uniform(-1, 1, (4, 4, 3)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    np.save(os.path.join(path, 'x2.npy'), x2)
+    calls = []
+    for start in range(0, 4, 2):
+        s1 = ref_run('lstm', [W, U, bias], x[start:start + 2], [np.zeros((2, 3))] * 2, hard_sigmoid_k2)
+        s2 = ref_run('gru', [Wg, Ug, bg], x2[start:start + 2], [np.zeros((2, 2))], hard_sigmoid_k2)
+        calls.append([('lstm_1', s1), ('gru_1', s2)])
+    write_expected(path, 2, expected_calls(calls), 'numpy reference, hard_sigmoid = clip(0.2x + 0.5, 0, 1)')
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
     only = set(sys.argv[1:])
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
                  k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru,
-                 json_weights]:
+                 json_weights, k1_merge]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

@@ -91,8 +91,15 @@ export function parseModelTopology(model: unknown, options: TopologyOptions): Re
   }
   if (!Array.isArray(layerEntries)) throw fileError(file, `${className} config has no "layers" list`);
 
-  const reader = new TopologyReader(options, className === 'Sequential');
-  layerEntries.forEach((entry, index) => reader.layer(entry, index));
+  // Keras 1 / early Keras 2: a Sequential whose first layer is Merge([seq_a, seq_b, …]) has one input per branch
+  const merged = className === 'Sequential' ? expandLegacyMerge(layerEntries) : undefined;
+  const reader = new TopologyReader(options, className === 'Sequential' && !merged);
+  (merged?.layers ?? layerEntries).forEach((entry, index) => reader.layer(entry, index));
+  if (merged) {
+    reader.notes.push(
+      `a Keras 1 Sequential starting with Merge(mode=${quote(merged.mode)}) of ${merged.inputs.length} Sequential branches: ${merged.inputs.length} inputs (${merged.inputs.join(', ')}), fed in that order`,
+    );
+  }
 
   if (reader.inputShape === undefined && isRecord(config)) {
     // Keras 3 / tf.keras Sequential built without an InputLayer entry: build_input_shape, or the first layer's build_config
@@ -110,7 +117,8 @@ export function parseModelTopology(model: unknown, options: TopologyOptions): Re
   for (const layer of reader.layers) {
     if (layer.stateful && batchSize === null) reader.notes.push(`layer ${quote(layer.name)} is stateful but the model has no fixed batch size`);
   }
-  const graph = reader.graph(isRecord(config) ? config : {}, shape ?? null);
+  const graph = reader.graph(merged ? { input_layers: merged.inputs.map((name) => [name, 0, 0]) } : isRecord(config) ? config : {}, shape ?? null);
+  if (merged) reader.notes.splice(0, reader.notes.length, ...reader.notes.filter((note) => !note.startsWith('the model has ')));
   return {
     source: options.source,
     ...(options.kerasVersion === undefined ? {} : { kerasVersion: options.kerasVersion }),
@@ -130,6 +138,61 @@ export function parseModelTopology(model: unknown, options: TopologyOptions): Re
 }
 
 type Shape = (number | null)[];
+
+/**
+ * A legacy Sequential's layer list starting with `Merge` whose config lists the merged Sequential
+ * models (Keras 1.2.2 models.py Sequential.get_config: `merge_config['layers'] = [{class_name,
+ * config}, …]`), rewritten as Functional layer entries: one InputLayer per branch (named
+ * `<first layer>_input`, as Sequential.add names it), each branch chained, the Merge called on the
+ * branches' last layers, the rest chained after it. Weights are stored under the same layer names
+ * (Sequential.flattened_layers). Undefined for anything else.
+ */
+function expandLegacyMerge(entries: readonly unknown[]): { layers: Json[]; inputs: string[]; mode: string } | undefined {
+  const first = entries[0];
+  if (!isRecord(first) || first['class_name'] !== 'Merge' || !isRecord(first['config'])) return undefined;
+  const branches = first['config']['layers'];
+  if (!Array.isArray(branches) || branches.length === 0) return undefined;
+  const layers: Json[] = [];
+  const inputs: string[] = [];
+  const ends: string[] = [];
+  const nameOf = (entry: Json, fallback: string): string => {
+    const config = entry['config'];
+    return isRecord(config) && typeof config['name'] === 'string' ? config['name'] : fallback;
+  };
+  const chain = (list: readonly unknown[], previous: string | undefined, at: string): string | undefined => {
+    let last = previous;
+    list.forEach((raw, i) => {
+      if (!isRecord(raw) || !isRecord(raw['config'])) return;
+      const name = nameOf(raw, `${at}_${i}`);
+      if (last === undefined) {
+        const shapeKeys = ['batch_input_shape', 'input_dtype', 'batch_shape'];
+        const inputConfig: Json = { name: `${name}_input` };
+        for (const key of shapeKeys) if (raw['config'][key] !== undefined) inputConfig[key] = raw['config'][key];
+        layers.push({ class_name: 'InputLayer', name: `${name}_input`, config: inputConfig, inbound_nodes: [] });
+        inputs.push(`${name}_input`);
+        last = `${name}_input`;
+      }
+      layers.push({ ...raw, name, inbound_nodes: [[[last, 0, 0]]] });
+      last = name;
+    });
+    return last;
+  };
+  for (const [i, branch] of branches.entries()) {
+    if (!isRecord(branch)) return undefined;
+    const config = branch['config'];
+    const list = branch['class_name'] === 'Sequential' ? (Array.isArray(config) ? config : isRecord(config) ? config['layers'] : undefined) : [branch];
+    if (!Array.isArray(list) || list.length === 0) return undefined;
+    if (isRecord(list[0]) && list[0]['class_name'] === 'Merge') return undefined; // a Merge inside a branch: left as a nested model
+    const end = chain(list, undefined, `branch_${i}`);
+    if (end === undefined) return undefined;
+    ends.push(end);
+  }
+  const { layers: _branches, ...mergeConfig } = first['config'];
+  const mergeName = nameOf(first, 'merge');
+  layers.push({ class_name: 'Merge', name: mergeName, config: mergeConfig, inbound_nodes: [ends.map((end) => [end, 0, 0])] });
+  chain(entries.slice(1), mergeName, 'layer');
+  return { layers, inputs, mode: typeof mergeConfig['mode'] === 'string' ? mergeConfig['mode'] : 'sum' };
+}
 
 class TopologyReader {
   readonly layers: RecurrentLayerInfo[] = [];

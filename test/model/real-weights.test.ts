@@ -76,6 +76,7 @@ describe.each([
   ['k3-bidi-seq2seq', 'model.keras', 'Keras 3 .keras: BatchNormalization -> Bidirectional(LSTM) encoder, its states concatenated into a decoder'],
   ['k3-bidi-seq2seq', 'model.h5', 'Keras 3 legacy .h5: the same'],
   ['k3-bidi-seq2seq', 'model-3.9.keras', 'Keras 3.9 .keras (no layer names in model.weights.h5: found by class order)'],
+  ['k1-merge', 'model.h5', 'Keras 1.2.2 .h5: Sequential starting with Merge of two Sequential branches (LSTM, GRU), two inputs'],
   ['json-weights', 'k3-model.json --weights k3-model.weights.h5', 'Keras 3 model.to_json() with save_weights .weights.h5: LSTM -> GRU'],
   ['json-weights', 'k2-model.json --weights k2-weights.h5', 'Keras 2.2.4 model.to_json() with a save_weights .h5 (layer_names at the root)'],
   ['json-weights', 'k1-model.json --weights k1-weights.h5', 'Keras 1.2.2 model.to_json() with a save_weights .h5 of per-gate arrays'],
