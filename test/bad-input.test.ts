@@ -196,6 +196,9 @@ const tables: Record<string, readonly Case[]> = {
     c(['verify', '--shape', '1000000,1000,10', '--batch', '1000'], /verify would need about [\d.]+ GiB of memory/),
     c(['verify', '--shape', '100000,200,64', '--batch', '1000', '--units', '1024'], /verify would need .* GFLOP|memory/),
     c(['verify', '--shape', '3000000000,1', '--batch', '1000000000'], /verify: 3,000,000,000 windows/),
+    c(['--shape', '4,2', '--batch', '4', '--units', '4096', '--no-count-only'], /GFLOP \(mostly initialising the recurrent weights, which grows as units³\), more than the 2,000 GFLOP lstm-reset runs/),
+    c(['--shape', '4,2', '--batch', '4', '--units', '3000', '--trace', H('t.json')], /--trace needs the forward pass, but .*initialising the recurrent weights/),
+    c(['verify', '--shape', '8,2', '--batch', '4', '--units', '2000'], /verify would need [\d,]+ GFLOP \(four forward passes, their weights initialised four times\)/),
   ],
   'commands': [
     c(['vreify', '--shape', '20,7,1'], "unknown command 'vreify' (Did you mean verify?)"),

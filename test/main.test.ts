@@ -178,7 +178,7 @@ describe('--count-only: closed-form totals, events without the forward pass', ()
   it('switches on by itself, with a note, when the forward pass would be long; a billion samples count at once', async () => {
     const { code, stdout, stderr } = await run(['--shape', '1000000000,50,8', '--batch', '1000', '--epochs', '100', '--units', '64', '--max-rows', '4']);
     expect(code).toBe(0);
-    expect(stderr).toMatch(/^note: the forward pass would need [\d,]+ GFLOP \(hours\); counting in closed form instead/);
+    expect(stderr).toMatch(/^note: the forward pass would need [\d,]+ GFLOP, more than the 2,000 GFLOP lstm-reset runs; counting in closed form instead/);
     expect(stdout).toMatch(/reset events\s+100,000,000 \(batch-start 100,000,000\)/);
     expect(flat(stdout)).toContain('… 99,999,996 more events (use --format ndjson or tsv to stream them all)');
   });

@@ -27,7 +27,7 @@ import { countEvents, countOnly } from '../sim/count.ts';
 import { combineHooks, type StateHooks } from '../sim/hooks.ts';
 import { resolveRunConfig, simulateSteps } from '../sim/simulate.ts';
 import type { ResetEvent, SimulationResult } from '../sim/result.ts';
-import { forwardBytes, passFlops } from '../sim/size.ts';
+import { forwardBytes, initFlops, initFlopWeight, kernelSlowdown, passFlops } from '../sim/size.ts';
 import { createTraceRecorder, traceStateLimit, traceStateValues } from '../sim/trace.ts';
 import { describeWriteError, exitCodes, type CliIo, type OutputFile } from './cli-io.ts';
 import type { Shape } from './args.ts';
@@ -330,7 +330,7 @@ function inexactTotal(result: SimulationResult): { key: string; value: number } 
 }
 
 /** Why the forward pass cannot run as asked (too long, too big, too many samples), or undefined. */
-function forwardPassProblem(config: SimulationConfig, epochs: number): { reason: string; hard: boolean } | undefined {
+function forwardPassProblem(config: SimulationConfig, epochs: number, weightsGiven: boolean, builds: number): { reason: string; hard: boolean } | undefined {
   if (config.samples > limits.forwardSamples) {
     return { reason: `${formatCount(config.samples)} samples are more than the ${formatCount(limits.forwardSamples)} a forward pass can index`, hard: true };
   }
@@ -338,9 +338,21 @@ function forwardPassProblem(config: SimulationConfig, epochs: number): { reason:
   if (bytes > limits.forwardBytes) {
     return { reason: `the forward pass would need about ${formatBytes(bytes)} of memory, more than the ${formatBytes(limits.forwardBytes)} lstm-reset allows`, hard: true };
   }
-  const flops = passFlops(config) * Math.max(1, epochs);
-  if (flops > limits.forwardFlops) return { reason: `the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP (hours)`, hard: true };
-  if (flops > limits.autoCountOnlyFlops) return { reason: `the forward pass would need ${formatCount(Math.round(flops / 1e9))} GFLOP`, hard: false };
+  // the seeded weights' orthogonal initialisation (O(units³), slower per flop) counts too, once per build
+  // work in LSTM-kernel flops: the JavaScript GRU/SimpleRNN kernels and the weight initialisation cost more per flop
+  const init = weightsGiven ? 0 : builds * initFlopWeight * initFlops(config);
+  const pass = passFlops(config) * Math.max(1, epochs);
+  const weightedPass = passFlops(config, true) * Math.max(1, epochs);
+  const flops = weightedPass + init;
+  const gflop = (n: number) => `${formatCount(Math.round(n / 1e9))} GFLOP`;
+  const need =
+    init > flops / 2
+      ? `the forward pass would need ${gflop(flops)} (mostly initialising the recurrent weights, which grows as units³)`
+      : weightedPass > 2 * pass
+        ? `the forward pass would need ${gflop(pass)} on the GRU/SimpleRNN kernels, which run about ${kernelSlowdown.gru}× slower than the LSTM's (as long as ${gflop(flops)} would take)`
+        : `the forward pass would need ${gflop(flops)}`;
+  if (flops > limits.forwardFlops) return { reason: `${need}, more than the ${gflop(limits.forwardFlops)} lstm-reset runs`, hard: true };
+  if (flops > limits.autoCountOnlyFlops) return { reason: need, hard: false };
   return undefined;
 }
 
@@ -435,7 +447,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
     const flag = cli.json ? '--json' : cli.plain ? '--plain' : cli.format !== undefined ? '--format' : '--events';
     return usageError(`--html - prints the HTML page on stdout instead of the report, so ${flag} has nothing to format; drop ${flag}, or give --html FILE.`);
   }
-  const problem = cli.countOnly === true ? undefined : forwardPassProblem(config, counted.totals.epochsCompleted);
+  const problem = cli.countOnly === true ? undefined : forwardPassProblem(config, counted.totals.epochsCompleted, prepared.weights !== undefined, cli.trace !== undefined ? 2 : 1);
   let countOnlyRun = cli.countOnly === true;
   if (problem) {
     if (cli.trace !== undefined && problem.hard) {

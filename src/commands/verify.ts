@@ -104,7 +104,9 @@ export async function runVerifyCommand(command: Command, io: CliIo): Promise<num
   }
   const flops = verifyFlops(config);
   if (flops > limits.forwardFlops) {
-    return usage(`verify would need ${formatCount(Math.round(flops / 1e9))} GFLOP (four forward passes, hours); use fewer samples, timesteps or units.`);
+    return usage(
+      `verify would need ${formatCount(Math.round(flops / 1e9))} GFLOP (four forward passes, their weights initialised four times), more than the ${formatCount(limits.forwardFlops / 1e9)} lstm-reset runs; use fewer samples, timesteps or units.`,
+    );
   }
   const options = command.opts() as { json?: boolean; maxRows: number; color?: boolean };
   const steps = verifySteps(config);

@@ -8,15 +8,37 @@ import { planMaxBatch, resolveLayers, type SimulationConfig } from '../keras/con
 
 const gatesOf = { lstm: 4, gru: 3, simple: 1 } as const;
 
+/**
+ * How much slower per flop each cell's kernel is than the LSTM's WebAssembly SIMD kernel (measured:
+ * LSTM about 30 GFLOP/s on two threads, the JavaScript GRU and SimpleRNN kernels about 3).
+ */
+export const kernelSlowdown = { lstm: 1, gru: 12, simple: 12 } as const;
+
 /** Gate-matmul flops of one pass over every sample-timestep, through every layer and direction. */
-export function passFlops(config: SimulationConfig): number {
+export function passFlops(config: SimulationConfig, weighted = false): number {
   let inputDim = config.features;
   let flopsPerStep = 0;
   for (const layer of resolveLayers(config)) {
-    flopsPerStep += 2 * gatesOf[layer.cell] * layer.units * (inputDim + layer.units) * (layer.bidirectional ? 2 : 1);
+    const flops = 2 * gatesOf[layer.cell] * layer.units * (inputDim + layer.units) * (layer.bidirectional ? 2 : 1);
+    flopsPerStep += weighted ? flops * kernelSlowdown[layer.cell] : flops;
     inputDim = layer.units * (layer.bidirectional ? 2 : 1);
   }
   return flopsPerStep * config.samples * config.timesteps;
+}
+
+/**
+ * How many kernel flops one flop of the weight initialisation costs: the seeded orthogonal
+ * recurrent kernel is built by modified Gram-Schmidt in plain JavaScript (about 1.5 GFLOP/s
+ * measured) where the forward pass's WebAssembly kernel does about 20.
+ */
+export const initFlopWeight = 15;
+
+/**
+ * Flops of initialising every recurrent kernel that is not given (Keras's orthogonal: Gram-Schmidt
+ * of a (G·U, U) matrix, 2·G·U·U² flops), per direction. O(units³): 4,096 LSTM units is minutes.
+ */
+export function initFlops(config: SimulationConfig): number {
+  return resolveLayers(config).reduce((sum, layer) => sum + (layer.bidirectional ? 2 : 1) * 2 * gatesOf[layer.cell] * layer.units ** 3, 0);
 }
 
 /** Bytes of the layers' buffers for calls of `rows` rows over `timesteps` steps. */
@@ -53,7 +75,8 @@ export function forwardBytes(config: SimulationConfig): number {
 
 /** Flops of `verify`: the long run and three window runs, each one pass over the samples. */
 export function verifyFlops(config: SimulationConfig): number {
-  return 4 * passFlops({ ...config, epochs: 1 });
+  // four runs, each building its layers (and initialising their weights)
+  return 4 * passFlops({ ...config, epochs: 1 }, true) + 4 * initFlopWeight * initFlops(config);
 }
 
 /** Bytes `verify` allocates: the long run's inputs and layers over K·T steps, and every run's outputs. */
