@@ -423,6 +423,8 @@ const tables: Record<string, readonly Case[]> = {
     c([...S, '--html', H('r.html'), '--count-only'], /--html draws the forward pass call by call; drop --count-only/),
     c([...S, '--compare-stateless'], /--compare-stateless draws in the HTML report; add --html FILE/),
     c(['audit', H('model-ok.json'), '--samples', '4', '--batch', '4', '--trace', H('model-ok.json')], /model-ok\.json: it is the model file of this run/, { options: { realFiles: true } }),
+    c(['audit', H('model-ok.json'), '--samples', '4', '--batch', '4', '--weights', H('model-junk.h5'), '--trace', H('model-junk.h5')], /model-junk\.h5/, { options: { realFiles: true } }),
+    c(['audit', H('model-ok.json'), '--samples', '4', '--batch', '4', '--weights', H('a file'), '--html', H('a file')], /a file/, { options: { realFiles: true } }),
   ],
   'stdout errors (exit 4)': [
     ...[

@@ -91,7 +91,10 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
     try {
       info = await attachWeightsFile(info, bytes, weightsLabel);
     } catch (error) {
-      if (error instanceof ModelFileError) return usageError(io, `audit: --weights ${error.message}`);
+      if (error instanceof ModelFileError) {
+        const fix = /(give|take|re-save|save)/.test(error.message) ? '' : '; give the .h5 written by model.save_weights (or model.save), or a .keras archive';
+        return usageError(io, `audit: --weights ${error.message}${fix}`);
+      }
       throw error;
     }
   }

@@ -475,10 +475,11 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
   }
   // the trace file is opened (and checked) before the run, so a bad path fails at once
   // an output file is never one of the run's inputs
-  const given = command.opts() as { data?: string[]; plan?: string };
+  const given = command.opts() as { data?: string[]; plan?: string; weights?: string };
   const inputs = [
     ...(given.data ?? []).map((path) => ({ path, flag: '--data' })),
     ...(given.plan !== undefined ? [{ path: given.plan, flag: '--plan' }] : []),
+    ...(given.weights !== undefined ? [{ path: given.weights, flag: '--weights' }] : []),
     ...(command.name() === 'audit' && command.args[0] !== undefined ? [{ path: command.args[0], flag: 'model' }] : []),
   ].filter((input) => input.path !== '-');
   let traceFile: OutputFile | undefined;
