@@ -45,7 +45,11 @@ function describeLayer(layer: RecurrentModelInfo['layers'][number], weightsUsed:
   const details = [
     `${layer.units} units`,
     layer.stateful ? 'stateful' : 'stateless',
-    layer.cell === 'simple' ? undefined : `recurrent_activation=${layer.recurrentActivation}`,
+    layer.cell === 'simple'
+      ? undefined
+      : layer.recurrentActivationStated !== undefined
+        ? `recurrent_activation=${layer.recurrentActivationStated} (simulated as sigmoid)`
+        : `recurrent_activation=${layer.recurrentActivation}`,
     layer.resetAfter === undefined ? undefined : `reset_after=${layer.resetAfter ? 'True' : 'False'}`,
     layer.returnSequences ? 'return_sequences' : undefined,
     layer.goBackwards ? 'go_backwards' : undefined,

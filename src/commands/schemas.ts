@@ -236,6 +236,7 @@ export const modelSchema = z
         returnState: z.boolean(),
         bidirectional: z.boolean(),
         recurrentActivation,
+        recurrentActivationStated: z.string().optional().describe("the file's recurrent_activation when lstm-reset does not compute it (sigmoid stands in)"),
         activation: z.string(),
         resetAfter: z.boolean().optional(),
         goBackwards: z.boolean(),

@@ -358,6 +358,7 @@ class TopologyReader {
       return value;
     };
     let recurrentActivation: RecurrentActivation = this.options.defaultRecurrentActivation;
+    let statedRecurrent: string | undefined;
     if (kind.fixedSigmoid) {
       recurrentActivation = 'sigmoid';
     } else if (kind.cell === 'simple') {
@@ -367,7 +368,13 @@ class TopologyReader {
       if (raw !== undefined && raw !== null) {
         const normal = activationName(raw);
         if (normal === 'sigmoid' || normal === 'hard_sigmoid') recurrentActivation = normal;
-        else throw fileError(file, `${where}: recurrent_activation ${quote(normal ?? raw)} is not supported (lstm-reset simulates sigmoid or hard_sigmoid)`);
+        else {
+          // the gates' values change, not when a state is reset: sigmoid stands in, said in the header
+          recurrentActivation = 'sigmoid';
+          statedRecurrent = normal ?? String(quote(raw));
+          const note = `${name}: recurrent_activation ${quote(statedRecurrent)} is not computed here; sigmoid stands in (reset counts do not depend on it, state values do)`;
+          if (!this.notes.includes(note)) this.notes.push(note); // a Bidirectional's backward layer says the same
+        }
       }
     }
     const activationRaw = cellConfig['activation'];
@@ -382,6 +389,7 @@ class TopologyReader {
       returnState: bool('return_state', false),
       bidirectional: false,
       recurrentActivation,
+      ...(statedRecurrent === undefined ? {} : { recurrentActivationStated: statedRecurrent }),
       activation,
       ...(kind.cell === 'gru' ? { resetAfter: kind.fixedSigmoid ? true : bool('reset_after', this.options.defaultResetAfter, cellConfig) } : {}),
       goBackwards: bool('go_backwards', false),

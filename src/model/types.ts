@@ -39,6 +39,8 @@ export interface RecurrentLayerInfo {
   readonly bidirectional: boolean;
   /** Gate activation; normalised from 'hardSigmoid' (TF.js) / 'inner_activation' (Keras 1). Unused by SimpleRNN ('sigmoid'). */
   readonly recurrentActivation: RecurrentActivation;
+  /** The file's recurrent_activation when it is neither sigmoid nor hard_sigmoid (sigmoid then stands in). */
+  readonly recurrentActivationStated?: string;
   /** Output activation (normalised to snake_case, 'tanh' by default). */
   readonly activation: string;
   /** GRU only: reset_after (the bias is (2, 3U) when true). */

@@ -144,8 +144,10 @@ describe('hand-made variations', () => {
     ]);
   });
 
-  it('rejects a recurrent activation it cannot simulate, naming the layer', () => {
-    expectModelError(() => parseKerasModelObject(base([lstm({ recurrent_activation: 'relu' })]), 'm.json', 'keras-json'), 'm.json', /layer "l"/, /recurrent_activation "relu" is not supported/);
+  it('runs a recurrent activation it does not compute as sigmoid, keeping the name and saying so', () => {
+    const info = parseKerasModelObject(base([lstm({ recurrent_activation: 'relu' })]), 'm.json', 'keras-json');
+    expect(info.layers[0]).toMatchObject({ recurrentActivation: 'sigmoid', recurrentActivationStated: 'relu' });
+    expect(info.notes).toContain('l: recurrent_activation "relu" is not computed here; sigmoid stands in (reset counts do not depend on it, state values do)');
   });
 
   it('rejects bad units, bad booleans and bad shapes with the layer named', () => {
