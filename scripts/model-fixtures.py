@@ -977,13 +977,76 @@ def k1_merge():
     write_expected(path, 2, expected_calls(calls), 'numpy reference, hard_sigmoid = clip(0.2x + 0.5, 0, 1)')
 
 
+def k3_conv_lstm():
+    """Keras 3 CNN-LSTM: Conv1D(causal, dilation 2, relu) -> AveragePooling1D(same) -> Conv1D(same, strides 2)
+    -> MaxPooling1D(2, strides 1) -> LSTM: the LSTM reads 2 steps of 9 (every length rule on the way)."""
+    path = folder('k3-conv-lstm')
+    model = keras.Sequential([
+        keras.Input(shape=(9, 3)),
+        layers.Conv1D(4, 3, padding='causal', dilation_rate=2, activation='relu', name='conv_a'),
+        layers.AveragePooling1D(2, padding='same', name='avg'),
+        layers.Conv1D(3, 2, strides=2, padding='same', name='conv_b'),
+        layers.MaxPooling1D(2, strides=1, name='max'),
+        layers.LSTM(3, name='lstm'),
+        layers.Dense(1, name='dense'),
+    ], name='cnn_lstm')
+    randomize(model)
+    model.save(os.path.join(path, 'model.keras'))
+    model.save(os.path.join(path, 'model.h5'))
+    x = rng.uniform(-1, 1, (4, 9, 3)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    lstm = model.get_layer('lstm')
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([('lstm', keras_states(lstm, layer_input(model, lstm, batch)))])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
+
+
+def k1_conv_lstm():
+    """Keras 1.2.2 (Theano) Sequential: Convolution1D(border_mode='same', relu) -> MaxPooling1D(2) -> LSTM;
+    the kernel stored flipped along the steps (Theano convolves; Keras 2 flips it back on loading)."""
+    path = folder('k1-conv-lstm')
+    inp = keras.Input(shape=(6, 2))
+    conv = layers.Conv1D(4, 3, padding='same', activation='relu')
+    pool = layers.MaxPooling1D(2)
+    lstm = layers.LSTM(3)
+    model = keras.Model(inp, lstm(pool(conv(inp))))
+    randomize(model)
+    kernel, bias = conv.get_weights()  # (3, 2, 4)
+    W, U, b = lstm.get_weights()
+    theano_w = kernel[::-1].reshape(3, 1, 2, 4)  # Keras 1 Convolution1D W: (filter_length, 1, input_dim, nb_filter)
+    common = {'go_backwards': False, 'stateful': False, 'unroll': False, 'consume_less': 'cpu', 'init': 'glorot_uniform', 'inner_init': 'orthogonal',
+              'activation': 'tanh', 'inner_activation': 'sigmoid', 'W_regularizer': None, 'U_regularizer': None, 'b_regularizer': None,
+              'dropout_W': 0.0, 'dropout_U': 0.0}
+    config = {'class_name': 'Sequential', 'config': [
+        keras2_layer('Convolution1D', 'convolution1d_1', batch_input_shape=[None, 6, 2], input_dtype='float32', nb_filter=4, filter_length=3,
+                     init='glorot_uniform', activation='relu', border_mode='same', subsample_length=1, W_regularizer=None, b_regularizer=None,
+                     activity_regularizer=None, W_constraint=None, b_constraint=None, bias=True, input_dim=2, input_length=6),
+        keras2_layer('MaxPooling1D', 'maxpooling1d_1', pool_length=2, stride=2, border_mode='valid'),
+        keras2_layer('LSTM', 'lstm_1', **{**common, 'return_sequences': False, 'output_dim': 3, 'forget_bias_init': 'one'}),
+    ]}
+    write_legacy_h5(os.path.join(path, 'model.h5'), config, '1.2.2', 'theano', [
+        ('convolution1d_1', [('convolution1d_1_W', theano_w), ('convolution1d_1_b', bias)]),
+        ('maxpooling1d_1', []),
+        ('lstm_1', keras1_lstm_arrays('lstm_1', W, U, b)),
+    ])
+    x = rng.uniform(-1, 1, (4, 6, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([('lstm_1', keras_states(lstm, layer_input(model, lstm, batch)))])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights (the unflipped kernel)')
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
     only = set(sys.argv[1:])
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
                  k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru,
-                 json_weights, k1_merge]:
+                 json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

@@ -69,6 +69,38 @@ export type ProgramStep =
       readonly activation: string;
     }
   | { readonly kind: 'activation'; readonly layer: string; readonly input: TensorId; readonly output: TensorId; readonly activation: string }
+  /**
+   * Conv1D (channels_last): kernel (kernelSize, inputDim, filters) row-major, `padLeft` zero steps
+   * before the input ('same' pads floor(total / 2) before, 'causal' (kernelSize - 1) · dilation),
+   * `timesteps` outputs. The mask is dropped (Keras's convolutions do not support masking).
+   */
+  | {
+      readonly kind: 'conv1d';
+      readonly layer: string;
+      readonly input: TensorId;
+      readonly output: TensorId;
+      readonly kernel: Float32Array;
+      readonly bias: Float32Array | null;
+      readonly kernelSize: number;
+      readonly filters: number;
+      readonly stride: number;
+      readonly dilation: number;
+      readonly padLeft: number;
+      readonly timesteps: number;
+      readonly activation: string;
+    }
+  /** MaxPooling1D / AveragePooling1D: windows of `pool` steps every `stride`, `padLeft` steps of padding first ('same'); padded steps never count. */
+  | {
+      readonly kind: 'pool1d';
+      readonly layer: string;
+      readonly input: TensorId;
+      readonly output: TensorId;
+      readonly mode: 'max' | 'average';
+      readonly pool: number;
+      readonly stride: number;
+      readonly padLeft: number;
+      readonly timesteps: number;
+    }
   /** BatchNormalization in inference: x · scale + shift per feature (the moving statistics folded in); the mask passes through. */
   | { readonly kind: 'scale'; readonly layer: string; readonly input: TensorId; readonly output: TensorId; readonly scale: Float32Array; readonly shift: Float32Array }
   /** Layers that are the identity in inference (Dropout, GaussianNoise, …); the mask passes through. */

@@ -7,7 +7,7 @@ import { recurrentWeights, WeightsUnusable } from './weights.ts';
 import type { RecurrentLayerInfo, RecurrentModelInfo, WeightsSource } from './types.ts';
 
 /** Non-recurrent layers whose weights the forward pass can use (on the way into a recurrent layer). */
-export const computedLayerClasses: ReadonlySet<string> = new Set(['Embedding', 'Dense', 'TimeDistributed', 'BatchNormalization']);
+export const computedLayerClasses: ReadonlySet<string> = new Set(['Embedding', 'Dense', 'TimeDistributed', 'BatchNormalization', 'Conv1D', 'Convolution1D']);
 
 /**
  * Names of the layers whose weights are worth reading: the recurrent ones and the computed layers

@@ -2,7 +2,8 @@
  * From a model file's graph to what the simulator runs (keras/graph.ts): every call of every recurrent
  * layer with the tensor it reads, the layer whose final states it receives as initial_state, and the
  * layers in between that lstm-reset computes (Embedding, Masking, Dense and TimeDistributed(Dense),
- * Activation, Dropout-like layers, RepeatVector, merges). A tensor that comes through any other layer
+ * Activation, BatchNormalization, Conv1D, MaxPooling1D / AveragePooling1D, Dropout-like layers,
+ * RepeatVector, merges). A tensor that comes through any other layer
  * is replaced by seeded values of its shape, and a note says so.
  *
  * Keras rules followed: a recurrent layer's outputs are [output, *states] with return_state (Keras 3
@@ -185,6 +186,27 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
       shapes.set(output, { timesteps: inputShape.timesteps, features: units });
       return output;
     }
+    if (className === 'Conv1D' || className === 'Convolution1D') {
+      const input = one();
+      if (!input) return null;
+      return emitConv1d(layer, input, output);
+    }
+    if (pool1dClasses.has(className)) {
+      const input = one();
+      if (!input) return null;
+      const inputShape = shapes.get(input)!;
+      const T = inputShape.timesteps;
+      const pool = firstInt(config['pool_size'] ?? config['pool_length'] ?? 2);
+      const stride = firstInt(config['strides'] ?? config['stride'] ?? null) ?? pool;
+      const padding = config['padding'] ?? config['border_mode'] ?? 'valid';
+      if (T === null || !pool || !stride || (padding !== 'valid' && padding !== 'same') || (config['data_format'] ?? 'channels_last') !== 'channels_last') return null;
+      const geometry = outputGeometry(T, pool, stride, 1, padding);
+      if (geometry.timesteps < 1) return null;
+      const mode = className.startsWith('Max') ? 'max' : 'average';
+      steps.push({ kind: 'pool1d', layer: layer.name, input, output, mode, pool, stride, padLeft: geometry.padLeft, timesteps: geometry.timesteps });
+      shapes.set(output, { timesteps: geometry.timesteps, features: inputShape.features });
+      return output;
+    }
     if (className === 'TimeDistributed' && innerConfig(config, 'Dropout')) {
       const input = one();
       if (!input) return null;
@@ -252,6 +274,70 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
       return output;
     }
     return null;
+  }
+
+  /**
+   * Conv1D (Keras 2/3: kernel_size, filters, strides, padding, dilation_rate; Keras 1 Convolution1D:
+   * filter_length, nb_filter, subsample_length, border_mode, its W (k, 1, in, filters)) on the
+   * file's weights; a Theano-saved kernel is flipped, as Keras 2 does when loading it
+   * (preprocess_weights_for_loading: convert_kernel). Null when it is not one lstm-reset computes.
+   */
+  function emitConv1d(layer: GraphLayer, input: TensorId, output: TensorId): TensorId | null {
+    const config = layer.config;
+    const inputShape = shapes.get(input)!;
+    const T = inputShape.timesteps;
+    const D = inputShape.features;
+    const kernelSize = firstInt(config['kernel_size'] ?? config['filter_length']);
+    const filters = positiveInt(config['filters'] ?? config['nb_filter']);
+    const stride = firstInt(config['strides'] ?? config['subsample_length'] ?? 1);
+    const dilation = firstInt(config['dilation_rate'] ?? 1);
+    const padding = config['padding'] ?? config['border_mode'] ?? 'valid';
+    const activation = activationName(config['activation'] ?? 'linear') ?? 'linear';
+    const groups = config['groups'] ?? 1;
+    if (T === null || !kernelSize || !filters || !stride || !dilation || groups !== 1 || !knownActivation(activation)) return null;
+    if ((config['data_format'] ?? 'channels_last') !== 'channels_last' || (padding !== 'valid' && padding !== 'same' && padding !== 'causal')) return null;
+    const geometry = outputGeometry(T, kernelSize, stride, dilation, padding);
+    if (geometry.timesteps < 1) return null;
+    const size = kernelSize * D * filters;
+    const useBias = config['use_bias'] !== false && config['bias'] !== false;
+    const stored = info.layerWeights?.get(layer.name) ?? [];
+    const kernel = stored.find((w) => w.shape.length >= 3) ?? stored[0];
+    const bias = stored.find((w) => w !== kernel && w.shape.length === 1);
+    let kernelValues: Float32Array;
+    let biasValues: Float32Array | null;
+    if (kernel && kernel.values.length === size && kernel.shape[0] === kernelSize && kernel.shape[kernel.shape.length - 1] === filters) {
+      kernelValues = kernel.values;
+      if (info.backend === 'theano') {
+        // Keras 2 loading Theano weights: conv_utils.convert_kernel flips the spatial axis
+        kernelValues = new Float32Array(size);
+        const block = D * filters;
+        for (let k = 0; k < kernelSize; k++) kernelValues.set(kernel.values.subarray(k * block, (k + 1) * block), (kernelSize - 1 - k) * block);
+      }
+      biasValues = useBias ? (bias && bias.values.length === filters ? bias.values : new Float32Array(filters)) : null;
+    } else {
+      // Keras's defaults: glorot_uniform kernel (fan_in k·D, fan_out k·filters), zero bias
+      const limit = Math.sqrt(6 / (kernelSize * D + kernelSize * filters));
+      kernelValues = Float32Array.from({ length: size }, () => (stand() * 2 - 1) * limit);
+      biasValues = useBias ? new Float32Array(filters) : null;
+      notes.push(`${layer.className} ${quote(layer.name)}: ${kernel ? `its kernel ${describeShape(kernel)} does not fit ${kernelSize}×${D}×${filters}` : 'no weights in the file'}; seeded weights stand in`);
+    }
+    steps.push({
+      kind: 'conv1d',
+      layer: layer.name,
+      input,
+      output,
+      kernel: kernelValues,
+      bias: biasValues,
+      kernelSize,
+      filters,
+      stride,
+      dilation,
+      padLeft: geometry.padLeft,
+      timesteps: geometry.timesteps,
+      activation,
+    });
+    shapes.set(output, { timesteps: geometry.timesteps, features: filters });
+    return output;
   }
 
   /** Emits a recurrent call (and what it reads), once; returns its outputs. */
@@ -446,6 +532,28 @@ function innerConfig(config: Readonly<Record<string, unknown>>, className: strin
   const inner = config['layer'];
   if (!isRecord(inner) || inner['class_name'] !== className || !isRecord(inner['config'])) return undefined;
   return inner['config'];
+}
+
+const pool1dClasses = new Set(['MaxPooling1D', 'AveragePooling1D', 'MaxPool1D', 'AvgPool1D']);
+
+/** A positive integer, or the first of a one-element list ([3] as Keras 2/3 write kernel_size and strides). */
+function firstInt(value: unknown): number | undefined {
+  return positiveInt(Array.isArray(value) && value.length === 1 ? value[0] : value);
+}
+
+/**
+ * Output length and left padding of a 1D window (TensorFlow's rules): valid floor((T − span) / s) + 1;
+ * same ceil(T / s) with floor(total / 2) padded before; causal (span − 1) padded before, then valid.
+ */
+export function outputGeometry(T: number, size: number, stride: number, dilation: number, padding: string): { timesteps: number; padLeft: number } {
+  const span = (size - 1) * dilation + 1;
+  if (padding === 'same') {
+    const timesteps = Math.ceil(T / stride);
+    const total = Math.max((timesteps - 1) * stride + span - T, 0);
+    return { timesteps, padLeft: Math.floor(total / 2) };
+  }
+  if (padding === 'causal') return { timesteps: Math.floor((T + span - 1 - span) / stride) + 1, padLeft: span - 1 };
+  return { timesteps: T >= span ? Math.floor((T - span) / stride) + 1 : 0, padLeft: 0 };
 }
 
 function positiveInt(value: unknown): number | undefined {

@@ -119,6 +119,12 @@ export function programShapes(
       case 'repeat':
         shapes.set(step.output, { timesteps: step.times, features: shapeOf(step.input).features });
         break;
+      case 'conv1d':
+        shapes.set(step.output, { timesteps: step.timesteps, features: step.filters });
+        break;
+      case 'pool1d':
+        shapes.set(step.output, { timesteps: step.timesteps, features: shapeOf(step.input).features });
+        break;
       case 'merge': {
         const inputs = step.inputs.map(shapeOf);
         const features = step.mode === 'concat' ? inputs.reduce((sum, s) => sum + s.features, 0) : inputs[0]!.features;
@@ -294,6 +300,21 @@ export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunne
         out.mask = input.mask;
         break;
       }
+      case 'conv1d': {
+        const input = get(step.input);
+        const out = get(step.output);
+        conv1d(input.data, rows, input.timesteps ?? 1, input.features, step, out.data);
+        applyActivation(out.data, rows * step.timesteps, step.filters, step.activation, options.hardSigmoidSlope);
+        out.mask = undefined;
+        break;
+      }
+      case 'pool1d': {
+        const input = get(step.input);
+        const out = get(step.output);
+        pool1d(input.data, rows, input.timesteps ?? 1, input.features, step, out.data);
+        out.mask = undefined;
+        break;
+      }
       case 'repeat': {
         const input = get(step.input);
         const out = get(step.output);
@@ -370,6 +391,64 @@ export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunne
       return tensors.get(id);
     },
   };
+}
+
+/** Conv1D over each row: out[r, o, f] = bias[f] + Σ_k Σ_d x[r, o·stride + k·dilation − padLeft, d] · kernel[k, d, f] (zeros outside). */
+export function conv1d(
+  x: Float32Array,
+  rows: number,
+  T: number,
+  D: number,
+  step: { readonly kernel: Float32Array; readonly bias: Float32Array | null; readonly kernelSize: number; readonly filters: number; readonly stride: number; readonly dilation: number; readonly padLeft: number; readonly timesteps: number },
+  out: Float32Array,
+): void {
+  const { kernel, bias, kernelSize, filters: F, stride, dilation, padLeft, timesteps: O } = step;
+  const acc = new Float64Array(F);
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < O; o++) {
+      for (let f = 0; f < F; f++) acc[f] = bias ? bias[f]! : 0;
+      for (let k = 0; k < kernelSize; k++) {
+        const t = o * stride + k * dilation - padLeft;
+        if (t < 0 || t >= T) continue;
+        const xAt = (r * T + t) * D;
+        const kAt = k * D * F;
+        for (let d = 0; d < D; d++) {
+          const v = x[xAt + d]!;
+          if (v === 0) continue;
+          const row = kAt + d * F;
+          for (let f = 0; f < F; f++) acc[f] = acc[f]! + v * kernel[row + f]!;
+        }
+      }
+      out.set(acc, (r * O + o) * F);
+    }
+  }
+}
+
+/** MaxPooling1D / AveragePooling1D over each row; padded positions ('same') are left out of the max and the mean, as TensorFlow does. */
+export function pool1d(
+  x: Float32Array,
+  rows: number,
+  T: number,
+  D: number,
+  step: { readonly mode: 'max' | 'average'; readonly pool: number; readonly stride: number; readonly padLeft: number; readonly timesteps: number },
+  out: Float32Array,
+): void {
+  const { mode, pool, stride, padLeft, timesteps: O } = step;
+  for (let r = 0; r < rows; r++) {
+    for (let o = 0; o < O; o++) {
+      const start = Math.max(0, o * stride - padLeft);
+      const end = Math.min(T, o * stride - padLeft + pool);
+      const at = (r * O + o) * D;
+      for (let d = 0; d < D; d++) {
+        let value = mode === 'max' ? -Infinity : 0;
+        for (let t = start; t < end; t++) {
+          const v = x[(r * T + t) * D + d]!;
+          value = mode === 'max' ? Math.max(value, v) : value + v;
+        }
+        out[at + d] = mode === 'max' ? value : value / Math.max(1, end - start);
+      }
+    }
+  }
 }
 
 function hashName(name: string): number {
