@@ -1040,13 +1040,34 @@ def k1_conv_lstm():
     write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights (the unflipped kernel)')
 
 
+def k3_reshape():
+    """Keras 3: Input (4, 6) -> Reshape((8, 3)) -> Permute((2, 1)) -> LSTM: the LSTM reads 3 steps of 8 features."""
+    path = folder('k3-reshape')
+    model = keras.Sequential([
+        keras.Input(shape=(4, 6)),
+        layers.Reshape((8, 3), name='reshape'),
+        layers.Permute((2, 1), name='permute'),
+        layers.LSTM(3, name='lstm'),
+    ], name='reshape_lstm')
+    randomize(model)
+    model.save(os.path.join(path, 'model.keras'))
+    x = rng.uniform(-1, 1, (4, 4, 6)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    lstm = model.get_layer('lstm')
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([('lstm', keras_states(lstm, layer_input(model, lstm, batch)))])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
     only = set(sys.argv[1:])
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
                  k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru,
-                 json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm]:
+                 json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm, k3_reshape]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

@@ -105,6 +105,10 @@ export type ProgramStep =
   | { readonly kind: 'scale'; readonly layer: string; readonly input: TensorId; readonly output: TensorId; readonly scale: Float32Array; readonly shift: Float32Array }
   /** Layers that are the identity in inference (Dropout, GaussianNoise, …); the mask passes through. */
   | { readonly kind: 'identity'; readonly layer: string; readonly input: TensorId; readonly output: TensorId }
+  /** Reshape to (timesteps, features) or (features): the values keep their order; the mask is dropped. */
+  | { readonly kind: 'reshape'; readonly layer: string; readonly input: TensorId; readonly output: TensorId; readonly timesteps: number | null; readonly features: number }
+  /** Permute((2, 1)): (batch, T, D) → (batch, D, T); the mask is dropped. */
+  | { readonly kind: 'transpose'; readonly layer: string; readonly input: TensorId; readonly output: TensorId }
   /** RepeatVector(n): (batch, features) → (batch, n, features). */
   | { readonly kind: 'repeat'; readonly layer: string; readonly input: TensorId; readonly output: TensorId; readonly times: number }
   | { readonly kind: 'merge'; readonly layer: string; readonly mode: MergeMode; readonly inputs: readonly TensorId[]; readonly output: TensorId }

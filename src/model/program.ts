@@ -2,7 +2,7 @@
  * From a model file's graph to what the simulator runs (keras/graph.ts): every call of every recurrent
  * layer with the tensor it reads, the layer whose final states it receives as initial_state, and the
  * layers in between that lstm-reset computes (Embedding, Masking, Dense and TimeDistributed(Dense),
- * Activation, BatchNormalization, Conv1D, MaxPooling1D / AveragePooling1D, Dropout-like layers,
+ * Activation, BatchNormalization, Conv1D, MaxPooling1D / AveragePooling1D, Reshape, Permute, Dropout-like layers,
  * RepeatVector, merges). A tensor that comes through any other layer
  * is replaced by seeded values of its shape, and a note says so.
  *
@@ -205,6 +205,39 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
       const mode = className.startsWith('Max') ? 'max' : 'average';
       steps.push({ kind: 'pool1d', layer: layer.name, input, output, mode, pool, stride, padLeft: geometry.padLeft, timesteps: geometry.timesteps });
       shapes.set(output, { timesteps: geometry.timesteps, features: inputShape.features });
+      return output;
+    }
+    if (className === 'Reshape') {
+      const input = one();
+      const target = config['target_shape'] ?? config['dims'];
+      if (!input || !Array.isArray(target) || target.length < 1 || target.length > 2) return null;
+      const shape = shapes.get(input)!;
+      const total = (shape.timesteps ?? 1) * shape.features;
+      const dims = target.map((d) => (d === -1 ? -1 : positiveInt(d)));
+      if (dims.some((d) => d === undefined) || dims.filter((d) => d === -1).length > 1) return null;
+      const known = dims.reduce<number>((p, d) => (d === -1 ? p : p * d!), 1);
+      if (known === 0 || total % known !== 0) return null;
+      const resolved = dims.map((d) => (d === -1 ? total / known : d!));
+      if (resolved.reduce((p, d) => p * d, 1) !== total) return null;
+      const timesteps = resolved.length === 2 ? resolved[0]! : null;
+      const features = resolved[resolved.length - 1]!;
+      steps.push({ kind: 'reshape', layer: layer.name, input, output, timesteps, features });
+      shapes.set(output, { timesteps, features });
+      return output;
+    }
+    if (className === 'Permute') {
+      const input = one();
+      const dims = config['dims'];
+      if (!input || !Array.isArray(dims) || shapes.get(input)!.timesteps === null) return null;
+      if (dims.length === 2 && dims[0] === 1 && dims[1] === 2) {
+        steps.push({ kind: 'identity', layer: layer.name, input, output });
+        shapes.set(output, shapes.get(input)!);
+        return output;
+      }
+      if (dims.length !== 2 || dims[0] !== 2 || dims[1] !== 1) return null;
+      steps.push({ kind: 'transpose', layer: layer.name, input, output });
+      const shape = shapes.get(input)!;
+      shapes.set(output, { timesteps: shape.features, features: shape.timesteps! });
       return output;
     }
     if (className === 'TimeDistributed' && innerConfig(config, 'Dropout')) {

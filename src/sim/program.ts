@@ -122,6 +122,14 @@ export function programShapes(
       case 'conv1d':
         shapes.set(step.output, { timesteps: step.timesteps, features: step.filters });
         break;
+      case 'reshape':
+        shapes.set(step.output, { timesteps: step.timesteps, features: step.features });
+        break;
+      case 'transpose': {
+        const input = shapeOf(step.input);
+        shapes.set(step.output, { timesteps: input.features, features: input.timesteps ?? 1 });
+        break;
+      }
       case 'pool1d':
         shapes.set(step.output, { timesteps: step.timesteps, features: shapeOf(step.input).features });
         break;
@@ -305,6 +313,24 @@ export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunne
         const out = get(step.output);
         conv1d(input.data, rows, input.timesteps ?? 1, input.features, step, out.data);
         applyActivation(out.data, rows * step.timesteps, step.filters, step.activation, options.hardSigmoidSlope);
+        out.mask = undefined;
+        break;
+      }
+      case 'reshape': {
+        const input = get(step.input);
+        const out = get(step.output);
+        out.data.set(input.data.subarray(0, rows * (input.timesteps ?? 1) * input.features));
+        out.mask = undefined;
+        break;
+      }
+      case 'transpose': {
+        const input = get(step.input);
+        const out = get(step.output);
+        const T = input.timesteps ?? 1;
+        const D = input.features;
+        for (let r = 0; r < rows; r++) {
+          for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) out.data[(r * D + d) * T + t] = input.data[(r * T + t) * D + d]!;
+        }
         out.mask = undefined;
         break;
       }
