@@ -171,11 +171,21 @@ describe('layers lstm-reset does not compute', () => {
     expect(stderr).not.toMatch(/keras_version/);
   });
 
-  it('Conv1D before an LSTM: seeded inputs stand in for its output, and a note says so', async () => {
-    const file = join(dir, 'conv.json');
-    writeFileSync(file, JSON.stringify(model([layer('Conv1D', 'conv1d', { filters: 5, kernel_size: 3 }, 'x'), layer('LSTM', 'lstm', { units: 4 }, 'conv1d')])));
+  it('a layer it does not compute (Lambda) before an LSTM: seeded inputs stand in for its output, and a note says so', async () => {
+    const file = join(dir, 'lambda.json');
+    writeFileSync(file, JSON.stringify(model([layer('Lambda', 'lambda', { function: ['x * 2', null, null] }, 'x'), layer('LSTM', 'lstm', { units: 4 }, 'lambda')])));
     const { code, stdout } = await run(['audit', file, '--samples', '4', '--batch', '2']);
     expect(code).toBe(0);
-    expect(stdout.replace(/\s+/g, ' ')).toMatch(/lstm's input comes through Conv1D "conv1d", which lstm-reset does not compute: seeded inputs of 10×\d+ stand in/);
+    expect(stdout.replace(/\s+/g, ' ')).toMatch(/lstm's input comes through Lambda "lambda", which lstm-reset does not compute: seeded inputs of 10×\d+ stand in/);
+  });
+
+  it('Conv1D without weights (a model JSON): computed on seeded Keras-default weights, said in a note (lengths: test/model/real-weights k3-conv-lstm)', async () => {
+    const file = join(dir, 'conv.json');
+    writeFileSync(file, JSON.stringify(model([layer('Conv1D', 'conv1d', { filters: 5, kernel_size: [3], strides: [2], padding: 'valid' }, 'x'), layer('LSTM', 'lstm', { units: 4 }, 'conv1d')])));
+    const { code, stdout } = await run(['audit', file, '--samples', '4', '--batch', '2']);
+    expect(code).toBe(0);
+    const text = stdout.replace(/\s+/g, ' ');
+    expect(text).toContain('input: conv1d (Conv1D) ← input "x"');
+    expect(text).toContain('Conv1D "conv1d": no weights in the file; seeded weights stand in');
   });
 });
