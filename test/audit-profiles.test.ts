@@ -148,4 +148,49 @@ describe('TF.js models run under TF.js rules', () => {
     const error = doc.findings.find((f: { code: string }) => f.code === 'tfjs-gru-reset-after');
     expect(error.message).toContain('ValueError: GRUCell does not support reset_after parameter set to true.');
   });
+
+  it('a CuDNNLSTM in a model.json does not deserialize in TF.js: "Unknown layer", nothing runs; the same layers as Keras 2 run', async () => {
+    // tensorflowjs_converter copies the Keras 2.2 topology as it is: CuDNNLSTM stays CuDNNLSTM
+    const folder = mkdtempSync(join(dir, 'cudnn-'));
+    const model = {
+      format: 'layers-model',
+      generatedBy: 'keras v2.2.4',
+      convertedBy: 'TensorFlow.js Converter v1.7.0',
+      modelTopology: {
+        keras_version: '2.2.4',
+        backend: 'tensorflow',
+        model_config: {
+          class_name: 'Sequential',
+          config: {
+            name: 'sequential_1',
+            layers: [{ class_name: 'CuDNNLSTM', config: { name: 'cu_dnnlstm_1', units: 2, batch_input_shape: [null, 3, 1], return_sequences: false } }],
+          },
+        },
+      },
+      weightsManifest: [
+        {
+          paths: ['group1-shard1of1.bin'],
+          weights: [
+            { name: 'cu_dnnlstm_1/kernel', shape: [1, 8], dtype: 'float32' },
+            { name: 'cu_dnnlstm_1/recurrent_kernel', shape: [2, 8], dtype: 'float32' },
+            { name: 'cu_dnnlstm_1/bias', shape: [16], dtype: 'float32' },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(folder, 'model.json'), JSON.stringify(model));
+    writeFileSync(join(folder, 'group1-shard1of1.bin'), new Uint8Array(4 * (8 + 16 + 16)));
+    const { code, stdout } = await run(['audit', join(folder, 'model.json'), '--samples', '4', '--batch', '2', '--json', '-q']);
+    const doc = JSON.parse(stdout);
+    expect(code).toBe(3);
+    expect(doc.config.keras).toBe('tfjs');
+    expect(doc.totals.batches).toBe(0);
+    const error = doc.findings.find((f: { code: string }) => f.code === 'tfjs-unknown-layer');
+    expect(error.message).toContain('cu_dnnlstm_1 is a CuDNNLSTM');
+    expect(error.message).toContain('TF.js says: ValueError: Unknown layer: CuDNNLSTM. This may be due to one of the following reasons:');
+    // the same file as Keras 2 loads it (CuDNN weights converted): it runs
+    const keras2 = await run(['audit', join(folder, 'model.json'), '--samples', '4', '--batch', '2', '--keras', '2', '--json', '-q']);
+    expect(keras2.code).toBe(0);
+    expect(JSON.parse(keras2.stdout).totals.batches).toBe(2);
+  });
 });

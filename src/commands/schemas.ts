@@ -47,6 +47,7 @@ export const layerInputSchema = z.strictObject({
   activation: z.enum(['tanh', 'relu']).optional().describe("the layer's activation (default tanh)"),
   initialStateFrom: z.string().optional().describe('the layer whose final states this call receives as initial_state'),
   call: positive.optional().describe("a shared layer's later call (1, 2, …) within one model call"),
+  className: z.enum(['CuDNNLSTM', 'CuDNNGRU']).optional().describe("the model file's class when it is a CuDNN layer (TF.js has none)"),
 });
 
 /** A layer with every field decided. */
@@ -63,6 +64,7 @@ export const layerSpecSchema = z.strictObject({
   activation: z.literal('relu').optional().describe("the layer's activation when it is not tanh"),
   initialStateFrom: z.string().optional().describe("the layer whose final states this call receives as initial_state (a decoder's encoder)"),
   call: positive.optional().describe("a shared layer's later call (1, 2, …) within one model call"),
+  className: z.enum(['CuDNNLSTM', 'CuDNNGRU']).optional().describe("the model file's class when it is a CuDNN layer (TF.js has none)"),
 });
 
 const resetPolicySchema = z

@@ -137,7 +137,9 @@ export type FailureCheck =
   /** model.reset_states() in Keras 3, which has no such method (§2.1 "Reset API", §R6). */
   | 'no-model-reset-states'
   /** TF.js loads no GRU with reset_after=true (tfjs-layers recurrent.ts GRUCell): nothing runs. */
-  | 'tfjs-gru-reset-after';
+  | 'tfjs-gru-reset-after'
+  /** TF.js has no class of that name (CuDNNLSTM, CuDNNGRU): the model.json does not deserialize. */
+  | 'tfjs-unknown-layer';
 
 /**
  * What a stateful model does with a batch of `rows` rows against `stateRows` state rows (§R2, §2.1).
@@ -206,6 +208,8 @@ export interface ErrorDetails {
   readonly layerName: string;
   readonly cell: CellKind;
   readonly units: number;
+  /** The class TF.js does not know (tfjs-unknown-layer). */
+  readonly layerClass?: string;
 }
 
 /** The width of the add that fails in the cell: LSTM 4U (fused gates), GRU and SimpleRNN U. */
@@ -256,6 +260,15 @@ export function kerasError(details: ErrorDetails): KerasError {
       };
     case 'tfjs-gru-reset-after':
       return { className: 'ValueError', message: 'GRUCell does not support reset_after parameter set to true.' };
+    case 'tfjs-unknown-layer':
+      // tfjs-layers utils/generic_utils.ts deserializeKerasObject
+      return {
+        className: 'ValueError',
+        message:
+          `Unknown layer: ${details.layerClass ?? className}. This may be due to one of the following reasons: ` +
+          '1. The layer is defined in Python, in which case it needs to be ported to TensorFlow.js or your JavaScript code. ' +
+          '2. The custom layer is defined in JavaScript, but is not registered properly with tf.serialization.registerClass().',
+      };
     case 'no-model-reset-states':
       return { className: 'AttributeError', message: "'Sequential' object has no attribute 'reset_states'" };
     case 'torch-inplace':

@@ -44,6 +44,14 @@ export const findingCatalogue = [
     source: 'tfjs-layers layers/recurrent.ts GRUCell constructor: "GRUCell does not support reset_after parameter set to true."; §8 (tf.keras and Keras 3 default reset_after=True)',
   },
   {
+    code: 'tfjs-unknown-layer',
+    severity: 'error',
+    keras: ['tfjs'],
+    title: 'A TF.js model names a layer class TF.js Layers does not have (CuDNNLSTM, CuDNNGRU): it does not load, nothing runs.',
+    fix: 'Rebuild the model with LSTM / GRU(reset_after=False) in place of CuDNNLSTM / CuDNNGRU, load the CuDNN weights into it (Keras converts them), save and convert again.',
+    source: 'tfjs-layers utils/generic_utils.ts deserializeKerasObject ("Unknown layer: …"); layers/recurrent.ts registers LSTM, GRU, SimpleRNN and their cells only',
+  },
+  {
     code: 'stateful-unknown-batch-size',
     severity: 'error',
     keras: all,

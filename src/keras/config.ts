@@ -333,6 +333,8 @@ export interface LayerSpecInput {
   readonly initialStateFrom?: string;
   /** A shared layer's second, third, … call in one model call (1-based count of earlier calls; its state is the same layer's). */
   readonly call?: number;
+  /** The model file's class when it is not the plain cell's and that matters (CuDNNLSTM, CuDNNGRU: TF.js has no such class). */
+  readonly className?: 'CuDNNLSTM' | 'CuDNNGRU';
 }
 
 /** A layer with every field decided. */
@@ -356,6 +358,8 @@ export interface LayerSpec {
   readonly initialStateFrom?: string;
   /** A shared layer's later call (1, 2, …) within one model call; absent for the first. */
   readonly call?: number;
+  /** The model file's class when it is not the plain cell's (CuDNNLSTM, CuDNNGRU). */
+  readonly className?: 'CuDNNLSTM' | 'CuDNNGRU';
 }
 
 /** The layers of a configuration, named as Keras names them. */
@@ -375,6 +379,7 @@ export function resolveLayers(config: SimulationConfig): LayerSpec[] {
     return {
       ...(layer.initialStateFrom === undefined ? {} : { initialStateFrom: layer.initialStateFrom }),
       ...(layer.call ? { call: layer.call } : {}),
+      ...(layer.className === undefined ? {} : { className: layer.className }),
       name: layer.name ?? automatic,
       cell: layer.cell,
       units: layer.units,
@@ -392,6 +397,24 @@ export function resolveLayers(config: SimulationConfig): LayerSpec[] {
 /** A model is stateful (fixed batch size, no automatic zeros) when any of its layers is. */
 export function isStatefulModel(config: SimulationConfig): boolean {
   return resolveLayers(config).some((layer) => layer.stateful);
+}
+
+/** Recurrent classes tfjs-layers does not register: a model.json naming one does not deserialize. */
+const tfjsUnknownClasses: ReadonlySet<string> = new Set<string>(['CuDNNLSTM', 'CuDNNGRU']);
+
+/**
+ * Why TF.js cannot load the model, for the first layer it stops at (TF.js deserializes the layers in
+ * order, building each): an unregistered class ("Unknown layer", generic_utils.ts
+ * deserializeKerasObject) or a GRU with reset_after=true (recurrent.ts GRUCell). Undefined when it
+ * loads, and for every other profile.
+ */
+export function tfjsLoadFailure(config: SimulationConfig): { readonly check: 'tfjs-unknown-layer' | 'tfjs-gru-reset-after'; readonly layer: LayerSpec } | undefined {
+  if (config.keras !== 'tfjs') return undefined;
+  for (const layer of distinctLayers(config)) {
+    if (layer.className !== undefined && tfjsUnknownClasses.has(layer.className)) return { check: 'tfjs-unknown-layer', layer };
+    if (layer.cell === 'gru' && layer.resetAfter === true) return { check: 'tfjs-gru-reset-after', layer };
+  }
+  return undefined;
 }
 
 /** Each layer once (a shared layer's later calls dropped), in order of first call. */

@@ -13,6 +13,7 @@ import {
   planOf,
   rangeOf,
   resolveLayers,
+  tfjsLoadFailure,
   splitData,
   wiredStart,
   type FlatPlanStep,
@@ -426,10 +427,11 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   };
 
   const first = flatSteps(planOf(config)).next().value;
-  if (config.keras === 'tfjs' && layers.some((layer) => layer.cell === 'gru' && layer.resetAfter === true)) {
-    // TF.js cannot load a GRU with reset_after=true: nothing runs
+  const tfjsFailure = tfjsLoadFailure(config);
+  if (tfjsFailure) {
+    // TF.js cannot load the model (an unknown class, a GRU with reset_after=true): nothing runs
     epoch = 1;
-    fail('fit', 1, 'tfjs-gru-reset-after', { samples: N, batchSize: config.batchSize, rows: 0, defaulted: config.batchSizeDefaulted ?? false });
+    fail('fit', 1, tfjsFailure.check, { samples: N, batchSize: config.batchSize, rows: 0, defaulted: config.batchSizeDefaulted ?? false });
   } else if (stateful && config.unknownStateBatch) {
     // Keras refuses to build the stateful layers: nothing runs
     epoch = 1;

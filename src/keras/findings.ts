@@ -4,7 +4,7 @@
  * shared/keras-semantics.md); the message adds the run's own numbers.
  */
 import { catalogueEntry, type FindingCode, type Severity } from './catalogue.ts';
-import { distinctSteps, isStatefulModel, planEpochs, planOf, resolveLayers, splitData, type PlanStep, type SimulationConfig } from './config.ts';
+import { distinctSteps, isStatefulModel, planEpochs, planOf, resolveLayers, splitData, tfjsLoadFailure, type PlanStep, type SimulationConfig } from './config.ts';
 import type { Phase, RunPosition } from './events.ts';
 import { executionOf, kerasError } from './backends.ts';
 import { kerasProfiles, type Backend, type KerasVersion } from './profiles.ts';
@@ -119,12 +119,21 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
     layerName: layer.name,
     cell: layer.cell,
     units: layer.units,
+    ...(failure.check === 'tfjs-unknown-layer' && tfjsLoadFailure(config)?.layer.className ? { layerClass: tfjsLoadFailure(config)!.layer.className! } : {}),
   });
   const says = `Keras says: ${error.className}: ${error.message}`;
   const keras3 = kerasProfiles[config.keras].keras3;
   const where = describePosition(failure.position);
   const call = failure.position.phase === 'fit' || failure.position.phase === 'validate' ? 'fit' : failure.position.phase;
   switch (failure.check) {
+    case 'tfjs-unknown-layer': {
+      const unknown = tfjsLoadFailure(config)?.layer;
+      return finding(
+        'tfjs-unknown-layer',
+        `TF.js cannot load this model: ${unknown ? `${unknown.name} is a ${unknown.className}, a class` : 'a layer class'} TF.js Layers does not have (Keras's GPU-only layers were never ported), so the model.json does not deserialize and nothing runs. TF.js says: ${error.className}: ${error.message}`,
+        { at: failure.position },
+      );
+    }
     case 'tfjs-gru-reset-after': {
       const grus = layers.filter((l) => l.cell === 'gru' && l.resetAfter === true).map((l) => l.name);
       return finding(

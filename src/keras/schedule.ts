@@ -13,6 +13,7 @@ import {
   planOf,
   rangeOf,
   resolveLayers,
+  tfjsLoadFailure,
   splitData,
   type FlatPlanStep,
   type ShuffleMode,
@@ -243,9 +244,10 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
     },
   });
 
-  if (config.keras === 'tfjs' && resolveLayers(config).some((layer) => layer.cell === 'gru' && layer.resetAfter === true)) {
-    // TF.js cannot build a GRU with reset_after=true (tfjs-layers recurrent.ts GRUCell): the model does not load
-    yield failure({ phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch', planStep: 1 }, 'tfjs-gru-reset-after', {
+  const tfjsFailure = tfjsLoadFailure(config);
+  if (tfjsFailure) {
+    // TF.js cannot load the model (an unknown class, a GRU with reset_after=true): nothing runs
+    yield failure({ phase: 'fit', epoch: 1, batch: 1, timing: 'before-batch', planStep: 1 }, tfjsFailure.check, {
       samples: N,
       batchSize: config.batchSize,
       rows: 0,

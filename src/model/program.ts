@@ -438,9 +438,11 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
     if (info.activation !== 'tanh' && info.activation !== 'relu') {
       notes.push(`${name}: activation ${quote(info.activation)} is not computed here; tanh stands in (reset counts do not depend on it)`);
     }
+    const cudnn = /CuDNN(LSTM|GRU)/.exec(info.className)?.[0] as 'CuDNNLSTM' | 'CuDNNGRU' | undefined;
     layers.push({
       name,
       ...activation,
+      ...(cudnn ? { className: cudnn } : {}),
       cell: info.cell,
       units,
       stateful: info.stateful,

@@ -17,6 +17,7 @@ import { classifyKerasVersion, isRecord, parseModelTopology } from './topology.t
 import { computedLayerClasses, weightedLayerNames } from './attach-weights.ts';
 import type { CellWeights, RecurrentLayerInfo, RecurrentLayerWeights, RecurrentModelInfo, WeightArray } from './types.ts';
 import { describeIssues } from './zod-issues.ts';
+import { recurrentWeights, WeightsUnusable } from './weights.ts';
 
 const weightSpecSchema = z
   .object({
@@ -277,6 +278,17 @@ function toCellWeights(layer: RecurrentLayerInfo, direction: DirectionSpecs, gro
   expectShape(direction.kernel, [expectedInput, gates * u], `input_dim ${expectedInput}, ${gates > 1 ? `${gates}·units` : 'units'}`);
   expectShape(direction.recurrentKernel, [u, gates * u], `units, ${gates > 1 ? `${gates}·units` : 'units'}`);
   let biasShape: number[] | null = null;
+  const biasDims = direction.bias?.spec.shape ?? [];
+  if (direction.bias && gates > 1 && biasDims.length === 1 && biasDims[0] === 2 * gates * u) {
+    // CuDNNLSTM / CuDNNGRU weights as converted from a Keras 2 file: the CuDNN layout, converted as Keras 2 loads it
+    const arrays = [direction.kernel, direction.recurrentKernel, direction.bias].map((item) => ({ name: item.spec.name, shape: item.spec.shape, values: floats(item, groups, file) }));
+    try {
+      return recurrentWeights({ ...layer, bidirectional: false }, arrays, file).forward;
+    } catch (error) {
+      if (error instanceof WeightsUnusable) throw fileError(file, error.message.startsWith(`${file}: `) ? error.message.slice(file.length + 2) : error.message);
+      throw error;
+    }
+  }
   if (direction.bias) {
     biasShape = layer.cell === 'gru' && layer.resetAfter ? [2, gates * u] : [gates * u];
     expectShape(direction.bias, biasShape, layer.cell === 'gru' && layer.resetAfter ? 'reset_after: input and recurrent bias rows' : `${gates > 1 ? `${gates}·units` : 'units'}`);
