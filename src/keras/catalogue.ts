@@ -49,7 +49,7 @@ export const findingCatalogue = [
     keras: ['tfjs'],
     title: 'A TF.js model names a layer class TF.js Layers does not have (CuDNNLSTM, CuDNNGRU): it does not load, nothing runs.',
     fix: 'Rebuild the model with LSTM / GRU(reset_after=False) in place of CuDNNLSTM / CuDNNGRU, load the CuDNN weights into it (Keras converts them), save and convert again.',
-    source: 'tfjs-layers utils/generic_utils.ts deserializeKerasObject ("Unknown layer: …"); layers/recurrent.ts registers LSTM, GRU, SimpleRNN and their cells only',
+    source: 'tfjs-layers utils/generic_utils.ts deserializeKerasObject ("Unknown layer: …"); layers/recurrent.ts registers LSTM, GRU, SimpleRNN and their cells only; §8 (the TF.js Layers row)',
   },
   {
     code: 'stateful-unknown-batch-size',
