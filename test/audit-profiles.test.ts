@@ -94,6 +94,21 @@ describe('TF.js models run under TF.js rules', () => {
     );
   });
 
+  it("fit(shuffle: 'batch') throws NotImplementedError as the first epoch begins: no batch runs, forward pass and count alike", async () => {
+    for (const mode of [[], ['--count-only']]) {
+      const { code, stdout } = await run(['audit', tfjs, '--samples', '6', '--batch', '2', '--shuffle', 'batch', '--json', '-q', ...mode]);
+      const doc = JSON.parse(stdout);
+      expect(code).toBe(3);
+      expect(doc.totals.batches).toBe(0);
+      const error = doc.findings.find((f: { code: string }) => f.code === 'tfjs-shuffle-batch');
+      expect(error.message).toContain('TF.js says: NotImplementedError: batch shuffling is not implemneted yet');
+      expect(error.fix).toContain('shuffle: false');
+    }
+    // Keras 3 runs the same fit (rows permuted within each batch)
+    const keras3 = await run(['audit', tfjs, '--samples', '6', '--batch', '2', '--shuffle', 'batch', '--keras', '3', '--json', '-q']);
+    expect(JSON.parse(keras3.stdout).totals.batches).toBe(3);
+  });
+
   it('the fixes name the TF.js API', async () => {
     const fixes = async (args: string[]) =>
       JSON.parse((await run(['audit', tfjs, ...args, '--json', '-q'])).stdout).findings.map((f: { fix: string }) => f.fix).join(' ');

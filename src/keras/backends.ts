@@ -139,7 +139,9 @@ export type FailureCheck =
   /** TF.js loads no GRU with reset_after=true (tfjs-layers recurrent.ts GRUCell): nothing runs. */
   | 'tfjs-gru-reset-after'
   /** TF.js has no class of that name (CuDNNLSTM, CuDNNGRU): the model.json does not deserialize. */
-  | 'tfjs-unknown-layer';
+  | 'tfjs-unknown-layer'
+  /** TF.js model.fit() with shuffle 'batch': NotImplementedError at the first epoch (tfjs-layers training.ts fitLoop). */
+  | 'tfjs-shuffle-batch';
 
 /**
  * What a stateful model does with a batch of `rows` rows against `stateRows` state rows (§R2, §2.1).
@@ -260,6 +262,9 @@ export function kerasError(details: ErrorDetails): KerasError {
       };
     case 'tfjs-gru-reset-after':
       return { className: 'ValueError', message: 'GRUCell does not support reset_after parameter set to true.' };
+    case 'tfjs-shuffle-batch':
+      // tfjs-layers engine/training.ts fitLoop (the misspelling is TF.js's)
+      return { className: 'NotImplementedError', message: 'batch shuffling is not implemneted yet' };
     case 'tfjs-unknown-layer':
       // tfjs-layers utils/generic_utils.ts deserializeKerasObject
       return {

@@ -44,6 +44,14 @@ export const findingCatalogue = [
     source: 'tfjs-layers layers/recurrent.ts GRUCell constructor: "GRUCell does not support reset_after parameter set to true."; §8 (tf.keras and Keras 3 default reset_after=True)',
   },
   {
+    code: 'tfjs-shuffle-batch',
+    severity: 'error',
+    keras: ['tfjs'],
+    title: "TF.js model.fit() with shuffle: 'batch' throws NotImplementedError at its first epoch: nothing is trained.",
+    fix: "Pass shuffle: false to model.fit() (or true); TF.js Layers has no 'batch' shuffling.",
+    source: "tfjs-layers engine/training.ts fitLoop: if (shuffle === 'batch') throw new NotImplementedError('batch shuffling is not implemneted yet'); §3 shuffle='batch' table",
+  },
+  {
     code: 'tfjs-unknown-layer',
     severity: 'error',
     keras: ['tfjs'],

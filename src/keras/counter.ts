@@ -409,6 +409,12 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       fail('fit', 1, 'fit-upfront', { samples: failing, batchSize, rows: failing % batchSize, defaulted });
       return false;
     }
+    if (config.keras === 'tfjs' && step.shuffle === 'batch') {
+      // tfjs-layers fitLoop: NotImplementedError at the start of the first epoch, before any batch
+      epoch++;
+      fail('fit', 1, 'tfjs-shuffle-batch', { samples: count, batchSize, rows: 0, defaulted });
+      return false;
+    }
     const train = split.trainSamples;
     const n = batchCount(train, batchSize);
     const partialRows = train % batchSize;

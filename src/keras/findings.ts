@@ -126,6 +126,12 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
   const where = describePosition(failure.position);
   const call = failure.position.phase === 'fit' || failure.position.phase === 'validate' ? 'fit' : failure.position.phase;
   switch (failure.check) {
+    case 'tfjs-shuffle-batch':
+      return finding(
+        'tfjs-shuffle-batch',
+        `TF.js model.fit() with shuffle: 'batch' stops as its first epoch begins (after its up-front checks, before any batch): TF.js has no batch shuffling, so nothing is trained. TF.js says: ${error.className}: ${error.message}`,
+        { at: failure.position },
+      );
     case 'tfjs-unknown-layer': {
       const unknown = tfjsLoadFailure(config)?.layer;
       return finding(
@@ -197,7 +203,7 @@ const shuffleBatchEffect: Readonly<Record<KerasVersion, string>> = {
   tf: 'tf.keras permutes the order of the batches (the partial one included) and the rows inside each batch, so row i continues an unrelated row of an unrelated batch',
   '3': 'Keras 3 keeps the batch order but permutes the rows inside each batch, so row i continues the sequence of another row',
   '3.0-3.11': 'Keras 3 keeps the batch order but permutes the rows inside each batch, so row i continues the sequence of another row',
-  // tfjs-layers engine/training.ts fitLoop: shuffle === 'batch' throws NotImplementedError (simulated here as no shuffle)
+  // tfjs-layers engine/training.ts fitLoop: shuffle === 'batch' throws NotImplementedError (the tfjs-shuffle-batch error; nothing carries)
   tfjs: "TF.js does not implement it: model.fit() throws NotImplementedError('batch shuffling is not implemneted yet') at its first epoch",
 };
 

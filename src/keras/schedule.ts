@@ -429,6 +429,12 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
       yield failure(position('fit', 1, 'before-batch'), 'fit-upfront', { samples: failing, batchSize, rows: failing % batchSize, defaulted });
       return false;
     }
+    if (config.keras === 'tfjs' && step.shuffle === 'batch') {
+      // tfjs-layers fitLoop: NotImplementedError at the start of the first epoch, before any batch
+      epoch++;
+      yield failure(position('fit', 1, 'before-batch'), 'tfjs-shuffle-batch', { samples: count, batchSize, rows: 0, defaulted });
+      return false;
+    }
     const trainSpec = split.trainSamples % batchSize === 0 ? batchSize : null;
     for (let e = 1; e <= step.epochs; e++) {
       epoch++;
