@@ -63,6 +63,18 @@ describe('a stateful decoder given initial_state (§6, section R6: the passed st
     expect(decoder).toMatchObject({ resetEvents: 1, carries: 0, fromLayerStarts: 3, byReason: { initial: 1, 'batch-start': 0, 'reset-states': 0, 'initial-state': 0 } });
     expect(doc.findings.map((f: { code: string }) => f.code)).toContain('initial-state-overrides-carry');
   });
+  it('Keras 3 over 2 epochs: nothing carries, so no finding says it does (state-never-reset, mixed-statefulness); the count agrees', async () => {
+    const doc = await json([...args, '--epochs', '2']);
+    expect(doc.totals.carries).toBe(0);
+    const codes = doc.findings.map((f: { code: string }) => f.code);
+    expect(codes).not.toContain('state-never-reset');
+    expect(codes).not.toContain('mixed-statefulness');
+    const counted = await json([...args, '--epochs', '2', '--count-only']);
+    expect(counted.findings.map((f: { code: string }) => f.code)).toEqual(codes);
+    // tf.keras carries after the first call: both findings hold there
+    const tf = await json([...args, '--epochs', '2', '--keras', 'tf']);
+    expect(tf.findings.map((f: { code: string }) => f.code)).toEqual(expect.arrayContaining(['state-never-reset', 'mixed-statefulness', 'initial-state-ignored']));
+  });
   it('tf.keras: the passed state only after zeros, then the stored state (tf_keras base_rnn.py _process_inputs)', async () => {
     const doc = await json([...args, '--keras', 'tf']);
     const decoder = doc.totals.perLayer.find((l: { name: string }) => l.name === 'decoder_gru');

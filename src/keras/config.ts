@@ -417,6 +417,18 @@ export function tfjsLoadFailure(config: SimulationConfig): { readonly check: 'tf
   return undefined;
 }
 
+/**
+ * Whether every call of the stateful layers is given an initial_state: --initial-state, or a model
+ * whose stateful layers all take another layer's final states (a stateful seq2seq decoder). The state
+ * flow then applies the version's rule (§6: Keras 3 and 2.3 always start from it; tf.keras only while
+ * the stored state is zeros) instead of counting carries that never happen.
+ */
+export function initialStateEveryCall(config: SimulationConfig): boolean {
+  if (config.initialStatePassed === true) return true;
+  const stateful = distinctLayers(config).filter((layer) => layer.stateful);
+  return stateful.length > 0 && stateful.every((layer) => layer.initialStateFrom !== undefined);
+}
+
 /** Each layer once (a shared layer's later calls dropped), in order of first call. */
 export function distinctLayers(config: SimulationConfig): LayerSpec[] {
   return resolveLayers(config).filter((layer) => !layer.call);

@@ -14,6 +14,7 @@ import {
   rangeOf,
   resolveLayers,
   tfjsLoadFailure,
+  initialStateEveryCall,
   splitData,
   wiredStart,
   type FlatPlanStep,
@@ -375,7 +376,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     (phase === 'predict' ? profile.predictUpfront && count > batchSize && count % batchSize !== 0 : count % batchSize !== 0);
 
   /** evaluate, predict or a validation: batches in order, the partial one last. */
-  const initialStatePassed = config.initialStatePassed === true;
+  const initialStatePassed = initialStateEveryCall(config);
   const inOrder = (phase: CountedPhase, count: number, batchSize: number, defaulted: boolean): boolean => {
     const n = batchCount(count, batchSize);
     if (n === 0) return true;

@@ -253,7 +253,8 @@ export function configFindings(config: SimulationConfig, evidence: FlowEvidence)
       ),
     );
   }
-  if (stateful && layers.some((l) => !l.stateful)) {
+  // a stateful layer that starts every call from a passed initial_state carries nothing (§6)
+  if (stateful && layers.some((l) => !l.stateful) && !(evidence.carries === 0 && evidence.initialStateStarts > 0)) {
     findings.push(
       finding(
         'mixed-statefulness',

@@ -14,6 +14,7 @@ import {
   rangeOf,
   resolveLayers,
   tfjsLoadFailure,
+  initialStateEveryCall,
   splitData,
   type FlatPlanStep,
   type ShuffleMode,
@@ -352,7 +353,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
         defaulted,
         staticShape: perBatch ? staticShape(phase, rows) : isStatic,
         firstBatch: batch === 1,
-        initialState: config.initialStatePassed === true,
+        initialState: initialStateEveryCall(config),
       });
       if (!ok) return false;
     }
@@ -390,7 +391,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
       const { count, sample } = batchStepSamples(step, stateRows ?? config.batchSize);
       // concrete arrays: a static batch size, traced per function (tf.function relaxes it on a new one)
       const isStatic = staticShape(step.type, count);
-      const initialState = config.initialStatePassed === true || (step.type === 'call' && step.initialState === true);
+      const initialState = initialStateEveryCall(config) || (step.type === 'call' && step.initialState === true);
       return yield* modelCall(step.type, 1, count, sample, { samples: count, batchSize: count, defaulted: false, staticShape: isStatic, firstBatch: true, initialState });
     }
     if (step.type === 'evaluate' || step.type === 'predict') {
@@ -447,7 +448,7 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
           defaulted,
           staticShape: isStatic,
           firstBatch: batch === 1 && e === 1,
-          initialState: config.initialStatePassed === true,
+          initialState: initialStateEveryCall(config),
         });
         if (!ok) return false;
         // --reset-every K: a callback's on_train_batch_end, whose batch index restarts every epoch
