@@ -191,6 +191,25 @@ describe('layers lstm-reset does not compute', () => {
     expect(stdout.replace(/\s+/g, ' ')).toMatch(/lstm's input comes through Lambda "lambda", which lstm-reset does not compute: seeded inputs of 10×\d+ stand in/);
   });
 
+  it("a stand-in's timesteps follow the configs on the way (Reshape((5, 6)) after a layer not computed, then a Dense)", async () => {
+    const file = join(dir, 'crnn.json');
+    writeFileSync(
+      file,
+      JSON.stringify(
+        model([
+          layer('Lambda', 'lambda', { function: ['x', null, null] }, 'x'),
+          layer('Reshape', 'reshape', { target_shape: [5, 6] }, 'lambda'),
+          layer('Dense', 'dense', { units: 7 }, 'reshape'),
+          layer('LSTM', 'lstm', { units: 4 }, 'dense'),
+        ]),
+      ),
+    );
+    const { code, stdout } = await run(['audit', file, '--samples', '4', '--batch', '2']);
+    expect(code).toBe(0);
+    // the Lambda is not computed, so neither is what follows it: the LSTM's input is seeded, 5 steps (the Reshape's) of 7
+    expect(stdout.replace(/\s+/g, ' ')).toMatch(/seeded inputs of 5×7 stand in/);
+  });
+
   it('Conv1D without weights (a model JSON): computed on seeded Keras-default weights, said in a note (lengths: test/model/real-weights k3-conv-lstm)', async () => {
     const file = join(dir, 'conv.json');
     writeFileSync(file, JSON.stringify(model([layer('Conv1D', 'conv1d', { filters: 5, kernel_size: [3], strides: [2], padding: 'valid' }, 'x'), layer('LSTM', 'lstm', { units: 4 }, 'conv1d')])));

@@ -119,10 +119,11 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
   const tooLarge = fileValueBeyondLimits(info);
   if (tooLarge) return usageError(io, `audit: ${label}: ${tooLarge}`);
   const options = command.opts() as { samples?: number; shape?: unknown; data?: string[]; quiet?: boolean };
-  const notes = [...info.notes];
   const { buildProgram, declaredInputs } = await import('../model/program.ts');
   const declared = declaredInputs(info);
   const first = declared[0];
+  // token ids (N, T) into an Embedding are the rank-2 input such a model has: no note for it
+  const notes = info.notes.filter((note) => !(first?.vocabulary !== undefined && /^the model input has rank 2 /.test(note)));
 
   // the version profile: --keras when given, else what the file says; a TF.js model.json runs in TF.js
   const stated = info.versionString !== undefined ? `${info.versionFrom ?? 'the file'}: "${info.versionString}"` : undefined;

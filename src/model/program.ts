@@ -373,6 +373,47 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
     return output;
   }
 
+  /**
+   * The timesteps a tensor has by the configs on its way (a Reshape's target, a RepeatVector's n, a
+   * 1D convolution or pooling's length rule, a model input's), for seeded stand-ins; undefined when
+   * no layer on the way fixes them.
+   */
+  function staticTimesteps(ref: TensorRef, depth: number): number | undefined {
+    if (depth > 50) return undefined;
+    const input = inputs.find((i) => i.name === ref.layer);
+    if (input && !byName.get(ref.layer)?.calls.length) return input.timesteps ?? undefined;
+    const layer = byName.get(ref.layer);
+    if (!layer) return undefined;
+    const config = layer.config;
+    if (layer.className === 'InputLayer') return inputs.find((i) => i.name === layer.name)?.timesteps ?? undefined;
+    if (layer.className === 'Reshape') {
+      const target = config['target_shape'];
+      return Array.isArray(target) && target.length === 2 ? positiveInt(target[0]) : undefined;
+    }
+    if (layer.className === 'RepeatVector') return positiveInt(config['n']);
+    const upstream = layer.calls[ref.node]?.inputs[0];
+    if (!upstream) return undefined;
+    const before = staticTimesteps(upstream, depth + 1);
+    if (recurrent.has(layer.name)) return recurrent.get(layer.name)!.returnSequences && ref.tensor === 0 ? before : undefined;
+    if (before === undefined) return undefined;
+    if (layer.className === 'Conv1D' || layer.className === 'Convolution1D') {
+      const size = firstInt(config['kernel_size'] ?? config['filter_length']);
+      const stride = firstInt(config['strides'] ?? config['subsample_length'] ?? 1);
+      const dilation = firstInt(config['dilation_rate'] ?? 1);
+      const padding = String(config['padding'] ?? config['border_mode'] ?? 'valid');
+      return size && stride && dilation ? outputGeometry(before, size, stride, dilation, padding).timesteps || undefined : undefined;
+    }
+    if (pool1dClasses.has(layer.className)) {
+      const pool = firstInt(config['pool_size'] ?? config['pool_length'] ?? 2);
+      const stride = firstInt(config['strides'] ?? config['stride'] ?? null) ?? pool;
+      const padding = String(config['padding'] ?? config['border_mode'] ?? 'valid');
+      return pool && stride ? outputGeometry(before, pool, stride, 1, padding).timesteps || undefined : undefined;
+    }
+    // layers that keep the time axis (Dense and TimeDistributed act per step)
+    const keeps = ['Dense', 'TimeDistributed', 'Activation', 'BatchNormalization', 'LayerNormalization', 'Masking', 'Embedding', 'Bidirectional'];
+    return keeps.includes(layer.className) || identityClasses.has(layer.className) || mergeClasses[layer.className] !== undefined ? before : undefined;
+  }
+
   /** Emits a recurrent call (and what it reads), once; returns its outputs. */
   function emitRecurrent(name: string, node: number): { step: number; output?: TensorId; states: TensorId[] } | undefined {
     const key = `${name}#${node}`;
@@ -398,7 +439,7 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
     if (input === null) {
       const via = call.inputs[0] ? byName.get(call.inputs[0].layer) : undefined;
       const features = expectedDim ?? options.features;
-      const timesteps = inputs[0]?.timesteps ?? options.timesteps;
+      const timesteps = (call.inputs[0] ? staticTimesteps(call.inputs[0], 0) : undefined) ?? inputs[0]?.timesteps ?? options.timesteps;
       input = `${name}#${node}:input`;
       steps.push({ kind: 'synthetic', layer: `${name}-input`, output: input, timesteps, features });
       shapes.set(input, { timesteps, features });
