@@ -1061,13 +1061,58 @@ def k3_reshape():
     write_expected(path, 2, expected_calls(calls), 'Keras 3 on the same weights')
 
 
+def k2_cudnn_bidi():
+    """Keras 2.2.4 Functional: Bidirectional(CuDNNLSTM) -> Bidirectional(CuDNNGRU), each direction in the CuDNN layout
+    (bidirectional_1/forward_cu_dnnlstm_1/kernel:0, …; forward weights, then backward)."""
+    path = folder('k2-cudnn-bidi')
+    inp = keras.Input(shape=(4, 3))
+    bl = layers.Bidirectional(layers.LSTM(3, return_sequences=True))
+    bg = layers.Bidirectional(layers.GRU(2, reset_after=True))
+    model = keras.Model(inp, bg(bl(inp)))
+    randomize(model)
+
+    def cudnn_lstm(weights):
+        W, U, b = weights
+        split_bias = rng.uniform(-0.3, 0.3, b.shape).astype('float32')
+        return [to_cudnn_kernel(W, 4), np.hstack([k.T for k in np.hsplit(U, 4)]), np.concatenate([split_bias, b - split_bias])]
+
+    def cudnn_gru(weights):
+        W, U, b = weights
+        return [to_cudnn_kernel(W, 3), np.hstack([k.T for k in np.hsplit(U, 3)]), b.reshape(-1)]
+
+    common = {'return_state': False, 'go_backwards': False, 'stateful': False, 'kernel_regularizer': None, 'recurrent_regularizer': None,
+              'bias_regularizer': None, 'activity_regularizer': None, 'kernel_constraint': None, 'recurrent_constraint': None, 'bias_constraint': None}
+    wrap = lambda name, inner, inbound: {'class_name': 'Bidirectional', 'name': name, 'inbound_nodes': [[[inbound, 0, 0, {}]]],
+                                         'config': {'name': name, 'trainable': True, 'layer': inner, 'merge_mode': 'concat'}}
+    config = {'class_name': 'Model', 'config': {'name': 'model_1', 'layers': [
+        {'class_name': 'InputLayer', 'name': 'input_1', 'inbound_nodes': [], 'config': {'batch_input_shape': [None, 4, 3], 'dtype': 'float32', 'sparse': False, 'name': 'input_1'}},
+        wrap('bidirectional_1', keras2_layer('CuDNNLSTM', 'cu_dnnlstm_1', **{**common, 'units': 3, 'unit_forget_bias': True, 'return_sequences': True}), 'input_1'),
+        wrap('bidirectional_2', keras2_layer('CuDNNGRU', 'cu_dnngru_1', **{**common, 'units': 2, 'return_sequences': False}), 'bidirectional_1'),
+    ], 'input_layers': [['input_1', 0, 0]], 'output_layers': [['bidirectional_2', 0, 0]]}}
+    names = lambda scope, cell: [f'{scope}/{cell}/kernel:0', f'{scope}/{cell}/recurrent_kernel:0', f'{scope}/{cell}/bias:0']
+    write_legacy_h5(os.path.join(path, 'model.h5'), config, '2.2.4', 'tensorflow', [
+        ('input_1', []),
+        ('bidirectional_1', list(zip(names('bidirectional_1', 'forward_cu_dnnlstm_1'), cudnn_lstm(bl.forward_layer.get_weights())))
+         + list(zip(names('bidirectional_1', 'backward_cu_dnnlstm_1'), cudnn_lstm(bl.backward_layer.get_weights())))),
+        ('bidirectional_2', list(zip(names('bidirectional_2', 'forward_cu_dnngru_1'), cudnn_gru(bg.forward_layer.get_weights())))
+         + list(zip(names('bidirectional_2', 'backward_cu_dnngru_1'), cudnn_gru(bg.backward_layer.get_weights())))),
+    ])
+    x = rng.uniform(-1, 1, (4, 4, 3)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    calls = []
+    for start in range(0, 4, 2):
+        batch = x[start:start + 2]
+        calls.append([('bidirectional_1', keras_states(bl, batch)), ('bidirectional_2', keras_states(bg, layer_input(model, bg, batch)))])
+    write_expected(path, 2, expected_calls(calls), 'Keras 3 Bidirectional(LSTM) and Bidirectional(GRU(reset_after=True)) on the converted weights')
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
     only = set(sys.argv[1:])
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
                  k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru,
-                 json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm, k3_reshape]:
+                 json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm, k3_reshape, k2_cudnn_bidi]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)
