@@ -5,7 +5,7 @@
  * process substitution, and output paths that are not regular files (never replaced).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, lstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -113,13 +113,21 @@ describe('signals: unfinished files removed, printed lines kept, one line on std
 
 describe('files a user cannot read or write', () => {
   const runuser = spawnSync('which', ['runuser'], { encoding: 'utf8' }).stdout.trim();
-  // another user needs to reach the checkout (a clone inside a private temporary folder is not)
-  const nobodyCanRun = isRoot && runuser !== '' && spawnSync(runuser, ['-u', 'nobody', '--', 'test', '-r', bin]).status === 0;
-  it.skipIf(!nobodyCanRun)('as another user: unreadable --data and an unwritable --trace folder are one line each, exit 2', () => {
+  // root can switch to another user (CI containers run as root); otherwise there is no other user to be
+  const canSwitch = isRoot && runuser !== '';
+  it.skipIf(!canSwitch)('as another user: unreadable --data and an unwritable --trace folder are one line each, exit 2', () => {
     const secret = join(dir, 'secret.npy');
     writeFileSync(secret, readFileSync(`${fixtures}npy/f4-3d-v1.npy`), { mode: 0o600 });
     execFileSync('chmod', ['755', dir]);
-    const asNobody = (args: string[]) => spawnSync(runuser, ['-u', 'nobody', '--', 'node', bin, ...args], { cwd: '/', encoding: 'utf8' });
+    // the other user runs the built bundle; a clone inside a private temporary folder is out of its
+    // reach, so it gets a copy of dist/ (self-contained for these commands) in the open test folder
+    let command = bin;
+    if (spawnSync(runuser, ['-u', 'nobody', '--', 'test', '-r', bin]).status !== 0) {
+      cpSync(new URL('../dist/', import.meta.url).pathname, join(dir, 'dist'), { recursive: true });
+      execFileSync('chmod', ['-R', 'a+rX', join(dir, 'dist')]);
+      command = join(dir, 'dist', 'cli.js');
+    }
+    const asNobody = (args: string[]) => spawnSync(runuser, ['-u', 'nobody', '--', 'node', command, ...args], { cwd: '/', encoding: 'utf8' });
     const read = asNobody(['--data', secret, '--batch', '2']);
     expect(read.status).toBe(2);
     expect(read.stderr).toBe(`error: --data: cannot read ${secret}: permission denied; give a float32 or float64 C-order .npy of shape (N, T) or (N, T, D).\n`);
