@@ -1104,6 +1104,41 @@ def k2_cudnn_bidi():
         batch = x[start:start + 2]
         calls.append([('bidirectional_1', keras_states(bl, batch)), ('bidirectional_2', keras_states(bg, layer_input(model, bg, batch)))])
     write_expected(path, 2, expected_calls(calls), 'Keras 3 Bidirectional(LSTM) and Bidirectional(GRU(reset_after=True)) on the converted weights')
+def k3_stateful_masking():
+    """Input(batch_shape=(4, 5, 2)) -> Masking -> stateful LSTM -> Dense: post-padded samples of lengths 5, 3, 0, 4.
+
+    Beside it the same model without the Masking layer (nomask.keras) and with LSTM(recurrent_dropout=0.1)
+    (recdrop.keras): on torch a trainable stateful LSTM takes the fused kernel (and fails in fit) only
+    without a mask and without recurrent_dropout (§R3; use_cudnn=False would avoid it too, but Keras 3
+    does not save use_cudnn, so a loaded model has "auto" again).
+    """
+    path = folder('k3-stateful-masking')
+    def make(masking, recurrent_dropout):
+        return keras.Sequential([
+            keras.Input(batch_shape=(4, 5, 2)),
+            *([layers.Masking(mask_value=0.0, name='masking')] if masking else []),
+            layers.LSTM(3, stateful=True, recurrent_dropout=recurrent_dropout, name='lstm'),
+            layers.Dense(1, name='dense'),
+        ], name='stateful_masking')
+    model = make(True, 0.0)
+    randomize(model)
+    model.save(os.path.join(path, 'model.keras'))
+    for name, masking, recurrent_dropout in (('nomask.keras', False, 0.0), ('recdrop.keras', False, 0.1)):
+        other = make(masking, recurrent_dropout)
+        other.set_weights(model.get_weights())
+        other.save(os.path.join(path, name))
+    x = rng.uniform(0.1, 1, (12, 5, 2)).astype('float32')
+    for i, length in enumerate([5, 3, 0, 4] * 3):
+        x[i, length:] = 0.0
+    np.save(os.path.join(path, 'x.npy'), x)
+    lstm = model.get_layer('lstm')
+    calls = []
+    carried = [np.zeros((4, 3))] * 2
+    for start in range(0, 12, 4):
+        batch = x[start:start + 4]
+        carried = keras_states(lstm, batch, carried, mask=np.any(batch != 0.0, axis=-1))
+        calls.append([('lstm', carried)])
+    write_expected(path, 4, expected_calls(calls), 'Keras 3 with the mask Masking(0.0) computes from the data, state carried row by row')
 
 
 if __name__ == '__main__':
@@ -1112,7 +1147,7 @@ if __name__ == '__main__':
     only = set(sys.argv[1:])
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
                  k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru,
-                 json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm, k3_reshape, k2_cudnn_bidi]:
+                 json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm, k3_reshape, k2_cudnn_bidi, k3_stateful_masking]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

@@ -48,6 +48,8 @@ export const layerInputSchema = z.strictObject({
   initialStateFrom: z.string().optional().describe('the layer whose final states this call receives as initial_state'),
   call: positive.optional().describe("a shared layer's later call (1, 2, …) within one model call"),
   className: z.enum(['CuDNNLSTM', 'CuDNNGRU']).optional().describe("the model file's class when it is a CuDNN layer (TF.js has none)"),
+  masked: z.boolean().optional().describe('the layer receives a Keras mask (default: the samples are padded: --lengths, --mask-tail)'),
+  fusedKernel: z.boolean().optional().describe("false: recurrent_dropout > 0, so Keras 3 never runs its fused LSTM/GRU kernel"),
 });
 
 /** A layer with every field decided. */
@@ -65,6 +67,8 @@ export const layerSpecSchema = z.strictObject({
   initialStateFrom: z.string().optional().describe("the layer whose final states this call receives as initial_state (a decoder's encoder)"),
   call: positive.optional().describe("a shared layer's later call (1, 2, …) within one model call"),
   className: z.enum(['CuDNNLSTM', 'CuDNNGRU']).optional().describe("the model file's class when it is a CuDNN layer (TF.js has none)"),
+  masked: z.literal(true).optional().describe('the layer receives a Keras mask (Masking, Embedding(mask_zero=True), or padded samples): Keras 3 runs its generic loop'),
+  fusedKernel: z.literal(false).optional().describe("the layer never runs Keras 3's fused LSTM/GRU kernel (recurrent_dropout > 0)"),
 });
 
 const resetPolicySchema = z

@@ -335,6 +335,17 @@ export interface LayerSpecInput {
   readonly call?: number;
   /** The model file's class when it is not the plain cell's and that matters (CuDNNLSTM, CuDNNGRU: TF.js has no such class). */
   readonly className?: 'CuDNNLSTM' | 'CuDNNGRU';
+  /**
+   * The layer receives a Keras mask (a Masking or Embedding(mask_zero=True) layer in front of it, the
+   * mask passed on to it: a model file's wiring). Default: the configuration pads its samples
+   * (--lengths, --mask-tail), which stands for a Masking layer in front of the stack (§4).
+   */
+  readonly masked?: boolean;
+  /**
+   * False when the layer can never take Keras 3's fused LSTM/GRU kernel (backend.lstm/gru): the file
+   * says recurrent_dropout > 0 (keras/src/layers/rnn/lstm.py inner_loop).
+   */
+  readonly fusedKernel?: boolean;
 }
 
 /** A layer with every field decided. */
@@ -360,6 +371,19 @@ export interface LayerSpec {
   readonly call?: number;
   /** The model file's class when it is not the plain cell's (CuDNNLSTM, CuDNNGRU). */
   readonly className?: 'CuDNNLSTM' | 'CuDNNGRU';
+  /** The layer receives a Keras mask (§4): Keras 3 then runs its generic loop, never the fused kernel. */
+  readonly masked?: true;
+  /** The layer never takes the fused kernel (recurrent_dropout > 0). */
+  readonly fusedKernel?: false;
+}
+
+/**
+ * Whether the configuration's synthetic samples are padded (--lengths, --mask-tail), which puts a
+ * Masking layer in front of the stack: every layer then receives the mask (an RNN with
+ * return_sequences passes it on, §4).
+ */
+export function padsSamples(config: Pick<SimulationConfig, 'padding' | 'maskTail'>): boolean {
+  return config.padding !== undefined || (config.maskTail ?? 0) > 0;
 }
 
 /** The layers of a configuration, named as Keras names them. */
@@ -390,6 +414,8 @@ export function resolveLayers(config: SimulationConfig): LayerSpec[] {
       resetAfter: layer.cell === 'gru' ? (layer.resetAfter ?? profile.gruResetAfter) : null,
       trainable: layer.trainable ?? config.trainable ?? true,
       ...(layer.activation === 'relu' ? { activation: 'relu' as const } : {}),
+      ...((layer.masked ?? padsSamples(config)) ? { masked: true as const } : {}),
+      ...(layer.fusedKernel === false ? { fusedKernel: false as const } : {}),
     };
   });
 }

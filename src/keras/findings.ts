@@ -8,7 +8,7 @@ import { distinctSteps, isStatefulModel, planEpochs, planOf, resolveLayers, spli
 import type { Phase, RunPosition } from './events.ts';
 import { executionOf, kerasError } from './backends.ts';
 import { kerasProfiles, type Backend, type KerasVersion } from './profiles.ts';
-import { batchCount, type RunFailure } from './schedule.ts';
+import { batchCount, torchInplaceLayers, type RunFailure } from './schedule.ts';
 import type { FlowEvidence } from './state-flow.ts';
 
 export type { FindingCode, Severity } from './catalogue.ts';
@@ -106,7 +106,7 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
   const layers = resolveLayers(config);
   // torch's backward meets the top stateful LSTM/GRU first; every other check the first stateful layer
   const layer =
-    (failure.check === 'torch-inplace' ? layers.filter((l) => l.stateful && l.cell !== 'simple').at(-1) : layers.find((l) => l.stateful)) ?? layers[0]!;
+    (failure.check === 'torch-inplace' ? torchInplaceLayers(config).at(-1) : layers.find((l) => l.stateful)) ?? layers[0]!;
   const error = kerasError({
     check: failure.check,
     execution,
@@ -164,7 +164,7 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
     case 'torch-inplace':
       return finding(
         'torch-stateful-training',
-        `On the torch backend a stateful ${layers.filter((l) => l.stateful && l.cell !== 'simple').map((l) => l.name).join(', ')} with trainable weights cannot be trained: ${where} ran and overwrote the state, then its backward pass raised. ${says}`,
+        `On the torch backend a stateful ${torchInplaceLayers(config).map((l) => l.name).join(', ')} with trainable weights cannot be trained: ${where} ran and overwrote the state, then its backward pass raised. ${says}`,
         { at: failure.position },
       );
     default:

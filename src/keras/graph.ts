@@ -126,3 +126,45 @@ export interface ModelProgram {
   readonly inputs: readonly ProgramInput[];
   readonly steps: readonly ProgramStep[];
 }
+
+/**
+ * Which recurrent steps of a program receive a Keras mask, by the configuration's layer index: the
+ * mask rules of sim/program.ts followed without data (a mask exists or not by the wiring alone).
+ * Masking and Embedding(mask_zero=True) make one; Dense, Activation, BatchNormalization and the
+ * identities pass it on; an RNN passes it on only with return_sequences; a merge when any input has
+ * one; convolutions, pooling, Reshape, Permute, RepeatVector and model inputs have none (§4).
+ */
+export function maskedRecurrentLayers(program: ModelProgram): Set<number> {
+  const masked = new Set<TensorId>();
+  const layers = new Set<number>();
+  const pass = (input: TensorId, output: TensorId) => {
+    if (masked.has(input)) masked.add(output);
+  };
+  for (const step of program.steps) {
+    switch (step.kind) {
+      case 'recurrent':
+        if (masked.has(step.input)) layers.add(step.layer);
+        if (step.output && step.returnSequences) pass(step.input, step.output);
+        break;
+      case 'embedding':
+        if (step.maskZero) masked.add(step.output);
+        else pass(step.input, step.output);
+        break;
+      case 'masking':
+        masked.add(step.output);
+        break;
+      case 'dense':
+      case 'activation':
+      case 'scale':
+      case 'identity':
+        pass(step.input, step.output);
+        break;
+      case 'merge':
+        if (step.inputs.some((input) => masked.has(input))) masked.add(step.output);
+        break;
+      default:
+        break;
+    }
+  }
+  return layers;
+}

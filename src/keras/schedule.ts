@@ -17,6 +17,7 @@ import {
   initialStateEveryCall,
   splitData,
   type FlatPlanStep,
+  type LayerSpec,
   type ShuffleMode,
   type SimulationConfig,
 } from './config.ts';
@@ -191,19 +192,28 @@ export function unbuiltFails(execution: Execution, phase: Phase): boolean {
   return false;
 }
 
-/** The stateful layers that fail torch's backward after their first training batch (§R3). */
-export function torchInplaceFailure(config: SimulationConfig, execution: Execution = executionOf(config)): boolean {
-  if (execution.backend !== 'torch' || (config.maskTail ?? 0) > 0) return false;
+/**
+ * Whether Keras 3 on torch runs this layer through its fused kernel (backend/torch/rnn.py lstm(),
+ * gru()): LSTM, and GRU with reset_after=True, without a mask (any mask, even one that pads nothing,
+ * raises NotImplementedError there and takes the generic loop), without recurrent_dropout and
+ * use_cudnn=False (lstm.py / gru.py inner_loop). §R3.
+ */
+export function torchFusedKernel(layer: LayerSpec): boolean {
+  return (layer.cell === 'lstm' || (layer.cell === 'gru' && layer.resetAfter === true)) && layer.masked !== true && layer.fusedKernel !== false;
+}
+
+/** The stateful layers whose fused kernel fails torch's backward (§R3); none off torch. */
+export function torchInplaceLayers(config: SimulationConfig, execution: Execution = executionOf(config)): LayerSpec[] {
+  if (execution.backend !== 'torch') return [];
   const layers = resolveLayers(config);
-  // the fast path (backend.lstm / backend.gru with reset_after=True, no mask) reads the state
-  // variable's own tensor, which RNN.call then assigns in place; the backward needs it when any
-  // weight at or below the layer is trainable
-  return layers.some(
-    (layer, index) =>
-      layer.stateful &&
-      (layer.cell === 'lstm' || (layer.cell === 'gru' && layer.resetAfter === true)) &&
-      layers.slice(0, index + 1).some((below) => below.trainable),
-  );
+  // the fused kernel reads the state variable's own tensor, which RNN.call then assigns in place;
+  // the backward needs it when any weight at or below the layer is trainable
+  return layers.filter((layer, index) => layer.stateful && torchFusedKernel(layer) && layers.slice(0, index + 1).some((below) => below.trainable));
+}
+
+/** Whether a training call fails torch's backward after (or, compiled, before) its first batch (§R3). */
+export function torchInplaceFailure(config: SimulationConfig, execution: Execution = executionOf(config)): boolean {
+  return torchInplaceLayers(config, execution).length > 0;
 }
 
 /**

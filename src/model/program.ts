@@ -13,7 +13,7 @@
  * and Activation pass a mask on; an RNN passes it on only with return_sequences (§4).
  */
 import type { LayerSpecInput } from '../keras/config.ts';
-import type { MergeMode, ModelProgram, ProgramInput, ProgramStep, TensorId } from '../keras/graph.ts';
+import { maskedRecurrentLayers, type MergeMode, type ModelProgram, type ProgramInput, type ProgramStep, type TensorId } from '../keras/graph.ts';
 import { mulberry32 } from '../shared/random.ts';
 import { quote } from './errors.ts';
 import { activationName, isRecord } from './topology.ts';
@@ -561,7 +561,16 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
     inputs: inputs.map((input) => ({ ...input, paddingValue: paddingValues.get(input.name) ?? 0 })),
     steps,
   };
-  return { program, layers, weights, wiring, notes: [...new Set(notes)], masked: paddingValues.size > 0 || steps.some((s) => s.kind === 'masking' || (s.kind === 'embedding' && s.maskZero)) };
+  // which recurrent calls receive a mask, and which can take Keras 3's fused kernel (torch's §R3)
+  const maskedLayers = maskedRecurrentLayers(program);
+  const specs = layers.map((layer, index): LayerSpecInput => ({
+    ...layer,
+    masked: maskedLayers.has(index),
+    ...(fusedKernelOff(byName.get(layer.name!)) ? { fusedKernel: false } : {}),
+    // the file's layer.trainable = False (default: the configuration's --no-trainable)
+    ...(byName.get(layer.name!)?.config['trainable'] === false ? { trainable: false } : {}),
+  }));
+  return { program, layers: specs, weights, wiring, notes: [...new Set(notes)], masked: paddingValues.size > 0 || steps.some((s) => s.kind === 'masking' || (s.kind === 'embedding' && s.maskZero)) };
 }
 
 /** A model input as declared: token ids when an Embedding reads it (features 1), open dimensions null. */
@@ -646,4 +655,17 @@ function knownActivation(name: string): boolean {
 
 function describeShape(array: WeightArray): string {
   return `[${array.shape.join(',')}]`;
+}
+
+/**
+ * A recurrent layer whose config rules out Keras 3's fused LSTM/GRU kernel: recurrent_dropout > 0
+ * (keras/src/layers/rnn/lstm.py and gru.py inner_loop; a Bidirectional wrapper's inner layer decides).
+ * use_cudnn=False would too, but Keras 3 does not save use_cudnn (a loaded layer has "auto").
+ */
+function fusedKernelOff(layer: GraphLayer | undefined): boolean {
+  if (!layer) return false;
+  const inner = layer.config['layer'];
+  const config = inner && typeof inner === 'object' && 'config' in inner ? ((inner as { config: Record<string, unknown> }).config ?? layer.config) : layer.config;
+  const dropout = config['recurrent_dropout'];
+  return typeof dropout === 'number' && dropout > 0;
 }

@@ -181,6 +181,15 @@ function asRange(indices: readonly number[]): { from: number; samples: number } 
   return indices.length > 0 ? { from: indices[0]!, samples: indices.length } : undefined;
 }
 
+/** Each sample's real steps, for masks that pad after them (every fixture's: pad={row: k} pads the last k steps). */
+function postLengths(id: string, masks: readonly boolean[][]): number[] {
+  return masks.map((mask) => {
+    const length = mask.filter(Boolean).length;
+    if (mask.some((kept, t) => kept !== t < length)) throw new Error(`${id}: a mask that is not post-padding`);
+    return length;
+  });
+}
+
 /** A fixture's scenario as the simulator's configuration and options, on one backend. */
 export function replay(fixture: Fixture, backend: Backend): Replay {
   const { scenario } = fixture;
@@ -306,7 +315,8 @@ export function replay(fixture: Fixture, backend: Backend): Replay {
     ...(scenario.compile.jit_compile === 'auto' ? {} : { jitCompile: scenario.compile.jit_compile }),
     trainable: scenario.trainable,
     ...(scenario.random_seed === null ? {} : { setRandomSeed: true }),
-    ...(masking ? { maskTail: 1 } : {}),
+    // Masking in front, as the command line says it: each sample's real steps, padded after them
+    ...(masking ? { padding: { side: 'post' as const, lengths: { kind: 'list' as const, values: postLengths(fixture.id, maskRows) } } } : {}),
     ...(input.kind === 'shape' ? { unknownStateBatch: true } : input.kind === 'none' ? { builtByFirstCall: true } : { stateBatchSize: modelBatch! }),
   };
 
