@@ -169,39 +169,85 @@ function layerStrips(layer: LayerTimeline, room: number, chalk: ChalkInstance): 
 
 const levels = '▁▂▃▄▅▆▇█';
 
-/** A sparkline of each call's ending mean |h|, with | after a reset_states() call; bucketed (max) to fit. */
-function sparkline(layer: LayerTimeline, max: number, room: number, chalk: ChalkInstance): string {
-  // segments of values between reset marks; an aggregated stretch is one '…'
-  type Segment = { values: number[]; after: 'mark' | 'span' | 'none' };
-  const segments: Segment[] = [{ values: [], after: 'none' }];
+/** One unit of a sparkline: a call (its ending mean |h|; none for a failed call) or an aggregated stretch, and the reset_states() calls after it. */
+interface SparkUnit {
+  readonly value: number | null;
+  readonly span: boolean;
+  readonly marks: number;
+}
+
+/** A layer's sparkline and how it was fitted. */
+export interface Sparkline {
+  readonly text: string;
+  /** Calls (or stretches) per character: 1 when every call has its own. */
+  readonly bucket: number;
+  /** reset_states() calls in the layer, and the | drawn for them (fewer when one stands for several). */
+  readonly resetStates: number;
+  readonly marksDrawn: number;
+}
+
+function sparkUnits(layer: LayerTimeline): SparkUnit[] {
+  const units: SparkUnit[] = [];
+  // a failed call has no state to draw: its marks go to the unit before it (or the first one)
+  let pending = 0;
   for (const item of layer.items) {
-    const current = segments[segments.length - 1]!;
-    if (item.kind === 'span') {
-      current.after = 'span';
-      segments.push({ values: [], after: 'none' });
+    const marks = item.kind === 'span' ? item.resets['reset-states'] : item.after.filter((mark) => mark.reason === 'reset-states').length;
+    if (item.kind === 'call' && item.start === 'failed') {
+      const previous = units[units.length - 1];
+      if (previous) units[units.length - 1] = { ...previous, marks: previous.marks + marks };
+      else pending += marks;
       continue;
     }
-    if (item.start !== 'failed') current.values.push(item.endMeanAbsH);
-    if (item.after.some((mark) => mark.reason === 'reset-states')) {
-      current.after = 'mark';
-      segments.push({ values: [], after: 'none' });
+    const value = item.kind === 'span' ? (item.calls > item.starts.failed ? item.maxEndMeanAbsH : null) : item.endMeanAbsH;
+    units.push({ value, span: item.kind === 'span', marks: marks + pending });
+    pending = 0;
+  }
+  return units;
+}
+
+/** Characters a sparkline of `units` takes with `bucket` units per character: a character per bucket and a | after each bucket holding a reset_states(). */
+function sparkWidth(units: readonly SparkUnit[], bucket: number): number {
+  let width = 0;
+  for (let i = 0; i < units.length; i += bucket) {
+    width++;
+    for (let j = i; j < Math.min(units.length, i + bucket); j++) {
+      if (units[j]!.marks > 0) {
+        width++;
+        break;
+      }
     }
   }
-  const separators = segments.filter((s) => s.after !== 'none').length;
-  const total = segments.reduce((n, s) => n + s.values.length, 0);
-  if (total === 0) return '';
-  const keepMarks = separators <= room / 3;
-  let bucket = 1;
-  const width = (k: number) => segments.reduce((n, s) => n + Math.ceil(s.values.length / k), 0) + (keepMarks ? separators : 0);
-  while (width(bucket) > room) bucket++;
-  const level = (v: number) => levels[max > 0 ? Math.min(levels.length - 1, Math.round((v / max) * (levels.length - 1))) : 0]!;
+  return width;
+}
+
+/**
+ * A sparkline of each call's ending mean |h| (▁ to █ of `max`), a | after a reset_states() call and
+ * … for an aggregated stretch, in at most `room` characters. When the calls do not fit, each
+ * character is the highest of `bucket` consecutive calls and a | after it stands for every
+ * reset_states() among them, so no reset is dropped. Always ends: the bucket grows to at most every
+ * call in one (two characters), and a room under two draws nothing.
+ */
+export function sparkline(layer: LayerTimeline, max: number, room: number, chalk: ChalkInstance): Sparkline {
+  const units = sparkUnits(layer);
+  const resetStates = layer.items.reduce((n, item) => n + (item.kind === 'span' ? item.resets['reset-states'] : item.after.filter((mark) => mark.reason === 'reset-states').length), 0);
+  if (units.length === 0 || room < 2) return { text: '', bucket: 1, resetStates, marksDrawn: 0 };
+  // the least calls per character that fits (a character per bucket at least: start from there)
+  let bucket = Math.max(1, Math.ceil(units.length / room));
+  while (bucket < units.length && sparkWidth(units, bucket) > room) bucket++;
+  const level = (v: number) => levels[max > 0 ? Math.min(levels.length - 1, Math.max(0, Math.round((v / max) * (levels.length - 1)))) : 0]!;
   let text = '';
-  for (const segment of segments) {
-    for (let i = 0; i < segment.values.length; i += bucket) text += level(Math.max(...segment.values.slice(i, i + bucket)));
-    if (keepMarks && segment.after === 'mark') text += chalk.yellow('|');
-    if (keepMarks && segment.after === 'span') text += chalk.dim('…');
+  let marksDrawn = 0;
+  for (let i = 0; i < units.length; i += bucket) {
+    const group = units.slice(i, i + bucket);
+    const values = group.flatMap((u) => (u.value === null ? [] : [u.value]));
+    if ((bucket === 1 && group[0]!.span) || values.length === 0) text += chalk.dim('…');
+    else text += level(values.reduce((a, b) => Math.max(a, b)));
+    if (group.some((u) => u.marks > 0)) {
+      text += chalk.yellow('|');
+      marksDrawn++;
+    }
   }
-  return text;
+  return { text, bucket, resetStates, marksDrawn };
 }
 
 /**
@@ -236,10 +282,18 @@ export function renderPicture(timeline: Timeline, chalk: ChalkInstance, width: n
     });
   }
   const max = Math.max(0, ...calls.map((c) => c.endMeanAbsH), ...layers.flatMap((l) => l.items.map((i) => (i.kind === 'span' ? i.maxEndMeanAbsH : 0))));
-  lines.push(wrap(`${chalk.bold('mean |h| at the end of each call')} (▁ 0 to █ ${max.toFixed(3)}${hasMarks ? ', | reset_states()' : ''}):`, width, '', '  '));
-  for (const layer of layers) {
+  const sparks = layers.map((layer) => ({ layer, spark: sparkline(layer, max, width - 2 - nameWidth, chalk) }));
+  const buckets = [...new Set(sparks.map((s) => s.spark.bucket))];
+  const most = Math.max(...buckets);
+  const notes = [`▁ 0 to █ ${max.toFixed(3)}`];
+  if (most > 1) notes.push(`each character the highest of ${buckets.length > 1 ? 'up to ' : ''}${formatCount(most)} calls`);
+  const resetStates = sparks.reduce((n, s) => n + s.spark.resetStates, 0);
+  const drawn = sparks.reduce((n, s) => n + s.spark.marksDrawn, 0);
+  if (resetStates > 0) notes.push(drawn < resetStates ? `a | after reset_states() among the calls before it (${formatCount(drawn)} | for ${formatCount(resetStates)} calls)` : '| reset_states()');
+  lines.push(wrap(`${chalk.bold('mean |h| at the end of each call')} (${notes.join(', ')}):`, width, '', '  '));
+  for (const { layer, spark } of sparks) {
     const name = several ? layer.layer.name.padEnd(nameWidth) : '';
-    lines.push(`  ${name}${sparkline(layer, max, width - 2 - nameWidth, chalk)}`);
+    lines.push(`  ${name}${spark.text}`);
   }
   return lines.join('\n');
 }
