@@ -556,14 +556,30 @@ def scenarios():
     add(build("simple-stateful-run-eagerly-trainable", "stateful SimpleRNN with trainable weights, run_eagerly=True: fit 2 epochs",
               [rnn("simple", 3, stateful=True)], [fit(epochs=2), predict()], run_eagerly=True, trainable=True,
               tags=["stateful", "simple", "run_eagerly", "trainable"]))
-    add(build("lstm-stateful-jit-true", "stateful LSTM, jit_compile=True: fit 2 epochs, predict (XLA on tensorflow; jax's default)",
-              [rnn("lstm", 3, stateful=True)], [fit(epochs=2), predict()], jit_compile=True, backends=["jax", "tensorflow"],
-              not_applicable={"torch": "jit_compile=True means torch.compile/dynamo, outside this corpus"},
+    add(build("lstm-stateful-jit-true", "stateful LSTM, jit_compile=True: fit 2 epochs, predict (XLA on tensorflow; jax's default; torch.compile on torch)",
+              [rnn("lstm", 3, stateful=True)], [fit(epochs=2), predict()], jit_compile=True,
               tags=["stateful", "lstm", "jit_compile"]))
     add(build("lstm-stateful-jit-true-partial1", "stateful LSTM, jit_compile=True: fit on 9 samples (1-row last batch)",
-              [rnn("lstm", 3, stateful=True)], [fit(epochs=1), predict(samples=(0, 8))], n=9, jit_compile=True, backends=["jax", "tensorflow"],
-              not_applicable={"torch": "jit_compile=True means torch.compile/dynamo, outside this corpus"},
+              [rnn("lstm", 3, stateful=True)], [fit(epochs=1), predict(samples=(0, 8))], n=9, jit_compile=True,
               tags=["stateful", "lstm", "jit_compile", "partial", "broadcast"]))
+    # torch: jit_compile=True is torch.compile (dynamo + inductor), which compiles the backward pass
+    # before the first batch runs: what happens to the fused LSTM/GRU's in-place state update (R3)?
+    for c in ("lstm", "gru", "simple"):
+        add(build(f"{c}-stateful-jit-true-trainable", f"stateful {c} with trainable weights, jit_compile=True: fit 2 epochs, predict",
+                  [rnn(c, 3, stateful=True)], [fit(epochs=2), predict()], jit_compile=True, trainable=True,
+                  tags=["stateful", c, "jit_compile", "trainable"]))
+    add(build("lstm-stateful-mask-jit-true-trainable", "Masking + stateful LSTM with trainable weights, jit_compile=True: fit 2 epochs, predict",
+              [masking(), rnn("lstm", 3, stateful=True)], [fit(epochs=2), predict()], pad={1: 1, 4: 2, 6: 1, 9: 3}, jit_compile=True, trainable=True,
+              tags=["stateful", "lstm", "masking", "jit_compile", "trainable"]))
+    add(build("lstm-stateful-jit-true-call-then-fit-trainable", "stateful LSTM with trainable weights, jit_compile=True: model(x), fit (caught), predict: what the state holds after a failed fit",
+              [rnn("lstm", 3, stateful=True)], [{"op": "call", "samples": [0, 1, 2, 3]}, fit(epochs=1, catch=True), predict()], n=8, jit_compile=True, trainable=True,
+              tags=["stateful", "lstm", "jit_compile", "trainable", "direct"]))
+    add(build("gru-stateful-jit-true-train-on-batch-trainable", "stateful GRU with trainable weights, jit_compile=True: train_on_batch (caught), predict_on_batch",
+              [rnn("gru", 3, stateful=True)], [{"op": "train_on_batch", "samples": [0, 1, 2, 3], "catch": True}, {"op": "predict_on_batch", "samples": [4, 5, 6, 7]}],
+              jit_compile=True, trainable=True, tags=["stateful", "gru", "jit_compile", "trainable", "on_batch"]))
+    add(build("lstm-stateful-jit-true-partial2", "stateful LSTM, jit_compile=True: fit on 10 samples (2-row last batch)",
+              [rnn("lstm", 3, stateful=True)], [fit(epochs=1)], n=10, jit_compile=True,
+              tags=["stateful", "lstm", "jit_compile", "partial"]))
     return S
 
 

@@ -35,6 +35,12 @@ export interface Execution {
    * reduce_retracing, so a dataset with a partial batch gives them an unknown batch dimension (§R2).
    */
   readonly tfGraph: boolean;
+  /**
+   * torch with compile(jit_compile=True) (not run_eagerly): the trainer's steps go through
+   * torch.compile (backend/torch/trainer.py make_train_function), which compiles the backward pass
+   * before the first batch runs ("auto" is off on torch: trainers/trainer.py _resolve_auto_jit_compile).
+   */
+  readonly torchCompile: boolean;
 }
 
 export function executionOf(options: ExecutionOptions): Execution {
@@ -46,6 +52,8 @@ export function executionOf(options: ExecutionOptions): Execution {
     backend,
     jaxJit: backend === 'jax' && !eager && options.jitCompile !== false,
     tfGraph: backend === 'tensorflow' && !eager,
+    // trainer.py compile(): jit_compile with run_eagerly=True is turned off
+    torchCompile: backend === 'torch' && !eager && options.jitCompile === true,
   };
 }
 
@@ -134,6 +142,12 @@ export type FailureCheck =
   | 'unbuilt-in-trainer'
   /** torch: a trainable stateful LSTM/GRU's backward finds its state modified in place (§R3). */
   | 'torch-inplace'
+  /**
+   * torch.compile (jit_compile=True) of a training step through such a layer: inductor's compile of
+   * the backward raises BackendCompilerFailed before the batch runs, so the state is left as it was
+   * (measured on Keras 3.15.1, torch 2.13: lstm/gru-stateful-jit-true-trainable goldens).
+   */
+  | 'torch-compile-inplace'
   /** model.reset_states() in Keras 3, which has no such method (§2.1 "Reset API", §R6). */
   | 'no-model-reset-states'
   /** TF.js loads no GRU with reset_after=true (tfjs-layers recurrent.ts GRUCell): nothing runs. */
@@ -280,6 +294,11 @@ export function kerasError(details: ErrorDetails): KerasError {
       return {
         className: 'RuntimeError',
         message: `one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [${stateRows}, ${details.units}]] is at version 1; expected version 0 instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).`,
+      };
+    case 'torch-compile-inplace':
+      return {
+        className: 'BackendCompilerFailed',
+        message: `backend='inductor' raised: RuntimeError: one of the variables needed for gradient computation has been modified by an inplace operation: [torch.FloatTensor [${stateRows}, ${details.units}]] is at version 1; expected version 0 instead. Hint: the backtrace further above shows the operation that failed to compute its gradient. The variable in question was changed in there or anywhere later. Good luck! Set TORCHDYNAMO_VERBOSE=1 for the internal stack trace (please do this especially if you're reporting a bug to PyTorch). For even more developer context, set TORCH_LOGS="+dynamo"`,
       };
     case 'loop-shape':
       return {

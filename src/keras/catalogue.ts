@@ -83,10 +83,10 @@ export const findingCatalogue = [
     severity: 'error',
     keras: keras3,
     backends: ['torch'],
-    title: 'On torch, fit/train_on_batch of a stateful LSTM or GRU with trainable weights raises at its first training batch, after that batch overwrote the state.',
+    title: 'On torch, fit/train_on_batch of a stateful LSTM or GRU with trainable weights raises at its first training batch: after that batch overwrote the state, or, with jit_compile=True, before it runs (torch.compile fails: the state is left as it was).',
     fix: "Pass use_cudnn=False to the LSTM/GRU (the generic loop copies the state), put a Masking layer in front, or train on the tensorflow backend; SimpleRNN and frozen layers are not affected.",
     source:
-      '§R3 (run on Keras 3.15.1, torch 2.13): backend/torch/rnn.py lstm()/gru() fast path reads the state variable\'s tensor, which rnn.py RNN.call then assigns in place; autograd: "modified by an inplace operation"',
+      '§R3 (run on Keras 3.15.1, torch 2.13): backend/torch/rnn.py lstm()/gru() fast path reads the state variable\'s tensor, which rnn.py RNN.call then assigns in place; autograd: "modified by an inplace operation"; with jit_compile=True torch.compile raises BackendCompilerFailed (inductor) before the batch runs (golden lstm-stateful-jit-true-trainable)',
   },
   {
     code: 'stateful-built-in-trainer',

@@ -312,8 +312,11 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       failRows = partialRows;
     }
     let ran = Math.min(count, failAt - 1);
-    const torchStops = torchFails && isTrainingPhase(phase) && ran >= 1;
+    // torch.compile fails compiling the first batch's step before it runs; eager torch after it ran
+    const torchCompileStops = torchFails && execution.torchCompile && isTrainingPhase(phase) && ran >= 1;
+    const torchStops = torchFails && !execution.torchCompile && isTrainingPhase(phase) && ran >= 1;
     if (torchStops) ran = 1;
+    if (torchCompileStops) ran = 0;
     const fullBroadcast = fullOutcome.kind === 'broadcast';
     const partialBroadcast = partial?.kind === 'broadcast';
     /** Batches [from, to] without a reset inside, split around the partial batch. */
@@ -354,6 +357,10 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
         if (before) memo = { before, after: snapshot() };
         c++;
       }
+    }
+    if (torchCompileStops) {
+      fail(phase, 1, 'torch-compile-inplace', { samples: details.samples, batchSize, rows: firstRows, defaulted: details.defaulted });
+      return false;
     }
     if (torchStops) {
       fail(phase, 1, 'torch-inplace', { samples: details.samples, batchSize, rows: firstRows, defaulted: details.defaulted }, 'after-batch');

@@ -106,7 +106,7 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
   const layers = resolveLayers(config);
   // torch's backward meets the top stateful LSTM/GRU first; every other check the first stateful layer
   const layer =
-    (failure.check === 'torch-inplace' ? torchInplaceLayers(config).at(-1) : layers.find((l) => l.stateful)) ?? layers[0]!;
+    (failure.check === 'torch-inplace' || failure.check === 'torch-compile-inplace' ? torchInplaceLayers(config).at(-1) : layers.find((l) => l.stateful)) ?? layers[0]!;
   const error = kerasError({
     check: failure.check,
     execution,
@@ -165,6 +165,12 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
       return finding(
         'torch-stateful-training',
         `On the torch backend a stateful ${torchInplaceLayers(config).map((l) => l.name).join(', ')} with trainable weights cannot be trained: ${where} ran and overwrote the state, then its backward pass raised. ${says}`,
+        { at: failure.position },
+      );
+    case 'torch-compile-inplace':
+      return finding(
+        'torch-stateful-training',
+        `On the torch backend a stateful ${torchInplaceLayers(config).map((l) => l.name).join(', ')} with trainable weights cannot be trained: with jit_compile=True, torch.compile fails compiling the training step before ${where} runs, so that batch never runs and the state is left as it was. ${says}`,
         { at: failure.position },
       );
     default:

@@ -211,7 +211,7 @@ export function torchInplaceLayers(config: SimulationConfig, execution: Executio
   return layers.filter((layer, index) => layer.stateful && torchFusedKernel(layer) && layers.slice(0, index + 1).some((below) => below.trainable));
 }
 
-/** Whether a training call fails torch's backward after (or, compiled, before) its first batch (§R3). */
+/** Whether a training call fails torch's backward after its first batch (or, under torch.compile, before it) (§R3). */
 export function torchInplaceFailure(config: SimulationConfig, execution: Execution = executionOf(config)): boolean {
   return torchInplaceLayers(config, execution).length > 0;
 }
@@ -319,6 +319,11 @@ export function* runSchedule(config: SimulationConfig, withSamples = true): Gene
         return false;
       }
       broadcast = true;
+    }
+    if (torchFails && execution.torchCompile && isTrainingPhase(phase)) {
+      // torch.compile compiles the step's backward before the batch runs: nothing runs, the state stays (§R3)
+      yield failure(position(phase, batch, 'before-batch'), 'torch-compile-inplace', { ...details, rows });
+      return false;
     }
     if (withSamples) for (let r = 0; r < rows; r++) rowSamples[r] = sampleOf(r);
     const call: LayerCall = {

@@ -270,6 +270,23 @@ describe('§R what real Keras 3.15.1 does per backend (measured): broadcasts, fa
     ]);
   });
 
+  it('R3 + jit_compile=True: torch.compile fails the training step before its first batch runs (the state untouched); a caught failure lets the script go on', () => {
+    // goldens lstm/gru-stateful-jit-true-trainable, lstm-stateful-jit-true-call-then-fit-trainable (Keras 3.15.1, torch 2.13)
+    const compiled = { samples: 8, stateful: true, backend: 'torch' as const, jitCompile: true };
+    expect(trace(compiled)).toEqual(['build', 'fail@fit1.1/torch-compile-inplace']);
+    expect(trace({ ...compiled, cell: 'gru' })).toEqual(['build', 'fail@fit1.1/torch-compile-inplace']);
+    // run_eagerly=True turns jit_compile off (trainer.py compile): the eager failure after the batch
+    expect(trace({ ...compiled, runEagerly: true })).toEqual(['build', 'fit1.1:4', 'fail@fit1.1/torch-inplace']);
+    // masked inputs, SimpleRNN and frozen weights compile and carry
+    const runs = ['build', 'fit1.1:4', 'fit1.2:4'];
+    expect(trace({ ...compiled, cell: 'simple' })).toEqual(runs);
+    expect(trace({ ...compiled, maskTail: 1 })).toEqual(runs);
+    expect(trace({ ...compiled, trainable: false })).toEqual(runs);
+    expect(trace({ ...compiled, plan: [{ type: 'call' }, fit({ catch: true }), { type: 'predict', batchSize: 4 }] })).toEqual([
+      'build', 'call0.1:4', 'fail@fit1.1/torch-compile-inplace', 'predict1.1:4', 'predict1.2:4',
+    ]);
+  });
+
   it('R5: a Sequential without Input is built by the first batch on tensorflow and fails in the trainer on JAX and torch; a direct call builds it anywhere', () => {
     expect(trace({ samples: 8, stateful: true, builtByFirstCall: true })).toEqual(['build', 'fit1.1:4', 'fit1.2:4']);
     expect(trace({ samples: 8, stateful: true, builtByFirstCall: true, backend: 'jax' })).toEqual(['fail@fit1.1/unbuilt-in-trainer']);
