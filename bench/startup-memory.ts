@@ -3,7 +3,10 @@
  * - start-up: the installed command (dist/, through bin/) against a bare `node -e 0`, median of 15;
  * - memory: peak RSS of a forward pass streaming NDJSON for N = 1e3 and N = 1e6 samples, side by
  *   side (inputs are generated per batch and events streamed, so it should not grow with N);
- * - counting: --count-only totals for 1e9 samples x 100 epochs, and NDJSON events per second into a pipe.
+ * - counting: --count-only totals for 1e9 samples x 100 epochs, and NDJSON events per second into a pipe;
+ * - many epochs: CPU seconds of 10x the epochs (a forward pass 1e4 -> 1e5 epochs, stateless and
+ *   stateful; --count-only 1e5 -> 1e6), which a run linear in its epochs keeps under 10x (start-up
+ *   included) and the quadratic per-epoch bookkeeping it once had took to ~56x.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,7 +44,7 @@ function peakRss(shellCommand: string): { mib: number; seconds: number } {
 }
 
 /** The report's lines, and the two start-up ratios the bench checks against its targets. */
-export function startupAndMemory(): { lines: string[]; versionRatio: number; smallRunRatio: number } {
+export function startupAndMemory(): { lines: string[]; versionRatio: number; smallRunRatio: number; epochScaling: { name: string; ratio: number }[] } {
   const lines: string[] = [];
   const runs = 15;
   // interleaved: one of each per round, so a busy moment of the machine falls on all three alike
@@ -86,7 +89,20 @@ export function startupAndMemory(): { lines: string[]; versionRatio: number; sma
   lines.push(`  --json, 1e9 samples x 100 epochs (1e10 events)  ${(json * 1000).toFixed(0)} ms`);
   lines.push(`  --json, 1e12 samples x 1e3 epochs (1e12 events) ${(trillion * 1000).toFixed(0)} ms`);
   lines.push(`  NDJSON into a pipe, ${Number(stream.stdout.trim()).toLocaleString('en-US')} events            ${(events / streamSeconds / 1e6).toFixed(2)} M events/s`);
-  return { lines, versionRatio: version / bare, smallRunRatio: small / bare };
+  lines.push('', 'Many epochs (--shape 20,7,1 --batch 10), CPU seconds for 10x the epochs:');
+  const epochScaling: { name: string; ratio: number }[] = [];
+  for (const [name, flags, few, many] of [
+    ['forward pass, stateless', [], 10_000, 100_000],
+    ['forward pass, stateful', ['--stateful'], 10_000, 100_000],
+    ['--count-only, stateful', ['--stateful', '--count-only'], 100_000, 1_000_000],
+  ] as const) {
+    const args = (epochs: number) => [bin, '--shape', '20,7,1', '--batch', '10', '--epochs', String(epochs), ...flags, '-q'];
+    const fewCpu = cpuSeconds('node', args(few));
+    const manyCpu = cpuSeconds('node', args(many));
+    epochScaling.push({ name: `${name}: ${few.toLocaleString('en-US')} -> ${many.toLocaleString('en-US')} epochs`, ratio: manyCpu / fewCpu });
+    lines.push(`  ${name.padEnd(24)} ${few.toLocaleString('en-US').padStart(9)} epochs ${fewCpu.toFixed(2).padStart(6)} s  ${many.toLocaleString('en-US').padStart(9)} epochs ${manyCpu.toFixed(2).padStart(6)} s  ratio ${(manyCpu / fewCpu).toFixed(2)}x`);
+  }
+  return { lines, versionRatio: version / bare, smallRunRatio: small / bare, epochScaling };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(startupAndMemory().lines.join('\n'));

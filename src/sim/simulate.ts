@@ -250,14 +250,18 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
   let fromLayerStarts = 0;
   // per fit epoch (0: calls of a plan before its first fit)
   const perEpoch = new Map<number, { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number }>();
-  // the current epoch's entry is kept at hand: filling in the epochs before it costs O(epoch) (once per epoch, not per call)
+  // the current epoch's entry is kept at hand, and every fit epoch up to `filledThrough` has one:
+  // an epoch only fills in the ones after that (each epoch is added once over the run: O(epochs) in all)
   let latestEpoch = -1;
   let latestTotals: { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number } | undefined;
+  let filledThrough = 0;
   const epochTotals = (epoch: number) => {
     if (epoch === latestEpoch) return latestTotals!;
-    for (let e = Math.min(epoch, 1); e <= epoch; e++) {
-      if (!perEpoch.has(e) && (e > 0 || e === epoch)) perEpoch.set(e, { epoch: e, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 });
+    if (epoch === 0 && !perEpoch.has(0)) perEpoch.set(0, { epoch: 0, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 });
+    for (let e = filledThrough + 1; e <= epoch; e++) {
+      if (!perEpoch.has(e)) perEpoch.set(e, { epoch: e, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 });
     }
+    filledThrough = Math.max(filledThrough, epoch);
     latestEpoch = epoch;
     return (latestTotals = perEpoch.get(epoch)!);
   };
