@@ -12,12 +12,12 @@
  * stands for), inside an element with `data-run` (`main`, or `counterpart` for the side-by-side
  * run), so the DOM can be checked against `totals.resetEvents` and `totals.carries`.
  */
-import { describeResetPolicy, isStatefulModel } from '../keras/config.ts';
+import { isStatefulModel } from '../keras/config.ts';
 import { formatCount, layerKind } from '../sim/explain.ts';
 import type { SimulationResult } from '../sim/result.ts';
 import { carryCount, fromLayerCount, resetCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type Timeline, type TimelineItem } from '../sim/timeline.ts';
 import { byEpoch, callSymbol } from './strip.ts';
-import { stateTensorNames } from './table.ts';
+import { describeRun, stateTensorNames } from './table.ts';
 
 /** A run to draw: its result and timeline. */
 export interface HtmlRun {
@@ -339,13 +339,6 @@ function legendFor(runs: readonly HtmlRun[]): string {
     .join('')}</div>`;
 }
 
-function describeConfig(result: SimulationResult): string {
-  const { config, totals } = result;
-  const mode = isStatefulModel(config) ? `stateful, reset-every ${describeResetPolicy(config.resetEvery)}` : 'stateless';
-  const layers = config.resolvedLayers.map((l) => `${l.name}: ${layerKind(l)}(${formatCount(l.units)})${l.stateful ? ' stateful' : ''}`).join(' → ');
-  return `${config.kerasLabel}; ${mode}, ${config.shuffle ? 'shuffle' : 'no shuffle'}; ${formatCount(config.samples)} samples × ${formatCount(config.timesteps)} steps × ${formatCount(config.features)} features, batch ${formatCount(config.batchSize)}, ${formatCount(config.epochs)} epoch${config.epochs === 1 ? '' : 's'}${config.validationSplit > 0 ? `, validation ${formatCount(totals.validationSamples)} samples` : ''}; ${layers}`;
-}
-
 function cards(result: SimulationResult): string {
   const { totals } = result;
   const card = (value: number | string, label: string) => `<div class="card"><b>${esc(typeof value === 'number' ? formatCount(value) : value)}</b>${esc(label)}</div>`;
@@ -456,7 +449,7 @@ export function renderHtml(run: HtmlRun, options: HtmlOptions): string {
 <body><svg width="0" height="0" style="position:absolute" aria-hidden="true">${defs}</svg><main>
 <header><h1>When is the state reset?</h1>
 ${options.commandLine ? `<div class="command mono">${esc(options.commandLine)}</div>` : ''}
-<p class="muted">${esc(describeConfig(result))}</p>
+<p class="muted subtitle">${esc(describeRun(result))}</p>
 ${(options.header ?? []).map((line) => `<div class="mono muted">${esc(line)}</div>`).join('')}
 </header>
 <section id="answer" class="answer"><h2>Answer</h2>${cards(result)}${result.answer.map((line) => `<p>${esc(line)}</p>`).join('')}</section>

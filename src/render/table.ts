@@ -183,8 +183,11 @@ function batchesByCall(totals: SimulationResult['totals']): string {
     .join(', ');
 }
 
-/** The totals, each line wrapped to `width` under its value. */
-export function renderTotals(result: SimulationResult, chalk: ChalkInstance, width: number): string {
+/**
+ * What ran, in one line: the Keras profile and backend, the training (a plan's steps), the data, the
+ * layers. The Totals line of the text output and the HTML report's subtitle.
+ */
+export function describeRun(result: SimulationResult): string {
   const { config, totals } = result;
   const several = config.resolvedLayers.length > 1;
   const layers = config.resolvedLayers
@@ -192,6 +195,13 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
     // a model's graph (a decoder wired to its encoder, a shared layer) is not a stack
     .join(config.resolvedLayers.some((layer) => layer.initialStateFrom !== undefined || layer.call) ? ', ' : ' → ');
   const split = totals.validationSamples > 0 && !config.plan ? `, validation ${formatCount(totals.validationSamples)} samples` : '';
+  return `${config.kerasLabel}${config.kerasLabel.startsWith('Keras 3') ? ` on ${config.backend}` : ''}; ${describeTraining(config)}, ${layers}${split}`;
+}
+
+/** The totals, each line wrapped to `width` under its value. */
+export function renderTotals(result: SimulationResult, chalk: ChalkInstance, width: number): string {
+  const { config, totals } = result;
+  const several = config.resolvedLayers.length > 1;
   const reasons = Object.entries(totals.byReason)
     .filter(([, count]) => count > 0)
     .map(([reason, count]) => `${reason} ${formatCount(count)}`)
@@ -201,9 +211,7 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
   const item = (key: string, value: string) => wrap(value, width, `  ${key.padEnd(15)}`, ' '.repeat(17));
   const lines = [
     wrap(
-      chalk.bold(
-        `Totals (${config.kerasLabel}${config.kerasLabel.startsWith('Keras 3') ? ` on ${config.backend}` : ''}; ${describeTraining(config)}, ${layers}${split})`,
-      ),
+      chalk.bold(`Totals (${describeRun(result)})`),
       width,
       '',
       '  ',
