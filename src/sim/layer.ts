@@ -235,8 +235,7 @@ export class RecurrentLayer {
       }
     }
     this.freshlyZeroed = false;
-    // a broadcast 1-row batch: every state row runs that one sample (its samples say so, row by row)
-    const rowsCall: LayerCall = this.rows === call.rows ? call : { ...call, rows: this.rows, samples: call.rows === 1 ? new Int32Array(this.rows).fill(call.samples[0]!) : call.samples };
+    const rowsCall: LayerCall = this.rows === call.rows ? call : { ...call, rows: this.rows };
     this.writesThisCall = this.stateful && (options.decision?.writes ?? true);
     this.run(inputs, rowsCall, hooks, mask, options.goBackwards ?? false);
   }

@@ -506,7 +506,8 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
             if (passThrough.length < limits.listedRows) passThrough = [...passThrough, r];
           }
         }
-        entry.sequences.add(r, call.samples[r]!, rowSteps, fresh);
+        // a broadcast 1-row batch (call.rows state rows, one sample): every row runs that sample (§R2)
+        entry.sequences.add(r, call.samples.length === 1 ? call.samples[0]! : call.samples[r]!, rowSteps, fresh);
       }
       entry.current = {
         kind: 'call',
@@ -527,7 +528,7 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
         steps,
         startMeanAbsH: meanAbsH(state, entry.layer),
         endMeanAbsH: 0,
-        samples: Array.from(call.samples.subarray(0, Math.min(call.rows, limits.listedRows))),
+        samples: Array.from(call.samples.length === 1 ? new Int32Array(Math.min(call.rows, limits.listedRows)).fill(call.samples[0]!) : call.samples.subarray(0, Math.min(call.rows, limits.listedRows))),
       };
       entry.pending = none;
     },
