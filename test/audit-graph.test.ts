@@ -44,7 +44,7 @@ describe('seq2seq: the decoder starts from the encoder, not from zeros', () => {
     expect(code).toBe(0);
     const stdout = wrapped.replace(/\s+/g, ' ');
     expect(stdout).toContain('initial_state: the final states of encoder_lstm, every call (not zeros)');
-    expect(stdout).toMatch(/initial_state 2 layer calls started from another layer's final states \(not resets\)/);
+    expect(stdout).toMatch(/from a layer\s+2 layer calls started from another layer's final states \(not resets\)/);
     expect(stdout).toContain("2 calls started from encoder_lstm's final states (initial_state, not zeros)");
   });
 

@@ -31,7 +31,7 @@ describe('the seed question', () => {
     expect(doc.events).toHaveLength(75);
     expect(doc.totals).toMatchObject({ batches: 75, resetEvents: 75, rowResets: 15000, carries: 0, byReason: { 'batch-start': 75 } });
     expect(doc.totals.perEpoch).toHaveLength(15);
-    expect(doc.totals.perEpoch[14]).toEqual({ epoch: 15, batches: 5, resetEvents: 5, rowResets: 1000, carries: 0 });
+    expect(doc.totals.perEpoch[14]).toEqual({ epoch: 15, batches: 5, resetEvents: 5, rowResets: 1000, carries: 0, broadcastStarts: 0, storedRestarts: 0, initialStateStarts: 0 });
   });
 });
 

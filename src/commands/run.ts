@@ -26,7 +26,7 @@ import { jsonSink, listingSink, ndjsonSink, renderThrough, tableSink, tsvSink } 
 import { countEvents, countOnly } from '../sim/count.ts';
 import { combineHooks, type StateHooks } from '../sim/hooks.ts';
 import { resolveRunConfig, simulateSteps } from '../sim/simulate.ts';
-import type { ResetEvent, SimulationResult } from '../sim/result.ts';
+import { listedEventCount, type ResetEvent, type SimulationResult } from '../sim/result.ts';
 import { forwardBytes, initFlops, initFlopWeight, kernelSlowdown, passFlops } from '../sim/size.ts';
 import { createTraceRecorder, traceStateLimit, traceStateValues } from '../sim/trace.ts';
 import { describeWriteError, exitCodes, type CliIo, type OutputFile } from './cli-io.ts';
@@ -508,11 +508,11 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
 
     // events listed: --events, or all of them unless there are very many
     let listing: EventListing = cli.events ?? { mode: 'all' };
-    if (cli.events === undefined && format !== 'table' && counted.totals.resetEvents > limits.listedEvents) {
+    if (cli.events === undefined && format !== 'table' && listedEventCount(counted.totals) > limits.listedEvents) {
       listing = { mode: 'head', count: limits.defaultHead };
       if (!cli.quiet && cli.trace !== '-') {
         io.stderr.write(
-          `note: ${formatCount(counted.totals.resetEvents)} reset events; listing the first ${formatCount(limits.defaultHead)} (--events all lists every one, --events none only the totals).\n`,
+          `note: ${formatCount(listedEventCount(counted.totals))} events; listing the first ${formatCount(limits.defaultHead)} (--events all lists every one, --events none only the totals).\n`,
         );
       }
     }

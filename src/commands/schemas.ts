@@ -135,15 +135,21 @@ export const eventSchema = z
     timing,
     planStep: positive.describe('1-based step of the training plan (1 for a single fit)'),
     layer: z.string(),
-    rows: count.describe('sequence rows whose carried state is zeroed, replaced or overwritten'),
+    rows: count.describe('sequence rows the event concerns: zeroed (initial, batch-start, reset-states) or started from something else (the other reasons)'),
     stateTensors: positive.describe('state tensors zeroed per row'),
     discardedMeanAbsH: z.number().min(0).nullable().describe('mean |h| of the state thrown away (0 where there is none; null when no forward pass ran: --count-only)'),
   })
-  .describe('a reset event: a layer\'s state is zero at this point of the run');
+  .describe("an event: a layer's state is zeroed here (a reset: initial, batch-start, reset-states), or a call starts from something other than its carry (broadcast, not-stored, initial-state, from-layer: listed, never counted as a reset)");
 
 const byReasonSchema = z
   .strictObject({ initial: count, 'batch-start': count, 'reset-states': count, 'not-stored': count, 'initial-state': count, broadcast: count })
-  .describe('reset events by reason');
+  .describe('listed events by reason: initial + batch-start + reset-states = resetEvents; broadcast, not-stored and initial-state equal broadcastStarts, storedRestarts and initialStateStarts');
+
+const otherStarts = {
+  broadcastStarts: count.describe('layer calls whose 1-row batch was broadcast against every carried state row (not a reset, not a carry)'),
+  storedRestarts: count.describe("JAX: layer calls that restarted from the state variable's stored value, not the previous call's final state (not a reset: nothing is zeroed)"),
+  initialStateStarts: count.describe('layer calls that started from the passed initial_state (not a reset)'),
+};
 
 export const epochTotalsSchema = z.strictObject({
   epoch: count,
@@ -151,12 +157,14 @@ export const epochTotalsSchema = z.strictObject({
   resetEvents: count,
   rowResets: count,
   carries: count,
+  ...otherStarts,
 });
 
 export const layerTotalsSchema = layerSpecSchema.extend({
   resetEvents: count,
   rowResets: count,
   carries: count,
+  ...otherStarts,
   fromLayerStarts: count.describe("calls that started from another layer's final states (initial_state)"),
   byReason: byReasonSchema,
 });
@@ -171,10 +179,12 @@ export const totalsSchema = z
     trainOnBatchBatches: count,
     predictOnBatchBatches: count,
     directCalls: count.describe('direct model(x) calls'),
-    resetEvents: count,
-    rowResets: count.describe('sequence rows zeroed, summed over reset events'),
-    carries: count.describe('layer calls that started from a carried state'),
+    resetEvents: count.describe('events that zero the state (initial, batch-start, reset-states); other starts are counted apart'),
+    rowResets: count.describe('sequence rows zeroed, summed over the zeroing events'),
+    carries: count.describe("layer calls that started from the previous call's final state (a broadcast call is not one)"),
+    ...otherStarts,
     fromLayerStarts: count.describe("layer calls that started from another layer's final states (initial_state, e.g. a decoder from its encoder); never counted as resets"),
+    failedCalls: count.describe('calls or steps at which Keras raises, caught ones included'),
     byReason: byReasonSchema,
     perEpoch: z.array(epochTotalsSchema),
     epochsCompleted: count,

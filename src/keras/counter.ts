@@ -20,14 +20,21 @@ import {
   type FlatPlanStep,
   type SimulationConfig,
 } from './config.ts';
-import { zeroByReason, type LayerCall, type Phase, type ResetReason, type RunPosition } from './events.ts';
+import { otherStartFields, zeroByReason, zeroes, type LayerCall, type OtherStartField, type Phase, type ResetReason, type RunPosition } from './events.ts';
 import { buildsSymbolically, executionOf, isTrainingPhase, stateRule, wrongRows, type FailureCheck } from './backends.ts';
 import { kerasProfiles } from './profiles.ts';
 import { batchCount, partialBatchPosition, shuffleSeed, TfTraces, torchInplaceFailure, unbuiltFails, type RunFailure } from './schedule.ts';
 import { StateFlow, initialStateMode, type FlowEvidence } from './state-flow.ts';
 
-export interface LayerCounts {
+/** Starts that are neither zeros nor a carry, by totals field (events.ts otherStartFields). */
+type OtherStarts = Record<OtherStartField, number>;
+
+const noOtherStarts = (): OtherStarts => ({ broadcastStarts: 0, storedRestarts: 0, initialStateStarts: 0 });
+const otherStartKeys = Object.keys(noOtherStarts()) as OtherStartField[];
+
+export interface LayerCounts extends Readonly<OtherStarts> {
   readonly layer: string;
+  /** Zeroing events only (initial, batch-start, reset-states). */
   readonly resetEvents: number;
   readonly rowResets: number;
   readonly carries: number;
@@ -36,7 +43,7 @@ export interface LayerCounts {
   readonly byReason: Readonly<Record<ResetReason, number>>;
 }
 
-export interface ExpectedTotals {
+export interface ExpectedTotals extends Readonly<OtherStarts> {
   readonly batches: number;
   readonly fitBatches: number;
   readonly validationBatches: number;
@@ -49,6 +56,8 @@ export interface ExpectedTotals {
   readonly rowResets: number;
   readonly carries: number;
   readonly fromLayerStarts: number;
+  /** Exceptions Keras raises (caught ones included). */
+  readonly failedCalls: number;
   readonly byReason: Readonly<Record<ResetReason, number>>;
   readonly perEpoch: readonly EpochCounts[];
   readonly perLayer: readonly LayerCounts[];
@@ -65,7 +74,7 @@ export interface ExpectedTotals {
   readonly evidence: FlowEvidence;
 }
 
-interface EpochCounts {
+interface EpochCounts extends OtherStarts {
   epoch: number;
   batches: number;
   resetEvents: number;
@@ -73,7 +82,7 @@ interface EpochCounts {
   carries: number;
 }
 
-interface Tally {
+interface Tally extends OtherStarts {
   resetEvents: number;
   rowResets: number;
   carries: number;
@@ -109,11 +118,11 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   let stateRows: number | undefined = config.builtByFirstCall ? undefined : (config.stateBatchSize ?? config.batchSize);
   let lossBuilt = false;
 
-  const tallies: Tally[] = layers.map(() => ({ resetEvents: 0, rowResets: 0, carries: 0, fromLayerStarts: 0, byReason: zeroByReason() }));
+  const tallies: Tally[] = layers.map(() => ({ resetEvents: 0, rowResets: 0, carries: 0, ...noOtherStarts(), fromLayerStarts: 0, byReason: zeroByReason() }));
   const perEpoch = new Map<number, EpochCounts>();
   const at = (epoch: number) => {
     let counts = perEpoch.get(epoch);
-    if (!counts) perEpoch.set(epoch, (counts = { epoch, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 }));
+    if (!counts) perEpoch.set(epoch, (counts = { epoch, batches: 0, resetEvents: 0, rowResets: 0, carries: 0, ...noOtherStarts() }));
     return counts;
   };
   const batches: Record<CountedPhase, number> = { fit: 0, validate: 0, evaluate: 0, predict: 0, train_on_batch: 0, predict_on_batch: 0, call: 0 };
@@ -131,12 +140,19 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   const addEvents = (layer: number, reason: ResetReason, rows: number, count: number, atEpoch = epoch) => {
     if (count === 0) return;
     const tally = tallies[layer]!;
-    tally.resetEvents += count;
-    tally.rowResets += rows * count;
     tally.byReason[reason] += count;
     const counts = at(atEpoch);
-    counts.resetEvents += count;
-    counts.rowResets += rows * count;
+    if (zeroes(reason)) {
+      tally.resetEvents += count;
+      tally.rowResets += rows * count;
+      counts.resetEvents += count;
+      counts.rowResets += rows * count;
+    } else {
+      // a start from something else than zeros: its own kind, never a reset
+      const field = otherStartFields[reason];
+      tally[field] += count;
+      counts[field] += count;
+    }
   };
   const zeroStateful = (reason: 'initial' | 'reset-states', atEpoch = epoch) => {
     layers.forEach((layer, i) => {
@@ -210,11 +226,15 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
         counts.carries += count;
         return;
       }
-      tallies[i]!.carries += outcomes.carried;
-      counts.carries += outcomes.carried;
+      // a broadcast call runs one sample against every carried row (§R2): counted as a broadcast, not a carry
+      const broadcastHere = broadcast && i === firstStateful && rule.writes;
+      if (!broadcastHere) {
+        tallies[i]!.carries += outcomes.carried;
+        counts.carries += outcomes.carried;
+      }
       addEvents(i, 'not-stored', stateRows!, outcomes['not-stored']);
       addEvents(i, 'initial-state', stateRows!, outcomes['initial-state']);
-      if (broadcast && i === firstStateful && rule.writes) addEvents(i, 'broadcast', stateRows!, count);
+      if (broadcastHere) addEvents(i, 'broadcast', stateRows!, count);
     });
   };
 
@@ -240,6 +260,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       tally.rowResets += times * (a.rowResets - b.rowResets);
       tally.carries += times * (a.carries - b.carries);
       tally.fromLayerStarts += times * (a.fromLayerStarts - b.fromLayerStarts);
+      for (const key of otherStartKeys) tally[key] += times * (a[key] - b[key]);
       for (const reason of Object.keys(tally.byReason) as ResetReason[]) tally.byReason[reason] += times * (a.byReason[reason] - b.byReason[reason]);
     });
     const counts = at(epoch);
@@ -247,6 +268,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     counts.resetEvents += times * (after.epoch.resetEvents - before.epoch.resetEvents);
     counts.rowResets += times * (after.epoch.rowResets - before.epoch.rowResets);
     counts.carries += times * (after.epoch.carries - before.epoch.carries);
+    for (const key of otherStartKeys) counts[key] += times * (after.epoch[key] - before.epoch[key]);
     for (const phase of Object.keys(batches) as CountedPhase[]) batches[phase] += times * (after.batches[phase] - before.batches[phase]);
     rowsRun += times * (after.rowsRun - before.rowsRun);
     const evidence = flow.evidence;
@@ -498,12 +520,15 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
       resetEvents: entry.resetEvents + tally.resetEvents,
       rowResets: entry.rowResets + tally.rowResets,
       carries: entry.carries + tally.carries,
+      broadcastStarts: entry.broadcastStarts + tally.broadcastStarts,
+      storedRestarts: entry.storedRestarts + tally.storedRestarts,
+      initialStateStarts: entry.initialStateStarts + tally.initialStateStarts,
       fromLayerStarts: entry.fromLayerStarts + tally.fromLayerStarts,
       byReason: Object.fromEntries(Object.entries(entry.byReason).map(([k, v]) => [k, v + tally.byReason[k as ResetReason]])) as Record<ResetReason, number>,
     });
   });
   const perLayer = [...byName.values()];
-  const sum = (key: 'resetEvents' | 'rowResets' | 'carries' | 'fromLayerStarts') => perLayer.reduce((a, layer) => a + layer[key], 0);
+  const sum = (key: 'resetEvents' | 'rowResets' | 'carries' | 'fromLayerStarts' | OtherStartField) => perLayer.reduce((a, layer) => a + layer[key], 0);
   const byReason = zeroByReason();
   for (const tally of tallies) for (const reason of Object.keys(byReason) as ResetReason[]) byReason[reason] += tally.byReason[reason];
   return {
@@ -518,7 +543,11 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     resetEvents: sum('resetEvents'),
     rowResets: sum('rowResets'),
     carries: sum('carries'),
+    broadcastStarts: sum('broadcastStarts'),
+    storedRestarts: sum('storedRestarts'),
+    initialStateStarts: sum('initialStateStarts'),
     fromLayerStarts: sum('fromLayerStarts'),
+    failedCalls: failures.length,
     byReason,
     perEpoch: [...perEpoch.values()].sort((a, b) => a.epoch - b.epoch),
     perLayer,

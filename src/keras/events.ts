@@ -28,6 +28,25 @@ export type ResetReason =
 export const resetReasons: readonly ResetReason[] = ['initial', 'batch-start', 'reset-states', 'not-stored', 'initial-state', 'broadcast'];
 
 /**
+ * The reasons that zero the state: the only resets. The others start a call from something that is
+ * not zeros made for it (JAX's stored value, a passed initial_state, a broadcast over the carried
+ * rows); they are listed as events but counted as their own kinds, never as resets or rows zeroed.
+ */
+export type ZeroingReason = 'initial' | 'batch-start' | 'reset-states';
+export const zeroingReasons: readonly ZeroingReason[] = ['initial', 'batch-start', 'reset-states'];
+
+/** True when an event with this reason zeroes its rows (a reset). */
+export function zeroes(reason: EventReason): reason is ZeroingReason {
+  return reason === 'initial' || reason === 'batch-start' || reason === 'reset-states';
+}
+
+/** The start kinds that are neither a carry nor zeros, each counted in the totals under its own name. */
+export type OtherStartReason = Exclude<ResetReason, ZeroingReason>;
+/** The totals field that counts each such start (totals, perEpoch, perLayer). */
+export const otherStartFields = { broadcast: 'broadcastStarts', 'not-stored': 'storedRestarts', 'initial-state': 'initialStateStarts' } as const;
+export type OtherStartField = (typeof otherStartFields)[OtherStartReason];
+
+/**
  * Why an event is listed: a reset, or `from-layer`: the call starts from another layer's final states
  * passed as initial_state (a seq2seq decoder from its encoder, §6), which is never a reset.
  */

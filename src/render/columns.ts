@@ -24,7 +24,7 @@ export const eventColumns: readonly EventColumn[] = [
   { key: 'timing', label: 'when', numeric: false },
   { key: 'reason', label: 'reason', numeric: false },
   { key: 'layer', label: 'layer', numeric: false },
-  { key: 'rows', label: 'rows zeroed', numeric: true },
+  { key: 'rows', label: 'rows', numeric: true },
   { key: 'stateTensors', label: 'tensors', numeric: true },
   { key: 'discardedMeanAbsH', label: 'discarded mean|h|', numeric: true },
 ];

@@ -7,15 +7,19 @@
  * each reset; the sequences the carries build (data[i::B]); the totals, the answer and the
  * findings with their fixes; optionally the same run stateless (or stateful) side by side.
  *
- * Every reset event is one element of class `reset-mark` and every carried call one of class
- * `carry`, each with `data-count` (1, or the number an aggregated stretch of a summarised run
- * stands for), inside an element with `data-run` (`main`, or `counterpart` for the side-by-side
- * run), so the DOM can be checked against `totals.resetEvents` and `totals.carries`.
+ * Every reset event (one that zeroes the state) is one element of class `reset-mark`, every other
+ * start event (broadcast, not-stored, initial-state) one of class `start-mark` with `data-reason`,
+ * and every carried call one of class `carry`, each with `data-count` (1, or the number an
+ * aggregated stretch of a summarised run stands for), inside an element with `data-run` (`main`,
+ * or `counterpart` for the side-by-side run), so the DOM can be checked against
+ * `totals.resetEvents`, `totals.broadcastStarts`, `totals.storedRestarts`,
+ * `totals.initialStateStarts` and `totals.carries`.
  */
 import { isStatefulModel } from '../keras/config.ts';
 import { formatCount, layerKind } from '../sim/explain.ts';
 import type { SimulationResult } from '../sim/result.ts';
-import { carryCount, fromLayerCount, resetCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type Timeline, type TimelineItem } from '../sim/timeline.ts';
+import { zeroes } from '../keras/events.ts';
+import { carryCount, fromLayerCount, resetCount, startMarkCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type Timeline, type TimelineItem } from '../sim/timeline.ts';
 import { byEpoch, callSymbol } from './strip.ts';
 import { describeRun, stateTensorNames } from './table.ts';
 
@@ -65,7 +69,7 @@ svg { display: block; } svg text { font: 11px system-ui, sans-serif; fill: var(-
 .cell.zeros.initial { fill: var(--initial); } .cell.zeros.batch-start { fill: var(--batch-start); } .cell.zeros.reset-states { fill: var(--reset-states); }
 .cell.zeros { fill: var(--batch-start); } .cell.carried { fill: var(--carried); } .cell.broadcast { fill: var(--broadcast); } .cell.failed { fill: var(--failed); }
 .cell.not-stored { fill: var(--not-stored); } .cell.initial-state { fill: var(--initial-state); } .cell.from-layer, .from-layer-mark { fill: var(--from-layer); }
-rect.reset-mark.not-stored { fill: var(--not-stored); } rect.reset-mark.initial-state { fill: var(--initial-state); } rect.reset-mark.broadcast { fill: var(--broadcast); }
+rect.start-mark.not-stored { fill: var(--not-stored); } rect.start-mark.initial-state { fill: var(--initial-state); } rect.start-mark.broadcast { fill: var(--broadcast); }
 .pass { fill: url(#hatch); }
 line.reset-mark, .reset-line { stroke: var(--reset-states); stroke-width: 2; }
 rect.reset-mark.initial { fill: var(--initial); } rect.reset-mark.batch-start { fill: var(--batch-start); } rect.reset-mark.reset-states { fill: var(--reset-states); }
@@ -138,8 +142,17 @@ function layoutItems(items: readonly TimelineItem[]): Layout {
   return { x, w, width: at + 16, groups, call };
 }
 
+/** The start kinds marked apart from resets (they zero nothing). */
+const otherStartReasons = ['broadcast', 'not-stored', 'initial-state'] as const;
+
+/** `reset-mark` for an event that zeroes the state, `start-mark` for a start from something else. */
+function markClass(mark: ResetMark): string {
+  return zeroes(mark.reason) ? 'reset-mark' : 'start-mark';
+}
+
 function markTitle(mark: ResetMark): string {
-  return `${mark.reason} (${mark.timing}) in ${mark.phase} epoch ${mark.epoch} batch ${mark.batch}: ${formatCount(mark.rows)} rows zeroed, discarded mean |h| ${fixed(mark.discardedMeanAbsH)}`;
+  const rows = `${formatCount(mark.rows)} ${mark.rows === 1 ? 'row' : 'rows'} ${zeroes(mark.reason) ? 'zeroed' : 'started from something else than their carry (not a reset)'}`;
+  return `${mark.reason} (${mark.timing}) in ${mark.phase} epoch ${mark.epoch} batch ${mark.batch}: ${rows}, discarded mean |h| ${fixed(mark.discardedMeanAbsH)}`;
 }
 
 function callTitle(call: CallRecord, layer: LayerTimeline): string {
@@ -157,13 +170,13 @@ function callTitle(call: CallRecord, layer: LayerTimeline): string {
   const samples = call.samples.length > 0 ? `\nsamples: rows 0–${call.samples.length - 1} hold ${call.samples.join(', ')}${call.rows > call.samples.length ? ', …' : ''}` : '';
   const pass = call.passThroughRows > 0 ? `\n${formatCount(call.passThroughRows)} rows fully padded: their state passed through unchanged` : '';
   const h = call.start === 'failed' ? '' : `\nmean |h|: ${fixed(call.startMeanAbsH)} at the start, ${fixed(call.endMeanAbsH)} at the end`;
-  const marks = [...call.before, ...call.after].map((m) => `\nreset: ${markTitle(m)}`).join('');
+  const marks = [...call.before, ...call.after].map((m) => `\n${zeroes(m.reason) ? 'reset' : 'start'}: ${markTitle(m)}`).join('');
   return `${where}\n${start}${samples}${pass}${h}${marks}`;
 }
 
 function spanTitle(span: CallSpan, layer: LayerTimeline): string {
   const resets = resetCount(span);
-  const byReason = Object.entries(span.resets).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ');
+  const byReason = Object.entries(span.resets).filter(([reason, n]) => n > 0 && zeroes(reason as ResetMark['reason'])).map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ');
   const starts = Object.entries(span.starts).filter(([, n]) => n > 0).map(([kind, n]) => `${formatCount(n)} ${kind === 'zeros' ? 'from zeros' : kind}`).join(', ');
   return (
     `${layer.layer.name}: ${formatCount(span.calls)} calls aggregated (summarised run), from ${span.first.phase} epoch ${span.first.epoch} batch ${span.first.batch} to ${span.last.phase} epoch ${span.last.epoch} batch ${span.last.batch}\n` +
@@ -209,6 +222,11 @@ function layerFigure(layer: LayerTimeline, run: 'main' | 'counterpart', compact 
           `<text x="${px(x + 4)}" y="${px(top + Math.min(gridH, 60) / 2 + 4)}">${esc(`${formatCount(item.calls)} calls`)}</text>` +
           (resets > 0 ? `<g class="reset-mark agg" data-count="${resets}" data-run="${run}"><rect x="${px(x)}" y="${top - 6}" width="${w}" height="4" fill="var(--reset-states)"/></g>` : '') +
           (carries > 0 ? `<g class="carry agg" data-count="${carries}" data-run="${run}"><rect x="${px(x)}" y="${px(top + gridH + 3)}" width="${w}" height="3" fill="var(--carried)"/></g>` : '') +
+          otherStartReasons
+            .map((reason) => [reason, startMarkCount(item, reason)] as const)
+            .filter(([, n]) => n > 0)
+            .map(([reason, n]) => `<g class="start-mark agg ${reason}" data-count="${n}" data-run="${run}" data-reason="${reason}"><rect x="${px(x)}" y="${top - 9}" width="${w}" height="2" fill="var(--${reason})"/></g>`)
+            .join('') +
           (fromLayerCount(item) > 0 ? `<g class="from-layer-mark agg" data-count="${fromLayerCount(item)}" data-run="${run}"><rect x="${px(x)}" y="${top - 12}" width="${w}" height="3"/></g>` : '') +
           `</g>`,
       );
@@ -236,18 +254,18 @@ function layerFigure(layer: LayerTimeline, run: 'main' | 'counterpart', compact 
       }
     }
     item.before.forEach((mark, k) => {
-      col += `<rect class="reset-mark ${mark.reason}" data-count="1" data-run="${run}" data-reason="${mark.reason}" x="${px(x)}" y="${top - 7 + k * 0}" width="${w}" height="5"><title>${esc(markTitle(mark))}</title></rect>`;
+      col += `<rect class="${markClass(mark)} ${mark.reason}" data-count="1" data-run="${run}" data-reason="${mark.reason}" x="${px(x)}" y="${top - 7 + k * 0}" width="${w}" height="5"><title>${esc(markTitle(mark))}</title></rect>`;
     });
     item.after.forEach((mark, k) => {
       const lx = x + w + 2 + k * 2;
-      col += `<line class="reset-mark ${mark.reason}" data-count="1" data-run="${run}" data-reason="${mark.reason}" x1="${px(lx)}" x2="${px(lx)}" y1="${top - 9}" y2="${px(top + gridH + 6)}"><title>${esc(markTitle(mark))}</title></line>`;
+      col += `<line class="${markClass(mark)} ${mark.reason}" data-count="1" data-run="${run}" data-reason="${mark.reason}" x1="${px(lx)}" x2="${px(lx)}" y1="${top - 9}" y2="${px(top + gridH + 6)}"><title>${esc(markTitle(mark))}</title></line>`;
     });
     col += '</g>';
     parts.push(col);
   });
   // orphan resets (no call ran)
   layer.orphanResets.forEach((mark, k) => {
-    parts.push(`<line class="reset-mark ${mark.reason}" data-count="1" data-run="${run}" data-reason="${mark.reason}" x1="${left + 4 + k * 3}" x2="${left + 4 + k * 3}" y1="${top - 9}" y2="${px(top + gridH + 6)}"><title>${esc(markTitle(mark))}</title></line>`);
+    parts.push(`<line class="${markClass(mark)} ${mark.reason}" data-count="1" data-run="${run}" data-reason="${mark.reason}" x1="${left + 4 + k * 3}" x2="${left + 4 + k * 3}" y1="${top - 9}" y2="${px(top + gridH + 6)}"><title>${esc(markTitle(mark))}</title></line>`);
   });
   const grid = `<svg class="grid" width="${px(layout.width)}" height="${px(height)}" role="img" aria-label="${esc(`state of each row of ${layer.layer.name} at each call`)}">${parts.join('')}</svg>`;
   return grid + (compact ? '' : meanPlot(layer, layout));

@@ -2,7 +2,7 @@
  * Outputs as sinks that take the events while the run goes, so no output keeps every event in
  * memory: JSON, TSV and NDJSON write them through in chunks, the table keeps its head and tail.
  */
-import type { SimulationResult, ResetEvent } from '../sim/result.ts';
+import { listedEventCount, type SimulationResult, type ResetEvent } from '../sim/result.ts';
 import { eventColumns } from './columns.ts';
 import { renderReport, type TableOptions } from './table.ts';
 import { wrap } from './text.ts';
@@ -108,7 +108,7 @@ export function jsonSink(write: (chunk: string | Uint8Array) => void, pacing?: S
     end(result) {
       const { totals, findings, completed, answer, finalMeanAbsH, countOnly } = result;
       // events the listing left out (--events none | head:K); 0 when every event is listed
-      const eventsOmitted = Math.max(0, totals.resetEvents - count);
+      const eventsOmitted = Math.max(0, listedEventCount(totals) - count);
       const tail = JSON.stringify({ eventsOmitted, totals, findings, completed, answer, finalMeanAbsH, countOnly }, null, 2);
       out.add(`${count > 0 ? '\n  ' : ''}],\n${tail.slice(2)}\n`);
       out.flush();
@@ -216,7 +216,7 @@ export function tableSink(
       }
       const { picture: draw, ...tableOptions } = options;
       const picture = draw?.(result);
-      write(renderReport(result, { ...tableOptions, ...(picture ? { picture } : {}) }, { events: [...head, ...tail], total: result.totals.resetEvents, contiguous: options.headOnly ?? false }));
+      write(renderReport(result, { ...tableOptions, ...(picture ? { picture } : {}) }, { events: [...head, ...tail], total: listedEventCount(result.totals), contiguous: options.headOnly ?? false }));
     },
   };
   return sink;

@@ -7,6 +7,7 @@ import Table from 'cli-table3';
 import { describeTraining, planEpochs, planOf } from '../keras/config.ts';
 import { formatCount, layerKind } from '../sim/explain.ts';
 import type { Finding } from '../keras/findings.ts';
+import { zeroes, type ResetReason } from '../keras/events.ts';
 import type { EpochTotals, ResetEvent, SimulationResult } from '../sim/result.ts';
 import type { LayerSpec } from '../keras/config.ts';
 import { eventColumns as allEventColumns } from './columns.ts';
@@ -133,6 +134,11 @@ function reasonColor(chalk: ChalkInstance, reason: ResetEvent['reason']): (text:
   return chalk.green;
 }
 
+/** "1 layer call", "5 layer calls". */
+function layerCalls(n: number): string {
+  return count(n, 'layer call');
+}
+
 /** "1 carry", "3 carries". */
 function count(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
@@ -143,7 +149,13 @@ function epochLines(perEpoch: readonly EpochTotals[]): string[] {
   const lines: string[] = [];
   let start = 0;
   const same = (a: EpochTotals, b: EpochTotals) =>
-    a.batches === b.batches && a.resetEvents === b.resetEvents && a.rowResets === b.rowResets && a.carries === b.carries;
+    a.batches === b.batches &&
+    a.resetEvents === b.resetEvents &&
+    a.rowResets === b.rowResets &&
+    a.carries === b.carries &&
+    a.broadcastStarts === b.broadcastStarts &&
+    a.storedRestarts === b.storedRestarts &&
+    a.initialStateStarts === b.initialStateStarts;
   for (let i = 1; i <= perEpoch.length; i++) {
     if (i < perEpoch.length && same(perEpoch[i]!, perEpoch[start]!)) continue;
     const first = perEpoch[start]!;
@@ -152,11 +164,21 @@ function epochLines(perEpoch: readonly EpochTotals[]): string[] {
     const label = first.epoch === last.epoch ? (first.epoch === 0 ? 'before the first fit' : `epoch ${first.epoch}`) : `epochs ${first.epoch}–${last.epoch}`;
     const each = first.epoch === last.epoch ? '' : ' each';
     lines.push(
-      `${label}: ${count(first.resetEvents, 'reset event')}, ${count(first.rowResets, 'row')} zeroed, ${count(first.carries, 'carry', 'carries')}, ${count(first.batches, 'batch', 'batches')}${each}`,
+      `${label}: ${count(first.resetEvents, 'reset event')}, ${count(first.rowResets, 'row')} zeroed, ${count(first.carries, 'carry', 'carries')}${otherStartsPhrase(first)}, ${count(first.batches, 'batch', 'batches')}${each}`,
     );
     start = i;
   }
   return lines;
+}
+
+/** ", 2 broadcasts, 5 stored restarts": the starts that are neither zeros nor a carry, where there are any. */
+function otherStartsPhrase(counts: Pick<EpochTotals, 'broadcastStarts' | 'storedRestarts' | 'initialStateStarts'>): string {
+  const parts = [
+    counts.broadcastStarts > 0 ? count(counts.broadcastStarts, 'broadcast') : '',
+    counts.storedRestarts > 0 ? count(counts.storedRestarts, 'stored restart') : '',
+    counts.initialStateStarts > 0 ? count(counts.initialStateStarts, 'initial_state start') : '',
+  ].filter((part) => part !== '');
+  return parts.map((part) => `, ${part}`).join('');
 }
 
 /** The state tensors of one row of a layer, by name: "h and c", "forward h, c and backward h, c". */
@@ -202,8 +224,9 @@ export function describeRun(result: SimulationResult): string {
 export function renderTotals(result: SimulationResult, chalk: ChalkInstance, width: number): string {
   const { config, totals } = result;
   const several = config.resolvedLayers.length > 1;
+  // the zeroing reasons only: the other listed reasons are starts of their own, on their own lines
   const reasons = Object.entries(totals.byReason)
-    .filter(([, count]) => count > 0)
+    .filter(([reason, count]) => count > 0 && zeroes(reason as ResetReason))
     .map(([reason, count]) => `${reason} ${formatCount(count)}`)
     .join(', ');
   const only = config.resolvedLayers.length === 1 ? config.resolvedLayers[0]! : undefined;
@@ -219,15 +242,28 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
     item('reset events', `${chalk.bold(formatCount(totals.resetEvents))}${reasons ? ` (${reasons})` : ''}`),
     item('rows zeroed', `${chalk.bold(formatCount(totals.rowResets))}${perRow}`),
     item('batches', `${formatCount(totals.batches)} (${batchesByCall(totals)})`),
-    item('carries', `${formatCount(totals.carries)} layer calls started from a carried state`),
-    ...(totals.fromLayerStarts > 0 ? [item('initial_state', `${formatCount(totals.fromLayerStarts)} layer calls started from another layer's final states (not resets)`)] : []),
+    item('carries', `${layerCalls(totals.carries)} carried the previous call's final state`),
+    ...(totals.broadcastStarts > 0
+      ? [item('broadcasts', `${layerCalls(totals.broadcastStarts)} ran a 1-row batch against every carried state row, overwriting all of them (neither resets nor carries)`)]
+      : []),
+    ...(totals.storedRestarts > 0
+      ? [
+          item(
+            'restarts',
+            `${layerCalls(totals.storedRestarts)} restarted from the state variable's stored value, not the previous call's final state (JAX never writes it inside fit, evaluate and predict); nothing is zeroed, so not resets`,
+          ),
+        ]
+      : []),
+    ...(totals.initialStateStarts > 0 ? [item('initial_state', `${layerCalls(totals.initialStateStarts)} started from the passed initial_state (not resets)`)] : []),
+    ...(totals.fromLayerStarts > 0 ? [item('from a layer', `${layerCalls(totals.fromLayerStarts)} started from another layer's final states (not resets)`)] : []),
+    ...(totals.failedCalls > 0 ? [item('failed', `${count(totals.failedCalls, 'call')} at which Keras raises (nothing starts there; see the findings)`)] : []),
     ...epochLines(totals.perEpoch).map((line) => wrap(line, width, '  ', '    ')),
   ];
   if (several) {
     for (const layer of totals.perLayer) {
       lines.push(
         wrap(
-          `layer ${layer.name}: ${count(layer.resetEvents, 'reset event')}, ${count(layer.rowResets, 'row')} zeroed, ${count(layer.carries, 'carry', 'carries')}${layer.fromLayerStarts > 0 ? `, ${formatCount(layer.fromLayerStarts)} from ${layer.initialStateFrom ?? 'another layer'}'s states` : ''} (${layer.stateful ? 'stateful' : 'stateless'}, ${count(layer.stateTensors, 'state tensor')} per row: ${stateTensorNames(layer)})`,
+          `layer ${layer.name}: ${count(layer.resetEvents, 'reset event')}, ${count(layer.rowResets, 'row')} zeroed, ${count(layer.carries, 'carry', 'carries')}${otherStartsPhrase(layer)}${layer.fromLayerStarts > 0 ? `, ${formatCount(layer.fromLayerStarts)} from ${layer.initialStateFrom ?? 'another layer'}'s states` : ''} (${layer.stateful ? 'stateful' : 'stateless'}, ${count(layer.stateTensors, 'state tensor')} per row: ${stateTensorNames(layer)})`,
           width,
           '  ',
           '    ',

@@ -82,8 +82,16 @@ function explainStack(result: Omit<SimulationResult, 'answer'>): string[] {
       layer.fromLayerStarts > 0
         ? `, ${plural(layer.fromLayerStarts, 'call')} started from ${layer.initialStateFrom ?? 'another layer'}'s final states (initial_state, not zeros)`
         : '';
+    const others = [
+      layer.broadcastStarts > 0 ? `${plural(layer.broadcastStarts, 'call')} broadcast 1 row into every state row` : '',
+      layer.storedRestarts > 0 ? `${plural(layer.storedRestarts, 'call')} restarted from the stored state (JAX never stores it inside the trainer)` : '',
+      layer.initialStateStarts > 0 ? `${plural(layer.initialStateStarts, 'call')} started from the passed initial_state` : '',
+    ]
+      .filter((part) => part !== '')
+      .map((part) => `, ${part}`)
+      .join('');
     lines.push(
-      `${layer.name} (${layerKind(layer)}, ${plural(layer.units, 'unit')}, ${mode}, ${plural(layer.stateTensors, 'state tensor')} per row${calls > 1 ? `, called ${calls} times per batch` : ''}): ${plural(layer.resetEvents, 'reset event')}, ${plural(layer.rowResets, 'row')} zeroed or replaced, ${plural(layer.carries, 'carried call')}${from}.`,
+      `${layer.name} (${layerKind(layer)}, ${plural(layer.units, 'unit')}, ${mode}, ${plural(layer.stateTensors, 'state tensor')} per row${calls > 1 ? `, called ${calls} times per batch` : ''}): ${plural(layer.resetEvents, 'reset event')}, ${plural(layer.rowResets, 'row')} zeroed, ${plural(layer.carries, 'carried call')}${others}${from}.`,
     );
   }
   lines.push(`All layers over ${runPhrase(config, totals)}: ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'row reset')} in ${callsPhrase(totals)}.`);
@@ -156,12 +164,12 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
   );
   const calls = totals.batches;
   const parts: string[] = [`${formatCount(counts.carries)} of ${plural(calls, 'model call')} (${callsPhrase(totals)}) started from the carried state`];
-  const notStored = counts.byReason['not-stored'];
-  const initialState = counts.byReason['initial-state'];
-  const broadcast = counts.byReason.broadcast;
+  const notStored = counts.storedRestarts;
+  const initialState = counts.initialStateStarts;
+  const broadcast = counts.broadcastStarts;
   if (notStored > 0) {
     parts.push(
-      `${formatCount(notStored)} started instead from the value the state variable held ${config.runEagerly || config.jitCompile === false ? 'at the time (JAX with run_eagerly / jit_compile=False)' : 'when their compiled function was traced (JAX jit)'}, because on JAX fit, evaluate, predict and *_on_batch never store the state`,
+      `${formatCount(notStored)} restarted instead from the value the state variable held ${config.runEagerly || config.jitCompile === false ? 'at the time (JAX with run_eagerly / jit_compile=False)' : 'when their compiled function was traced (JAX jit)'}, because on JAX fit, evaluate, predict and *_on_batch never store the state (stored restarts, not resets: nothing is zeroed)`,
     );
   }
   if (initialState > 0) {
@@ -173,7 +181,9 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
   }
   lines.push(`${parts.join('; ')}.`);
   if (broadcast > 0) {
-    lines.push(`${plural(broadcast, '1-row batch', '1-row batches')} ${broadcast === 1 ? 'was' : 'were'} broadcast into all ${formatCount(stateRows)} rows, overwriting every row with that one sample's result.`);
+    lines.push(
+      `${broadcast === 1 ? '1 batch of 1 row was' : `${formatCount(broadcast)} batches of 1 row were`} broadcast against all ${formatCount(stateRows)} carried rows, overwriting every row with that one sample's result (counted as broadcasts: neither resets nor carries).`,
+    );
   }
   const resets = counts.byReason['reset-states'];
   if (resets === 0) {
@@ -194,11 +204,15 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
   // a sequence is a run of calls that carry: it starts at every call that does not
   const starts = calls - counts.carries;
   if (calls === 0) return lines;
-  if (counts.carries === 0) {
-    lines.push(`So no call continued another: each of the ${plural(calls, 'call')} is its own sequence, as if the layer were stateless.`);
-  } else if (broadcast > 0) {
+  if (broadcast > 0) {
     lines.push(
-      `So ${stateRows === 1 ? 'the row carries its' : `each of the ${formatCount(stateRows)} rows carries its`} state through ${plural(counts.carries + 1, 'call')}${starts > 1 ? ` in ${formatCount(starts)} runs` : ''}, but after a broadcast batch every row continues that one sample, not its own sequence.`,
+      `So ${stateRows === 1 ? 'the row carries its' : `each of the ${formatCount(stateRows)} rows carries its`} state from call to call, but after a broadcast batch every row continues that one sample, not its own sequence.`,
+    );
+  } else if (counts.carries === 0) {
+    lines.push(
+      calls === 1
+        ? 'So only 1 call ran, and nothing was carried into another.'
+        : `So no call continued another: each of the ${formatCount(calls)} calls is its own sequence, as if the layer were stateless.`,
     );
   } else if (starts <= 1) {
     lines.push(`So ${rowsWord === 'the state row' ? 'the row' : `each of the ${formatCount(stateRows)} rows`} is one long sequence over all ${plural(calls, 'call')}, not ${formatCount(config.samples)} independent ones.`);
@@ -213,6 +227,6 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
 
 /** Rows of a stateful layer's state: its build event's rows. */
 function statefulRows(counts: SimulationResult['totals']['perLayer'][number]): number {
-  const zeroings = counts.byReason.initial + counts.byReason['reset-states'] + counts.byReason['not-stored'] + counts.byReason['initial-state'] + counts.byReason.broadcast;
+  const zeroings = counts.byReason.initial + counts.byReason['reset-states'];
   return zeroings > 0 ? counts.rowResets / zeroings : 0;
 }

@@ -61,9 +61,13 @@ export interface FromLayerInfo {
 
 /** Observers of a layer's state. All are optional; `onStep` costs a call per timestep. */
 export interface StateHooks {
-  /** The state was zeroed; `state` already shows the zeros. */
+  /**
+   * The state was zeroed (reasons initial, batch-start, reset-states: `state` already shows the
+   * zeros), or a call starts from something other than its carry (broadcast, not-stored,
+   * initial-state: `state` shows that start). Only the first are resets (events.ts zeroes()).
+   */
   onReset?(info: ResetInfo, state: LayerState): void;
-  /** A stateful call starts from the state the previous call left. */
+  /** A stateful call starts from the state the previous call left (a broadcast call does not: onReset 'broadcast'). */
   onCarry?(info: CarryInfo, state: LayerState): void;
   /** A stateful layer's call begins: nothing is decided yet (`state` is the previous call's end). */
   onCallBegin?(call: LayerCall, state: LayerState): void;

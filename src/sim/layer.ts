@@ -211,12 +211,14 @@ export class RecurrentLayer {
       if (inputRows !== this.rows && !broadcast) {
         throw new Error(`stateful layer ${this.name} holds ${this.rows} state rows but was called with ${inputRows}`);
       }
-      if (decision) this.start(decision, position, hooks, options.initialState);
-      else if (!this.freshlyZeroed) {
+      // a broadcast call starts from the carried rows but runs one sample against all of them: its own kind, not a carry (§R2)
+      const broadcastWrites = broadcast && options.broadcastHere === true && (decision?.writes ?? true);
+      if (decision) this.start(decision, position, hooks, options.initialState, broadcastWrites);
+      else if (!this.freshlyZeroed && !broadcastWrites) {
         hooks.onCarry?.({ layer: this.name, position, rows: this.rows, carriedMeanAbsH: this.meanAbsH() }, this.state());
       }
       if (broadcast) {
-        if (options.broadcastHere && (decision?.writes ?? true)) {
+        if (broadcastWrites) {
           hooks.onReset?.(
             { layer: this.name, reason: 'broadcast', position, rows: this.rows, stateTensors: this.stateTensors, discardedMeanAbsH: this.meanAbsH() },
             this.state(),
@@ -300,7 +302,7 @@ export class RecurrentLayer {
    * Puts the decided start into the state buffers and reports it: a carry, or (JAX, initial_state) an
    * event for the carried state it replaces.
    */
-  private start(decision: FlowDecision, position: RunPosition, hooks: StateHooks, initialState?: readonly (readonly Float32Array[])[]): void {
+  private start(decision: FlowDecision, position: RunPosition, hooks: StateHooks, initialState?: readonly (readonly Float32Array[])[], broadcast = false): void {
     const stored = () => (this.storedIsWorking ? this.states : this.storedCopy!);
     if (decision.captureTrace && decision.traceKey !== undefined) this.traceValues.set(decision.traceKey, this.clone(stored()));
     if (!decision.writes && this.storedIsWorking) {
@@ -316,7 +318,7 @@ export class RecurrentLayer {
       else for (const direction of this.states) for (const tensor of direction) tensor.fill(0, 0, this.rows * this.units);
     }
     if (decision.outcome === 'carried') {
-      hooks.onCarry?.({ layer: this.name, position, rows: this.rows, carriedMeanAbsH: discardedMeanAbsH }, this.state());
+      if (!broadcast) hooks.onCarry?.({ layer: this.name, position, rows: this.rows, carriedMeanAbsH: discardedMeanAbsH }, this.state());
     } else if (decision.outcome === 'not-stored' || decision.outcome === 'initial-state') {
       hooks.onReset?.(
         { layer: this.name, reason: decision.outcome, position, rows: this.rows, stateTensors: this.stateTensors, discardedMeanAbsH },

@@ -3,7 +3,7 @@
  * hooks, every reset event. Pure: returns a result object; rendering and I/O live elsewhere.
  */
 import { planMaxBatch, resolveLayers, splitData, wiredStart, type SimulationConfig } from '../keras/config.ts';
-import { zeroByReason, type LayerCall, type ResetReason } from '../keras/events.ts';
+import { otherStartFields, zeroByReason, zeroes, type LayerCall, type OtherStartField, type ResetReason } from '../keras/events.ts';
 import type { ModelProgram } from '../keras/graph.ts';
 import { batchSizeFailureFinding, configFindings, type Finding } from '../keras/findings.ts';
 import { executionOf } from '../keras/backends.ts';
@@ -17,7 +17,7 @@ import { explain } from './explain.ts';
 import { combineHooks, type StateHooks } from './hooks.ts';
 import { RecurrentLayer } from './layer.ts';
 import { createProgramRunner, fillLayoutMask, programShapes, type InputSource } from './program.ts';
-import type { LayerTotals, ResetEvent, SimulationResult, Totals } from './result.ts';
+import type { EpochTotals, LayerTotals, ResetEvent, SimulationResult, Totals } from './result.ts';
 
 export type { InputSource } from './program.ts';
 
@@ -248,18 +248,22 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
   let resetCount = 0;
   let rowResets = 0;
   let fromLayerStarts = 0;
+  let failedCalls = 0;
+  /** Starts that are neither zeros nor a carry, by totals field. */
+  const otherStarts: Record<OtherStartField, number> = { broadcastStarts: 0, storedRestarts: 0, initialStateStarts: 0 };
   // per fit epoch (0: calls of a plan before its first fit)
-  const perEpoch = new Map<number, { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number }>();
+  const perEpoch = new Map<number, Mutable<EpochTotals>>();
+  const emptyEpoch = (epoch: number): Mutable<EpochTotals> => ({ epoch, batches: 0, resetEvents: 0, rowResets: 0, carries: 0, broadcastStarts: 0, storedRestarts: 0, initialStateStarts: 0 });
   // the current epoch's entry is kept at hand, and every fit epoch up to `filledThrough` has one:
   // an epoch only fills in the ones after that (each epoch is added once over the run: O(epochs) in all)
   let latestEpoch = -1;
-  let latestTotals: { epoch: number; batches: number; resetEvents: number; rowResets: number; carries: number } | undefined;
+  let latestTotals: Mutable<EpochTotals> | undefined;
   let filledThrough = 0;
   const epochTotals = (epoch: number) => {
     if (epoch === latestEpoch) return latestTotals!;
-    if (epoch === 0 && !perEpoch.has(0)) perEpoch.set(0, { epoch: 0, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 });
+    if (epoch === 0 && !perEpoch.has(0)) perEpoch.set(0, emptyEpoch(0));
     for (let e = filledThrough + 1; e <= epoch; e++) {
-      if (!perEpoch.has(e)) perEpoch.set(e, { epoch: e, batches: 0, resetEvents: 0, rowResets: 0, carries: 0 });
+      if (!perEpoch.has(e)) perEpoch.set(e, emptyEpoch(e));
     }
     filledThrough = Math.max(filledThrough, epoch);
     latestEpoch = epoch;
@@ -267,7 +271,9 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
   };
   const perLayer = new Map<string, Mutable<LayerTotals> & { byReason: Record<ResetReason, number> }>();
   for (const spec of specs) {
-    if (!perLayer.has(spec.name)) perLayer.set(spec.name, { ...spec, resetEvents: 0, rowResets: 0, carries: 0, fromLayerStarts: 0, byReason: zeroByReason() });
+    if (!perLayer.has(spec.name)) {
+      perLayer.set(spec.name, { ...spec, resetEvents: 0, rowResets: 0, carries: 0, broadcastStarts: 0, storedRestarts: 0, initialStateStarts: 0, fromLayerStarts: 0, byReason: zeroByReason() });
+    }
   }
   const batchesByPhase = { fit: 0, validate: 0, evaluate: 0, predict: 0, train_on_batch: 0, predict_on_batch: 0, call: 0, reset: 0 };
   let carries = 0;
@@ -292,16 +298,24 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
       };
       if (keepEvents) events.push(event);
       options.onEvent?.(event);
-      resetCount++;
       byReason[info.reason]++;
-      rowResets += info.rows;
       const epoch = epochTotals(position.epoch);
-      epoch.resetEvents++;
-      epoch.rowResets += info.rows;
       const layer = perLayer.get(info.layer)!;
-      layer.resetEvents++;
-      layer.rowResets += info.rows;
       layer.byReason[info.reason]++;
+      if (zeroes(info.reason)) {
+        resetCount++;
+        rowResets += info.rows;
+        epoch.resetEvents++;
+        epoch.rowResets += info.rows;
+        layer.resetEvents++;
+        layer.rowResets += info.rows;
+      } else {
+        // a start from something else: its own kind, never a reset
+        const field = otherStartFields[info.reason];
+        otherStarts[field]++;
+        epoch[field]++;
+        layer[field]++;
+      }
     },
     onFromLayer(info) {
       const { position } = info;
@@ -433,6 +447,7 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
       if (phase === 'fit' || phase === 'validate') abortedEpochs++;
       epochTotals(step.failure.position.epoch);
       findings.push(batchSizeFailureFinding(config, step.failure));
+      failedCalls++;
       hooks.onFailure?.(step.failure);
     }
   }
@@ -461,7 +476,9 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
     resetEvents: resetCount,
     rowResets,
     carries,
+    ...otherStarts,
     fromLayerStarts,
+    failedCalls,
     byReason,
     perEpoch: [...perEpoch.values()].sort((a, b) => a.epoch - b.epoch),
     epochsCompleted,

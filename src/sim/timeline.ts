@@ -11,7 +11,7 @@
  * result object.
  */
 import { planMaxBatch, resolveLayers, splitData, type LayerSpec, type SimulationConfig } from '../keras/config.ts';
-import { resetReasons, zeroByReason, type EventTiming, type Phase, type ResetReason } from '../keras/events.ts';
+import { resetReasons, zeroByReason, zeroes, zeroingReasons, type EventTiming, type OtherStartReason, type Phase, type ResetReason } from '../keras/events.ts';
 import type { BatchSizeFailure } from '../keras/schedule.ts';
 import type { LayerState, StateHooks } from './hooks.ts';
 import { meanAbs } from './layer.ts';
@@ -59,7 +59,7 @@ export interface CallRecord extends TimelinePosition {
   readonly start: StartKind;
   /** The reset event that decided the start (null for a plain carry and a failed call). */
   readonly startReason: ResetReason | null;
-  /** The call took over the previous call's final state (counted in totals.carries; a broadcast does too). */
+  /** The call took over the previous call's final state (counted in totals.carries; a broadcast call does not: totals.broadcastStarts). */
   readonly carried: boolean;
   /** The layer whose final states the call starts from (start 'from-layer'; counted in totals.fromLayerStarts). */
   readonly fromLayer: string | null;
@@ -89,7 +89,7 @@ export interface CallSpan {
   readonly starts: Record<StartKind, number>;
   /** Calls that took over the previous call's final state. */
   carries: number;
-  /** Reset events inside the stretch, by reason, and the rows they zeroed. */
+  /** Events inside the stretch, by reason (the zeroing ones are its resets), and the rows the resets zeroed. */
   readonly resets: Record<ResetReason, number>;
   resetRows: number;
   passThroughRows: number;
@@ -238,7 +238,7 @@ function fold(span: CallSpan, item: TimelineItem): void {
   for (const marks of [item.before, item.after]) {
     for (const mark of marks) {
       span.resets[mark.reason]++;
-      span.resetRows += mark.rows;
+      if (zeroes(mark.reason)) span.resetRows += mark.rows;
       span.maxDiscardedMeanAbsH = Math.max(span.maxDiscardedMeanAbsH, mark.discardedMeanAbsH);
     }
   }
@@ -602,9 +602,22 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
   };
 }
 
-/** Every reset mark of an item, counted (a span's by its counts). */
+/** Every reset mark of an item (events that zero the state), counted (a span's by its counts). */
 export function resetCount(item: TimelineItem): number {
-  return item.kind === 'call' ? item.before.length + item.after.length : resetReasons.reduce((n, reason) => n + item.resets[reason], 0);
+  if (item.kind === 'span') return zeroingReasons.reduce((n, reason) => n + item.resets[reason], 0);
+  let n = 0;
+  for (const mark of item.before) if (zeroes(mark.reason)) n++;
+  for (const mark of item.after) if (zeroes(mark.reason)) n++;
+  return n;
+}
+
+/** Marks of an item for a start that is neither zeros nor a carry (broadcast, not-stored, initial-state), counted. */
+export function startMarkCount(item: TimelineItem, reason: OtherStartReason): number {
+  if (item.kind === 'span') return item.resets[reason];
+  let n = 0;
+  for (const mark of item.before) if (mark.reason === reason) n++;
+  for (const mark of item.after) if (mark.reason === reason) n++;
+  return n;
 }
 
 /** Calls of an item that started from a carried state. */

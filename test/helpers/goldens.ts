@@ -19,7 +19,7 @@ export const goldensDir = process.env['KERAS_GOLDENS_DIR'] ?? join(import.meta.d
 
 type Backend = 'jax' | 'tensorflow' | 'torch';
 
-interface RnnLayer {
+export interface RnnLayer {
   type: 'rnn';
   cell: 'lstm' | 'gru' | 'simple';
   units: number;

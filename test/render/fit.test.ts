@@ -52,7 +52,7 @@ describe('the report fits the terminal', () => {
     const { stdout } = await run([...seed, '--max-rows', '6']);
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(/^ #\s+epoch\s+phase\s+batch\s+when\s+reason\s+rows\s+discarded$/);
-    expect(lines[1]).toMatch(/^\s+zeroed\s+mean\|h\|$/);
+    expect(lines[1]).toMatch(/^\s+mean\|h\|$/);
     expect(lines.slice(2, 5).every((line) => /^\s*\d+\s+\d+\s+fit\s+\d+\s+before-batch\s+batch-start\s+200\s+\d\.\d{6}$/.test(line))).toBe(true);
     expect(lines[5]).toBe('… 69 more events (use --json or --format tsv for all)');
     // no word is cut: the wrapped answer reads as the sentences the core wrote

@@ -24,6 +24,9 @@ const reports = {
   'million-batches': ['--shape', '1000,1,1', '--batch', '1', '--epochs', '1000', '--stateful', '--no-shuffle', '--reset-every', 'epoch', '--units', '1'],
   'audit-model': ['audit', `${examples}model/model.json`, '--data', `${examples}data/x.npy`, '--batch', '2', '--no-shuffle', '--epochs', '2', '--reset-every', 'epoch'],
   // a decoder that starts from its encoder's final states (initial_state): not resets, drawn apart
+  // a 1-row last batch broadcast into every row (tensorflow, §R2) and JAX's restarts from the stored value (§R1): neither resets nor carries
+  'tf-broadcast': ['--shape', '9,4,2', '--batch', '4', '--stateful', '--no-shuffle', '--epochs', '2', '--units', '3'],
+  'jax-stored-restarts': ['--shape', '16,4,2', '--batch', '4', '--stateful', '--no-shuffle', '--epochs', '2', '--backend', 'jax', '--units', '3'],
   'audit-seq2seq': ['audit', `${seq2seq}model.keras`, '--data', `${seq2seq}x.npy`, '--data', `${seq2seq}x2.npy`, '--batch', '3', '--epochs', '2'],
 } as const;
 
@@ -39,6 +42,7 @@ interface Counted {
   counterpartResets: number;
   counterpartCarries: number;
   fromLayer: number;
+  starts: { broadcast: number; 'not-stored': number; 'initial-state': number };
   loadMs: number;
 }
 
@@ -100,6 +104,7 @@ async function drawOnce(name: string, args: readonly string[], extra: readonly s
       counterpartResets: sum(all('.reset-mark[data-run="counterpart"]')),
       counterpartCarries: sum(all('.carry[data-run="counterpart"]')),
       fromLayer: sum(all('.from-layer-mark[data-run="main"]')),
+      starts: Object.fromEntries(['broadcast', 'not-stored', 'initial-state'].map((r) => [r, sum(all('.start-mark[data-run="main"][data-reason="' + r + '"]'))])),
     };
   })()`)) as Omit<Counted, 'loadMs'>;
   await page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true });
@@ -109,11 +114,13 @@ async function drawOnce(name: string, args: readonly string[], extra: readonly s
 }
 
 describe('--html: the report in Chromium, checked from its DOM', () => {
-  it.each(Object.entries(reports))('%s: reset marks = totals.resetEvents, carries = totals.carries', async (name, args) => {
+  it.each(Object.entries(reports))('%s: reset marks = totals.resetEvents, carries = totals.carries, start marks = the other starts', async (name, args) => {
     const { doc, html, counted, requests, path } = await draw(name, args);
     expect(counted.resets).toBe(doc.totals.resetEvents);
     expect(counted.carries).toBe(doc.totals.carries);
     expect(counted.fromLayer).toBe(doc.totals.fromLayerStarts);
+    // the other starts have marks of their own, never reset marks
+    expect(counted.starts).toEqual({ broadcast: doc.totals.broadcastStarts, 'not-stored': doc.totals.storedRestarts, 'initial-state': doc.totals.initialStateStarts });
     // the findings, each with its fix
     expect(counted.findings).toEqual(doc.findings.map((f: { code: string }) => f.code));
     expect(counted.fixes).toBe(doc.findings.length);
@@ -160,4 +167,20 @@ describe('--html: the report in Chromium, checked from its DOM', () => {
     expect(counted.counterpartResets).toBe(6);
     expect(counted.resets).toBe(4);
   }, 60_000);
+});
+
+describe('--html: starts that are neither resets nor carries, counted by hand', () => {
+  it('tensorflow, 9 samples in batches of 4 over 2 epochs: 1 reset (the build), 3 carries, 2 broadcast 1-row batches', async () => {
+    const { doc, counted } = await draw('tf-broadcast', reports['tf-broadcast']);
+    // per epoch 4 + 4 + 1 rows: epoch 1 zeros, carry, broadcast; epoch 2 carry, carry, broadcast
+    expect([counted.resets, counted.carries, counted.starts.broadcast]).toEqual([1, 3, 2]);
+    expect(doc.totals.rowResets).toBe(4);
+  }, 120_000);
+
+  it('JAX jit, 16 samples in batches of 4 over 2 epochs: 1 reset (the build), no carry, 7 restarts from the stored zeros', async () => {
+    const { doc, counted } = await draw('jax-stored-restarts', reports['jax-stored-restarts']);
+    // 8 fit batches: the first starts from the build's zeros, the other 7 from the value traced at the first (§R1)
+    expect([counted.resets, counted.carries, counted.starts['not-stored']]).toEqual([1, 0, 7]);
+    expect(doc.totals.rowResets).toBe(4);
+  }, 120_000);
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { addModelOptions, configFromOptions } from '../../src/commands/options.ts';
 import { countOnly } from '../../src/sim/count.ts';
 import { simulate } from '../../src/sim/simulate.ts';
-import { carryCount, createTimelineRecorder, resetCount, type CallRecord, type TimelineLimits } from '../../src/sim/timeline.ts';
+import { carryCount, createTimelineRecorder, resetCount, startMarkCount, type CallRecord, type TimelineLimits } from '../../src/sim/timeline.ts';
 import type { SimulationConfig } from '../../src/keras/config.ts';
 
 function config(args: readonly string[]): SimulationConfig {
@@ -56,6 +56,11 @@ describe('the timeline accounts for every count of the run', () => {
       expect(resets).toBe(closedForm.perLayer[i]!.resetEvents);
       expect(carries).toBe(result.totals.perLayer[i]!.carries);
       expect(carries).toBe(closedForm.perLayer[i]!.carries);
+      // the other starts: one mark each, never counted as resets or carries
+      const marks = (reason: 'broadcast' | 'not-stored' | 'initial-state') => items.reduce((n, item) => n + startMarkCount(item, reason), 0);
+      const counts = result.totals.perLayer[i]!;
+      expect([marks('broadcast'), marks('not-stored'), marks('initial-state')]).toEqual([counts.broadcastStarts, counts.storedRestarts, counts.initialStateStarts]);
+      expect(items.filter((item) => item.kind === 'call' && item.start === 'broadcast').length).toBe(counts.broadcastStarts);
       const calls = items as CallRecord[];
       expect(calls.reduce((n, call) => n + call.passThroughRows, 0)).toBe(result.totals.passThroughRows);
       // a carried call starts from where the previous call of the layer ended
@@ -82,10 +87,10 @@ describe('the timeline accounts for every count of the run', () => {
     });
   });
 
-  it('the starts Keras 3 backends and versions add: broadcast (carried, then overwritten), not-stored, initial-state', () => {
+  it('the starts Keras 3 backends and versions add: broadcast (not a carry), not-stored, initial-state', () => {
     const starts = (args: string[]) => (record(config(args)).timeline.layers[0]!.items as CallRecord[]).map((call) => [call.start, call.carried]);
     expect(starts(runs['Keras 3.10: a 1-row last batch broadcast into every row']!)).toEqual([
-      ['zeros', false], ['carried', true], ['broadcast', true], ['carried', true], ['carried', true], ['broadcast', true],
+      ['zeros', false], ['carried', true], ['broadcast', false], ['carried', true], ['carried', true], ['broadcast', false],
     ]);
     expect(starts(runs['JAX: calls start from the stored value']!).slice(0, 3)).toEqual([['zeros', false], ['not-stored', false], ['not-stored', false]]);
     expect(starts(runs['tf.keras: initial_state passed']!).slice(0, 3)).toEqual([['initial-state', false], ['carried', true], ['carried', true]]);
