@@ -6,6 +6,7 @@ import { avoidFile, openOutputFile, type AvoidFile, type OutputFile } from './io
 import { inputKind, readInputBytes } from './io/read-input.ts';
 import { exitCodes, OutputWriteError, writeWholeFile, describeWriteError, type CliIo, type OutputOptions } from './commands/cli-io.ts';
 import { enableRelaxedSimd } from './nn/kernels/relaxed-simd.ts';
+import { removeHdf5Scratch } from './model/hdf5.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 async function readStdinBytes(maxBytes: number, head?: (bytes: Uint8Array) => void): Promise<Uint8Array> {
@@ -124,6 +125,7 @@ function trackOutput(path: string, options: OutputOptions = {}): ReturnType<CliI
 }
 
 function abortUnfinished(): void {
+  removeHdf5Scratch();
   for (const file of [...unfinished]) {
     unfinished.delete(file);
     try {

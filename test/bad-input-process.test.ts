@@ -135,6 +135,35 @@ describe('files a user cannot read or write', () => {
     expect(write.status).toBe(2);
     expect(write.stderr).toBe(`error: --trace: cannot write ${join(dir, 'trace.json')}: permission denied; give a writable file path, or - for stdout.\n`);
     expect(existsSync(join(dir, 'trace.json'))).toBe(false);
+    // a readable model file audits for any user (no scratch file at a path only root may write)
+    for (const model of ['k3-stateful/model.h5', 'k3-stateful/model.keras']) {
+      const copy = join(dir, model.replace('/', '-'));
+      writeFileSync(copy, readFileSync(`${fixtures}models/${model}`), { mode: 0o644 });
+      const audited = asNobody(['audit', copy, '--samples', '8', '--batch', '2', '-q']);
+      expect(audited.status, audited.stderr).toBe(0);
+    }
+  });
+});
+
+describe('model files are read without a shared scratch path', () => {
+  // h5wasm reads through the real file system: each open gets its own private scratch folder
+  const models = new URL('./fixtures/models/', import.meta.url).pathname;
+  const audit = (file: string) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('node', [bin, 'audit', `${models}${file}`, '--samples', '8', '--batch', '2', '--json'], { env: { ...process.env, TMPDIR: dir } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  it('four audits of .h5 and .keras files at once all succeed, alike, and leave no scratch file', async () => {
+    const files = ['k3-stateful/model.h5', 'k3-stateful/model.keras', 'k3-stateful/model.h5', 'k3-stateful/model.keras'];
+    const results = await Promise.all(files.map(audit));
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    expect(results[2]!.stdout).toBe(results[0]!.stdout);
+    expect(results[3]!.stdout).toBe(results[1]!.stdout);
+    expect(readdirSync(dir).filter((name) => name.startsWith('lstm-reset-h5-'))).toEqual([]);
   });
 });
 

@@ -3,6 +3,9 @@
  * `.keras` archive), through h5wasm: the HDF5 C library compiled to WebAssembly (a maintained package:
  * HDF5 is far too large a format to parse by hand). The module loads only when an HDF5 file is read.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeThrown, fileError, quote } from './errors.ts';
 
 /** The HDF5 signature "\x89HDF\r\n\x1a\n" at the start of the file. */
@@ -65,13 +68,35 @@ interface H5Dataset extends H5Entity {
   readonly value: unknown;
 }
 interface H5Module {
-  readonly ready: Promise<{ FS: { writeFile(path: string, data: Uint8Array): void; unlink(path: string): void } }>;
+  readonly ready: Promise<{ FS: { writeFile(path: string, data: Uint8Array): void } }>;
   readonly File: new (path: string, mode: 'r') => H5Group & { close(): void };
   readonly Group: new (...args: never[]) => H5Group;
   readonly Dataset: new (...args: never[]) => H5Dataset;
 }
 
-let opened = 0;
+/**
+ * h5wasm's Node build opens files through the real file system (NODERAWFS), so the bytes it reads
+ * go to a scratch file in a private folder of the system's temporary folder (mode 0700, one per
+ * opened file: never a fixed path, never shared by two runs), removed on close.
+ */
+const scratchFolders = new Set<string>();
+
+/** Removes every scratch folder still open (an interrupted run calls it on its way out). */
+export function removeHdf5Scratch(): void {
+  for (const folder of scratchFolders) {
+    scratchFolders.delete(folder);
+    try {
+      rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // best effort on the way out
+    }
+  }
+}
+
+function removeScratch(folder: string): void {
+  scratchFolders.delete(folder);
+  rmSync(folder, { recursive: true, force: true });
+}
 
 /** HDF5 type classes (H5Tpublic.h): integer 0, float 1. */
 const H5T_INTEGER = 0;
@@ -88,13 +113,20 @@ export async function openHdf5(bytes: Uint8Array, file: string): Promise<Hdf5Fil
   const imported = (await import('h5wasm/node')) as unknown as { default?: H5Module } & H5Module;
   const h5wasm = imported.default ?? imported;
   const { FS } = await h5wasm.ready;
-  const path = `/lstm-reset-${++opened}.h5`;
-  FS.writeFile(path, bytes);
+  let folder: string;
+  try {
+    folder = mkdtempSync(join(tmpdir(), 'lstm-reset-h5-'));
+  } catch (error) {
+    throw fileError(file, `cannot be opened: no scratch folder in the temporary folder ${tmpdir()} (${describeThrown(error)}); set TMPDIR to a writable folder`);
+  }
+  scratchFolders.add(folder);
+  const path = join(folder, 'model.h5');
   let h5: H5Group & { close(): void };
   try {
+    FS.writeFile(path, bytes);
     h5 = new h5wasm.File(path, 'r');
   } catch (error) {
-    FS.unlink(path);
+    removeScratch(folder);
     throw fileError(file, `is not a readable HDF5 file: ${describeThrown(error)}`);
   }
   const get = (at: string): H5Group | H5Dataset | null => {
@@ -160,7 +192,7 @@ export async function openHdf5(bytes: Uint8Array, file: string): Promise<Hdf5Fil
       try {
         h5.close();
       } finally {
-        FS.unlink(path);
+        removeScratch(folder);
       }
     },
   };
