@@ -17,6 +17,10 @@ import {
   kerasProfileForVersion,
   kerasProfiles,
   kerasVersions,
+  lacksSetting,
+  olderDefaultActivation,
+  scriptSettings,
+  type ScriptSetting,
   recurrentActivations,
   type Backend,
   type KerasVersion,
@@ -320,6 +324,7 @@ export interface RawOptions {
   resetEvery?: ResetPolicy;
   validationSplit: number;
   keras: KerasVersion;
+  kerasVersion?: string;
   recurrentActivation?: RecurrentActivation;
   cell?: CellKind;
   layers?: LayerToken[];
@@ -378,6 +383,8 @@ export const configSchema = z
     trainable: z.optional(z.boolean()),
     setRandomSeed: z.optional(z.boolean()),
     input: z.optional(z.enum(inputKinds)),
+    /** The version as the user wrote it (--keras 3.15.1), when it is not a profile name. */
+    kerasVersion: z.optional(z.string()),
     unitsGiven: z.boolean(),
   })
   .check(z.superRefine((options, ctx) => {
@@ -395,20 +402,9 @@ export const configSchema = z
         message: '--reset-every needs --stateful (or a stateful layer in --layers): a stateless layer starts every batch from zeros and has no state to reset; add --stateful, or drop --reset-every.',
       });
     }
-    const keras3 = kerasProfiles[options.keras].keras3;
-    if (!keras3 && options.backend !== undefined && options.backend !== 'tensorflow') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['backend'],
-        message: `--backend ${options.backend} is a Keras 3 setting (KERAS_BACKEND); ${kerasProfiles[options.keras].label} runs on TensorFlow. Use --keras 3 (or a 3.x version) with it.`,
-      });
-    }
-    if (options.keras === '2' && (options.runEagerly !== undefined || options.jitCompile !== undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [options.runEagerly !== undefined ? 'runEagerly' : 'jitCompile'],
-        message: `--${options.runEagerly !== undefined ? 'run-eagerly' : 'jit-compile'} is a compile() argument of tf.keras and Keras 3; multi-backend Keras 2.3 has none. Drop it or choose --keras tf or 3.`,
-      });
+    const lacking = lackedSetting(options.keras, options);
+    if (lacking) {
+      ctx.addIssue({ code: 'custom', path: [lacking.setting], message: settingRefusal(options.keras, lacking.setting, settingFlag(lacking.setting, lacking.value)) });
     }
     if (options.layers && options.unitsGiven) {
       ctx.addIssue({ code: 'custom', path: ['units'], message: '--units sets the single layer; with --layers give the units of each layer there, e.g. --layers 64,32.' });
@@ -456,6 +452,41 @@ export const configSchema = z
 
 export type ConfigOptions = z.infer<typeof configSchema>;
 
+/** The first script setting in `given` that `version` does not have (profiles.ts scriptSettings), if any. */
+export function lackedSetting(version: KerasVersion, given: Partial<Record<ScriptSetting, unknown>>): { setting: ScriptSetting; value: unknown } | undefined {
+  const order: readonly ScriptSetting[] = ['backend', 'runEagerly', 'jitCompile', 'setRandomSeed'];
+  const setting = order.find((key) => lacksSetting(version, key, given[key]));
+  return setting === undefined ? undefined : { setting, value: given[setting] };
+}
+
+/** The flag that gives a setting that value: --backend jax, --run-eagerly, --no-jit-compile, --set-random-seed. */
+export function settingFlag(setting: ScriptSetting, value: unknown): string {
+  switch (setting) {
+    case 'backend':
+      return `--backend ${String(value)}`;
+    case 'runEagerly':
+      return '--run-eagerly';
+    case 'jitCompile':
+      return value === false ? '--no-jit-compile' : '--jit-compile';
+    case 'setRandomSeed':
+      return '--set-random-seed';
+  }
+}
+
+/**
+ * One line refusing a setting the version does not have, however it was given: `named` is the flag
+ * or plan field, `profileOf` says where the profile came from when the user did not choose it (audit
+ * of a model file). The same rule for flags, plan fields, contracts and audit (issue 9).
+ */
+export function settingRefusal(version: KerasVersion, setting: ScriptSetting, named: string, profileOf?: string): string {
+  const { python, versions } = scriptSettings[setting];
+  const have = versions.includes('tf') ? 'Keras 3 and tf.keras have it' : 'only Keras 3 has it';
+  const choose = versions.includes('tf') ? '--keras 3 or tf' : '--keras 3';
+  const drop = named.startsWith('--plan') ? 'drop it from the plan' : `drop ${named.replace(/ .*/, '')}`;
+  const audited = profileOf ? ` to audit the model as that version` : '';
+  return `${named} is ${python}, which ${kerasProfiles[version].label}${profileOf ? ` (${profileOf})` : ''} does not have (${have}); ${drop}, or give ${choose}${audited}.`;
+}
+
 /** The core configuration from validated options. `batchDefaulted` tells whether --batch was omitted. */
 export function toSimulationConfig(options: ConfigOptions): { config: SimulationConfig; batchDefaulted: boolean } {
   const shape = options.shape!;
@@ -476,7 +507,9 @@ export function toSimulationConfig(options: ConfigOptions): { config: Simulation
       resetEvery: options.resetEvery ?? 'never',
       validationSplit: options.validationSplit,
       keras: options.keras,
-      recurrentActivation: options.recurrentActivation ?? profile.defaultRecurrentActivation,
+      ...(options.kerasVersion === undefined ? {} : { kerasVersion: options.kerasVersion }),
+      // Keras 1.x and 2.0–2.2 default to hard_sigmoid although they run under the Keras 2.3 profile
+      recurrentActivation: options.recurrentActivation ?? (options.kerasVersion !== undefined ? olderDefaultActivation(options.kerasVersion) : undefined) ?? profile.defaultRecurrentActivation,
       cell: options.cell ?? 'lstm',
       bidirectional: options.bidirectional ?? false,
       ...(options.layers

@@ -3,7 +3,7 @@
  * JSON, a .keras archive, or a TF.js Layers model.json whose real weights then drive the forward pass).
  */
 import type { Command } from 'commander';
-import { parseWholeNumber, limits } from './args.ts';
+import { lackedSetting, limits, parseWholeNumber, settingFlag, settingRefusal } from './args.ts';
 import { formatCount } from '../sim/explain.ts';
 import { cellClassNames } from '../keras/layers.ts';
 import type { CliIo } from './cli-io.ts';
@@ -129,7 +129,8 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
   const stated = info.versionString !== undefined ? `${info.versionFrom ?? 'the file'}: "${info.versionString}"` : undefined;
   const fileProfile: KerasVersion | undefined = info.source === 'tfjs-layers' ? 'tfjs' : info.kerasVersion;
   let profileWhy: string;
-  if (command.getOptionValueSource('keras') !== 'cli') {
+  const fromFile = command.getOptionValueSource('keras') !== 'cli';
+  if (fromFile) {
     command.setOptionValueWithSource('keras', fileProfile ?? '3', 'cli');
     profileWhy =
       info.source === 'tfjs-layers'
@@ -138,7 +139,7 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
           ? (stated ?? info.versionFrom ?? 'the file')
           : 'the file states no Keras version: Keras 3 assumed (--keras to choose)';
   } else {
-    const given = String(command.opts()['keras']);
+    const given = String(command.opts()['kerasVersion'] ?? command.opts()['keras']);
     profileWhy = `--keras ${given}${fileProfile && fileProfile !== given ? `; the file says ${kerasProfiles[fileProfile].label}${stated ? ` (${stated})` : ''}` : ''}`;
   }
   // the backend: the file's where it records one (a legacy .h5's backend attribute), else --backend
@@ -156,6 +157,12 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
     }
   } else if (info.backend !== undefined && info.backend !== 'tensorflow') {
     notes.push(`saved on the ${info.backend} backend; multi-backend Keras resets state the same way on each`);
+  }
+  if (fromFile) {
+    // the file decided the profile: a flag it does not have is refused saying so (args.ts settingRefusal)
+    const version = command.opts()['keras'] as KerasVersion;
+    const lacking = lackedSetting(version, command.opts());
+    if (lacking) return usageError(io, `audit: ${settingRefusal(version, lacking.setting, settingFlag(lacking.setting, lacking.value), `the profile of ${label}: ${profileWhy}`)}`);
   }
   if (['units', 'layers', 'cell', 'bidirectional', 'stateful'].some((key) => command.getOptionValueSource(key) === 'cli')) {
     return usageError(io, 'audit: --units, --layers, --cell, --bidirectional and --stateful come from the model file; drop them.');

@@ -62,6 +62,11 @@ export function addModelOptions(command: Command): Command {
         .argParser(parseKerasVersion)
         .default('3'),
     )
+    .on('option:keras', (given: string) => {
+      // the version as written, kept when it is not a profile name (the note and the result's config say it)
+      const text = given.trim().replace(/^keras\s*/i, '');
+      command.setOptionValueWithSource('kerasVersion', /^v?\d+\.\d+(\.\d+)?$/.test(text) ? text : undefined, 'cli');
+    })
     .option('--backend <name>', 'Keras 3 backend (KERAS_BACKEND): tensorflow, jax or torch (default: tensorflow, as Keras)', parseBackend)
     .option('--run-eagerly', 'model.compile(run_eagerly=True): no tf.function / jax.jit')
     .option('--jit-compile', 'model.compile(jit_compile=True) (default "auto": on for JAX, off for CPU TensorFlow and torch)')

@@ -9,6 +9,8 @@ import {
   parseFormat,
   parseMaxRows,
   parseWholeNumber,
+  lackedSetting,
+  settingRefusal,
   type EventListing,
   type Expectation,
   type OutputFormat,
@@ -32,7 +34,7 @@ import { createTraceRecorder, traceStateLimit, traceStateValues } from '../sim/t
 import { describeWriteError, exitCodes, type CliIo, type OutputFile } from './cli-io.ts';
 import type { Shape } from './args.ts';
 import { distinctSteps, planRangeProblems, type SimulationConfig } from '../keras/config.ts';
-import { isKeras3 } from '../keras/profiles.ts';
+import { kerasProfiles, versionProfileReason } from '../keras/profiles.ts';
 import type { NpyReader } from '../io/npy.ts';
 import type { InputSource, LayerWeightsOverride } from '../sim/simulate.ts';
 import type { ModelProgram } from '../keras/graph.ts';
@@ -266,9 +268,11 @@ export async function prepareRun(
       }
       config = { ...config, [key]: value };
     }
-    if (config.backend !== undefined && config.backend !== 'tensorflow' && !isKeras3(config.keras)) {
+    // the plan's own settings checked as the flags are (args.ts configSchema)
+    const lacking = lackedSetting(config.keras, planOptions);
+    if (lacking) {
       closeAll();
-      return { ok: false, message: `--plan: "backend": "${config.backend}" is a Keras 3 setting; --keras ${config.keras} runs on TensorFlow. Use --keras 3.` };
+      return { ok: false, message: settingRefusal(config.keras, lacking.setting, `--plan: "${lacking.setting}": ${JSON.stringify(lacking.value)}`) };
     }
     const outside = planRangeProblems(steps, config.samples);
     if (outside.length > 0) {
@@ -515,6 +519,9 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
           `note: ${formatCount(listedEventCount(counted.totals))} events; listing the first ${formatCount(limits.defaultHead)} (--events all lists every one, --events none only the totals).\n`,
         );
       }
+    }
+    if (config.kerasVersion !== undefined && !cli.quiet) {
+      io.stderr.write(`note: --keras ${config.kerasVersion} is simulated as ${kerasProfiles[config.keras].label}: ${versionProfileReason(config.kerasVersion)}.\n`);
     }
     if (batchDefaulted && !cli.quiet) {
       io.stderr.write(`note: --batch not given; using 32, the default batch_size of Keras fit()/evaluate()/predict().\n`);

@@ -104,6 +104,7 @@ export const configSchema = z
     resetEvery: resetPolicySchema,
     validationSplit: z.number().min(0).lt(1),
     keras: kerasVersion,
+    kerasVersion: z.string().optional().describe('the version as given (--keras 3.15.1), when it is not a profile name; keras is its profile'),
     recurrentActivation,
     stateBatchSize: positive.optional().describe("the stateful layers' fixed batch size, when it differs from fit's"),
     unknownStateBatch: z.boolean().optional().describe('the model is stateful but fixes no batch size'),

@@ -49,6 +49,8 @@ export interface SimulationConfig {
   /** fit(validation_split=...): the last fraction of samples, taken before shuffling. */
   readonly validationSplit: number;
   readonly keras: KerasVersion;
+  /** The version as the user gave it (--keras 3.15.1, 2.2.4), when it is not a profile name; `keras` is its profile. */
+  readonly kerasVersion?: string;
   readonly recurrentActivation: RecurrentActivation;
   /**
    * The stateful layers' fixed batch size (batch_input_shape / Input(batch_shape=...)), when it

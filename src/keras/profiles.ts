@@ -151,6 +151,79 @@ export function kerasProfileForVersion(version: string, of: 'keras' | 'tensorflo
   return undefined;
 }
 
+/**
+ * Why a Keras version string runs under its profile, for a note when the user gave a version rather
+ * than a profile name (e.g. "3.15.1", "2.2.4", "1.2.2"); undefined for anything kerasProfileForVersion
+ * does not map. Sources: §2.1 (the 3.12 check, PR keras#21742), §8 (default activations), §R
+ * (measured on 3.15.1).
+ */
+export function versionProfileReason(version: string): string | undefined {
+  const profile = kerasProfileForVersion(version);
+  const match = /^\s*v?(\d+)\.(\d+)/.exec(version);
+  if (profile === undefined || !match) return undefined;
+  const major = Number(match[1]);
+  const minor = Number(match[2]);
+  const activation = olderDefaultActivation(version);
+  const hard = activation ? `; its LSTM/GRU default recurrent_activation, ${activation}, is used` : '';
+  switch (profile) {
+    case '3':
+      // newer than the version measured (3.15.1): minor above 15, or 3.15.x with x > 1
+      return minor > 15 || (minor === 15 && Number(/^\s*v?\d+\.\d+\.(\d+)/.exec(version)?.[1] ?? 0) > 1)
+        ? `${version} is newer than 3.15.1, the last version measured; assumed to behave like it`
+        : 'Keras 3.12 and later, measured on 3.15.1';
+    case '3.0-3.11':
+      return 'Keras 3.0 to 3.11: Keras 3.15.1 without the stateful batch-size check that came in 3.12 (PR keras#21742)';
+    case 'tf':
+      return major === 2 && minor >= 16
+        ? 'a 2.16+ version is the tf-keras package (Keras 2 kept for TensorFlow 2.16+, where keras is Keras 3)'
+        : 'Keras 2.4–2.15 is tf.keras (the keras package became a front end of TensorFlow 2)';
+    case '2':
+      return major === 1
+        ? `Keras 1.x has no profile of its own; it stores and resets state as multi-backend Keras 2.0–2.3 do${hard}`
+        : `the profile of multi-backend Keras 2.0–2.3, which store and reset state alike${hard}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The default recurrent_activation of a version older than the profile it runs under: Keras 1.x and
+ * 2.0.0–2.2.5 default LSTM/GRU to hard_sigmoid (§8 "Default activations"; 2.3.0 changed it to sigmoid).
+ */
+export function olderDefaultActivation(version: string): RecurrentActivation | undefined {
+  const match = /^\s*v?(\d+)\.(\d+)/.exec(version);
+  if (!match) return undefined;
+  const major = Number(match[1]);
+  const minor = Number(match[2]);
+  return major === 1 || (major === 2 && minor <= 2) ? 'hard_sigmoid' : undefined;
+}
+
+/** A setting of the user's script that only some versions have. */
+export type ScriptSetting = 'backend' | 'runEagerly' | 'jitCompile' | 'setRandomSeed';
+
+/**
+ * What each setting is in the user's script and which profiles have it: KERAS_BACKEND is Keras 3's
+ * (tf.keras and Keras 2.3 run on TensorFlow); compile(run_eagerly=, jit_compile=) and
+ * keras.utils.set_random_seed are Keras 3's and tf.keras's; Keras 2.3.1's compile() has neither
+ * argument and its keras.utils no set_random_seed; TF.js Layers has none of them.
+ */
+export const scriptSettings: Readonly<Record<ScriptSetting, { readonly python: string; readonly versions: readonly KerasVersion[] }>> = {
+  backend: { python: 'KERAS_BACKEND (the backend Keras 3 runs on)', versions: ['3', '3.0-3.11'] },
+  runEagerly: { python: 'model.compile(run_eagerly=...)', versions: ['3', '3.0-3.11', 'tf'] },
+  jitCompile: { python: 'model.compile(jit_compile=...)', versions: ['3', '3.0-3.11', 'tf'] },
+  setRandomSeed: { python: 'keras.utils.set_random_seed(...)', versions: ['3', '3.0-3.11', 'tf'] },
+};
+
+/**
+ * Whether `version` lacks a setting given with `value`. A backend of tensorflow is what tf.keras and
+ * Keras 2.3 run on anyway, so it is no contradiction there; TF.js has no Keras backend at all.
+ */
+export function lacksSetting(version: KerasVersion, setting: ScriptSetting, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (setting === 'backend' && value === 'tensorflow' && (version === 'tf' || version === '2')) return false;
+  return !scriptSettings[setting].versions.includes(version);
+}
+
 /** The profile a TF.js model.json runs under: TF.js's own, whatever Keras version it was converted from. */
 export const tfjsProfile: KerasVersion = 'tfjs';
 
