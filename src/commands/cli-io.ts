@@ -68,7 +68,7 @@ export const exitCodes = {
   expectationFailed: 1,
   /** bad usage or input */
   usage: 2,
-  /** Keras would raise for this configuration (an error finding), or --strict and a warning finding */
+  /** Keras would raise for this configuration (an error finding the script does not catch), or --strict and a warning finding or a caught error */
   kerasWouldFail: 3,
   /** an output could not be written: stdout, or a --trace/--html file (disk full, I/O error) */
   outputFailed: 4,

@@ -114,7 +114,7 @@ Exit codes:
   2    bad usage or input: one line on stderr naming the flag or file and the
        fix, nothing on stdout
   3    Keras would raise for this configuration (an error finding), or
-       --strict and a warning finding
+       --strict and a warning finding or an error a plan step catches
   4    an output could not be written (stdout, a --trace or --html file: disk
        full, I/O error): one line on stderr, no file left half-written
   70   an internal error (a bug): one line; LSTM_RESET_DEBUG=1 shows the stack

@@ -57,7 +57,7 @@ export function addReportOptions(command: Command): Command {
       parseWholeNumber(v, 'expected resets', '--expect-resets 75', 0),
     )
     .option('--expect <KEY=VALUE>', 'exit 1 unless totals.KEY equals VALUE (repeatable; e.g. rowResets=15000, byReason.batch-start=75)', parseExpectation)
-    .option('--strict', 'exit 3 on warning findings too')
+    .option('--strict', 'exit 3 on warning findings too, and on errors a plan step catches')
     .option('-q, --quiet', 'no notices or summaries on stderr (errors still)')
     .option('--color', 'force colour')
     .option('--no-color', 'no colour');

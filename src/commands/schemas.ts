@@ -208,13 +208,14 @@ const runPositionSchema = z.strictObject({
 export const findingSchema = z
   .strictObject({
     code: z.string().describe('stable identifier, e.g. stateful-partial-batch'),
-    severity: z.enum(['error', 'warning', 'info']).describe('error: Keras would raise (exit 3); warning: runs but likely not what you meant; info'),
+    severity: z.enum(['error', 'warning', 'info']).describe('error: Keras would raise (exit 3 unless caught); warning: runs but likely not what you meant; info'),
     message: z.string(),
     fix: z.string(),
     keras: z.array(kerasVersion),
     backends: z.array(backend).optional().describe('the Keras 3 backends it applies to (absent: all)'),
     source: z.string(),
     at: runPositionSchema.optional(),
+    caught: z.literal(true).optional().describe('the script catches this exception (a plan step with catch: true): exit 3 only with --strict'),
   })
   .describe('a finding of the auditor');
 

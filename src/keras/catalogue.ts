@@ -199,6 +199,14 @@ export const findingCatalogue = [
     source: '§2.1 Reset API: no Model.reset_state(s) in keras/src/models (v3.0.0-v3.15.1); MITDeepLearning/introtodeeplearning#174',
   },
   {
+    code: 'model-reset-states-raises',
+    severity: 'error',
+    keras: keras3,
+    title: 'The script calls model.reset_states(), which Keras 3 does not have: AttributeError, and the script stops there unless it catches it.',
+    fix: 'for layer in model.layers: if getattr(layer, "stateful", False): layer.reset_state()',
+    source: '§2.1 Reset API, §R6 (run on Keras 3.15.1, every backend): model.reset_states() raises AttributeError; golden lstm-stateful-model-reset-states',
+  },
+  {
     code: 'initial-state-ignored',
     severity: 'warning',
     keras: ['tf'],

@@ -28,6 +28,11 @@ export interface Finding {
   readonly source: string;
   /** Where in the run it happens, when it happens at one point. */
   readonly at?: RunPosition;
+  /**
+   * The user's script catches this exception (a plan step with catch: true) and goes on: reported,
+   * but it fails a run (exit 3) only with --strict.
+   */
+  readonly caught?: true;
 }
 
 /** A finding from its catalogue entry: the message (and optionally a concrete fix) is the run's own. */
@@ -97,7 +102,8 @@ export function inTfjsTerms(f: Finding): Finding {
 
 /** The error finding of a run that Keras stops (a batch of the wrong size, a layer it cannot build, torch's backward). */
 export function batchSizeFailureFinding(config: SimulationConfig, failure: RunFailure): Finding {
-  const f = failureFinding(config, failure);
+  const found = failureFinding(config, failure);
+  const f = failure.caught ? { ...found, message: `Caught by the plan step (catch: true), so the script goes on. ${found.message}`, caught: true as const } : found;
   return config.keras === 'tfjs' ? inTfjsTerms(f) : f;
 }
 
@@ -167,6 +173,8 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
         `On the torch backend a stateful ${torchInplaceLayers(config).map((l) => l.name).join(', ')} with trainable weights cannot be trained: ${where} ran and overwrote the state, then its backward pass raised. ${says}`,
         { at: failure.position },
       );
+    case 'no-model-reset-states':
+      return finding('model-reset-states-raises', `The script calls model.reset_states() (${where}), which Keras 3 does not have, so nothing is reset there. ${says}`, { at: failure.position });
     case 'torch-compile-inplace':
       return finding(
         'torch-stateful-training',
@@ -405,5 +413,6 @@ function formatNumber(n: number): string {
 
 /** Whether findings make the run fail: any error, or with `strict` any warning. */
 export function failingFindings(findings: readonly Finding[], strict: boolean): Finding[] {
-  return findings.filter((f) => f.severity === 'error' || (strict && f.severity === 'warning'));
+  // an error the script catches (plan catch: true) was expected by it: only --strict fails on it
+  return findings.filter((f) => (f.severity === 'error' && (!f.caught || strict)) || (strict && f.severity === 'warning'));
 }

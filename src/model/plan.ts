@@ -39,7 +39,10 @@ export const dataRangeSchema = z
   })
   .describe('samples [from, from + samples) of the data');
 
-const catchField = z.boolean().optional().describe('the script catches an exception from this call and goes on (try/except)');
+const catchField = z
+  .boolean()
+  .optional()
+  .describe('the script catches an exception from this call and goes on (try/except): the error finding is reported as caught and fails the run (exit 3) only with --strict');
 
 const resetPolicySchema = z
   .union([z.literal('never'), z.literal('epoch'), z.strictObject({ everyBatches: positiveInt })])
