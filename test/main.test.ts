@@ -88,7 +88,7 @@ describe('Keras would fail (exit 3) and --strict', () => {
     expect(code).toBe(3);
     expect(stdout).toContain('stateful-partial-batch');
     // Keras 3's default backend, tensorflow, fails in the graph (the partial batch has no static size); JAX checks it
-    expect(stdout.replace(/\s+/g, ' ')).toContain('InvalidArgumentError: Graph execution error: … Incompatible shapes: [100,32] vs. [300,32]');
+    expect(stdout.replace(/\s+/g, ' ')).toContain('InvalidArgumentError: Graph execution error: … Incompatible shapes: [100,…] vs. [300,…]');
     const jax = await run(['--shape', '1000,20,1', '--batch', '300', '--stateful', '--no-shuffle', '--backend', 'jax', '--no-trainable']);
     expect(jax.code).toBe(3);
     expect(jax.stdout.replace(/\s+/g, ' ')).toContain('Received batch size: 100');

@@ -226,6 +226,8 @@ export interface ErrorDetails {
   readonly units: number;
   /** The class TF.js does not know (tfjs-unknown-layer). */
   readonly layerClass?: string;
+  /** The phase of the failing call (the TensorFlow node that fails first depends on it: dynamic-shape). */
+  readonly phase?: Phase;
 }
 
 /** The width of the add that fails in the cell: LSTM 4U (fused gates), GRU and SimpleRNN U. */
@@ -238,7 +240,7 @@ function failingWidth(cell: CellKind, units: number): number {
  * 3.15.1 for Keras 3, §R2/§R3/§R5; read from the source for Keras 2.3 and tf.keras, §2.1).
  */
 export function kerasError(details: ErrorDetails): KerasError {
-  const { check, execution, samples, batchSize, rows, stateRows, timesteps, features } = details;
+  const { check, execution, samples, batchSize, rows, stateRows, timesteps, features, phase } = details;
   const width = failingWidth(details.cell, details.units);
   const className = cellClassNames[details.cell];
   switch (check) {
@@ -306,8 +308,15 @@ export function kerasError(details: ErrorDetails): KerasError {
         message: `Exception encountered when calling ${className}.call(). Input tensor … enters the loop with shape (1, ${details.units}), but has shape (${staticFor(execution, details) ? rows : 'None'}, ${details.units}) after one iteration. To allow the shape to vary across iterations, use the \`shape_invariants\` argument of tf.while_loop to specify a less-specific shape.`,
       };
     case 'dynamic-shape':
-      // the graph names whichever node meets the shapes first (the cell's add, or the loss)
-      return { className: 'InvalidArgumentError', message: `Graph execution error: … Incompatible shapes: [${rows},${width}] vs. [${stateRows},${width}]` };
+      // The graph names the first node that meets the shapes. Inference (predict, evaluate, fit's
+      // validation): the cell's add, [b, W] vs. [B, W] (LSTM W = 4U, GRU and SimpleRNN U). A training
+      // step also runs gradient nodes that need only shapes, so it may name the loss's gradient
+      // ([b, ...y's shape] vs. [B, ...]: [3,1] vs. [6,1] under a Dense(1) head) or the cell's; only
+      // the rows are sure, so the width stays "…" (measured on 3.15.1:
+      // scripts/keras-goldens/probes/incompatible-shapes.py).
+      return phase !== undefined && isTrainingPhase(phase)
+        ? { className: 'InvalidArgumentError', message: `Graph execution error: … Incompatible shapes: [${rows},…] vs. [${stateRows},…]` }
+        : { className: 'InvalidArgumentError', message: `Graph execution error: … Incompatible shapes: [${rows},${width}] vs. [${stateRows},${width}]` };
     case 'backend-shape':
     case 'symbolic-build': {
       const inner = backendShapeError(execution, rows, stateRows, width);

@@ -125,6 +125,7 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
     layerName: layer.name,
     cell: layer.cell,
     units: layer.units,
+    phase: failure.position.phase,
     ...(failure.check === 'tfjs-unknown-layer' && tfjsLoadFailure(config)?.layer.className ? { layerClass: tfjsLoadFailure(config)!.layer.className! } : {}),
   });
   const says = `Keras says: ${error.className}: ${error.message}`;

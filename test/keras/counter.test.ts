@@ -71,7 +71,7 @@ describe('hand-derived counts', () => {
 
   it.each([
     // §R2: a partial dataset batch has an unknown batch size on tensorflow, so the graph fails; JAX and torch check it
-    ['tensorflow', 'InvalidArgumentError: Graph execution error: … Incompatible shapes: [100,8] vs. [300,8]'],
+    ['tensorflow', 'InvalidArgumentError: Graph execution error: … Incompatible shapes: [100,…] vs. [300,…]'],
     ['jax', 'ValueError: Exception encountered when calling LSTM.call(). If an RNN is stateful, the batch size of the input sequences must be the same as the batch size of the initial state. - Expected batch size: 300 - Received batch size: 100'],
   ] as const)('stateful Keras 3 (%s) with 1000 samples and batch 300 stops at the partial batch 4 of epoch 1', (backend, says) => {
     const result = simulate({ ...base, batchSize: 300, stateful: true, shuffle: false, backend, trainable: false });
@@ -238,6 +238,26 @@ function agree(c: SimulationConfig): void {
   expect(counted.totals.maskedSteps === null ? { ...counted.totals, maskedSteps: totals.maskedSteps, passThroughRows: totals.passThroughRows } : counted.totals).toEqual(totals);
   expect(counted.findings).toEqual(simulated.findings);
 }
+
+describe("the quoted TensorFlow 'Incompatible shapes' comes from the configuration (scripts/keras-goldens/probes/incompatible-shapes.txt)", () => {
+  const partial = { ...base, samples: 1000, batchSize: 300, stateful: true, shuffle: false as const, trainable: false };
+  const says = (config: SimulationConfig) => simulate(config).findings.find((f) => f.code === 'stateful-partial-batch')!.message;
+  it.each([
+    ['lstm', 5, 20],
+    ['gru', 5, 5],
+    ['simple', 7, 7],
+  ] as const)('predict and evaluate fail at the %s cell add: [b,W] vs. [B,W] with W from its %i units', (cell, units, width) => {
+    for (const type of ['predict', 'evaluate'] as const) {
+      const message = says({ ...partial, cell, units, plan: [{ type, batchSize: 300 }] });
+      expect(message).toContain(`Incompatible shapes: [100,${width}] vs. [300,${width}]`);
+    }
+  });
+  it('fit names whichever node fails first (the cell add or the loss gradient, whose width is the head\'s): only the rows are quoted', () => {
+    const message = says({ ...partial, cell: 'lstm', units: 5 });
+    expect(message).toContain('Incompatible shapes: [100,…] vs. [300,…]');
+    expect(message).not.toMatch(/\[100,\d/);
+  });
+});
 
 describe('property: hook-recorded totals equal the closed-form counter', () => {
   it('for random configurations, versions and backends', () => {
