@@ -1141,13 +1141,67 @@ def k3_stateful_masking():
     write_expected(path, 4, expected_calls(calls), 'Keras 3 with the mask Masking(0.0) computes from the data, state carried row by row')
 
 
+def k3_mask_seq2seq():
+    """Masking on both sides of a seq2seq; the decoder LSTM is given initial_state=[h, c], then a GRU reads its sequence.
+
+    Keras 3's Layer.__call__ fills `mask` only for a call with one tensor argument (layer.py __call__,
+    "Populate mask argument(s)"): the decoder, given initial_state, runs every step (padded ones too),
+    while its output still carries the Masking mask on to the GRU. expected.json is what the loaded
+    model.keras computes (its own return_state outputs). expected-tfk.json is the rule of tf.keras,
+    Keras 2 and TF.js (the mask reaches the decoder: tf_keras base_rnn.py __call__ passes
+    [inputs] + initial_state as one input list and RNN.call takes mask[0]), computed by Keras 3 with
+    mask= passed explicitly. plain.keras is the same model without the GRU (its decoder's mask is
+    applied by nothing in Keras 3).
+    """
+    path = folder('k3-mask-seq2seq')
+    enc_in = keras.Input(shape=(None, 3), name='encoder_inputs')
+    _, h, c = layers.LSTM(4, return_state=True, name='encoder')(layers.Masking(0.0, name='enc_masking')(enc_in))
+    dec_in = keras.Input(shape=(None, 2), name='decoder_inputs')
+    dec_seq, dh, dc = layers.LSTM(4, return_sequences=True, return_state=True, name='decoder')(layers.Masking(0.0, name='dec_masking')(dec_in), initial_state=[h, c])
+    _, gh = layers.GRU(3, return_state=True, name='gru')(dec_seq)
+    model = keras.Model([enc_in, dec_in], [layers.Dense(1, name='dense')(gh)], name='mask_seq2seq')
+    randomize(model)
+    model.save(os.path.join(path, 'model.keras'))
+    plain = keras.Model([enc_in, dec_in], layers.Dense(2, name='dense2')(dec_seq), name='mask_seq2seq_plain')
+    plain.save(os.path.join(path, 'plain.keras'))
+    x = rng.uniform(0.1, 1, (6, 5, 3)).astype('float32')
+    y = rng.uniform(0.1, 1, (6, 4, 2)).astype('float32')
+    for i, (le, ld) in enumerate([(5, 4), (3, 2), (0, 4), (4, 0), (2, 1), (5, 3)]):
+        x[i, le:] = 0.0
+        y[i, ld:] = 0.0
+    np.save(os.path.join(path, 'x.npy'), x)
+    np.save(os.path.join(path, 'x2.npy'), y)
+    loaded = keras.models.load_model(os.path.join(path, 'model.keras'), compile=False)
+    probe = keras.Model(loaded.inputs, [loaded.get_layer('encoder').output[1], loaded.get_layer('encoder').output[2],
+                                        loaded.get_layer('decoder').output[1], loaded.get_layer('decoder').output[2], loaded.get_layer('gru').output[1]])
+    encoder, decoder, gru = (model.get_layer(n) for n in ('encoder', 'decoder', 'gru'))
+    calls, tfk = [], []
+    for start in range(0, 6, 3):
+        xb, yb = x[start:start + 3], y[start:start + 3]
+        eh, ec, dh_, dc_, g = (np.asarray(v) for v in probe([xb, yb]))
+        calls.append([('encoder', [eh, ec]), ('decoder', [dh_, dc_]), ('gru', [g])])
+        ym = np.any(yb != 0.0, axis=-1)
+        enc = keras_states(encoder, xb, mask=np.any(xb != 0.0, axis=-1))
+        assert max(float(np.max(np.abs(a - b))) for a, b in zip(enc, [eh, ec])) < 1e-5
+        unmasked = keras_states(decoder, yb, initial_state=enc)
+        assert max(float(np.max(np.abs(a - b))) for a, b in zip(unmasked, [dh_, dc_])) < 1e-5, 'Keras 3 no longer drops the mask'
+        dec = keras_states(decoder, yb, initial_state=enc, mask=ym)
+        seq = np.asarray(decoder(keras.ops.convert_to_tensor(yb), initial_state=[keras.ops.convert_to_tensor(s) for s in enc], mask=keras.ops.convert_to_tensor(ym))[0])
+        tfk.append([('encoder', enc), ('decoder', dec), ('gru', keras_states(gru, seq, mask=ym))])
+    write_expected(path, 3, expected_calls(calls), 'Keras 3: the decoder given initial_state gets no mask; the GRU after it does')
+    with open(os.path.join(path, 'expected-tfk.json'), 'w') as f:
+        json.dump({'batch': 3, 'note': 'tf.keras / Keras 2 / TF.js: the mask reaches the decoder too (Keras 3 with mask= passed)', 'calls': expected_calls(tfk)}, f, indent=1)
+        f.write('\n')
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
     only = set(sys.argv[1:])
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
                  k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru,
-                 json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm, k3_reshape, k2_cudnn_bidi, k3_stateful_masking]:
+                 json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm, k3_reshape, k2_cudnn_bidi, k3_stateful_masking,
+                 k3_mask_seq2seq]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

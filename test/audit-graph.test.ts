@@ -108,6 +108,26 @@ describe('shared layers, RepeatVector, masks from the data', () => {
     expect(doc.totals).toMatchObject({ maskedSteps: 9, passThroughRows: 1 });
   });
 
+  it('Keras 3: a decoder given initial_state gets no mask, so only the masks a recurrent call applies are counted', async () => {
+    const folder = `${models}k3-mask-seq2seq/`;
+    const data = ['--data', `${folder}x.npy`, '--data', `${folder}x2.npy`, '--batch', '3', '--no-shuffle'];
+    // x.npy real lengths 5, 3, 0, 4, 2, 5 of 5 (11 padded, 1 empty row); x2.npy 4, 2, 4, 0, 1, 3 of 4 (10 padded, 1 empty row)
+    const plain = await json(['audit', `${folder}plain.keras`, ...data]);
+    expect(plain.totals).toMatchObject({ maskedSteps: 11, passThroughRows: 1 });
+    expect(plain.totals.perLayer.map((l: { name: string; masked?: boolean }) => [l.name, l.masked ?? false])).toEqual([
+      ['encoder', true],
+      ['decoder', false],
+    ]);
+    expect(plain.model.notes.join(' ')).toContain('decoder is given initial_state, so Keras 3 passes it no mask');
+    // the GRU after the decoder gets the decoder's input mask (the decoder's output carries it on)
+    const full = await json(['audit', `${folder}model.keras`, ...data]);
+    expect(full.totals).toMatchObject({ maskedSteps: 21, passThroughRows: 2 });
+    // tf.keras (and Keras 2, TF.js) pass the mask to the decoder: both masks count, no note
+    const tfk = await json(['audit', `${folder}plain.keras`, ...data, '--keras', '2.15']);
+    expect(tfk.totals).toMatchObject({ maskedSteps: 21, passThroughRows: 2 });
+    expect(tfk.model.notes.join(' ')).not.toContain('passes it no mask');
+  });
+
   it('synthetic data padded as asked (--padding pre --lengths) is masked by the model\'s Masking layer', async () => {
     const doc = await json(['audit', `${models}k3-masking/model.keras`, '--samples', '6', '--batch', '3', '--padding', 'pre', '--lengths', '5,3,0']);
     // 6 samples with 5, 3, 0, 5, 3, 0 real steps of 5: 0 + 2 + 5 padded each cycle

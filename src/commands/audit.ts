@@ -13,6 +13,7 @@ import { modelHead, weightsHead } from './sniff.ts';
 import type { CommandContext } from './context.ts';
 import type { RecurrentModelInfo } from '../model/index.ts';
 import { backends, isKeras3, kerasProfiles, type Backend, type KerasVersion } from '../keras/profiles.ts';
+import { maskedRecurrentLayers, type ModelProgram } from '../keras/graph.ts';
 import type { LayerWeightsOverride } from '../sim/simulate.ts';
 import { addModelOptions } from './options.ts';
 import { addInputOptions, addReportOptions, prepareRun, reportRun, usageError } from './run.ts';
@@ -219,6 +220,7 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
     const dataTimesteps = dataFiles.length > 0 ? [base.timesteps, ...(prepared.run.moreData ?? []).map((d) => d.timesteps)] : undefined;
     const built = buildProgram(info, { timesteps: base.timesteps, features: base.features, seed: base.seed, ...(dataTimesteps ? { dataTimesteps } : {}) });
     notes.push(...built.notes);
+    if (kerasProfiles[base.keras].keras3) notes.push(...droppedMaskNotes(built));
     if (!built.masked && (base.maskTail !== undefined || base.padding !== undefined)) {
       notes.push('the model has no Masking or Embedding(mask_zero=True) layer, so Keras computes no mask: the padded steps (zeros) are fed as data');
     }
@@ -371,4 +373,18 @@ function describeWeightsSource(info: RecurrentModelInfo, path: string, used: boo
   if (source.reason) return { ...source, used: false };
   if (source.kind === 'none') return { kind: 'none', used: false, reason: `${path} is a model JSON (model.to_json()), which holds no weights (give them with --weights FILE.h5)` };
   return { ...source, used: false, reason: `${path}: not every recurrent layer has its weights in the file` };
+}
+
+/**
+ * Keras 3 passes no mask to a recurrent call given initial_state (keras/graph.ts autoMaskDropped):
+ * one note per layer whose input carries a mask it then ignores.
+ */
+function droppedMaskNotes(built: { program: ModelProgram; layers: readonly { name?: string }[] }): string[] {
+  const keras2 = maskedRecurrentLayers(built.program, false);
+  const keras3 = maskedRecurrentLayers(built.program, true);
+  const names = [...keras2].filter((index) => !keras3.has(index)).map((index) => built.layers[index]?.name ?? `#${index}`);
+  return [...new Set(names)].map(
+    (name) =>
+      `${name} is given initial_state, so Keras 3 passes it no mask (Layer.__call__ fills mask only for a one-tensor call): its padded steps run as data; Keras 2, tf.keras and TF.js skip them (pass mask= to the call to skip them in Keras 3)`,
+  );
 }

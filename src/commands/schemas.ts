@@ -67,7 +67,7 @@ export const layerSpecSchema = z.strictObject({
   initialStateFrom: z.string().optional().describe("the layer whose final states this call receives as initial_state (a decoder's encoder)"),
   call: positive.optional().describe("a shared layer's later call (1, 2, …) within one model call"),
   className: z.enum(['CuDNNLSTM', 'CuDNNGRU']).optional().describe("the model file's class when it is a CuDNN layer (TF.js has none)"),
-  masked: z.literal(true).optional().describe('the layer receives a Keras mask (Masking, Embedding(mask_zero=True), or padded samples): Keras 3 runs its generic loop'),
+  masked: z.literal(true).optional().describe('the layer receives a Keras mask (Masking, Embedding(mask_zero=True), or padded samples; in Keras 3 not a call given initial_state): Keras 3 runs its generic loop'),
   fusedKernel: z.literal(false).optional().describe("the layer never runs Keras 3's fused LSTM/GRU kernel (recurrent_dropout > 0)"),
 });
 

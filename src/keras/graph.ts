@@ -35,6 +35,8 @@ export type ProgramStep =
       readonly initialState?: readonly TensorId[];
       /** The layer those states come from (for the events). */
       readonly initialStateFrom?: string;
+      /** Keras 3: the call passes `mask=` itself, so it keeps a mask even with initial_state (see autoMaskDropped). */
+      readonly explicitMask?: boolean;
       /** Outputs other steps read: the sequence or last output, and the final states (return_state). */
       readonly output?: TensorId;
       readonly states?: readonly TensorId[];
@@ -128,13 +130,29 @@ export interface ModelProgram {
 }
 
 /**
+ * Whether Keras 3 calls this recurrent step without the mask its input carries. Keras 3's
+ * `Layer.__call__` fills a missing `mask` argument from the input only when the call has exactly one
+ * tensor argument (keras/src/layers/layer.py `__call__`, "6. Populate mask argument(s)"): a call given
+ * `initial_state` has two, so `RNN.call` (and `Bidirectional.call`) get `mask=None` and run every
+ * step, padded or not, unless the call passes `mask=` itself. The output still carries the input's
+ * mask on (`previous_mask` falls back to the first argument's). Run on Keras 3.15.1 (tensorflow, jax,
+ * torch): Embedding(mask_zero) → LSTM(initial_state=…) gives different final states for [1,2,3,0,0]
+ * and [1,2,3], equal ones without initial_state. Keras 2.3, tf.keras and TF.js pass the mask
+ * (`[inputs] + initial_state` is one input list whose first mask the RNN uses).
+ */
+export function autoMaskDropped(step: { readonly initialState?: readonly TensorId[]; readonly explicitMask?: boolean }, keras3: boolean): boolean {
+  return keras3 && (step.initialState?.length ?? 0) > 0 && step.explicitMask !== true;
+}
+
+/**
  * Which recurrent steps of a program receive a Keras mask, by the configuration's layer index: the
  * mask rules of sim/program.ts followed without data (a mask exists or not by the wiring alone).
  * Masking and Embedding(mask_zero=True) make one; Dense, Activation, BatchNormalization and the
  * identities pass it on; an RNN passes it on only with return_sequences; a merge when any input has
  * one; convolutions, pooling, Reshape, Permute, RepeatVector and model inputs have none (§4).
+ * With `keras3`, a call given initial_state receives none (autoMaskDropped).
  */
-export function maskedRecurrentLayers(program: ModelProgram): Set<number> {
+export function maskedRecurrentLayers(program: ModelProgram, keras3 = false): Set<number> {
   const masked = new Set<TensorId>();
   const layers = new Set<number>();
   const pass = (input: TensorId, output: TensorId) => {
@@ -143,7 +161,7 @@ export function maskedRecurrentLayers(program: ModelProgram): Set<number> {
   for (const step of program.steps) {
     switch (step.kind) {
       case 'recurrent':
-        if (masked.has(step.input)) layers.add(step.layer);
+        if (masked.has(step.input) && !autoMaskDropped(step, keras3)) layers.add(step.layer);
         if (step.output && step.returnSequences) pass(step.input, step.output);
         break;
       case 'embedding':

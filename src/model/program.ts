@@ -505,6 +505,7 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
       layer: index,
       input,
       ...(initialState ? { initialState, initialStateFrom: initialStateFrom ?? name } : {}),
+      ...(call.explicitMask ? { explicitMask: true } : {}),
       output,
       states,
       returnSequences: info.returnSequences,
@@ -561,8 +562,9 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
     inputs: inputs.map((input) => ({ ...input, paddingValue: paddingValues.get(input.name) ?? 0 })),
     steps,
   };
-  // which recurrent calls receive a mask, and which can take Keras 3's fused kernel (torch's §R3)
-  const maskedLayers = maskedRecurrentLayers(program);
+  // which recurrent calls receive a mask, and which can take Keras 3's fused kernel (torch's §R3):
+  // Keras 3's rule (a call given initial_state gets none), the only version with that kernel
+  const maskedLayers = maskedRecurrentLayers(program, true);
   const specs = layers.map((layer, index): LayerSpecInput => ({
     ...layer,
     masked: maskedLayers.has(index),

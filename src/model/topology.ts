@@ -636,7 +636,8 @@ function parseCalls(nodes: unknown, recurrent: boolean, file: string, where: str
       const kwargs = isRecord(node['kwargs']) ? node['kwargs'] : {};
       const inputs = collectRefs(args[0]);
       if (!recurrent) return { inputs: [...inputs, ...collectRefs(args.slice(1))], initialState: [] };
-      return { inputs, initialState: [...collectRefs(args.slice(1)), ...collectRefs(kwargs['initial_state'])] };
+      const explicitMask = collectRefs(kwargs['mask']).length > 0;
+      return { inputs, initialState: [...collectRefs(args.slice(1)), ...collectRefs(kwargs['initial_state'])], ...(explicitMask ? { explicitMask } : {}) };
     }
     throw fileError(file, `${where}: an inbound node is ${describeType(node)}, expected a list or an object`);
   });

@@ -130,6 +130,8 @@ export interface LayerCall {
   readonly inputs: readonly TensorRef[];
   /** Recurrent layers: the tensors passed as initial_state (Bidirectional: forward states, then backward). */
   readonly initialState: readonly TensorRef[];
+  /** Keras 3: the call passes `mask=` itself (a `mask` tensor in the node's kwargs). */
+  readonly explicitMask?: boolean;
 }
 
 /** A layer of the file, recurrent or not. */

@@ -6,7 +6,7 @@
 import type { PaddingLayout, SimulationConfig } from '../keras/config.ts';
 import type { LayerCall } from '../keras/events.ts';
 import type { FlowDecision } from '../keras/state-flow.ts';
-import type { ModelProgram, ProgramStep, TensorId } from '../keras/graph.ts';
+import { autoMaskDropped, type ModelProgram, type ProgramStep, type TensorId } from '../keras/graph.ts';
 import { applyActivation, dense, embeddingLookup } from '../nn/layers.ts';
 import { deriveSeed, mix32, syntheticInput } from '../shared/random.ts';
 import type { StateHooks } from './hooks.ts';
@@ -74,6 +74,8 @@ export interface ProgramRunnerOptions {
   readonly config: SimulationConfig;
   readonly maxRows: number;
   readonly hardSigmoidSlope: number;
+  /** Keras 3: a recurrent call given initial_state gets no mask (keras/graph.ts autoMaskDropped). */
+  readonly keras3?: boolean;
   /** One source per model input (missing ones are synthetic). */
   readonly sources?: readonly (InputSource | undefined)[];
   /**
@@ -197,9 +199,19 @@ export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunne
 
   const firstStateful = layers.findIndex((layer) => layer.stateful);
 
-  function runStep(step: ProgramStep, call: LayerCall, hooks: StateHooks, counts: { maskedSteps: number; passThroughRows: number }, decision: FlowDecision | undefined): void {
+  function runStep(
+    step: ProgramStep,
+    call: LayerCall,
+    hooks: StateHooks,
+    counts: { maskedSteps: number; passThroughRows: number },
+    decision: FlowDecision | undefined,
+    counted: Set<Uint8Array>,
+  ): void {
     const rows = call.rows;
+    // a mask's padded steps count once per model call, when a recurrent call applies it
     const countMask = (mask: Uint8Array, T: number) => {
+      if (counted.has(mask)) return;
+      counted.add(mask);
       for (let r = 0; r < rows; r++) {
         let masked = 0;
         for (let t = 0; t < T; t++) masked += mask[r * T + t] === 0 ? 1 : 0;
@@ -215,7 +227,9 @@ export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunne
         const initial = step.initialState?.map((id) => get(id).data);
         const from = step.initialStateFrom;
         const mode = options.wiring[step.layer] ?? 'none';
-        layer.call(input.data, call, hooks, input.mask, {
+        const mask = autoMaskDropped(step, options.keras3 === true) ? undefined : input.mask;
+        if (mask) countMask(mask, input.timesteps);
+        layer.call(input.data, call, hooks, mask, {
           timesteps: input.timesteps,
           goBackwards: step.goBackwards,
           // a shared layer's later call continues its earlier one (no decision of its own)
@@ -251,7 +265,6 @@ export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunne
           const mask = maskFor(step.output, input.timesteps);
           for (let i = 0; i < count; i++) mask[i] = input.data[i] === 0 ? 0 : 1;
           out.mask = mask;
-          countMask(mask, input.timesteps);
         }
         break;
       }
@@ -269,7 +282,6 @@ export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunne
           for (let d = 0; d < D; d++) out.data[i * D + d] = real ? input.data[i * D + d]! : 0;
         }
         out.mask = mask;
-        if (input.timesteps !== null) countMask(mask, T);
         break;
       }
       case 'dense': {
@@ -409,8 +421,9 @@ export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunne
   return {
     run(call, hooks, decision) {
       const counts = { maskedSteps: 0, passThroughRows: 0 };
+      const counted = new Set<Uint8Array>();
       program.inputs.forEach((_, index) => fillInput(index, call));
-      for (const step of program.steps) runStep(step, call, hooks, counts, decision);
+      for (const step of program.steps) runStep(step, call, hooks, counts, decision, counted);
       return counts;
     },
     tensor(id) {

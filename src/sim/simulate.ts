@@ -364,6 +364,7 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
         config,
         maxRows,
         hardSigmoidSlope: profile.hardSigmoidSlope,
+        keras3: profile.keras3,
         sources: [options.inputs, ...(options.moreInputs ?? [])],
         ...(hasPadding(config) ? { padding: (m: Uint8Array, samples: Int32Array, timesteps: number) => fillConfigMask(m, samples, timesteps, config) } : {}),
       })
