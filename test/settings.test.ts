@@ -75,6 +75,11 @@ describe('a setting a Keras version does not have is refused the same way as a f
       expect(result.stderr).toMatch(setting.python);
       expect(result.stderr).toContain('TF.js Layers (the profile of');
     }
+    // the same for the plan's fields
+    const byPlan = await run(['audit', tfjsModel, '--samples', '6', '--plan', planFile({ setRandomSeed: true }), '-q']);
+    expect(byPlan.code).toBe(2);
+    expect(byPlan.stderr).toContain('--plan: "setRandomSeed"');
+    expect(byPlan.stderr).toContain('TF.js Layers (the profile of');
     // --keras 3 audits the same file as Keras 3, which has them all
     const keras3 = await run(['audit', tfjsModel, '--samples', '6', '--batch', '2', '--keras', '3', '--run-eagerly', '--set-random-seed', '-q']);
     expect(keras3.code).toBe(0);

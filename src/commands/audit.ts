@@ -196,7 +196,13 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
     info.layers.map((layer) => ({ cell: layer.cell, units: layer.units, stateful: layer.stateful, bidirectional: layer.bidirectional })),
     'cli',
   );
-  const prepared = await prepareRun(command, io, { ...(fallback ? { shape: fallback } : {}), moreData: true, integerData: true });
+  const prepared = await prepareRun(command, io, {
+    ...(fallback ? { shape: fallback } : {}),
+    moreData: true,
+    integerData: true,
+    // a plan field the file's profile lacks is refused saying where the profile came from
+    ...(fromFile ? { profileOf: `the profile of ${label}: ${profileWhy}` } : {}),
+  });
   if (!prepared.ok) return usageError(io, prepared.message);
   try {
     const base = prepared.run.config;

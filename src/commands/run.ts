@@ -181,7 +181,7 @@ export interface PreparedRun {
 export async function prepareRun(
   command: Command,
   io: CliIo,
-  fallback: { shape?: { samples: number; timesteps: number; features: number }; moreData?: boolean; integerData?: boolean } = {},
+  fallback: { shape?: { samples: number; timesteps: number; features: number }; moreData?: boolean; integerData?: boolean; profileOf?: string } = {},
 ): Promise<{ ok: true; run: PreparedRun } | { ok: false; message: string }> {
   const options = command.opts() as { data?: string[]; plan?: string; shape?: Shape };
   const dataFiles = options.data ?? [];
@@ -272,7 +272,7 @@ export async function prepareRun(
     const lacking = lackedSetting(config.keras, planOptions);
     if (lacking) {
       closeAll();
-      return { ok: false, message: settingRefusal(config.keras, lacking.setting, `--plan: "${lacking.setting}": ${JSON.stringify(lacking.value)}`) };
+      return { ok: false, message: settingRefusal(config.keras, lacking.setting, `--plan: "${lacking.setting}": ${JSON.stringify(lacking.value)}`, fallback.profileOf) };
     }
     const outside = planRangeProblems(steps, config.samples);
     if (outside.length > 0) {
