@@ -19,7 +19,7 @@ import { isStatefulModel } from '../keras/config.ts';
 import { formatCount, layerKind } from '../sim/explain.ts';
 import type { SimulationResult } from '../sim/result.ts';
 import { zeroes } from '../keras/events.ts';
-import { carryCount, fromLayerCount, resetCount, startMarkCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type Timeline, type TimelineItem } from '../sim/timeline.ts';
+import { aggregate, carryCount, fromLayerCount, resetCount, startMarkCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type Timeline, type TimelineItem } from '../sim/timeline.ts';
 import { byEpoch, callSymbol } from './strip.ts';
 import { describeRun, stateTensorNames } from './table.ts';
 
@@ -86,7 +86,9 @@ rect.reset-mark.initial { fill: var(--initial); } rect.reset-mark.batch-start { 
 .seq { display: flex; align-items: center; gap: 3px; margin: 3px 0; flex-wrap: wrap; }
 .seq .w { border: 1px solid var(--line); border-radius: 3px; padding: 0 5px; background: #eceff1; font-size: 12px; }
 .seq .w.v { background: #fff3e0; } .seq .label { min-width: 70px; font-size: 12px; color: var(--muted); }
-.side { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; } .side > div { min-width: 0; border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; }
+.side { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 16px; } .side > div { min-width: 0; border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; }
+main.wide { max-width: 1320px; }
+@media (max-width: 900px) { .side { grid-template-columns: minmax(0, 1fr); } }
 #detail { background: #fffde7; border: 1px solid var(--line); border-radius: 6px; padding: 6px 12px; font-size: 13px; min-height: 2.2em; white-space: pre-wrap; margin: 0 0 10px; }
 footer { margin-top: 32px; font-size: 12px; }
 `;
@@ -103,10 +105,30 @@ interface Layout {
 const left = 64;
 const spanWidth = 84;
 
-/** Room for the columns of a grid on a page 1,200 pixels wide. */
-const room = 1090;
+/** Room for the columns of a grid on a page 1,200 pixels wide, and in one of two columns side by side. */
+const fullRoom = 1090;
+const sideRoom = 560;
 
-function layoutItems(items: readonly TimelineItem[]): Layout {
+/** Epochs drawn call by call at the start and at the end of a run with more epochs than a grid can label. */
+const headEpochs = 2;
+const tailEpochs = 2;
+
+/** Pixels an epoch needs for its label ("epoch 100" at 11 px). */
+const labelRoom = 64;
+
+/**
+ * A layer's items as a grid of `room` pixels can show them: with more epochs than it can label
+ * (`labelRoom` pixels each), the first and last epochs call by call and every epoch between
+ * them aggregated into one stretch (whose counts keep every call, reset and carry).
+ */
+export function fitToPage(items: readonly TimelineItem[], room: number): readonly TimelineItem[] {
+  const epochs = byEpoch(items);
+  if (epochs.length <= headEpochs + tailEpochs + 1 || room / epochs.length >= labelRoom) return items;
+  const middle = epochs.slice(headEpochs, epochs.length - tailEpochs).flatMap((e) => e.items);
+  return [...epochs.slice(0, headEpochs).flatMap((e) => e.items), aggregate(middle), ...epochs.slice(epochs.length - tailEpochs).flatMap((e) => e.items)];
+}
+
+function layoutItems(items: readonly TimelineItem[], room: number): Layout {
   const calls = items.filter((i) => i.kind === 'call').length;
   const epochs = byEpoch(items);
   const phases = epochs.reduce((n, e) => n + new Set(e.items.map((i) => (i.kind === 'span' ? i.first.phase : i.phase))).size, 0);
@@ -187,22 +209,32 @@ function spanTitle(span: CallSpan, layer: LayerTimeline): string {
 }
 
 /** The state grid and the mean |h| plot of one layer. */
-function layerFigure(layer: LayerTimeline, run: 'main' | 'counterpart', compact = false): string {
-  const items = layer.items;
-  const layout = layoutItems(items);
+function layerFigure(layer: LayerTimeline, run: 'main' | 'counterpart', room: number): string {
+  const items = fitToPage(layer.items, room);
+  const layout = layoutItems(items, room);
   const maxRows = Math.max(1, ...items.map((i) => (i.kind === 'call' ? i.rows : 0)));
-  const rowH = compact ? Math.max(0.5, Math.min(8, 80 / maxRows)) : Math.max(0.25, Math.min(14, 200 / maxRows));
+  const rowH = Math.max(0.25, Math.min(14, 200 / maxRows));
   const top = 40;
   const gridH = maxRows * rowH;
   const height = top + gridH + 22;
   const parts: string[] = [];
   // epoch and phase labels
+  // a label is left out where it would run into the one before it (~6.5 px a character at 11 px)
   let lastLabel = '';
+  let epochEnd = -Infinity;
+  let phaseEnd = -Infinity;
   for (const group of layout.groups) {
     const text = group.label === lastLabel ? '' : group.label;
     lastLabel = group.label;
-    if (text) parts.push(`<text x="${px(group.x0)}" y="13">${esc(text)}</text>`);
-    parts.push(`<text x="${px(group.x0)}" y="27" class="phase">${esc(group.phase === 'validate' ? 'val' : group.phase)}</text>`);
+    if (text && group.x0 >= epochEnd) {
+      parts.push(`<text class="epoch-label" x="${px(group.x0)}" y="13">${esc(text)}</text>`);
+      epochEnd = group.x0 + text.length * 6.5 + 6;
+    }
+    const phase = group.phase === 'validate' ? 'val' : group.phase;
+    if (group.x0 >= phaseEnd) {
+      parts.push(`<text x="${px(group.x0)}" y="27" class="phase">${esc(phase)}</text>`);
+      phaseEnd = group.x0 + phase.length * 6.5 + 6;
+    }
     if (group.phase !== 'fit') parts.push(`<rect class="phase-band ${group.phase}" x="${px(group.x0 - 2)}" y="33" width="${px(group.x1 - group.x0 + 2)}" height="${px(gridH + 12)}"/>`);
     parts.push(`<line x1="${px(group.x0)}" x2="${px(group.x1 - 1)}" y1="31" y2="31" stroke="#98a2b3"/>`);
   }
@@ -268,7 +300,7 @@ function layerFigure(layer: LayerTimeline, run: 'main' | 'counterpart', compact 
     parts.push(`<line class="${markClass(mark)} ${mark.reason}" data-count="1" data-run="${run}" data-reason="${mark.reason}" x1="${left + 4 + k * 3}" x2="${left + 4 + k * 3}" y1="${top - 9}" y2="${px(top + gridH + 6)}"><title>${esc(markTitle(mark))}</title></line>`);
   });
   const grid = `<svg class="grid" width="${px(layout.width)}" height="${px(height)}" role="img" aria-label="${esc(`state of each row of ${layer.layer.name} at each call`)}">${parts.join('')}</svg>`;
-  return grid + (compact ? '' : meanPlot(layer, layout));
+  return grid + meanPlot(layer, items, layout);
 }
 
 const defs =
@@ -276,8 +308,7 @@ const defs =
   '<pattern id="agg" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(-45)"><rect width="8" height="8" fill="#f2f4f7"/><line x1="0" y1="0" x2="0" y2="8" stroke="#d0d5dd" stroke-width="3"/></pattern></defs>';
 
 /** mean |h| at the start and end of each call (a sawtooth when every call starts from zeros), the state discarded at each reset. */
-function meanPlot(layer: LayerTimeline, layout: Layout): string {
-  const items = layer.items;
+function meanPlot(layer: LayerTimeline, items: readonly TimelineItem[], layout: Layout): string {
   const values: number[] = [];
   for (const item of items) {
     if (item.kind === 'span') values.push(item.maxEndMeanAbsH, item.maxDiscardedMeanAbsH);
@@ -349,8 +380,8 @@ function startsWith(item: TimelineItem, reason: ResetMark['reason']): boolean {
 }
 
 /** The legend of what the runs drawn show. */
-function legendFor(runs: readonly HtmlRun[]): string {
-  const items = runs.flatMap((r) => r.timeline.layers.flatMap((layer) => layer.items));
+function legendFor(runs: readonly HtmlRun[], room: number): string {
+  const items = runs.flatMap((r) => r.timeline.layers.flatMap((layer) => fitToPage(layer.items, room)));
   return `<div class="legend">${legendEntries
     .filter((entry) => entry.shown(items))
     .map((entry) => `<span style="--swatch: ${entry.swatch}">${esc(entry.text)}</span>`)
@@ -423,13 +454,13 @@ function findingsBlock(result: SimulationResult): string {
     .join('')}</ul>`;
 }
 
-function runTimelines(run: HtmlRun, which: 'main' | 'counterpart', compact: boolean): string {
+function runTimelines(run: HtmlRun, which: 'main' | 'counterpart', room: number): string {
   return run.timeline.layers
     .map((layer) => {
       const l = layer.layer;
       const rows = Math.max(1, ...layer.items.map((i) => (i.kind === 'call' ? i.rows : 0)));
       const title = `${l.name}: ${layerKind(l)}(${l.units}), ${l.stateful ? 'stateful' : 'stateless'}, ${formatCount(rows)} state row${rows === 1 ? '' : 's'} of ${stateTensorNames(l)}`;
-      return `<figure class="layer" data-layer="${esc(l.name)}" data-run="${which}"><figcaption><b>${esc(title)}</b></figcaption><div class="scroll">${layerFigure(layer, which, compact)}</div></figure>`;
+      return `<figure class="layer" data-layer="${esc(l.name)}" data-run="${which}"><figcaption><b>${esc(title)}</b></figcaption><div class="scroll">${layerFigure(layer, which, room)}</div></figure>`;
     })
     .join('');
 }
@@ -448,23 +479,27 @@ for (const col of document.querySelectorAll('.col')) {
 export function renderHtml(run: HtmlRun, options: HtmlOptions): string {
   const { result, timeline } = run;
   const title = `lstm-reset: ${result.config.resolvedLayers.some((l) => l.stateful) ? 'stateful' : 'stateless'} run, ${formatCount(result.totals.resetEvents)} reset events`;
-  const summarised = timeline.summarised
-    ? `<p class="muted">A large run (${formatCount(timeline.calls)} calls): the first and last epochs are drawn call by call; the hatched blocks aggregate the calls between them (hover them for their counts). Every count on this page covers all calls.</p>`
+  const runs = options.counterpart ? [{ run, which: 'main' as const }, { run: options.counterpart, which: 'counterpart' as const }] : [{ run, which: 'main' as const }];
+  const room = options.counterpart ? sideRoom : fullRoom;
+  const folded = runs.some(({ run: r }) => r.timeline.summarised || r.timeline.layers.some((layer) => fitToPage(layer.items, room) !== layer.items));
+  const summarised = folded
+    ? `<p class="muted">A long run (${runs.map(({ run: r }) => `${formatCount(r.timeline.calls)} calls over ${formatCount(r.result.totals.epochsCompleted)} epoch${r.result.totals.epochsCompleted === 1 ? '' : 's'}`).join('; flipped: ')}): the first and last epochs are drawn call by call; the hatched blocks aggregate the calls between them (hover them for their counts). Every count on this page covers all calls.</p>`
     : '';
+  const statefulness = (r: HtmlRun) => (r.result.config.resolvedLayers.some((l) => l.stateful) ? 'stateful' : 'stateless');
+  const sideName = (r: HtmlRun, which: 'main' | 'counterpart') => `${which === 'main' ? 'this run' : 'flipped'}: ${statefulness(r)}`;
+  // side by side: each run's timeline in a column of its own (stacked on a narrow screen), so each column's marks count that run
+  const timelines = options.counterpart
+    ? `<div class="side">${runs.map(({ run: r, which }) => `<div class="run" data-side="${which}" data-run="${which}"><h3>${esc(sideName(r, which))}</h3>${cards(r.result)}${runTimelines(r, which, room)}</div>`).join('')}</div>`
+    : `<div class="run" data-side="main" data-run="main">${runTimelines(run, 'main', room)}</div>`;
   const compare = options.counterpart
     ? `<section id="compare"><h2>Side by side: ${isStatefulModel(result.config) ? 'stateful (this run) and stateless' : 'stateless (this run) and stateful'}</h2>
-<p>The same data, batches and weights with every layer's <code>stateful</code> flipped.</p>
-<div class="side">${[{ run, which: 'main' as const, name: 'this run' }, { run: options.counterpart, which: 'counterpart' as const, name: 'flipped' }]
-        .map(
-          ({ run: r, which, name }) =>
-            `<div data-side="${which}"><h3>${esc(name)}: ${r.result.config.resolvedLayers.some((l) => l.stateful) ? 'stateful' : 'stateless'}</h3>${cards(r.result)}<p>${esc(r.result.answer[0] ?? '')}</p>${which === 'counterpart' ? runTimelines(r, which, true) : ''}${which === 'main' ? '<p class="muted">(its timeline is above)</p>' : ''}${findingsBlock(r.result)}</div>`,
-        )
-        .join('')}</div></section>`
+<p>The same data, batches and weights with every layer's <code>stateful</code> flipped; their timelines are side by side above.</p>
+<div class="side">${runs.map(({ run: r, which }) => `<div data-answer="${which}"><h3>${esc(sideName(r, which))}</h3>${r.result.answer.map((line) => `<p>${esc(line)}</p>`).join('')}${findingsBlock(r.result)}</div>`).join('')}</div></section>`
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${css}</style></head>
-<body><svg width="0" height="0" style="position:absolute" aria-hidden="true">${defs}</svg><main>
+<body><svg width="0" height="0" style="position:absolute" aria-hidden="true">${defs}</svg><main${options.counterpart ? ' class="wide"' : ''}>
 <header><h1>When is the state reset?</h1>
 ${options.commandLine ? `<div class="command mono">${esc(options.commandLine)}</div>` : ''}
 <p class="muted subtitle">${esc(describeRun(result))}</p>
@@ -473,9 +508,9 @@ ${(options.header ?? []).map((line) => `<div class="mono muted">${esc(line)}</di
 <section id="answer" class="answer"><h2>Answer</h2>${cards(result)}${result.answer.map((line) => `<p>${esc(line)}</p>`).join('')}</section>
 <section id="timeline"><h2>Timeline: every row of every layer, call by call</h2>
 <p>Layer calls run left to right, grouped by epoch and phase (fit, val = validation, evaluate, predict); each column is one call (one batch) and each horizontal line one state row. Under each grid, mean |h| at the start and end of every call; red drops mark the state a reset threw away.</p>
-${legendFor(options.counterpart ? [run, options.counterpart] : [run])}${summarised}
+${legendFor(runs.map((r) => r.run), room)}${summarised}
 <div id="detail" aria-live="polite">Hover over, tap or tab to a call for its details.</div>
-<div data-run="main">${runTimelines(run, 'main', false)}</div>
+${timelines}
 </section>
 <section id="sequences"><h2>The sequences the carries build</h2>${timeline.layers.map((layer) => sequencesBlock(layer, timeline)).join('')}</section>
 <section id="totals"><h2>Totals</h2>${totalsTable(result)}</section>

@@ -602,6 +602,14 @@ export function createTimelineRecorder(config: SimulationConfig, limits: Timelin
   };
 }
 
+/** Items (calls and stretches, in run order) aggregated into one stretch: every count kept. */
+export function aggregate(items: readonly TimelineItem[]): CallSpan {
+  const first = items[0]!;
+  const span = emptySpan(positionOf(first.kind === 'span' ? first.first : first));
+  for (const item of items) fold(span, item);
+  return span;
+}
+
 /** Every reset mark of an item (events that zero the state), counted (a span's by its counts). */
 export function resetCount(item: TimelineItem): number {
   if (item.kind === 'span') return zeroingReasons.reduce((n, reason) => n + item.resets[reason], 0);

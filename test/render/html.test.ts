@@ -27,6 +27,11 @@ const reports = {
   // a 1-row last batch broadcast into every row (tensorflow, §R2) and JAX's restarts from the stored value (§R1): neither resets nor carries
   'tf-broadcast': ['--shape', '9,4,2', '--batch', '4', '--stateful', '--no-shuffle', '--epochs', '2', '--units', '3'],
   'jax-stored-restarts': ['--shape', '16,4,2', '--batch', '4', '--stateful', '--no-shuffle', '--epochs', '2', '--backend', 'jax', '--units', '3'],
+  // a 1-row last batch broadcast into every state row (tensorflow, §R2): its rows hold that one sample
+  'broadcast-last-batch': ['--shape', '21,7,1', '--batch', '10', '--stateful', '--no-shuffle', '--epochs', '2'],
+  // 200 calls over 100 epochs: the first and last epochs call by call, the 96 between aggregated
+  'hundred-epochs': ['--shape', '20,7,1', '--batch', '10', '--stateful', '--no-shuffle', '--reset-every', 'epoch', '--epochs', '100'],
+  'plan': ['--shape', '16,5,1', '--stateful', '--plan', `${examples}plan.json`],
   'audit-seq2seq': ['audit', `${seq2seq}model.keras`, '--data', `${seq2seq}x.npy`, '--data', `${seq2seq}x2.npy`, '--batch', '3', '--epochs', '2'],
 } as const;
 
@@ -43,6 +48,15 @@ interface Counted {
   counterpartCarries: number;
   fromLayer: number;
   starts: { broadcast: number; 'not-stored': number; 'initial-state': number };
+  /** Each side of the timeline (one, or two side by side): its counts and where it is. */
+  sides: { side: string; resets: number; carries: number; box: { x: number; y: number; width: number; height: number } }[];
+  pageResets: number;
+  pageCarries: number;
+  /** Labels above a grid that run into another, and call columns under a pixel wide. */
+  overlaps: string[];
+  thinColumns: number;
+  labels: string[];
+  text: string;
   loadMs: number;
 }
 
@@ -105,6 +119,26 @@ async function drawOnce(name: string, args: readonly string[], extra: readonly s
       counterpartCarries: sum(all('.carry[data-run="counterpart"]')),
       fromLayer: sum(all('.from-layer-mark[data-run="main"]')),
       starts: Object.fromEntries(['broadcast', 'not-stored', 'initial-state'].map((r) => [r, sum(all('.start-mark[data-run="main"][data-reason="' + r + '"]'))])),
+      sides: all('#timeline [data-side]').map((side) => ({
+        side: side.getAttribute('data-side'),
+        resets: sum([...side.querySelectorAll('.reset-mark')]),
+        carries: sum([...side.querySelectorAll('.carry')]),
+        box: side.getBoundingClientRect().toJSON(),
+      })),
+      pageResets: sum(all('.reset-mark')),
+      pageCarries: sum(all('.carry')),
+      overlaps: all('svg.grid').flatMap((svg) => {
+        const boxes = [...svg.querySelectorAll('text.epoch-label, text.phase')].map((t) => ({ text: t.textContent, y: t.getAttribute('y'), box: t.getBBox() }));
+        const out = [];
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i], b = boxes[j];
+          if (a.y === b.y && a.box.x < b.box.x + b.box.width && b.box.x < a.box.x + a.box.width) out.push(a.text + ' / ' + b.text);
+        }
+        return out;
+      }),
+      thinColumns: all('#timeline rect.cell').filter((r) => Number(r.getAttribute('width')) < 1).length,
+      labels: all('svg.grid text.epoch-label').map((t) => t.textContent),
+      text: document.body.innerText,
     };
   })()`)) as Omit<Counted, 'loadMs'>;
   await page.screenshot({ path: `${artifacts}${name}.png`, fullPage: true });
@@ -121,6 +155,12 @@ describe('--html: the report in Chromium, checked from its DOM', () => {
     expect(counted.fromLayer).toBe(doc.totals.fromLayerStarts);
     // the other starts have marks of their own, never reset marks
     expect(counted.starts).toEqual({ broadcast: doc.totals.broadcastStarts, 'not-stored': doc.totals.storedRestarts, 'initial-state': doc.totals.initialStateStarts });
+    // one side (no --compare-stateless): it holds every mark on the page
+    expect(counted.sides.map((side) => [side.side, side.resets, side.carries])).toEqual([['main', doc.totals.resetEvents, doc.totals.carries]]);
+    expect([counted.pageResets, counted.pageCarries]).toEqual([doc.totals.resetEvents, doc.totals.carries]);
+    // readable: no label runs into another, nothing undefined or NaN in the text
+    expect(counted.overlaps).toEqual([]);
+    expect(counted.text).not.toMatch(/\bundefined\b|\bNaN\b|Infinity/);
     // the findings, each with its fix
     expect(counted.findings).toEqual(doc.findings.map((f: { code: string }) => f.code));
     expect(counted.fixes).toBe(doc.findings.length);
@@ -159,13 +199,64 @@ describe('--html: the report in Chromium, checked from its DOM', () => {
   }, 180_000);
 
   it('--compare-stateless: the flipped run side by side, its marks equal to that run on its own', async () => {
-    const { counted } = await draw('compare-stateless', reports['stateful-reset-every-epoch'], ['--compare-stateless']);
+    const { doc, counted } = await draw('compare-stateless', reports['stateful-reset-every-epoch'], ['--compare-stateless']);
     // the same flags without --stateful and --reset-every, run on their own
     const stateless = JSON.parse((await run(['--shape', '20,7,1', '--batch', '10', '--no-shuffle', '--epochs', '3', '--json'])).stdout);
     expect(counted.counterpartResets).toBe(stateless.totals.resetEvents);
     expect(counted.counterpartCarries).toBe(stateless.totals.carries);
     expect(counted.counterpartResets).toBe(6);
     expect(counted.resets).toBe(4);
+    // each side's marks are its run's totals, and the page holds nothing else
+    expect(counted.sides.map((side) => [side.side, side.resets, side.carries])).toEqual([
+      ['main', doc.totals.resetEvents, doc.totals.carries],
+      ['counterpart', stateless.totals.resetEvents, stateless.totals.carries],
+    ]);
+    expect(counted.pageResets).toBe(doc.totals.resetEvents + stateless.totals.resetEvents);
+    expect(counted.pageCarries).toBe(doc.totals.carries + stateless.totals.carries);
+    // side by side on a 1,280-pixel window: two columns at the same height, the flipped run on the right
+    const [main, flipped] = counted.sides.map((side) => side.box);
+    expect(Math.abs(main!.y - flipped!.y)).toBeLessThan(1);
+    expect(flipped!.x).toBeGreaterThanOrEqual(main!.x + main!.width);
+    expect(counted.overlaps).toEqual([]);
+  }, 60_000);
+
+  it('--compare-stateless on a narrow screen: the two runs stacked, the flipped one below', async () => {
+    const { path } = await draw('compare-stateless', reports['stateful-reset-every-epoch'], ['--compare-stateless']);
+    const page = await chromium!.browser.newPage();
+    await page.setViewportSize({ width: 600, height: 900 });
+    await page.goto(`file://${path}`, { waitUntil: 'load' });
+    const boxes = (await page.evaluate(`[...document.querySelectorAll('#timeline [data-side]')].map((e) => e.getBoundingClientRect().toJSON())`)) as { x: number; y: number; width: number; height: number }[];
+    await page.screenshot({ path: `${artifacts}compare-stateless-narrow.png`, fullPage: true });
+    await page.close();
+    expect(boxes).toHaveLength(2);
+    expect(boxes[1]!.y).toBeGreaterThanOrEqual(boxes[0]!.y + boxes[0]!.height);
+    expect(boxes[1]!.width).toBeGreaterThan(500);
+  }, 60_000);
+
+  it('100 epochs of 2 calls: the first and last epochs drawn call by call, the 96 between aggregated; counts whole', async () => {
+    const { doc, counted } = await draw('hundred-epochs', reports['hundred-epochs']);
+    expect(doc.totals.batches).toBe(200);
+    expect(counted.labels).toEqual(['epoch 1', 'epoch 2', 'epochs 3–98', 'epoch 99', 'epoch 100']);
+    expect(counted.aggregated).toBeGreaterThan(0);
+    // 101 reset events (the build and one reset_states() per epoch), 100 carries, every one counted
+    expect([counted.resets, counted.carries]).toEqual([101, 100]);
+    expect(counted.thinColumns).toBe(0);
+    expect(counted.text).toContain('the first and last epochs are drawn call by call');
+  }, 60_000);
+
+  it('a broadcast 1-row last batch: every row continues with that one sample', async () => {
+    const { counted } = await draw('broadcast-last-batch', reports['broadcast-last-batch']);
+    // 21 windows in batches of 10: the 21st (sample 20) runs against all 10 rows
+    expect(counted.sequences).toMatch(/row 0\s*0→10→20→0→10→20= 42 steps/);
+    expect(counted.sequences).toMatch(/row 1\s*1→11→20→1→11→20= 42 steps/);
+  }, 60_000);
+
+  it('a plan: the subtitle is the Totals line of the text output', async () => {
+    const { html } = await draw('plan', reports.plan);
+    const text = await run([...reports.plan, '-q'], { env: { COLUMNS: '2000', NO_COLOR: '1' } });
+    const totals = text.stdout.split('\n').find((line) => line.startsWith('Totals ('))!;
+    expect(totals).toContain('a plan of 9 steps');
+    expect(html).toContain(`<p class="muted subtitle">${totals.slice('Totals ('.length, -1)}</p>`);
   }, 60_000);
 });
 
