@@ -19,7 +19,7 @@ import { isStatefulModel } from '../keras/config.ts';
 import { formatCount, layerKind } from '../sim/explain.ts';
 import type { SimulationResult } from '../sim/result.ts';
 import { zeroes } from '../keras/events.ts';
-import { aggregate, carryCount, fromLayerCount, resetCount, startMarkCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type Timeline, type TimelineItem } from '../sim/timeline.ts';
+import { aggregate, carryCount, fromLayerCount, resetCount, startKinds, startMarkCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type StartKind, type Timeline, type TimelineItem } from '../sim/timeline.ts';
 import { byEpoch, callSymbol } from './strip.ts';
 import { describeRun, stateTensorNames } from './table.ts';
 
@@ -45,6 +45,30 @@ const esc = (text: string | number): string =>
 const fixed = (value: number, digits = 4) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const px = (value: number) => Math.round(value * 10) / 10;
 
+/**
+ * How each start kind is drawn: its colour and its words in the legend and the call's details. A kind
+ * not listed here (a newer result's) is still drawn, in a colour of its own, under its name.
+ */
+const startStyles: Readonly<Record<string, { readonly color: string; readonly legend: string; readonly detail: string }>> = {
+  zeros: { color: 'var(--batch-start)', legend: 'zeros', detail: 'every row starts from zeros' },
+  carried: { color: 'var(--carried)', legend: 'carried from the same row of the previous call', detail: 'every row starts from the final state of the same row of the previous call (carried)' },
+  broadcast: { color: 'var(--broadcast)', legend: 'broadcast: a 1-row batch run against every row', detail: 'a 1-row batch is run against every carried state row, and all of them are overwritten with its result (broadcast)' },
+  'not-stored': { color: 'var(--not-stored)', legend: "from the stored value, not the last call's (JAX)", detail: "the rows start from the state variable's stored (or trace-time) value, not from the previous call's final state, which JAX does not store" },
+  'initial-state': { color: 'var(--initial-state)', legend: 'from initial_state', detail: 'the rows start from the initial_state passed to the layer' },
+  'from-layer': { color: 'var(--from-layer)', legend: "from another layer's final states (not a reset)", detail: "the rows start from another layer's final states (passed as initial_state; not a reset)" },
+  failed: { color: 'var(--failed)', legend: 'Keras raises here', detail: 'Keras raises at this call (see the findings); nothing runs after it' },
+};
+const spareColors = ['#00695c', '#5d4037', '#37474f', '#9e9d24', '#4527a0'];
+
+/** The style of a start kind, a listed one or any other. */
+function startStyle(kind: string): { readonly color: string; readonly legend: string; readonly detail: string } {
+  const index = startKinds.indexOf(kind as StartKind);
+  return startStyles[kind] ?? { color: spareColors[Math.max(0, index) % spareColors.length]!, legend: `starts: ${kind}`, detail: `the rows start: ${kind}` };
+}
+
+/** A fill per start kind the timeline knows (the zeros by reason, below, override theirs). */
+const startCss = startKinds.map((kind) => `.cell.${kind}, rect.start-mark.${kind} { fill: ${startStyle(kind).color}; }`).join(' ');
+
 const css = `
 :root { --initial: #2e7d32; --batch-start: #1565c0; --reset-states: #ef6c00; --carried: #b0bec5; --broadcast: #6a1b9a; --not-stored: #00838f; --initial-state: #8d6e63; --from-layer: #d81b60;
   --failed: #c62828; --pass: #fff59d; --ink: #1f2933; --muted: #667085; --line: #d0d5dd; --bg: #fff; --panel: #f8fafc; }
@@ -66,10 +90,9 @@ table.totals td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .legend span::before { content: ""; display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; border-radius: 2px; background: var(--swatch); }
 .scroll { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
 svg { display: block; } svg text { font: 11px system-ui, sans-serif; fill: var(--muted); }
+${startCss}
 .cell.zeros.initial { fill: var(--initial); } .cell.zeros.batch-start { fill: var(--batch-start); } .cell.zeros.reset-states { fill: var(--reset-states); }
-.cell.zeros { fill: var(--batch-start); } .cell.carried { fill: var(--carried); } .cell.broadcast { fill: var(--broadcast); } .cell.failed { fill: var(--failed); }
-.cell.not-stored { fill: var(--not-stored); } .cell.initial-state { fill: var(--initial-state); } .cell.from-layer, .from-layer-mark { fill: var(--from-layer); }
-rect.start-mark.not-stored { fill: var(--not-stored); } rect.start-mark.initial-state { fill: var(--initial-state); } rect.start-mark.broadcast { fill: var(--broadcast); }
+.from-layer-mark { fill: var(--from-layer); }
 .pass { fill: url(#hatch); }
 line.reset-mark, .reset-line { stroke: var(--reset-states); stroke-width: 2; }
 rect.reset-mark.initial { fill: var(--initial); } rect.reset-mark.batch-start { fill: var(--batch-start); } rect.reset-mark.reset-states { fill: var(--reset-states); }
@@ -179,16 +202,10 @@ function markTitle(mark: ResetMark): string {
 
 function callTitle(call: CallRecord, layer: LayerTimeline): string {
   const where = `${layer.layer.name}: call ${call.call + 1}, ${call.phase} epoch ${call.epoch} batch ${call.batch}${call.planStep > 1 ? ` (plan step ${call.planStep})` : ''}, ${formatCount(call.rows)} rows`;
-  const starts: Readonly<Record<CallRecord['start'], string>> = {
-    failed: 'Keras raises at this call (see the findings); nothing runs after it',
-    carried: 'every row starts from the final state of the same row of the previous call (carried)',
-    broadcast: 'a 1-row batch is run against every carried state row, and all of them are overwritten with its result (broadcast)',
-    'not-stored': 'the rows start from the state variable\'s stored (or trace-time) value, not from the previous call\'s final state, which JAX does not store',
-    'initial-state': 'the rows start from the initial_state passed to the layer',
-    'from-layer': `the rows start from the final states of ${call.fromLayer ?? 'another layer'} (passed as initial_state; not a reset)`,
-    zeros: `every row starts from zeros (${call.startReason ?? 'reset'})`,
-  };
-  const start = starts[call.start];
+  const start =
+    call.start === 'zeros' ? `every row starts from zeros (${call.startReason ?? 'reset'})`
+    : call.start === 'from-layer' ? `the rows start from the final states of ${call.fromLayer ?? 'another layer'} (passed as initial_state; not a reset)`
+    : startStyle(call.start).detail;
   const samples = call.samples.length > 0 ? `\nsamples: rows 0–${call.samples.length - 1} hold ${call.samples.join(', ')}${call.rows > call.samples.length ? ', …' : ''}` : '';
   const pass = call.passThroughRows > 0 ? `\n${formatCount(call.passThroughRows)} rows fully padded: their state passed through unchanged` : '';
   const h = call.start === 'failed' ? '' : `\nmean |h|: ${fixed(call.startMeanAbsH)} at the start, ${fixed(call.endMeanAbsH)} at the end`;
@@ -249,7 +266,7 @@ function layerFigure(layer: LayerTimeline, run: 'main' | 'counterpart', room: nu
       const resets = resetCount(item);
       const carries = carryCount(item);
       parts.push(
-        `<g class="col span" tabindex="0"><title>${esc(spanTitle(item, layer))}</title>` +
+        `<g class="col span" tabindex="0" data-starts="${esc(startKinds.filter((kind) => item.starts[kind] > 0).map((kind) => `${kind}:${item.starts[kind]}`).join(' '))}"><title>${esc(spanTitle(item, layer))}</title>` +
           `<rect class="span-block" x="${px(x)}" y="${top}" width="${w}" height="${px(gridH)}"/>` +
           `<text x="${px(x + 4)}" y="${px(top + Math.min(gridH, 60) / 2 + 4)}">${esc(`${formatCount(item.calls)} calls`)}</text>` +
           (resets > 0 ? `<g class="reset-mark agg" data-count="${resets}" data-run="${run}"><rect x="${px(x)}" y="${top - 6}" width="${w}" height="4" fill="var(--reset-states)"/></g>` : '') +
@@ -269,7 +286,7 @@ function layerFigure(layer: LayerTimeline, run: 'main' | 'counterpart', room: nu
     const reason = item.startReason ?? '';
     const cls = `cell ${kind}${kind === 'zeros' ? ` ${reason}` : ''}${item.carried ? ' carry' : ''}`;
     const counted = item.carried ? ` data-count="1" data-run="${run}"` : '';
-    let col = `<g class="col" tabindex="0" data-symbol="${callSymbol(item)}"><title>${esc(callTitle(item, layer))}</title>`;
+    let col = `<g class="col" tabindex="0" data-symbol="${callSymbol(item)}" data-start="${kind}"><title>${esc(callTitle(item, layer))}</title>`;
     col += `<rect class="${cls}"${counted} x="${px(x)}" y="${top}" width="${w}" height="${px(Math.max(h, kind === 'failed' ? gridH : 0.5))}"/>`;
     if (kind === 'from-layer') {
       col += `<rect class="from-layer-mark" data-count="1" data-run="${run}" data-from="${esc(item.fromLayer ?? '')}" x="${px(x)}" y="${top - 7}" width="${w}" height="5"/>`;
@@ -364,15 +381,18 @@ const legendEntries: readonly { swatch: string; text: string; shown: (items: rea
   { swatch: 'var(--initial)', text: 'zeros: initial (a stateful layer is built)', shown: (items) => items.some((i) => startsWith(i, 'initial')) },
   { swatch: 'var(--batch-start)', text: 'zeros: batch start (stateless: every call)', shown: (items) => items.some((i) => startsWith(i, 'batch-start')) },
   { swatch: 'var(--reset-states)', text: 'zeros after reset_states() (the orange line)', shown: (items) => items.some((i) => startsWith(i, 'reset-states')) },
-  { swatch: 'var(--carried)', text: 'carried from the same row of the previous call', shown: (items) => items.some((i) => carryCount(i) > 0) },
   { swatch: 'repeating-linear-gradient(45deg,#fff59d 0 3px,#b58900 3px 5px)', text: 'row fully padded: state passed through', shown: (items) => items.some((i) => i.passThroughRows > 0) },
-  { swatch: 'var(--broadcast)', text: 'broadcast: a 1-row batch run against every row', shown: (items) => items.some((i) => startsWith(i, 'broadcast')) },
-  { swatch: 'var(--not-stored)', text: "from the stored value, not the last call's (JAX)", shown: (items) => items.some((i) => startsWith(i, 'not-stored')) },
-  { swatch: 'var(--initial-state)', text: 'from initial_state', shown: (items) => items.some((i) => startsWith(i, 'initial-state')) },
-  { swatch: 'var(--from-layer)', text: "from another layer's final states (not a reset)", shown: (items) => items.some((i) => fromLayerCount(i) > 0) },
-  { swatch: 'var(--failed)', text: 'Keras raises here', shown: (items) => items.some((i) => (i.kind === 'call' ? i.start === 'failed' : i.starts.failed > 0)) },
+  // every other start kind the timeline has, listed or not
+  ...startKinds
+    .filter((kind) => kind !== 'zeros')
+    .map((kind) => ({ swatch: startStyle(kind).color, text: startStyle(kind).legend, shown: (items: readonly TimelineItem[]) => items.some((i) => startCount(i, kind) > 0) })),
   { swatch: 'repeating-linear-gradient(-45deg,#f2f4f7 0 4px,#d0d5dd 4px 6px)', text: 'calls aggregated (summarised)', shown: (items) => items.some((i) => i.kind === 'span') },
 ];
+
+/** Calls of an item that start as `kind`. */
+function startCount(item: TimelineItem, kind: StartKind): number {
+  return item.kind === 'call' ? (item.start === kind ? 1 : 0) : (item.starts[kind] ?? 0);
+}
 
 /** Whether an item has (or, aggregated, holds) a reset event of this reason. */
 function startsWith(item: TimelineItem, reason: ResetMark['reason']): boolean {

@@ -56,6 +56,8 @@ interface Counted {
   overlaps: string[];
   thinColumns: number;
   labels: string[];
+  startsByFigure: Record<string, number>[];
+  legend: string[];
   text: string;
   loadMs: number;
 }
@@ -138,6 +140,17 @@ async function drawOnce(name: string, args: readonly string[], extra: readonly s
       }),
       thinColumns: all('#timeline rect.cell').filter((r) => Number(r.getAttribute('width')) < 1).length,
       labels: all('svg.grid text.epoch-label').map((t) => t.textContent),
+      // calls by how they start, per layer figure: a column each, an aggregated stretch by its counts
+      startsByFigure: all('#timeline figure.layer').map((figure) => {
+        const byKind = {};
+        for (const col of figure.querySelectorAll('.col[data-start]')) byKind[col.getAttribute('data-start')] = (byKind[col.getAttribute('data-start')] || 0) + 1;
+        for (const span of figure.querySelectorAll('.col.span')) for (const part of span.getAttribute('data-starts').split(' ').filter(Boolean)) {
+          const [kind, n] = part.split(':');
+          byKind[kind] = (byKind[kind] || 0) + Number(n);
+        }
+        return byKind;
+      }),
+      legend: all('#timeline .legend span').map((e) => e.textContent),
       text: document.body.innerText,
     };
   })()`)) as Omit<Counted, 'loadMs'>;
@@ -158,6 +171,19 @@ describe('--html: the report in Chromium, checked from its DOM', () => {
     // one side (no --compare-stateless): it holds every mark on the page
     expect(counted.sides.map((side) => [side.side, side.resets, side.carries])).toEqual([['main', doc.totals.resetEvents, doc.totals.carries]]);
     expect([counted.pageResets, counted.pageCarries]).toEqual([doc.totals.resetEvents, doc.totals.carries]);
+    // every call of every layer is drawn with how it starts (a model call is one call of each layer)
+    for (const byKind of counted.startsByFigure) expect(Object.values(byKind).reduce((a, b) => a + b, 0)).toBe(doc.totals.batches);
+    // one layer: its calls by start are the totals of each kind
+    if (counted.startsByFigure.length === 1) {
+      const byKind = counted.startsByFigure[0]!;
+      expect([byKind.carried ?? 0, byKind.broadcast ?? 0, byKind['not-stored'] ?? 0, byKind['initial-state'] ?? 0, byKind['from-layer'] ?? 0]).toEqual([
+        doc.totals.carries,
+        doc.totals.broadcastStarts,
+        doc.totals.storedRestarts,
+        doc.totals.initialStateStarts,
+        doc.totals.fromLayerStarts,
+      ]);
+    }
     // readable: no label runs into another, nothing undefined or NaN in the text
     expect(counted.overlaps).toEqual([]);
     expect(counted.text).not.toMatch(/\bundefined\b|\bNaN\b|Infinity/);
