@@ -171,7 +171,7 @@ export const findingCatalogue = [
     severity: 'warning',
     keras: all,
     title: 'evaluate()/predict() runs next to fit() with no reset between: it starts from the training state, or leaves its own state to the next fit.',
-    fix: 'Reset the state (model.reset_states(), or layer.reset_state() in Keras 3) between fit() and evaluate()/predict(), in both directions.',
+    fix: 'Reset the state between fit() and evaluate()/predict(), in both directions: model.reset_states() in Keras 2 and tf.keras, layer.reset_state() on each stateful layer in Keras 3 (it has no model.reset_states()), model.resetStates() in TF.js.',
     source: '§3: predict, evaluate and every call update stateful states (Keras 2.3.1 faq.md L446 and training.py L335-378 "Does update the network states"; Keras 3 rnn.py RNN.call L438-442; keras#2064 "Currently not possible" to skip); on JAX only direct model(x) calls do (§R1)',
   },
   {

@@ -62,6 +62,21 @@ export function describePosition(position: RunPosition): string {
   return `${what} ${batch}${epoch > 0 ? ` of epoch ${epoch}` : phase === 'fit' || phase === 'validate' ? '' : ' (before the first fit)'}`;
 }
 
+/**
+ * A call and where it is, said once: "predict_on_batch() at plan step 3", "predict() at plan step 2
+ * (predict batch 1)".
+ */
+function describeCall(at: RunPosition): string {
+  const where = describePosition(at);
+  if (at.phase === 'train_on_batch' || at.phase === 'predict_on_batch' || at.phase === 'call' || at.phase === 'reset') return where;
+  return `${callName(at.phase)} at plan step ${at.planStep ?? 1} (${where})`;
+}
+
+/** "1 row", "3 rows". */
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${formatNumber(n)} ${n === 1 ? one : many}`;
+}
+
 /** The name Keras code uses for the call a phase belongs to. */
 function callName(phase: Phase): string {
   if (phase === 'validate') return 'fit() validation';
@@ -80,6 +95,9 @@ const tfjsSpellings: readonly (readonly [RegExp, string])[] = [
   [/model\.reset_states\(\)/g, 'model.resetStates()'],
   [/layer\.reset_states?\(\)/g, 'layer.resetStates()'],
   [/\breset_states\(\)/g, 'resetStates()'],
+  [/\bpredict_on_batch\(\)/g, 'predictOnBatch()'],
+  [/\btrain_on_batch\(\)/g, 'trainOnBatch()'],
+  [/\b\*_on_batch\(\)/g, 'trainOnBatch()/predictOnBatch()'],
   [/\bon_epoch_end\b/g, 'onEpochEnd'],
   [/\bon_train_batch_end\b/g, 'onBatchEnd'],
   [/shuffle=False/g, 'shuffle: false'],
@@ -188,23 +206,33 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
   const upfront = failure.check === 'fit-upfront' || failure.check === 'predict-upfront';
   if (failure.batchSize !== failure.stateRows && (upfront || failure.position.batch === 1)) {
     // every batch has the wrong size: the call's batch_size is not the model's (32 when not given)
-    const rows = !upfront && failure.rows !== failure.batchSize ? ` (this one has ${failure.rows} rows: all the samples there are)` : '';
+    const rows = !upfront && failure.rows !== failure.batchSize ? ` (this one has ${count(failure.rows, 'row')}: all the samples there are)` : '';
+    // fit()'s validation runs its own batches: validation_batch_size, else fit's batch_size (32 when neither is given)
+    const validation = failure.position.phase === 'validate';
+    const runs = validation
+      ? `fit()'s validation runs batches of ${failure.batchSize}${failure.batchSizeDefaulted ? ' (neither validation_batch_size nor batch_size given: Keras uses 32)' : ''}`
+      : `${call}() runs batches of ${failure.batchSize}${failure.batchSizeDefaulted ? ' (batch_size not given: Keras uses 32)' : ''}`;
+    const divisible = failure.stateRows > 1 ? `, and give it a number of ${validation ? 'validation ' : ''}samples divisible by ${failure.stateRows}` : '';
     return finding(
       failure.batchSizeDefaulted ? 'default-batch-size' : 'stateful-batch-size-mismatch',
-      `${call}() runs batches of ${failure.batchSize}${failure.batchSizeDefaulted ? ' (batch_size not given: Keras uses 32)' : ''} through stateful layers built for batches of ${failure.stateRows}; it fails ${upfront ? 'before any batch' : `at its first batch (${where})${rows}`}. ${says}`,
+      `${runs} through stateful layers built for batches of ${failure.stateRows}; it fails ${upfront ? 'before any batch' : `at its first batch (${where})${rows}`}. ${says}`,
       {
-        fix: `Pass batch_size=${failure.stateRows} to ${call}()${failure.stateRows > 1 ? `, and give it a number of samples divisible by ${failure.stateRows}` : ''}.`,
+        // validation_batch_size exists in tf.keras and Keras 3 only; Keras 2.3 and TF.js validate with batch_size
+        fix:
+          validation && (keras3 || config.keras === 'tf')
+            ? `Pass validation_batch_size=${failure.stateRows} (or batch_size=${failure.stateRows}, which validation uses when validation_batch_size is not given) to fit()${divisible}.`
+            : `Pass batch_size=${failure.stateRows} to ${call}()${divisible}.`,
         at: failure.position,
       },
     );
   }
   const place =
     upfront
-      ? `before any batch (${call}() checks its ${failure.samples} samples up front)`
-      : `at ${where}, which has ${failure.rows} rows`;
+      ? `before any batch (${call}() checks its ${count(failure.samples, 'sample')} up front)`
+      : `at ${where}, which has ${count(failure.rows, 'row')}`;
   return finding(
     'stateful-partial-batch',
-    `Stateful model with batch size ${failure.stateRows} fails ${place}: ${failure.samples} ${failure.position.phase === 'validate' ? 'validation ' : ''}samples do not divide into batches of ${failure.stateRows}. ${says}`,
+    `Stateful model with batch size ${failure.stateRows} fails ${place}: ${count(failure.samples, `${failure.position.phase === 'validate' ? 'validation ' : ''}sample`)} ${failure.samples === 1 ? 'does' : 'do'} not divide into batches of ${failure.stateRows}. ${says}`,
     {
       fix: `Make every sample count a multiple of ${failure.stateRows} (trim or pad the data, or choose a batch size that divides it; the training and validation parts of validation_split too).`,
       at: failure.position,
@@ -227,8 +255,9 @@ const shuffleBatchEffect: Readonly<Record<KerasVersion, string>> = {
  * by the StateFlow of the simulator or of the closed form): a finding about a carry is raised only
  * where a call did carry, one about contamination only where a call started from the state another
  * kind of call left (§R: on JAX the trainer never stores it, so those findings are false there).
+ * `stoppedAt`: where an uncaught exception ended the run, if one did (the findings say how far it got).
  */
-export function configFindings(config: SimulationConfig, evidence: FlowEvidence): Finding[] {
+export function configFindings(config: SimulationConfig, evidence: FlowEvidence, stoppedAt?: RunPosition): Finding[] {
   const findings: Finding[] = [];
   const profile = kerasProfiles[config.keras];
   const execution = executionOf(config);
@@ -270,12 +299,15 @@ export function configFindings(config: SimulationConfig, evidence: FlowEvidence)
   }
   // a stateful layer that starts every call from a passed initial_state carries nothing (§6)
   if (stateful && layers.some((l) => !l.stateful) && !(evidence.carries === 0 && evidence.initialStateStarts > 0)) {
-    findings.push(
-      finding(
-        'mixed-statefulness',
-        `Some layers are stateful and some are not (${layers.map((l) => `${l.name}: ${l.stateful ? 'stateful' : 'stateless'}`).join(', ')}): the stateless ones start every batch from zeros while the others carry.`,
-      ),
-    );
+    const which = layers.map((l) => `${l.name}: ${l.stateful ? 'stateful' : 'stateless'}`).join(', ');
+    // what the stateful ones really do here: carry, or (JAX inside the trainer, §R1) restart from the stored value
+    const statefulOnes =
+      evidence.carries > 0
+        ? `the stateful ones carry row i into the next call${evidence.notStored > 0 ? ' where Keras stores their state (on JAX: direct model(x) calls only; fit(), evaluate() and predict() restart them from the stored value)' : ''}`
+        : evidence.notStored > 0
+          ? "the stateful ones carry nothing either: on JAX fit(), evaluate(), predict() and *_on_batch() never store their state, so each batch starts them from the stored value instead of the previous batch's final state (only direct model(x) calls would carry)"
+          : 'the stateful ones would carry row i into the next call, but no call here did';
+    findings.push(finding('mixed-statefulness', `Some layers are stateful and some are not (${which}): the stateless ones start every batch from zeros; ${statefulOnes}.`));
   }
   if (stateful && evidence.fitCarries > 0 && fits.some((fit) => fit.shuffle === true)) {
     findings.push(
@@ -319,9 +351,9 @@ export function configFindings(config: SimulationConfig, evidence: FlowEvidence)
       finding(
         'inference-updates-state',
         training
-          ? `${callName(at.phase)} at plan step ${at.planStep ?? 1} (${describePosition(at)}) started from the state ${callName(fromPhase)} at step ${fromStep} stored, with no reset between: inference updates the stored state, and training continued from it.`
-          : `${callName(at.phase)} at plan step ${at.planStep ?? 1} (${describePosition(at)}) started from the state ${callName(fromPhase)} at step ${fromStep} left, with no reset between, and overwrites it row by row.`,
-        { at },
+          ? `${describeCall(at)} started from the state ${callName(fromPhase)} at plan step ${fromStep} stored, with no reset between: inference updates the stored state, and training continued from it.`
+          : `${describeCall(at)} started from the state ${callName(fromPhase)} at plan step ${fromStep} left, with no reset between, and overwrites it row by row.`,
+        { at, fix: `Between training and evaluate()/predict() calls (in both directions), reset the state: ${profile.resetCall}.` },
       ),
     );
   }
@@ -330,7 +362,11 @@ export function configFindings(config: SimulationConfig, evidence: FlowEvidence)
     findings.push(
       finding(
         'state-never-reset',
-        `Keras never resets state by itself: row i of every batch continues row i of the previous one, through ${epochs <= 1 ? 'the run' : `all ${epochs} epochs`}${validated ? ' and validation' : ''}. Only reset_states() zeroes it.`,
+        `Keras never resets state by itself: row i of every batch continues row i of the previous one, through ${
+          stoppedAt
+            ? `every call${validated ? ', validation included,' : ''} until Keras stops the run (at ${describePosition(stoppedAt)})`
+            : `${epochs <= 1 ? 'the run' : `all ${epochs} epochs`}${validated ? ' and validation' : ''}`
+        }. Only reset_states() zeroes it.`,
         { fix: `If each epoch should start fresh, call ${profile.resetCall} in a callback's on_epoch_end (--reset-every epoch).` },
       ),
     );
@@ -343,8 +379,8 @@ export function configFindings(config: SimulationConfig, evidence: FlowEvidence)
       findings.push(
         finding(
           'reset-every-never-fires',
-          `A reset after every ${config.resetEvery.everyBatches} batches never fires: an epoch has ${fits.length > 1 ? 'at most ' : ''}${fitBatches} training batch(es), and the batch index Keras passes to callbacks restarts every epoch.`,
-          { fix: `Use a period of at most ${fitBatches} batches, or count batches across epochs in the callback.` },
+          `A reset after every ${config.resetEvery.everyBatches} batches never fires: an epoch has ${fits.length > 1 ? 'at most ' : ''}${count(fitBatches, 'training batch', 'training batches')}, and the batch index Keras passes to callbacks restarts every epoch.`,
+          { fix: `Use a period of at most ${count(fitBatches, 'batch', 'batches')}, or count batches across epochs in the callback.` },
         ),
       );
     }

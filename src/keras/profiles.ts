@@ -67,7 +67,7 @@ const keras3Base = {
   predictUpfront: false,
   gruResetAfter: true,
   hasModelResetStates: false,
-  resetCall: 'for layer in model.layers: layer.reset_state() (stateful layers; Keras 3 has no model.reset_states())',
+  resetCall: 'for layer in model.layers: if getattr(layer, "stateful", False): layer.reset_state() (Keras 3 has no model.reset_states(), and only recurrent layers have reset_state())',
   layerNamesFromOne: false,
 } as const;
 

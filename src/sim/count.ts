@@ -139,7 +139,7 @@ export function countOnly(config: SimulationConfig, options: { keepEvents?: numb
     maskedSteps: maskCounted ? expected.rowsRun * maskTail : null,
     passThroughRows: maskCounted ? (maskTail > 0 && maskTail === config.timesteps ? expected.rowsRun : 0) : null,
   };
-  const findings = [...expected.failures.map((failure) => batchSizeFailureFinding(config, failure)), ...configFindings(config, expected.evidence)];
+  const findings = [...expected.failures.map((failure) => batchSizeFailureFinding(config, failure)), ...configFindings(config, expected.evidence, expected.failure?.position)];
   const result = {
     config: resolveRunConfig(config),
     events,

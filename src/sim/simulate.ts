@@ -3,7 +3,7 @@
  * hooks, every reset event. Pure: returns a result object; rendering and I/O live elsewhere.
  */
 import { planMaxBatch, resolveLayers, splitData, wiredStart, type SimulationConfig } from '../keras/config.ts';
-import { otherStartFields, zeroByReason, zeroes, type LayerCall, type OtherStartField, type ResetReason } from '../keras/events.ts';
+import { otherStartFields, zeroByReason, zeroes, type LayerCall, type OtherStartField, type ResetReason, type RunPosition } from '../keras/events.ts';
 import type { ModelProgram } from '../keras/graph.ts';
 import { batchSizeFailureFinding, configFindings, type Finding } from '../keras/findings.ts';
 import { executionOf } from '../keras/backends.ts';
@@ -375,6 +375,8 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
   let maskedSteps = 0;
   let passThroughRows = 0;
   let completed = true;
+  /** Where an uncaught exception ended the run. */
+  let stoppedAt: RunPosition | undefined;
   /** The last fit epoch the run reached, and the epochs a failure cut short. */
   let lastEpoch = 0;
   let abortedEpochs = 0;
@@ -442,7 +444,10 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
       flow.zero();
     } else {
       // an uncaught exception ends the script; a caught one ends its step only
-      if (!step.failure.caught) completed = false;
+      if (!step.failure.caught) {
+        completed = false;
+        stoppedAt ??= step.failure.position;
+      }
       const { phase, epoch } = step.failure.position;
       lastEpoch = Math.max(lastEpoch, epoch);
       if (phase === 'fit' || phase === 'validate') abortedEpochs++;
@@ -456,7 +461,7 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
   for (const layer of layers) layer.close();
   // the fit epochs that ran to their end: those started, less those a failure cut short
   const epochsCompleted = lastEpoch - abortedEpochs;
-  findings.push(...configFindings(config, flow.evidence));
+  findings.push(...configFindings(config, flow.evidence, stoppedAt));
 
   const totals: Totals = {
     batches:

@@ -178,10 +178,10 @@ describe('state carried where it should not be', () => {
   it('inference-updates-state: predict/evaluate that start from what fit left, or a fit that starts from what they left', () => {
     const resetEvery = 'never' as const;
     expect(find({ resetEvery, plan: [fit(), predict] }, 'inference-updates-state')?.message).toBe(
-      'predict() at plan step 2 (predict batch 1 of epoch 1) started from the state fit() at step 1 left, with no reset between, and overwrites it row by row.',
+      'predict() at plan step 2 (predict batch 1 of epoch 1) started from the state fit() at plan step 1 left, with no reset between, and overwrites it row by row.',
     );
     expect(find({ resetEvery, plan: [evaluate, fit()] }, 'inference-updates-state')?.message).toBe(
-      'fit() at plan step 2 (training batch 1 of epoch 1) started from the state evaluate() at step 1 stored, with no reset between: inference updates the stored state, and training continued from it.',
+      'fit() at plan step 2 (training batch 1 of epoch 1) started from the state evaluate() at plan step 1 stored, with no reset between: inference updates the stored state, and training continued from it.',
     );
     expect(codes({ resetEvery, plan: [fit(), reset, predict] })).not.toContain('inference-updates-state');
     expect(codes({ resetEvery, plan: [predict, reset, fit()] })).not.toContain('inference-updates-state');
@@ -196,9 +196,9 @@ describe('state carried where it should not be', () => {
     expect(codes({ resetEvery })).not.toContain('inference-updates-state');
     // step numbers count unrolled repeats
     const repeated: PlanStep[] = [{ type: 'repeat', times: 4, steps: [reset, fit()] }, predict];
-    expect(find({ resetEvery, plan: repeated }, 'inference-updates-state')?.message).toMatch(/^predict\(\) at plan step 9 .* fit\(\) at step 8 left/);
+    expect(find({ resetEvery, plan: repeated }, 'inference-updates-state')?.message).toMatch(/^predict\(\) at plan step 9 .* fit\(\) at plan step 8 left/);
     const wrap: PlanStep[] = [{ type: 'repeat', times: 3, steps: [predict, reset, fit()] }];
-    expect(find({ resetEvery, plan: wrap }, 'inference-updates-state')?.message).toMatch(/^predict\(\) at plan step 4 .* fit\(\) at step 3 left/);
+    expect(find({ resetEvery, plan: wrap }, 'inference-updates-state')?.message).toMatch(/^predict\(\) at plan step 4 .* fit\(\) at plan step 3 left/);
   });
 
   it('inference-updates-state on JAX: only direct calls store a state, and only a trace taken after them reads it (§R1)', () => {
@@ -207,10 +207,43 @@ describe('state carried where it should not be', () => {
     // predict never sees fit's state (fit stores none)
     expect(codes({ ...jax, plan: [fit(), predict] })).not.toContain('inference-updates-state');
     // fit traced after a direct call starts every batch from the call's state
-    expect(find({ ...jax, plan: [call, fit()] }, 'inference-updates-state')?.message).toContain('started from the state model(x) at step 1 stored');
+    expect(find({ ...jax, plan: [call, fit()] }, 'inference-updates-state')?.message).toContain('started from the state model(x) at plan step 1 stored');
     // fit traced before the call keeps its trace-time zeros; eagerly it reads the call's state
     expect(codes({ ...jax, plan: [fit(), call, fit()] })).not.toContain('inference-updates-state');
     expect(codes({ ...jax, runEagerly: true, plan: [fit(), call, fit()] })).toContain('inference-updates-state');
+  });
+
+  it('texts say what happens on the backend and version (§R1, §R2, §R6)', () => {
+    const never = 'never' as const;
+    // a single call is named once, with its plan step
+    const onBatch = find({ resetEvery: never, plan: [fit(), { type: 'predict_on_batch' }] }, 'inference-updates-state')!;
+    expect(onBatch.message).toMatch(/^predict_on_batch\(\) at plan step 2 started from the state fit\(\) at plan step 1 left/);
+    expect(onBatch.message.match(/predict_on_batch/g)).toHaveLength(1);
+    // the reset the version has: Keras 3 has no Model.reset_states (AttributeError), only the recurrent layers' reset_state()
+    const inference = (keras: SimulationConfig['keras']) => find({ resetEvery: never, keras, plan: [fit(), predict] }, 'inference-updates-state')!.fix;
+    expect(inference('3')).toContain('if getattr(layer, "stateful", False): layer.reset_state()');
+    expect(inference('3')).not.toMatch(/reset the state: model\.reset_states/);
+    expect(inference('tf')).toContain('reset the state: model.reset_states().');
+    expect(inference('2')).toContain('reset the state: model.reset_states().');
+    expect(inference('tfjs')).toContain('reset the state: model.resetStates().');
+    // mixed statefulness on JAX: nothing carries inside fit either (§R1); on tensorflow the stateful layer carries
+    const mixed = { resetEvery: never, epochs: 2, trainable: false, layers: [{ cell: 'lstm' as const, units: 2, stateful: true }, { cell: 'gru' as const, units: 2, stateful: false }] };
+    const onJax = find({ ...mixed, backend: 'jax' }, 'mixed-statefulness')!.message;
+    expect(onJax).toContain('the stateful ones carry nothing either: on JAX');
+    expect(onJax).not.toContain('others carry');
+    expect(find({ ...mixed, backend: 'tensorflow' }, 'mixed-statefulness')!.message).toContain('the stateful ones carry row i into the next call.');
+    // a validation batch of the wrong size is validation's, with the argument that sets it (tf.keras and Keras 3 have validation_batch_size)
+    const validation = (keras: SimulationConfig['keras']) =>
+      find({ resetEvery: never, keras, plan: [fit({ validationSplit: 0.5, validationBatchSize: 2 })] }, 'stateful-batch-size-mismatch')!;
+    expect(validation('3').message).toMatch(/^fit\(\)'s validation runs batches of 2 through stateful layers built for batches of 4; it fails at its first batch \(validation batch 1 of epoch 1\)/);
+    expect(validation('3').fix).toContain('Pass validation_batch_size=4');
+    expect(validation('tf').fix).toContain('Pass validation_batch_size=4');
+    // a run that stops says how far it got: 10 samples in batches of 4, the 2-row third batch fails in the graph on tensorflow (§R2)
+    const stopped = find({ resetEvery: never, samples: 10, epochs: 2 }, 'state-never-reset')!.message;
+    expect(stopped).toContain('until Keras stops the run (at training batch 3 of epoch 1)');
+    expect(stopped).not.toContain('all 2 epochs');
+    // one row is "1 row": 9 samples in batches of 4 on JAX fail at the 1-row third batch (ValueError, §R2)
+    expect(find({ resetEvery: never, samples: 9, backend: 'jax', trainable: false }, 'stateful-partial-batch')!.message).toContain('training batch 3 of epoch 1, which has 1 row:');
   });
 
   it('state-never-reset: no reset policy and no reset step', () => {

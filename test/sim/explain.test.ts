@@ -107,3 +107,27 @@ describe("Keras 2's own names in its messages", () => {
     expect(error.message).toContain("for Tensor 'lstm_1_input:0', which has shape '(4, 3, 1)'");
   });
 });
+
+describe('the answer counts each kind of start apart (by hand, §R1-§R3)', () => {
+  it('tensorflow, 9 samples in batches of 4, 2 epochs: per epoch 4 + 4 + 1 rows; the 1-row batches are broadcasts, not carries', () => {
+    // epoch 1: zeros (the build), carry, broadcast; epoch 2: carry, carry, broadcast
+    const text = answer({ samples: 9, epochs: 2 });
+    expect(text).toContain('3 of 6 model calls (6 training batches) started from the carried state.');
+    expect(text).toContain('2 batches of 1 row were broadcast against all 4 carried rows');
+  });
+
+  it('JAX, 8 samples in batches of 4, 3 epochs: 1 call from the build\'s zeros, 5 restarts from the stored value, no carry, no reset but the build', () => {
+    const result = simulate({ ...base, backend: 'jax', trainable: false });
+    expect([result.totals.resetEvents, result.totals.rowResets, result.totals.carries, result.totals.storedRestarts]).toEqual([1, 4, 0, 5]);
+    const text = result.answer.join(' ');
+    expect(text).toContain('0 of 6 model calls (6 training batches) started from the carried state; 5 restarted instead');
+    expect(text).toContain('not resets: nothing is zeroed');
+  });
+
+  it('torch, a trainable stateful LSTM: one call runs, then fit raises; the answer says so in the singular', () => {
+    const text = answer({ backend: 'torch', trainable: true });
+    expect(text).toContain('0 of 1 model call (1 training batch) started from the carried state.');
+    expect(text).toContain('So only 1 call ran, and nothing was carried into another.');
+    expect(text).not.toMatch(/\b1 calls\b|each of the 1 /);
+  });
+});
