@@ -283,7 +283,10 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
     );
   }
   if (!result.completed) {
-    lines.push(chalk.red(wrap(`stopped early: ${formatCount(totals.epochsCompleted)} of ${count(planEpochs(planOf(config)), 'epoch')} completed`, width, '  ')));
+    const epochs = planEpochs(planOf(config));
+    // a plan without fit epochs has none to count: say only that it stopped
+    const done = epochs > 0 ? `${formatCount(totals.epochsCompleted)} of ${count(epochs, 'epoch')} completed` : 'Keras raises before the plan ends (see the findings)';
+    lines.push(chalk.red(wrap(`stopped early: ${done}`, width, '  ')));
   }
   return lines.join('\n');
 }
