@@ -23,11 +23,16 @@ export const startSymbols = {
 
 const phaseLabels: Readonly<Record<string, string>> = { validate: 'val', evaluate: 'eval', predict: 'pred', fit: 'fit', train_on_batch: 'train_on_batch', predict_on_batch: 'predict_on_batch', call: 'model(x)' };
 
+/** The symbol and meaning of a start kind: a listed one, or any other as `?` under its name. */
+export function startSymbol(kind: string): { readonly symbol: string; readonly meaning: string } {
+  return (startSymbols as Readonly<Record<string, { symbol: string; meaning: string }>>)[kind] ?? { symbol: '?', meaning: kind };
+}
+
 /** The symbol of one call. */
 export function callSymbol(call: CallRecord): string {
   if (call.start === 'failed') return startSymbols.failed.symbol;
   if (call.rows > 0 && call.passThroughRows === call.rows) return startSymbols.passThrough.symbol;
-  return startSymbols[call.start].symbol;
+  return startSymbol(call.start).symbol;
 }
 
 /** A token of a strip: calls with one symbol (`count` of them), a reset mark, a phase label or an aggregated stretch of mixed calls. */
@@ -68,7 +73,7 @@ export function byEpoch(items: readonly TimelineItem[]): EpochItems[] {
 function spanToken(span: CallSpan): Token {
   const kinds = startKinds.filter((kind) => span.starts[kind] > 0);
   if (kinds.length === 1) {
-    const symbol = startSymbols[kinds[0]!].symbol;
+    const symbol = startSymbol(kinds[0]!).symbol;
     return { text: `${symbol}×${formatCount(span.calls)}`, kind: 'call', symbol, count: span.calls };
   }
   return { text: `…${formatCount(span.calls)} calls…`, kind: 'span' };
@@ -266,12 +271,14 @@ export function renderPicture(timeline: Timeline, chalk: ChalkInstance, width: n
   const present = new Set<string>();
   const calls = layers.flatMap((l) => l.items.filter((i): i is CallRecord => i.kind === 'call'));
   for (const call of calls) present.add(callSymbol(call));
-  for (const l of layers) for (const item of l.items) if (item.kind === 'span') for (const kind of startKinds) if (item.starts[kind] > 0) present.add(startSymbols[kind].symbol);
+  for (const l of layers) for (const item of l.items) if (item.kind === 'span') for (const kind of startKinds) if (item.starts[kind] > 0) present.add(startSymbol(kind).symbol);
   const hasMarks = layers.some((l) => l.items.some((i) => (i.kind === 'call' ? i.after.some((m) => m.reason === 'reset-states') : i.resets['reset-states'] > 0)));
   const legend = [
     ...Object.values(startSymbols)
       .filter(({ symbol }) => present.has(symbol))
       .map(({ symbol, meaning }) => `${symbol} ${meaning}`),
+    // kinds without a symbol of their own, by name
+    ...(present.has('?') ? [`? ${[...new Set(layers.flatMap((l) => l.items.flatMap((i) => (i.kind === 'call' ? [i.start] : startKinds.filter((k) => i.starts[k] > 0)))))].filter((k) => startSymbol(k).symbol === '?').join(', ')}`] : []),
     ...(hasMarks ? ['| reset_states()'] : []),
   ];
   const lines = [wrap(`${chalk.bold('State at the start of each call')} (${legend.join(', ')}):`, width, '', '  ')];
