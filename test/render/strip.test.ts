@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { Chalk } from 'chalk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sparkline } from '../../src/render/strip.ts';
-import type { LayerTimeline, TimelineItem } from '../../src/sim/timeline.ts';
+import { renderPicture, sparkline } from '../../src/render/strip.ts';
+import type { LayerTimeline, Timeline, TimelineItem } from '../../src/sim/timeline.ts';
 import { run } from '../helpers/io.ts';
 
 /** The sparkline's shape when every call has its own character: x per call or stretch, | after each holding a reset (a failed call's marks on the one before, or the first one drawn). */
@@ -148,5 +148,12 @@ describe('the strip and the sparkline', () => {
       }),
       { numRuns: 300, seed: 20261129 },
     );
+  });
+
+  it('a start kind without a symbol of its own (a newer result) is drawn as ? and named in the legend', () => {
+    const call = (start: string, batch: number) => ({ kind: 'call', start, phase: 'fit', epoch: 1, batch, rows: 2, passThroughRows: 0, endMeanAbsH: 0.5, before: [], after: [] });
+    const layer = { layer: { name: 'lstm' }, items: [call('zeros', 1), call('teleported', 2), call('carried', 3)] };
+    const picture = renderPicture({ layers: [layer] } as unknown as Timeline, plain, 80)!;
+    expect(picture.split('\n').slice(0, 2)).toEqual(['State at the start of each call (Z zeros, C carried, ? teleported):', '  epoch 1  Z ? C']);
   });
 });
