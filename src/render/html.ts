@@ -156,7 +156,9 @@ function layoutItems(items: readonly TimelineItem[], room: number): Layout {
   const epochs = byEpoch(items);
   const phases = epochs.reduce((n, e) => n + new Set(e.items.map((i) => (i.kind === 'span' ? i.first.phase : i.phase))).size, 0);
   const marks = items.filter((i) => i.kind === 'call' && i.after.some((m) => m.reason === 'reset-states')).length;
-  const fixedWidth = left + 16 + epochs.length * 8 + phases * 4 + marks * 4 + (items.length - calls) * spanWidth;
+  // an aggregated stretch is wide enough for its label ("epochs 3–19998")
+  const widthOf = (span: CallSpan) => Math.max(spanWidth, Math.ceil((span.first.epoch === span.last.epoch ? 0 : `epochs ${span.first.epoch}–${span.last.epoch}`.length) * 6.5 + 8));
+  const fixedWidth = left + 16 + epochs.length * 8 + phases * 4 + marks * 4 + items.reduce((n, item) => n + (item.kind === 'span' ? widthOf(item) : 0), 0);
   const free = (room - fixedWidth) / Math.max(1, calls);
   // whole pixels while they fit; a large run's columns get thinner (down to a quarter pixel) rather than scroll
   const call = free >= 3 ? Math.min(40, Math.floor(free - 1)) : Math.max(0.25, Math.floor(free * 100) / 100);
@@ -178,7 +180,7 @@ function layoutItems(items: readonly TimelineItem[], room: number): Layout {
         phase = itemPhase;
       }
       x.push(at);
-      const width = item.kind === 'span' ? spanWidth : call;
+      const width = item.kind === 'span' ? widthOf(item) : call;
       w.push(width);
       at += width + (item.kind === 'call' && item.after.some((m) => m.reason === 'reset-states') ? 4 : call > 3 ? 1 : 0);
       groups[groups.length - 1]!.x1 = at;

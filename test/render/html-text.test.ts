@@ -46,4 +46,10 @@ describe('--html text', () => {
     const subtitle = /<p class="muted subtitle">([^<]*)<\/p>/.exec(html)![1]!.replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/&quot;/g, '"');
     expect(`Totals (${subtitle})`).toBe(totals);
   });
+
+  it('3,000 epochs: every epoch label drawn, the aggregated stretch wide enough for its own', async () => {
+    const page = await run(['--shape', '20,7,1', '--batch', '10', '--stateful', '--no-shuffle', '--reset-every', 'epoch', '--epochs', '3000', '--html', 'r.html', '-q']);
+    const labels = [...page.files.get('r.html')!.matchAll(/<text class="epoch-label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(labels).toEqual(['epoch 1', 'epoch 2', 'epochs 3–2998', 'epoch 2999', 'epoch 3000']);
+  });
 });
