@@ -120,11 +120,32 @@ describe('files a user cannot read or write', () => {
     writeFileSync(secret, readFileSync(`${fixtures}npy/f4-3d-v1.npy`), { mode: 0o600 });
     execFileSync('chmod', ['755', dir]);
     // the other user runs the built bundle; a clone inside a private temporary folder is out of its
-    // reach, so it gets a copy of dist/ (self-contained for these commands) in the open test folder
+    // reach, so it gets a copy of dist/ in the open test folder
     let command = bin;
     if (spawnSync(runuser, ['-u', 'nobody', '--', 'test', '-r', bin]).status !== 0) {
       cpSync(new URL('../dist/', import.meta.url).pathname, join(dir, 'dist'), { recursive: true });
-      execFileSync('chmod', ['-R', 'a+rX', join(dir, 'dist')]);
+      // with the runtime packages the bundle loads (package.json dependencies and theirs)
+      const modules = new URL('../node_modules/', import.meta.url).pathname;
+      const copied = new Set<string>();
+      const dependenciesOf = (folder: string) =>
+        Object.keys((JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {});
+      // a package's dependencies: nested in its own node_modules (copied with it) or hoisted to the top
+      const followDependencies = (folder: string) => {
+        for (const dependency of dependenciesOf(folder)) {
+          const nested = join(folder, 'node_modules', dependency);
+          if (existsSync(nested)) followDependencies(nested);
+          else copyPackage(dependency);
+        }
+      };
+      const copyPackage = (name: string) => {
+        if (copied.has(name) || !existsSync(join(modules, name))) return;
+        copied.add(name);
+        cpSync(join(modules, name), join(dir, 'node_modules', name), { recursive: true });
+        followDependencies(join(modules, name));
+      };
+      const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+      for (const dependency of Object.keys(own.dependencies)) copyPackage(dependency);
+      execFileSync('chmod', ['-R', 'a+rX', join(dir, 'dist'), join(dir, 'node_modules')]);
       command = join(dir, 'dist', 'cli.js');
     }
     const asNobody = (args: string[]) => spawnSync(runuser, ['-u', 'nobody', '--', 'node', command, ...args], { cwd: '/', encoding: 'utf8' });
