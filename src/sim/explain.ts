@@ -46,6 +46,13 @@ function plural(n: number, word: string, many = `${word}s`): string {
 export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
   const layers = result.config.resolvedLayers;
   const lines = layers.length === 1 && layers[0]!.initialStateFrom === undefined ? explainLayer(result, layers[0]!) : explainStack(result);
+  // masking: a fully padded row is its own kind of call start, neither a reset nor a new sequence (§4)
+  const passThrough = result.totals.passThroughRows ?? 0;
+  if (passThrough > 0) {
+    lines.push(
+      `${passThrough === 1 ? '1 fully padded row passed its' : `${formatCount(passThrough)} fully padded rows passed their`} state through unchanged (masking carries the state over padded steps; it never resets it).`,
+    );
+  }
   if (!result.completed) {
     const error = result.findings.find((f) => f.severity === 'error' && f.at !== undefined && f.code !== 'jax-stateful-no-effect');
     lines.push(`Keras would stop this run with an error${error?.at ? ` (at ${describePosition(error.at)})` : ''}; the counts cover what ran before it.`);

@@ -131,3 +131,11 @@ describe('the answer counts each kind of start apart (by hand, §R1-§R3)', () =
     expect(text).not.toMatch(/\b1 calls\b|each of the 1 /);
   });
 });
+
+describe('masking in the answer (§4)', () => {
+  it('every step padded: 2 epochs of 2 calls of 4 rows are 16 fully padded rows passing their state through, not resets', () => {
+    const result = simulate({ ...base, epochs: 2, maskTail: 3 });
+    expect([result.totals.passThroughRows, result.totals.resetEvents]).toEqual([16, 1]);
+    expect(result.answer.join(' ')).toContain('16 fully padded rows passed their state through unchanged');
+  });
+});
