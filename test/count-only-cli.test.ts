@@ -81,6 +81,9 @@ describe('property: --count-only and the forward pass print the same document', 
         if ('maskedSteps' in b.totals === false) {
           delete (a.totals as Record<string, unknown>).maskedSteps;
           delete (a.totals as Record<string, unknown>).passThroughRows;
+          // and the answer's sentence on fully padded rows, which only the forward pass counts then
+          const doc = a as { answer: string[] };
+          doc.answer = doc.answer.filter((line) => !line.includes('fully padded row'));
         }
         expect(b).toEqual(a);
       }),
