@@ -2,12 +2,15 @@
 import { fstatSync, openSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { nodeFileReader, openRandomAccessFile } from './io/node-files.ts';
-import { avoidFile, openOutputFile, type AvoidFile, type OutputFile } from './io/output-file.ts';
+import { avoidFile, openOutputFile, recordInheritedDescriptors, type AvoidFile, type OutputFile } from './io/output-file.ts';
 import { inputKind, readInputBytes } from './io/read-input.ts';
 import { exitCodes, OutputWriteError, writeWholeFile, describeWriteError, type CliIo, type OutputOptions } from './commands/cli-io.ts';
 import { enableRelaxedSimd } from './nn/kernels/relaxed-simd.ts';
 import { removeHdf5Scratch } from './model/hdf5.ts';
 import packageJson from '../package.json' with { type: 'json' };
+
+// before this process opens anything: which descriptors the caller passed (--trace /dev/fd/N)
+recordInheritedDescriptors();
 
 async function readStdinBytes(maxBytes: number, head?: (bytes: Uint8Array) => void): Promise<Uint8Array> {
   const chunks: Buffer[] = [];

@@ -229,6 +229,31 @@ describe('streams as inputs: FIFOs and process substitution', () => {
 });
 
 describe('--trace never replaces what is not a regular file', () => {
+  it('/dev/fd/N and /proc/self/fd/N the caller did not open (Node\'s own epoll, eventfds, self-pipes) are refused, exit 2; ones it opened get the output', async () => {
+    const start = (script: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
+        const child = spawn('bash', ['-c', script], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+        child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+        child.on('close', (code) => done({ code, stdout, stderr }));
+      });
+    const run = `node ${bin} --shape 20,7,1 --batch 10 -q`;
+    const [refused, passed] = await Promise.all([
+      start(['--trace /dev/fd/4', '--html /dev/fd/6', '--trace /dev/fd/7', '--trace /proc/self/fd/11', '--html /dev/fd/12', '--trace /dev/fd/3 3</dev/null'].map((flag) => `${run} ${flag}; echo "rc=$?" >&2`).join('; ')),
+      start(`${run} --trace /dev/fd/5 5>fd5.json >/dev/null && ${run} --html /proc/self/fd/9 9> >(cat > fd9.html) >/dev/null && sleep 0.2 && cat fd5.json`),
+    ]);
+    expect(refused.stdout).toBe('');
+    const lines = refused.stderr.trim().split('\n');
+    expect(lines.filter((line) => line === 'rc=2')).toHaveLength(6);
+    for (const n of [4, 6, 7, 11, 12, 3]) expect(lines.some((line) => line.startsWith('error: ') && line.includes(`descriptor ${n} was not passed open for writing`)), refused.stderr).toBe(true);
+    expect(lines).toHaveLength(12);
+    expect(passed.code, passed.stderr).toBe(0);
+    expect(JSON.parse(passed.stdout)).toMatchObject({ format: 'lstm-reset-trace', config: { samples: 20, batchSize: 10 } });
+    expect(readFileSync(join(dir, 'fd9.html'), 'utf8')).toMatch(/^<!doctype html>/i);
+  });
+
   const small = ['--shape', '10,2', '--batch', '2', '-q'];
 
   it('a symlink stays a symlink; its target gets the trace', async () => {

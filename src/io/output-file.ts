@@ -23,6 +23,8 @@ import {
   fsyncSync,
   lstatSync,
   openSync,
+  readdirSync,
+  readFileSync,
   readlinkSync,
   realpathSync,
   renameSync,
@@ -51,6 +53,63 @@ export type OutputOpen = { readonly ok: true; readonly file: OutputFile } | { re
 
 /** Paths that name an already open descriptor: written through, never replaced. */
 const descriptorAlias = /^\/(dev\/(stdout|stderr|fd\/\d+)|proc\/(self|thread-self|\d+)\/fd\/\d+)$/;
+
+/** A path naming descriptor N of this process (after normalising `//` and `.`), or undefined. */
+function descriptorNumber(path: string): number | undefined {
+  const match = /^\/(?:dev\/(stdin|stdout|stderr|fd\/(\d+))|proc\/(?:self|thread-self|(\d+))\/fd\/(\d+))$/.exec(resolve(path));
+  if (!match) return undefined;
+  if (match[3] !== undefined && Number(match[3]) !== selfPid) return undefined;
+  if (match[1] === 'stdin') return 0;
+  if (match[1] === 'stdout') return 1;
+  if (match[1] === 'stderr') return 2;
+  return Number(match[2] ?? match[4]);
+}
+
+/**
+ * The descriptors this process inherited from its caller and may write to, recorded by
+ * `recordInheritedDescriptors()` at start-up; undefined where /proc cannot tell (then every
+ * descriptor path is written through as before).
+ */
+let inherited: ReadonlySet<number> | undefined;
+let selfPid: number | undefined;
+
+/**
+ * Records which open descriptors are the caller's (`3>file`, `>(cat)`), before the run opens any:
+ * Node and libuv open their own at start-up (an epoll, eventfds, self-pipes whose both ends this
+ * process holds, a read-only /dev/null), and writing into one of those (`--trace /dev/fd/7`) would
+ * lose the output or crash the process. Kept: descriptors open for writing that are not an
+ * anonymous inode and not one end of a pipe whose other end this process also holds.
+ * Linux only (reads /proc/self/fd and /proc/self/fdinfo); elsewhere it records nothing.
+ */
+export function recordInheritedDescriptors(): void {
+  let names: string[];
+  try {
+    names = readdirSync('/proc/self/fd');
+    selfPid = Number(readlinkSync('/proc/self'));
+  } catch {
+    return;
+  }
+  const open: { fd: number; link: string; mode: number }[] = [];
+  for (const name of names) {
+    const fd = Number(name);
+    try {
+      const link = readlinkSync(`/proc/self/fd/${fd}`);
+      const flags = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+      open.push({ fd, link, mode: flags ? parseInt(flags[1]!, 8) & 3 : 1 });
+    } catch {
+      // the descriptor readdir itself used, closed by now
+    }
+  }
+  const pipeModes = new Map<string, Set<number>>();
+  for (const { link, mode } of open) if (link.startsWith('pipe:')) pipeModes.set(link, (pipeModes.get(link) ?? new Set()).add(mode));
+  const selfPipe = (link: string) => {
+    const modes = pipeModes.get(link);
+    return modes !== undefined && modes.has(constants.O_RDONLY) && (modes.has(constants.O_WRONLY) || modes.has(constants.O_RDWR));
+  };
+  inherited = new Set(
+    open.filter(({ fd, link, mode }) => fd <= 2 || (mode !== constants.O_RDONLY && !link.startsWith('anon_inode:') && !selfPipe(link))).map(({ fd }) => fd),
+  );
+}
 
 /** Plain words for the errno codes a user can act on. */
 export function describeErrno(error: unknown): string {
@@ -157,6 +216,11 @@ export function avoidFile(path: string, what: string): AvoidFile | undefined {
  */
 export function openOutputFile(path: string, avoid: readonly AvoidFile[] = []): OutputOpen {
   if (path === '') return { ok: false, reason: 'the path is empty' };
+  if (/\/\.?$/.test(path) && !descriptorAlias.test(path)) return { ok: false, reason: 'the path ends in "/", which names a folder (give a file name, e.g. out.json)' };
+  const fd = descriptorNumber(path);
+  if (fd !== undefined && inherited && !inherited.has(fd)) {
+    return { ok: false, reason: `descriptor ${fd} was not passed open for writing by the caller (open it first, e.g. ${fd}>out.json)` };
+  }
   let resolved: { path: string; stats: Stats | undefined };
   try {
     resolved = resolveLinks(path);
