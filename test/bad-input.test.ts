@@ -198,7 +198,11 @@ const tables: Record<string, readonly Case[]> = {
     c(['verify', '--shape', '3000000000,1', '--batch', '1000000000'], /verify: 3,000,000,000 windows/),
     c(['--shape', '4,2', '--batch', '4', '--units', '4096', '--no-count-only'], /GFLOP \(mostly initialising the recurrent weights, which grows as units³\), more than the 2,000 GFLOP lstm-reset runs/),
     c(['--shape', '4,2', '--batch', '4', '--units', '3000', '--trace', H('t.json')], /--trace needs the forward pass, but .*initialising the recurrent weights/),
-    c(['verify', '--shape', '8,2', '--batch', '4', '--units', '2000'], /verify would need [\d,]+ GFLOP \(four forward passes, their weights initialised four times\)/),
+    c(['verify', '--shape', '8,2', '--batch', '4', '--units', '2000'], /verify would need [\d,]+ GFLOP \(four forward passes and one weight initialisation, mostly the initialisation, which grows as units³\), more than the 200 GFLOP \(about 10 s\) verify runs/),
+    c(['verify', '--shape', '20,7,1', '--batch', '10', '--units', '1600'], /verify would need 5\d\d GFLOP .*more than the 200 GFLOP/),
+    c(['verify', '--shape', '20,7,1', '--batch', '10', '--units', '1300', '--json'], /verify would need [\d,]+ GFLOP/),
+    c(['verify', '--shape', '20,7,1', '--batch', '10', '--layers', '1000,1000'], /verify would need 2\d\d GFLOP/),
+    c(['verify', '--shape', '200,500,8', '--batch', '10', '--units', '512'], /verify would need [\d,]+ GFLOP \(four forward passes and one weight initialisation\), more than/),
   ],
   'commands': [
     c(['vreify', '--shape', '20,7,1'], "unknown command 'vreify' (Did you mean verify?)"),

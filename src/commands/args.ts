@@ -44,6 +44,8 @@ export const limits = {
   autoCountOnlyFlops: 2e11,
   /** Forward-pass work lstm-reset refuses to run at all. */
   forwardFlops: 2e12,
+  /** Work `verify` runs (it has no closed form to fall back to): about ten seconds, so it answers or refuses at once. */
+  verifyFlops: 2e11,
   /** Memory the buffers of a forward pass (or of verify) may take: above it a run is counted or refused. */
   forwardBytes: 2 * 1024 ** 3,
   /** A run with more reset events than this lists only the first `defaultHead` unless --events says otherwise. */

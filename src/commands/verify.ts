@@ -7,7 +7,7 @@ import { defaultWidth, outputWidth, wrap } from '../render/text.ts';
 import { formatCount } from '../sim/explain.ts';
 import { exitCodes, type CliIo } from './cli-io.ts';
 import { verifyProblems, verifySteps, type VerifyResult } from '../sim/verify.ts';
-import { verifyBytes, verifyFlops } from '../sim/size.ts';
+import { initFlopWeight, initFlops, verifyBytes, verifyFlops } from '../sim/size.ts';
 import { limits, parseWholeNumber } from './args.ts';
 import { formatBytes } from './run.ts';
 import type { CommandContext } from './context.ts';
@@ -103,9 +103,10 @@ export async function runVerifyCommand(command: Command, io: CliIo): Promise<num
     return usage(`verify would need about ${formatBytes(bytes)} of memory (its long run holds every window), more than the ${formatBytes(limits.forwardBytes)} lstm-reset allows; use fewer samples, timesteps, features or units.`);
   }
   const flops = verifyFlops(config);
-  if (flops > limits.forwardFlops) {
+  if (flops > limits.verifyFlops) {
+    const init = initFlopWeight * initFlops(config);
     return usage(
-      `verify would need ${formatCount(Math.round(flops / 1e9))} GFLOP (four forward passes, their weights initialised four times), more than the ${formatCount(limits.forwardFlops / 1e9)} lstm-reset runs; use fewer samples, timesteps or units.`,
+      `verify would need ${formatCount(Math.round(flops / 1e9))} GFLOP (four forward passes and one weight initialisation${init > flops / 2 ? ', mostly the initialisation, which grows as units³' : ''}), more than the ${formatCount(limits.verifyFlops / 1e9)} GFLOP (about 10 s) verify runs; use fewer samples, timesteps or units.`,
     );
   }
   const options = command.opts() as { json?: boolean; maxRows: number; color?: boolean };

@@ -7,6 +7,7 @@ import { candidateActivation, initLstmWeights, lstmForward, packLstmWeights, typ
 import { ParallelLstmKernel } from './kernels/lstm-parallel.ts';
 import { lstmWasmModule, WasmLstmKernel, type WasmKernelBuild } from './kernels/lstm-wasm.ts';
 import { deriveSeed } from '../shared/random.ts';
+import { prepareOrthogonal } from './initializers.ts';
 import { initSimpleRnnWeights, packSimpleRnnWeights, simpleRnnForward, type SimpleRnnWeights } from './simple-rnn.ts';
 
 /** The three cells computed here (simple = SimpleRNN); keras/layers.ts names them as Keras does. */
@@ -161,6 +162,16 @@ export function simpleRnnCell(weights: SimpleRnnWeights, activation: GateActivat
 }
 
 /** A cell with Keras's default initialisers, seeded. */
+/**
+ * Computes ahead, yielding as it goes, the slow part of `createCell(options)`'s seeded initialisation
+ * (the orthogonal recurrent kernel, O(units³)), so the `createCell` that follows finds it made.
+ */
+export function* prepareCell(kind: CellKind, units: number, seed: number): Generator<void, void, undefined> {
+  if (kind === 'lstm') yield* prepareOrthogonal(units, 4 * units, deriveSeed(seed, 2));
+  else if (kind === 'gru') yield* prepareOrthogonal(units, 3 * units, deriveSeed(deriveSeed(seed, 3), 2));
+  else yield* prepareOrthogonal(units, units, deriveSeed(deriveSeed(seed, 4), 2));
+}
+
 export function createCell(options: CellOptions): Cell {
   const { kind, inputDim, units, activation, seed } = options;
   if (kind === 'lstm') return lstmCell(initLstmWeights(inputDim, units, seed), activation);

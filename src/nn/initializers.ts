@@ -17,14 +17,49 @@ export function glorotUniform(rows: number, cols: number, seed: number): Float32
  * orthogonal (gain 1) for a (rows, cols) matrix with rows <= cols, as Keras builds it: QR of a
  * (cols, rows) normal matrix with the signs of diag(R) folded into Q, then transposed, so the `rows`
  * rows are orthonormal. Modified Gram-Schmidt gives that Q directly (its R has a positive diagonal).
- * For rows > cols the columns are orthonormal instead.
+ * For rows > cols the columns are orthonormal instead. O(rows·cols·min(rows, cols)) flops: a matrix
+ * made earlier by `prepareOrthogonal` with the same arguments is returned from memory instead.
  */
 export function orthogonal(rows: number, cols: number, seed: number): Float32Array {
+  const prepared = preparedMatrices.get(preparedKey(rows, cols, seed));
+  if (prepared) return prepared.slice();
+  const steps = orthogonalSteps(rows, cols, seed);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * Makes `orthogonal(rows, cols, seed)` one column at a time, yielding between columns (each a few
+ * milliseconds at most), so a caller can let the process see Ctrl-C during a large initialisation;
+ * later `orthogonal` calls with the same arguments (verify builds the same layers four times) reuse it.
+ */
+export function* prepareOrthogonal(rows: number, cols: number, seed: number): Generator<void, void, undefined> {
+  const key = preparedKey(rows, cols, seed);
+  if (preparedMatrices.has(key)) return;
+  const values = yield* orthogonalSteps(rows, cols, seed);
+  preparedBytes += values.byteLength;
+  preparedMatrices.set(key, values);
+  // keep at most 512 MiB: the oldest go first
+  for (const [oldKey, old] of preparedMatrices) {
+    if (preparedBytes <= 512 * 2 ** 20 || oldKey === key) break;
+    preparedMatrices.delete(oldKey);
+    preparedBytes -= old.byteLength;
+  }
+}
+
+const preparedMatrices = new Map<string, Float32Array>();
+let preparedBytes = 0;
+const preparedKey = (rows: number, cols: number, seed: number) => `${rows},${cols},${seed}`;
+
+function* orthogonalSteps(rows: number, cols: number, seed: number): Generator<void, Float32Array, undefined> {
   const tall = Math.max(rows, cols);
   const narrow = Math.min(rows, cols);
   const normal = normalSource(mulberry32(seed));
   // columns[k] is column k of the (tall, narrow) Gaussian matrix, orthonormalised in place
   const columns: Float64Array[] = [];
+  let work = 0;
   for (let k = 0; k < narrow; k++) {
     const column = new Float64Array(tall);
     for (let i = 0; i < tall; i++) column[i] = normal();
@@ -38,6 +73,12 @@ export function orthogonal(rows: number, cols: number, seed: number): Float32Arr
     norm = Math.sqrt(norm);
     for (let i = 0; i < tall; i++) column[i]! /= norm;
     columns.push(column);
+    // about a million multiply-adds between yields
+    work += tall * (k + 1);
+    if (work >= 1 << 20) {
+      work = 0;
+      yield;
+    }
   }
   const values = new Float32Array(rows * cols);
   for (let k = 0; k < narrow; k++) {

@@ -10,7 +10,7 @@ import { executionOf } from '../keras/backends.ts';
 import { kerasProfiles } from '../keras/profiles.ts';
 import { runSchedule } from '../keras/schedule.ts';
 import { StateFlow, initialStateMode } from '../keras/state-flow.ts';
-import { createCell, gruCell, lstmCell, simpleRnnCell, type CellKind } from '../nn/cells.ts';
+import { createCell, prepareCell, gruCell, lstmCell, simpleRnnCell, type CellKind } from '../nn/cells.ts';
 import type { GateActivation } from '../nn/lstm.ts';
 import { deriveSeed, mix32, syntheticInput } from '../shared/random.ts';
 import { explain } from './explain.ts';
@@ -185,6 +185,21 @@ export function buildLayers(
   });
 }
 
+/**
+ * `buildLayers`'s seeded weight initialisation done ahead, yielding every few milliseconds (a large
+ * `--units` takes seconds), so the caller can pause between steps and see Ctrl-C; the `buildLayers`
+ * that follows (with the same config and weights) then finds the recurrent kernels made.
+ */
+export function* prepareLayers(config: SimulationConfig, weights?: readonly (LayerWeightsOverride | undefined)[]): Generator<void, void, undefined> {
+  const specs = resolveLayers(config);
+  for (const [index, spec] of specs.entries()) {
+    for (let direction = 0; direction < (spec.bidirectional ? 2 : 1); direction++) {
+      if (weights?.[index]?.[direction === 0 ? 'forward' : 'backward']) continue;
+      yield* prepareCell(spec.cell, spec.units, index === 0 && direction === 0 ? config.seed : deriveSeed(config.seed, 0x1a7e5, index, direction));
+    }
+  }
+}
+
 /** A cell over given Keras-layout weights (a missing bias, use_bias=False, is zeros). */
 function cellFromWeights(
   kind: CellKind,
@@ -230,6 +245,7 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
         return step?.kind === 'recurrent' ? step.mergeMode : 'concat';
       })
     : undefined;
+  yield* prepareLayers(config, options.weights);
   const layers = buildLayers(config, maxRows, false, options.weights, program ? { ...programLayerShapes(config, program), mergeModes: mergeModes! } : undefined);
   // a shared layer's calls share one layer object
   const distinct = layers.filter((layer, i) => layers.indexOf(layer) === i);

@@ -9,7 +9,7 @@ import type { LayerCall } from '../keras/events.ts';
 import type { StateHooks } from './hooks.ts';
 import type { RecurrentLayer } from './layer.ts';
 import { deriveSeed, permutation } from '../shared/random.ts';
-import { buildLayers, fillConfigMask, fillSyntheticInputs, hasPadding } from './simulate.ts';
+import { buildLayers, prepareLayers, fillConfigMask, fillSyntheticInputs, hasPadding } from './simulate.ts';
 
 /** Agreement expected of float32 runs of the same arithmetic in a different order. */
 export const verifyTolerance = 1e-5;
@@ -82,6 +82,8 @@ export function* verifySteps(config: SimulationConfig): Generator<void, VerifyRe
   const K = config.samples / B;
   const T = config.timesteps;
   const inOrder = Int32Array.from({ length: config.samples }, (_, i) => i);
+  // the four runs build the same seeded weights: made once here, a step at a time
+  yield* prepareLayers(config);
   const long = yield* runLong(config, K);
   const stateful = yield* runWindows(config, inOrder, true, K);
   const stateless = yield* runWindows(config, inOrder, false, K);
