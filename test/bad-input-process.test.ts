@@ -82,6 +82,20 @@ describe('signals: unfinished files removed, printed lines kept, one line on std
     for (const line of lines) expect(line.split('\t')).toHaveLength(11);
   });
 
+  // if the signal were seen only when the work ends, the report would be on stdout by then
+  it.concurrent.each([
+    ['audit of a model file, forward pass of 2,000,000 samples in batches of 2', ['audit', `${fixtures}tfjs-stateful/model.json`, '--samples', '2000000', '--batch', '2', '--no-count-only', '--no-shuffle', '-q'], 'SIGINT', 130],
+    ['audit of a model file, forward pass (SIGTERM)', ['audit', `${fixtures}tfjs-stateful/model.json`, '--samples', '2000000', '--batch', '2', '--no-count-only', '--no-shuffle', '-q', '--events', 'none'], 'SIGTERM', 143],
+    ['initialising 1,000 LSTM units (orthogonal recurrent kernel)', ['--shape', '20,7,1', '--batch', '10', '-u', '1000', '-q'], 'SIGINT', 130],
+    ['verify initialising 1,000 LSTM units', ['verify', '--shape', '20,7,1', '--batch', '10', '-u', '1000'], 'SIGTERM', 143],
+  ] as const)('%s: the signal is seen during the work, not after it', async (_title, args, signal, code) => {
+    const started = Date.now();
+    const result = await interrupt(args, signal, () => Date.now() - started > 2500);
+    expect(result.code).toBe(code);
+    expect(result.stderr).toBe(`interrupted (${signal})\n`);
+    expect(result.stdout).toBe('');
+  });
+
   it('Ctrl-C while --data waits for a FIFO writer that has not written: exit 130 at once', async () => {
     const fifo = join(dir, 'waiting.fifo');
     execFileSync('mkfifo', [fifo]);

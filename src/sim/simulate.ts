@@ -413,6 +413,8 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
         const counts = runner.run(call, hooks, decision);
         maskedSteps += counts.maskedSteps;
         passThroughRows += counts.passThroughRows;
+        // a model file's program yields after every call too (the caller pauses for Ctrl-C)
+        yield;
         continue;
       }
       if (options.inputs) options.inputs.fill(inputs, call.samples);
