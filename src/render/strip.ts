@@ -296,7 +296,7 @@ export function renderPicture(timeline: Timeline, chalk: ChalkInstance, width: n
   if (most > 1) notes.push(`each character the highest of ${buckets.length > 1 ? 'up to ' : ''}${formatCount(most)} calls`);
   const resetStates = sparks.reduce((n, s) => n + s.spark.resetStates, 0);
   const drawn = sparks.reduce((n, s) => n + s.spark.marksDrawn, 0);
-  if (resetStates > 0) notes.push(drawn < resetStates ? `a | after reset_states() among the calls before it (${formatCount(drawn)} | for ${formatCount(resetStates)} calls)` : '| reset_states()');
+  if (resetStates > 0) notes.push(drawn < resetStates ? `a | marks reset_states() among the calls before it (${formatCount(drawn)} | stand for ${formatCount(resetStates)})` : '| reset_states()');
   lines.push(wrap(`${chalk.bold('mean |h| at the end of each call')} (${notes.join(', ')}):`, width, '', '  '));
   for (const { layer, spark } of sparks) {
     const name = several ? layer.layer.name.padEnd(nameWidth) : '';

@@ -116,7 +116,7 @@ describe('the strip and the sparkline', () => {
     // 160 calls in 80 columns: two calls and their | at least per pair of columns; the heading says how many | stand for the 80 calls
     const bars = spark.split('|').length - 1;
     expect(bars).toBeGreaterThan(0);
-    expect(heading).toContain(`(${bars} | for 80 calls)`);
+    expect(heading).toContain(`(${bars} | stand for 80)`);
     expect(heading).toMatch(/each character the highest of \d+ calls/);
   }, 40_000);
 
