@@ -1194,6 +1194,50 @@ def k3_mask_seq2seq():
         f.write('\n')
 
 
+def write_converted_tfjs(model, path, prefix):
+    """model.json + one shard as tensorflowjs_converter 4.22 writes a Keras 3 save (its modelTopology is Keras 3's own config; weight names as it names them)."""
+    manifest, blob = [], b''
+    for layer in model.layers:
+        for w in layer.weights:
+            name = f'{prefix}{w.path}'  # e.g. sequential/lstm/lstm_cell/kernel
+            value = np.asarray(w.numpy(), dtype='float32')
+            manifest.append({'name': name, 'shape': list(value.shape), 'dtype': 'float32'})
+            blob += value.tobytes()
+    doc = {'format': 'layers-model', 'generatedBy': f'keras v{keras.__version__}', 'convertedBy': 'TensorFlow.js Converter v4.22.0',
+           'modelTopology': {'keras_version': keras.__version__, 'backend': keras.backend.backend(), 'model_config': json.loads(model.to_json())},
+           'weightsManifest': [{'paths': ['group1-shard1of1.bin'], 'weights': manifest}]}
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, 'model.json'), 'w') as f:
+        json.dump(doc, f)
+    with open(os.path.join(path, 'group1-shard1of1.bin'), 'wb') as f:
+        f.write(blob)
+
+
+def k3_tfjs():
+    """Keras 3 models as tensorflowjs_converter writes them: TF.js 4.22 cannot load them (tfjs-keras3-config).
+
+    sequential/: Sequential([Input((6, 2)), LSTM(3), Dense(1)]): TF.js stops at the InputLayer (batch_shape);
+    functional/: the same InputLayer edited to batch_input_shape (so TF.js reads past it): TF.js stops at
+    the LSTM's {"args", "kwargs"} inbound node. Messages checked with @tensorflow/tfjs 4.22.0 loadLayersModel.
+    """
+    path = folder('k3-tfjs')
+    seq = keras.Sequential([keras.Input((6, 2), name='series'), layers.LSTM(3, name='lstm'), layers.Dense(1, name='dense')], name='sequential')
+    randomize(seq)
+    write_converted_tfjs(seq, os.path.join(path, 'sequential'), '')
+    inp = keras.Input((6, 2), name='series')
+    fun = keras.Model(inp, layers.Dense(1, name='dense')(layers.LSTM(3, name='lstm')(inp)), name='functional')
+    fun.set_weights(seq.get_weights())
+    write_converted_tfjs(fun, os.path.join(path, 'functional'), '')
+    with open(os.path.join(path, 'functional', 'model.json')) as f:
+        doc = json.load(f)
+    for layer in doc['modelTopology']['model_config']['config']['layers']:
+        if layer['class_name'] == 'InputLayer':
+            layer['config']['batch_input_shape'] = layer['config'].pop('batch_shape')
+    with open(os.path.join(path, 'functional', 'model.json'), 'w') as f:
+        json.dump(doc, f)
+    np.save(os.path.join(path, 'x.npy'), rng.uniform(-1, 1, (4, 6, 2)).astype('float32'))
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
@@ -1201,7 +1245,7 @@ if __name__ == '__main__':
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
                  k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru,
                  json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm, k3_reshape, k2_cudnn_bidi, k3_stateful_masking,
-                 k3_mask_seq2seq]:
+                 k3_mask_seq2seq, k3_tfjs]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

@@ -209,3 +209,41 @@ describe('TF.js models run under TF.js rules', () => {
     expect(JSON.parse(keras2.stdout).totals.batches).toBe(2);
   });
 });
+
+describe('a model.json converted from Keras 3 does not load in TF.js (tfjs-keras3-config)', () => {
+  // scripts/model-fixtures.py k3_tfjs: Keras 3.15.1 configs as tensorflowjs_converter writes them; the
+  // messages are what @tensorflow/tfjs 4.22.0 loadLayersModel threw on these two files
+  const tfjs = `${models}k3-tfjs/`;
+  it.each([
+    ['sequential', 'series', 'An InputLayer should be passed either a `batchInputShape` or an `inputShape`.'],
+    ['functional', 'lstm', 'Corrupted configuration, expected array for nodeData: [object Object]'],
+  ])('%s: the error finding with TF.js message, exit 3, nothing runs', async (folder, layer, message) => {
+    const { code, stdout, stderr } = await run(['audit', `${tfjs}${folder}/model.json`, '--data', `${tfjs}x.npy`, '--batch', '2', '--json']);
+    expect(code).toBe(3);
+    const doc = JSON.parse(stdout);
+    expect(doc.config.keras).toBe('tfjs');
+    expect(doc.config.tfjsLoadError).toEqual({ layer, message });
+    expect(doc.totals.batches).toBe(0);
+    const error = doc.findings.find((f: { code: string }) => f.code === 'tfjs-keras3-config');
+    expect(error.severity).toBe('error');
+    expect(error.message).toContain(`it stops at ${layer},`);
+    expect(error.message).toContain(`TF.js says: ValueError: ${message}`);
+    expect(stderr).toContain('error: tfjs-keras3-config:');
+    // the converter records the backend: the header does not say "no backend"
+    expect(doc.model.backend).toBe('tensorflow');
+  });
+
+  it('the same file run as Keras 3 (--keras 3) loads and runs', async () => {
+    const { code, stdout } = await run(['audit', `${tfjs}sequential/model.json`, '--data', `${tfjs}x.npy`, '--batch', '2', '--keras', '3', '--json', '-q']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).totals.batches).toBe(2);
+  });
+
+  it.each(['tfjs-stateful', 'tfjs-bidirectional'])('%s: a model.json TF.js loads has no such finding', async (folder) => {
+    const { code, stdout } = await run(['audit', `${fixtures}${folder}/model.json`, '--samples', '8', '--batch', '2', '--json', '-q']);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout);
+    expect(doc.config.tfjsLoadError).toBeUndefined();
+    expect(doc.totals.batches).toBeGreaterThan(0);
+  });
+});

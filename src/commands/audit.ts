@@ -237,6 +237,7 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
       layers: built.layers,
       ...(stateful && info.batchSize !== null ? { stateBatchSize: info.batchSize } : {}),
       ...(stateful && info.batchSize === null ? { unknownStateBatch: true } : {}),
+      ...(info.tfjsLoadError ? { tfjsLoadError: info.tfjsLoadError } : {}),
     };
     const weights = built.weights.map((w) => (w ? toOverride(w) : undefined));
     const allWeights = weights.every((w) => w !== undefined);

@@ -108,6 +108,10 @@ export const configSchema = z
     recurrentActivation,
     stateBatchSize: positive.optional().describe("the stateful layers' fixed batch size, when it differs from fit's"),
     unknownStateBatch: z.boolean().optional().describe('the model is stateful but fixes no batch size'),
+    tfjsLoadError: z
+      .strictObject({ layer: z.string(), message: z.string() })
+      .optional()
+      .describe("a TF.js model.json whose config TF.js refuses (a Keras 3 InputLayer's batch_shape, …): the layer and TF.js's message"),
     batchSizeDefaulted: z.boolean().optional().describe('--batch not given: Keras uses 32'),
     plan: z.array(planStepSchema).optional().describe('the --plan steps'),
     initialStatePassed: z.boolean().optional().describe('initial_state is passed to the stateful layers on every call'),

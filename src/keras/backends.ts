@@ -154,6 +154,8 @@ export type FailureCheck =
   | 'tfjs-gru-reset-after'
   /** TF.js has no class of that name (CuDNNLSTM, CuDNNGRU): the model.json does not deserialize. */
   | 'tfjs-unknown-layer'
+  /** TF.js does not read a Keras 3 config (InputLayer batch_shape, {"args", "kwargs"} inbound nodes): the model.json does not deserialize. */
+  | 'tfjs-keras3-config'
   /** TF.js model.fit() with shuffle 'batch': NotImplementedError at the first epoch (tfjs-layers training.ts fitLoop). */
   | 'tfjs-shuffle-batch';
 
@@ -226,6 +228,8 @@ export interface ErrorDetails {
   readonly units: number;
   /** The class TF.js does not know (tfjs-unknown-layer). */
   readonly layerClass?: string;
+  /** TF.js's message for a config it does not read (tfjs-keras3-config). */
+  readonly tfjsMessage?: string;
   /** The phase of the failing call (the TensorFlow node that fails first depends on it: dynamic-shape). */
   readonly phase?: Phase;
 }
@@ -281,6 +285,9 @@ export function kerasError(details: ErrorDetails): KerasError {
     case 'tfjs-shuffle-batch':
       // tfjs-layers engine/training.ts fitLoop (the misspelling is TF.js's)
       return { className: 'NotImplementedError', message: 'batch shuffling is not implemneted yet' };
+    case 'tfjs-keras3-config':
+      // tfjs-layers engine/input_layer.ts, engine/container.ts fromConfig, models.ts Sequential (model/tfjs.ts tfjsConfigError)
+      return { className: 'ValueError', message: details.tfjsMessage ?? 'An InputLayer should be passed either a `batchInputShape` or an `inputShape`.' };
     case 'tfjs-unknown-layer':
       // tfjs-layers utils/generic_utils.ts deserializeKerasObject
       return {

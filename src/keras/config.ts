@@ -59,6 +59,8 @@ export interface SimulationConfig {
   readonly stateBatchSize?: number;
   /** The model is stateful but its batch size is not fixed (no batch_input_shape / batch_shape): Keras refuses it. */
   readonly unknownStateBatch?: boolean;
+  /** A TF.js model.json whose config TF.js refuses before any recurrent layer (a Keras 3 InputLayer's batch_shape, …): the layer and TF.js's message. */
+  readonly tfjsLoadError?: { readonly layer: string; readonly message: string };
   /** True when fit's batch_size was not given (Keras uses 32). */
   readonly batchSizeDefaulted?: boolean;
   /** The user's script as a training plan; without it, one fit() with the fields above. */
@@ -432,12 +434,16 @@ const tfjsUnknownClasses: ReadonlySet<string> = new Set<string>(['CuDNNLSTM', 'C
 
 /**
  * Why TF.js cannot load the model, for the first layer it stops at (TF.js deserializes the layers in
- * order, building each): an unregistered class ("Unknown layer", generic_utils.ts
+ * order, building each): a Keras 3 config it does not read (config.tfjsLoadError), an unregistered class ("Unknown layer", generic_utils.ts
  * deserializeKerasObject) or a GRU with reset_after=true (recurrent.ts GRUCell). Undefined when it
  * loads, and for every other profile.
  */
-export function tfjsLoadFailure(config: SimulationConfig): { readonly check: 'tfjs-unknown-layer' | 'tfjs-gru-reset-after'; readonly layer: LayerSpec } | undefined {
+export function tfjsLoadFailure(
+  config: SimulationConfig,
+): { readonly check: 'tfjs-unknown-layer' | 'tfjs-gru-reset-after' | 'tfjs-keras3-config'; readonly layer: LayerSpec } | undefined {
   if (config.keras !== 'tfjs') return undefined;
+  // the reader found an earlier refusal (model/tfjs.ts tfjsConfigError): a Keras 3 config TF.js does not read
+  if (config.tfjsLoadError) return { check: 'tfjs-keras3-config', layer: resolveLayers(config)[0]! };
   for (const layer of distinctLayers(config)) {
     if (layer.className !== undefined && tfjsUnknownClasses.has(layer.className)) return { check: 'tfjs-unknown-layer', layer };
     if (layer.cell === 'gru' && layer.resetAfter === true) return { check: 'tfjs-gru-reset-after', layer };

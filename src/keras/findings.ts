@@ -145,6 +145,7 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
     units: layer.units,
     phase: failure.position.phase,
     ...(failure.check === 'tfjs-unknown-layer' && tfjsLoadFailure(config)?.layer.className ? { layerClass: tfjsLoadFailure(config)!.layer.className! } : {}),
+    ...(config.tfjsLoadError ? { tfjsMessage: config.tfjsLoadError.message } : {}),
   });
   const says = `Keras says: ${error.className}: ${error.message}`;
   const keras3 = kerasProfiles[config.keras].keras3;
@@ -165,6 +166,12 @@ function failureFinding(config: SimulationConfig, failure: RunFailure): Finding 
         { at: failure.position },
       );
     }
+    case 'tfjs-keras3-config':
+      return finding(
+        'tfjs-keras3-config',
+        `TF.js cannot load this model: it was converted from a Keras 3 save, whose config TF.js Layers does not read; it stops at ${config.tfjsLoadError?.layer ?? 'the first layer'}, so the model.json does not deserialize and nothing runs. TF.js says: ${error.className}: ${error.message}`,
+        { at: failure.position },
+      );
     case 'tfjs-gru-reset-after': {
       const grus = layers.filter((l) => l.cell === 'gru' && l.resetAfter === true).map((l) => l.name);
       return finding(

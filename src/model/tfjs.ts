@@ -89,7 +89,8 @@ export function parseTfjsModelJson(text: string, file: string): TfjsModelJson {
     kerasVersion = classified.version;
     if (classified.note) notes.push(classified.note);
   }
-  const info = parseModelTopology(model, {
+  const tfjsLoadError = tfjsConfigError(model);
+  const parsedInfo = parseModelTopology(model, {
     file,
     source: 'tfjs-layers',
     kerasVersion,
@@ -99,7 +100,54 @@ export function parseTfjsModelJson(text: string, file: string): TfjsModelJson {
     defaultResetAfter: !savedByTfjs && kerasVersion !== '2',
     notes,
   });
+  // the backend the converter recorded ("backend": "tensorflow" beside keras_version)
+  const backend = typeof topology['backend'] === 'string' ? topology['backend'] : undefined;
+  const info = { ...parsedInfo, ...(backend !== undefined && parsedInfo.backend === undefined ? { backend } : {}), ...(tfjsLoadError ? { tfjsLoadError } : {}) };
   return { info, weightsManifest: json.weightsManifest ?? [] };
+}
+
+/**
+ * The first place TF.js Layers 4.22 stops deserializing a Keras model config that Keras 3 wrote, with
+ * its message; undefined when TF.js reads past it. TF.js builds the layers in config order
+ * (tfjs-layers engine/container.ts fromConfig processLayer; models.ts Sequential.fromConfig), so the
+ * first refusal decides:
+ * - an InputLayer with neither batch_input_shape nor input_shape (Keras 3 writes batch_shape):
+ *   engine/input_layer.ts InputLayer constructor;
+ * - a Functional layer whose inbound node is not a list (Keras 3's {"args", "kwargs"} objects):
+ *   container.ts processLayer;
+ * - a Sequential whose first layer gives no input shape: models.ts Sequential.add.
+ * A CuDNN class or a GRU with reset_after=true met first is left to tfjs-unknown-layer and
+ * tfjs-gru-reset-after (keras/config.ts tfjsLoadFailure). Checked with @tensorflow/tfjs 4.22.0 on
+ * model.json files converted from Keras 3.3 and 3.8.
+ */
+export function tfjsConfigError(model: Record<string, unknown>): { layer: string; message: string } | undefined {
+  const config = model['config'];
+  const layers = isRecord(config) && Array.isArray(config['layers']) ? config['layers'] : isRecord(config) || !Array.isArray(config) ? [] : config;
+  const sequential = model['class_name'] === 'Sequential';
+  let first = true;
+  for (const layer of layers) {
+    if (!isRecord(layer)) return undefined;
+    const className = String(layer['class_name'] ?? layer['className'] ?? '');
+    const layerConfig = isRecord(layer['config']) ? layer['config'] : {};
+    const name = String(layerConfig['name'] ?? layer['name'] ?? className);
+    const has = (key: string, camel: string) => layerConfig[key] !== undefined && layerConfig[key] !== null ? true : layerConfig[camel] !== undefined && layerConfig[camel] !== null;
+    if (/^CuDNN(LSTM|GRU)$/.test(className)) return undefined;
+    if (className === 'GRU' && (layerConfig['reset_after'] === true || layerConfig['resetAfter'] === true)) return undefined;
+    if (className === 'InputLayer') {
+      if (!has('batch_input_shape', 'batchInputShape') && !has('input_shape', 'inputShape')) {
+        return { layer: name, message: 'An InputLayer should be passed either a `batchInputShape` or an `inputShape`.' };
+      }
+    } else if (sequential && first && !has('batch_input_shape', 'batchInputShape') && !has('input_shape', 'inputShape')) {
+      return { layer: name, message: 'The first layer in a Sequential model must get an `inputShape` or `batchInputShape` argument.' };
+    }
+    first = false;
+    const nodes = layer['inbound_nodes'] ?? layer['inboundNodes'];
+    if (!sequential && Array.isArray(nodes)) {
+      const bad = nodes.find((node) => !Array.isArray(node));
+      if (bad !== undefined) return { layer: name, message: `Corrupted configuration, expected array for nodeData: ${isRecord(bad) ? '[object Object]' : String(bad)}` };
+    }
+  }
+  return undefined;
 }
 
 /**

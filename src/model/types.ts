@@ -84,6 +84,8 @@ export interface RecurrentModelInfo {
   readonly weightsSource: WeightsSource;
   /** Weights of the non-recurrent layers the forward pass may compute (Embedding, Dense, …), by layer name. */
   readonly layerWeights?: ReadonlyMap<string, readonly WeightArray[]>;
+  /** A model.json whose config TF.js Layers refuses to deserialize (model/tfjs.ts tfjsConfigError): the layer and TF.js's message. */
+  readonly tfjsLoadError?: { readonly layer: string; readonly message: string };
 }
 
 export interface UnsupportedLayer {
