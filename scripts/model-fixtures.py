@@ -1238,6 +1238,33 @@ def k3_tfjs():
     np.save(os.path.join(path, 'x.npy'), rng.uniform(-1, 1, (4, 6, 2)).astype('float32'))
 
 
+def k3_vector_first():
+    """A model whose FIRST input is a plain vector: Input((3,)) -> Dense(4, tanh) gives the LSTM's initial_state [h, h]; the second input is the sequence.
+
+    x.npy is the vector data, 2-D (N, 3); x2.npy the sequences (N, 6, 2). expected.json: the LSTM's final
+    states as the loaded model computes them (its return_state outputs).
+    """
+    path = folder('k3-vector-first')
+    v = keras.Input((3,), name='context')
+    s = keras.Input((6, 2), name='series')
+    h0 = layers.Dense(4, activation='tanh', name='context_dense')(v)
+    _, h, c = layers.LSTM(4, return_state=True, name='lstm')(s, initial_state=[h0, h0])
+    model = keras.Model([v, s], layers.Dense(1, name='dense')(h), name='vector_first')
+    randomize(model)
+    model.save(os.path.join(path, 'model.keras'))
+    x = rng.uniform(-1, 1, (6, 3)).astype('float32')
+    y = rng.uniform(-1, 1, (6, 6, 2)).astype('float32')
+    np.save(os.path.join(path, 'x.npy'), x)
+    np.save(os.path.join(path, 'x2.npy'), y)
+    loaded = keras.models.load_model(os.path.join(path, 'model.keras'), compile=False)
+    probe = keras.Model(loaded.inputs, list(loaded.get_layer('lstm').output[1:]))
+    calls = []
+    for start in range(0, 6, 3):
+        h_, c_ = (np.asarray(t) for t in probe([x[start:start + 3], y[start:start + 3]]))
+        calls.append([('lstm', [h_, c_])])
+    write_expected(path, 3, expected_calls(calls), 'Keras 3: the LSTM starts from Dense(context); the vector input takes (N, 3) data')
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
@@ -1245,7 +1272,7 @@ if __name__ == '__main__':
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
                  k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru,
                  json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm, k3_reshape, k2_cudnn_bidi, k3_stateful_masking,
-                 k3_mask_seq2seq, k3_tfjs]:
+                 k3_mask_seq2seq, k3_tfjs, k3_vector_first]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

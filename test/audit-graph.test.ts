@@ -4,7 +4,7 @@
  * from the data, layers lstm-reset does not compute are said so. Counts are derived here from the
  * batches, independently of the simulator; --count-only must agree with the forward pass.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -238,5 +238,48 @@ describe('layers lstm-reset does not compute', () => {
     const text = stdout.replace(/\s+/g, ' ');
     expect(text).toContain('input: conv1d (Conv1D) ← input "x"');
     expect(text).toContain('Conv1D "conv1d": no weights in the file; seeded weights stand in');
+  });
+});
+
+describe('a vector input first: --shape, --samples and timesteps concern the sequence input', () => {
+  const folder = `${models}k3-vector-first/`;
+  it('--samples takes T and D from the sequence input; the vector input gets seeded values of its own shape', async () => {
+    const doc = await json(['audit', `${folder}model.keras`, '--samples', '8', '--batch', '4']);
+    expect(doc.config).toMatchObject({ samples: 8, timesteps: 6, features: 2 });
+    expect(doc.totals).toMatchObject({ batches: 2, fromLayerStarts: 2 });
+    expect(doc.model.notes.join(' ')).not.toMatch(/rank 2/);
+  });
+
+  it('--shape describes the sequence input', async () => {
+    const doc = await json(['audit', `${folder}model.keras`, '--shape', '8,6,2', '--batch', '4']);
+    expect(doc.config).toMatchObject({ samples: 8, timesteps: 6, features: 2 });
+    const wrong = await run(['audit', `${folder}model.keras`, '--shape', '8,1,3', '--batch', '4']);
+    expect(wrong.code).toBe(2);
+  });
+
+  it('a 3-D (N, 1, F) file for the vector input runs as the 2-D (N, F) one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vector-first-'));
+    // the (6, 3) float32 x.npy rewritten with shape (6, 1, 3): same values, same order
+    const bytes = readFileSync(`${folder}x.npy`);
+    const header = bytes.subarray(10, 10 + bytes.readUInt16LE(8)).toString('latin1');
+    const rewritten = header.replace("'shape': (6, 3)", "'shape': (6, 1, 3)").padEnd(header.length, ' ');
+    expect(rewritten).not.toBe(header);
+    const out = Buffer.concat([bytes.subarray(0, 10), Buffer.from(rewritten.slice(0, header.length - 1) + '\n', 'latin1'), bytes.subarray(10 + header.length)]);
+    writeFileSync(join(dir, 'v13.npy'), out);
+    const args = ['--data', `${folder}x2.npy`, '--batch', '3', '--no-shuffle', '--trace', '-', '-q'];
+    const two = await run(['audit', `${folder}model.keras`, '--data', `${folder}x.npy`, ...args]);
+    const three = await run(['audit', `${folder}model.keras`, '--data', join(dir, 'v13.npy'), ...args]);
+    expect(three.stderr).toBe('');
+    expect(JSON.parse(three.stdout).calls).toEqual(JSON.parse(two.stdout).calls);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--data in the wrong order, or only for the vector input, is one line naming the input', async () => {
+    const swapped = await run(['audit', `${folder}model.keras`, '--data', `${folder}x2.npy`, '--data', `${folder}x.npy`]);
+    expect(swapped.code).toBe(2);
+    expect(swapped.stderr.trim().split('\n')).toHaveLength(1);
+    const only = await run(['audit', `${folder}model.keras`, '--data', `${folder}x.npy`]);
+    expect(only.code).toBe(2);
+    expect(only.stderr).toContain('not for "series", its sequence input');
   });
 });

@@ -120,11 +120,15 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
   const tooLarge = fileValueBeyondLimits(info);
   if (tooLarge) return usageError(io, `audit: ${label}: ${tooLarge}`);
   const options = command.opts() as { samples?: number; shape?: unknown; data?: string[]; quiet?: boolean };
-  const { buildProgram, declaredInputs } = await import('../model/program.ts');
+  const { buildProgram, declaredInputs, primaryInput } = await import('../model/program.ts');
   const declared = declaredInputs(info);
-  const first = declared[0];
+  // --shape, --samples and the first --data describe the first sequence input (a vector input first
+  // in the model takes (N, F) data of its own); the run lists it first, the others in model order
+  const primary = primaryInput(declared);
+  const first = declared[primary];
+  const ordered = [declared[primary]!, ...declared.filter((_, index) => index !== primary)].filter((d) => d !== undefined);
   // token ids (N, T) into an Embedding are the rank-2 input such a model has: no note for it
-  const notes = info.notes.filter((note) => !(first?.vocabulary !== undefined && /^the model input has rank 2 /.test(note)));
+  const notes = info.notes.filter((note) => !((first?.vocabulary !== undefined || first?.rank === 3) && /^the model input has rank 2 /.test(note)));
 
   // the version profile: --keras when given, else what the file says; a TF.js model.json runs in TF.js
   const stated = info.versionString !== undefined ? `${info.versionFrom ?? 'the file'}: "${info.versionString}"` : undefined;
@@ -168,10 +172,19 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
   if (['units', 'layers', 'cell', 'bidirectional', 'stateful'].some((key) => command.getOptionValueSource(key) === 'cli')) {
     return usageError(io, 'audit: --units, --layers, --cell, --bidirectional and --stateful come from the model file; drop them.');
   }
-  const dataFiles = options.data ?? [];
-  if (dataFiles.length > Math.max(1, declared.length)) {
-    return usageError(io, `audit: --data is given ${dataFiles.length} times but ${path} has ${declared.length} input${declared.length === 1 ? '' : 's'} (${declared.map((d) => d.name).join(', ')}); give one .npy per input, in that order.`);
+  const givenData = options.data ?? [];
+  if (givenData.length > Math.max(1, declared.length)) {
+    return usageError(io, `audit: --data is given ${givenData.length} times but ${path} has ${declared.length} input${declared.length === 1 ? '' : 's'} (${declared.map((d) => d.name).join(', ')}); give one .npy per input, in that order.`);
   }
+  if (primary > 0 && givenData.length > 0 && givenData.length <= primary) {
+    return usageError(
+      io,
+      `audit: --data is given for ${givenData.length} of the ${declared.length} inputs of ${path} but not for ${JSON.stringify(first!.name)}, its sequence input; give one .npy per input, in order (${declared.map((d) => d.name).join(', ')}).`,
+    );
+  }
+  // the files in run order: the primary input's first
+  const dataFiles = primary > 0 && givenData.length > primary ? [givenData[primary]!, ...givenData.filter((_, index) => index !== primary)] : givenData;
+  if (dataFiles !== givenData) command.setOptionValueWithSource('data', dataFiles, 'cli');
 
   // N from --samples, T and D from the model, unless --shape or --data give them
   const timesteps = first?.timesteps ?? null;
@@ -214,17 +227,29 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
       return usageError(io, `audit: ${what} has ${base.timesteps} timesteps but ${path} fixes ${timesteps}; give data of shape (N, ${timesteps}, D).`);
     }
     for (const [i, extra] of (prepared.run.moreData ?? []).entries()) {
-      const input = declared[i + 1]!;
-      const want = input.rank === 2 && !input.vocabulary ? { timesteps: 1, features: input.features } : { timesteps: input.timesteps, features: input.features };
-      if ((want.features !== null && extra.features !== want.features) || (want.timesteps !== null && extra.timesteps !== want.timesteps)) {
+      const input = ordered[i + 1]!;
+      if (input.rank === 2 && !input.vocabulary) {
+        // a vector input: (N, F), or (N, 1, F); a 2-D file reads as (N, F, 1), the same values in order
+        const values = extra.timesteps * extra.features;
+        if ((extra.timesteps !== 1 && extra.features !== 1) || (input.features !== null && values !== input.features)) {
+          return usageError(
+            io,
+            `audit: --data ${extra.path} has shape (${extra.samples}, ${extra.timesteps}${extra.features === 1 ? '' : `, ${extra.features}`}) but input ${JSON.stringify(input.name)} of ${path} is a vector input: it takes (N, ${input.features ?? 'F'}).`,
+          );
+        }
+        continue;
+      }
+      if ((input.features !== null && extra.features !== input.features) || (input.timesteps !== null && extra.timesteps !== input.timesteps)) {
         return usageError(
           io,
-          `audit: --data ${extra.path} has shape (${extra.samples}, ${extra.timesteps}, ${extra.features}) but input ${JSON.stringify(input.name)} of ${path} takes (N, ${want.timesteps ?? 'T'}, ${want.features ?? 'D'}).`,
+          `audit: --data ${extra.path} has shape (${extra.samples}, ${extra.timesteps}, ${extra.features}) but input ${JSON.stringify(input.name)} of ${path} takes (N, ${input.timesteps ?? 'T'}, ${input.features ?? 'D'}).`,
         );
       }
     }
-    const dataTimesteps = dataFiles.length > 0 ? [base.timesteps, ...(prepared.run.moreData ?? []).map((d) => d.timesteps)] : undefined;
-    const built = buildProgram(info, { timesteps: base.timesteps, features: base.features, seed: base.seed, ...(dataTimesteps ? { dataTimesteps } : {}) });
+    // each --data file's timesteps, by model input
+    const runTimesteps = dataFiles.length > 0 ? [base.timesteps, ...(prepared.run.moreData ?? []).map((d) => d.timesteps)] : undefined;
+    const dataTimesteps = runTimesteps ? declared.map((input) => runTimesteps[ordered.indexOf(input)]) : undefined;
+    const built = buildProgram(info, { timesteps: base.timesteps, features: base.features, seed: base.seed, primary, ...(dataTimesteps ? { dataTimesteps } : {}) });
     notes.push(...built.notes);
     if (kerasProfiles[base.keras].keras3) notes.push(...droppedMaskNotes(built));
     if (!built.masked && (base.maskTail !== undefined || base.padding !== undefined)) {

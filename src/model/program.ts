@@ -48,8 +48,13 @@ export interface BuiltProgram {
 export interface ProgramOptions {
   /** Timesteps for inputs the model leaves open (None): the data's. */
   readonly timesteps: number;
-  /** Features of the first input when the model leaves them open: the data's. */
+  /** Features of the primary input when the model leaves them open: the data's. */
   readonly features: number;
+  /**
+   * The input `timesteps`/`features` (--shape, the first --data) describe: the first that is a
+   * sequence (primaryInput); default 0. The program lists it first, the others in model order.
+   */
+  readonly primary?: number;
   /** Timesteps of each input's --data file, where given (they win over `timesteps` for open inputs). */
   readonly dataTimesteps?: readonly (number | undefined)[];
   /** Seed of the stand-in weights of layers whose weights the file does not hold. */
@@ -78,11 +83,12 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
   const inProgress = new Set<string>();
   const stand = mulberry32(options.seed ^ 0x5eed);
 
+  const primary = options.primary ?? 0;
   const inputs = declaredInputs(info).map((input, index): ProgramInput => {
     const fromData = options.dataTimesteps?.[index];
     const timesteps = input.rank === 2 && !input.vocabulary ? null : (input.timesteps ?? fromData ?? options.timesteps);
-    const features = input.features ?? (index === 0 ? options.features : 1);
-    if (index > 0 && input.rank !== 2 && input.timesteps === null && fromData === undefined) {
+    const features = input.features ?? (index === primary ? options.features : 1);
+    if (index !== primary && input.rank !== 2 && input.timesteps === null && fromData === undefined) {
       notes.push(`input ${quote(input.name)} leaves its timesteps open (None): it gets ${options.timesteps}, the data's`);
     }
     return { name: input.name, timesteps, features, ...(input.vocabulary ? { vocabulary: input.vocabulary } : {}), paddingValue: 0 };
@@ -439,7 +445,7 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
     if (input === null) {
       const via = call.inputs[0] ? byName.get(call.inputs[0].layer) : undefined;
       const features = expectedDim ?? options.features;
-      const timesteps = (call.inputs[0] ? staticTimesteps(call.inputs[0], 0) : undefined) ?? inputs[0]?.timesteps ?? options.timesteps;
+      const timesteps = (call.inputs[0] ? staticTimesteps(call.inputs[0], 0) : undefined) ?? inputs[primary]?.timesteps ?? options.timesteps;
       input = `${name}#${node}:input`;
       steps.push({ kind: 'synthetic', layer: `${name}-input`, output: input, timesteps, features });
       shapes.set(input, { timesteps, features });
@@ -559,7 +565,10 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
 
   const program: ModelProgram = {
     // a padded synthetic step holds what a mask-producing layer masks (Masking's mask_value, token 0), else 0
-    inputs: inputs.map((input) => ({ ...input, paddingValue: paddingValues.get(input.name) ?? 0 })),
+    // the primary input first (its data is the run's first --data), then the others in model order
+    inputs: [inputs[primary]!, ...inputs.filter((_, index) => index !== primary)]
+      .filter((input) => input !== undefined)
+      .map((input) => ({ ...input, paddingValue: paddingValues.get(input.name) ?? 0 })),
     steps,
   };
   // which recurrent calls receive a mask, and which can take Keras 3's fused kernel (torch's §R3):
@@ -583,6 +592,16 @@ export interface DeclaredInput {
   readonly timesteps: number | null;
   readonly features: number | null;
   readonly vocabulary?: number;
+}
+
+/**
+ * The input the run's shape describes (--shape N,T,D, --samples with the model's T and D, the first
+ * --data): the first sequence input, (batch, timesteps, features) or token ids into an Embedding;
+ * 0 when there is none. A (batch, features) vector input takes (N, F) data or seeded values of its own shape.
+ */
+export function primaryInput(declared: readonly DeclaredInput[]): number {
+  const index = declared.findIndex((input) => input.rank === 3 || input.vocabulary !== undefined);
+  return index < 0 ? 0 : index;
 }
 
 export function declaredInputs(info: RecurrentModelInfo): DeclaredInput[] {

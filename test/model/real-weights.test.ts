@@ -83,6 +83,7 @@ describe.each([
   ['k2-cudnn-bidi', 'model.h5', 'Keras 2.2.4 .h5: Bidirectional(CuDNNLSTM) -> Bidirectional(CuDNNGRU), each direction in the CuDNN layout'],
   ['k3-reshape', 'model.keras', 'Keras 3 .keras: Reshape((8, 3)) -> Permute((2, 1)) -> LSTM (3 steps of 8 features)'],
   ['k3-mask-seq2seq', 'model.keras', 'Keras 3 .keras: Masking on both sides; the decoder given initial_state runs its padded steps (no mask), the GRU after it skips them'],
+  ['k3-vector-first', 'model.keras', 'Keras 3 .keras: a vector input first ((N, 3) data) -> Dense -> initial_state of an LSTM on the second input'],
   ['k3-stateful-masking', 'model.keras', 'Keras 3 .keras: Masking(0.0) -> stateful LSTM, post-padded lengths 5, 3, 0, 4, carried'],
   ['json-weights', 'k3-model.json --weights k3-model.weights.h5', 'Keras 3 model.to_json() with save_weights .weights.h5: LSTM -> GRU'],
   ['json-weights', 'k2-model.json --weights k2-weights.h5', 'Keras 2.2.4 model.to_json() with a save_weights .h5 (layer_names at the root)'],
