@@ -43,7 +43,7 @@ describe('seq2seq: the decoder starts from the encoder, not from zeros', () => {
     const { stdout: wrapped, code } = await run(['audit', ...seq2seq('model.keras'), '--batch', '3', '--no-shuffle']);
     expect(code).toBe(0);
     const stdout = wrapped.replace(/\s+/g, ' ');
-    expect(stdout).toContain('initial_state: the final states of encoder_lstm, every call (not zeros)');
+    expect(stdout).toContain('initial_state: the final states of encoder_lstm: [encoder_lstm h, encoder_lstm c], every call (not zeros)');
     expect(stdout).toMatch(/from a layer\s+2 layer calls started from another layer's final states \(not resets\)/);
     expect(stdout).toContain("2 calls started from encoder_lstm's final states (initial_state, not zeros)");
   });
@@ -106,6 +106,16 @@ describe('shared layers, RepeatVector, masks from the data', () => {
     const doc = await json(['audit', `${models}k3-masking/model.keras`, '--data', `${models}k3-masking/x.npy`, '--batch', '2', '--no-shuffle']);
     // 2 post + 2 pre + 5 (all padding); the single zero feature is no masked step
     expect(doc.totals).toMatchObject({ maskedSteps: 9, passThroughRows: 1 });
+  });
+
+  it('--json names each tensor passed as initial_state (h, c, or an output)', async () => {
+    const doc = await json(['audit', ...seq2seq('model.keras'), '--batch', '3']);
+    expect(doc.model.layers.map((l: { name: string; initialState: string[] | null }) => [l.name, l.initialState])).toEqual([
+      ['encoder_lstm', null],
+      ['decoder_lstm', ['encoder_lstm h', 'encoder_lstm c']],
+    ]);
+    const vector = await json(['audit', `${models}k3-vector-first/model.keras`, '--samples', '6', '--batch', '3']);
+    expect(vector.model.layers[0].initialState).toEqual(['context_dense (Dense) ← input "context"', 'context_dense (Dense) ← input "context"']);
   });
 
   it('Keras 3: a decoder given initial_state gets no mask, so only the masks a recurrent call applies are counted', async () => {

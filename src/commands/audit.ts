@@ -301,6 +301,7 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
           weightsLoaded: allWeights && w !== undefined,
           input: wiring?.input ?? null,
           initialStateFrom: wiring?.initialStateFrom ?? null,
+          initialState: wiring?.initialState ?? null,
           calls: wiring?.calls ?? 0,
         };
       }),
@@ -383,10 +384,13 @@ function plainStack(info: RecurrentModelInfo, wiring: ReadonlyMap<string, { inpu
 }
 
 /** The header lines under a layer: where its input and initial_state come from. */
-function describeWiring(wiring: { input: string; initialStateFrom: string | null; calls: number } | undefined): string[] {
+function describeWiring(wiring: { input: string; initialStateFrom: string | null; calls: number; initialState?: readonly string[] } | undefined): string[] {
   if (!wiring) return ['    not called in the model graph: not simulated'];
   const parts = [`    input: ${wiring.input}`];
-  if (wiring.initialStateFrom) parts.push(`    initial_state: the final states of ${wiring.initialStateFrom}, every call (not zeros)`);
+  if (wiring.initialStateFrom) {
+    const which = wiring.initialState ? `: [${wiring.initialState.join(', ')}]` : '';
+    parts.push(`    initial_state: the final states of ${wiring.initialStateFrom}${which}, every call (not zeros)`);
+  }
   if (wiring.calls > 1) parts.push(`    shared: called ${wiring.calls} times per batch`);
   return parts;
 }

@@ -231,7 +231,11 @@ export const modelSchema = z
     kerasVersion: kerasVersion.optional().describe('the Keras generation, where the file says it'),
     versionString: z.string().optional(),
     versionFrom: z.string().optional().describe('where the file states its version (keras_version attribute, metadata.json, generatedBy, …)'),
-    backend: z.string().optional().describe('the backend the file records (a legacy .h5 backend attribute)'),
+    backend: z.string().optional().describe('the backend the file records (a legacy .h5 backend attribute, a converted model.json\'s modelTopology.backend)'),
+    tfjsLoadError: z
+      .strictObject({ layer: z.string(), message: z.string() })
+      .optional()
+      .describe('a model.json whose config TF.js refuses to deserialize: the layer it stops at and its message'),
     weightsSource: z
       .strictObject({
         kind: z
@@ -268,6 +272,10 @@ export const modelSchema = z
         weightsLoaded: z.boolean().describe("the layer's weights from the file drive the forward pass"),
         input: z.string().nullable().describe('where its input comes from, in words (a model input, a layer, through which layers)'),
         initialStateFrom: z.string().nullable().describe('the layer whose final states it receives as initial_state (null: it starts from zeros or its stored state)'),
+        initialState: z
+          .array(z.string())
+          .nullable()
+          .describe('each tensor passed as initial_state, in state order: "enc h", "enc c", "lstm_1 last output", … (null: none passed)'),
         calls: count.describe('calls per model call (2+ for a shared layer; 0 when the graph never calls it)'),
       }),
     ),
@@ -402,7 +410,13 @@ type Matches<Schema extends z.ZodType, T> = Same<Json<z.output<Schema>>, Json<T>
 type AuditModel = Omit<RecurrentModelInfo, 'layers' | 'graph' | 'layerWeights'> & {
   path: string;
   inputs: { name: string; timesteps: number | null; features: number | null; tokens: boolean }[];
-  layers: (Omit<RecurrentLayerInfo, 'weights'> & { weightsLoaded: boolean; input: string | null; initialStateFrom: string | null; calls: number })[];
+  layers: (Omit<RecurrentLayerInfo, 'weights'> & {
+    weightsLoaded: boolean;
+    input: string | null;
+    initialStateFrom: string | null;
+    initialState: readonly string[] | null;
+    calls: number;
+  })[];
 };
 
 export type SchemaAssertions = [

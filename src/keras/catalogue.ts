@@ -57,7 +57,7 @@ export const findingCatalogue = [
     keras: ['tfjs'],
     title: 'A TF.js model.json converted from Keras 3 has a config TF.js Layers does not read (an InputLayer with batch_shape, inbound nodes as {"args", "kwargs"}): it does not load, nothing runs.',
     fix: 'Convert from a tf.keras / tf_keras (Keras 2) save of the model, or edit model.json as TF.js expects: InputLayer batch_input_shape, inbound_nodes as [[["layer", 0, 0, {}]]] lists, weight names without the model prefix.',
-    source: 'tfjs-layers engine/input_layer.ts InputLayer ("An InputLayer should be passed either a `batchInputShape` or an `inputShape`."), engine/container.ts fromConfig ("Corrupted configuration, expected array for nodeData"), models.ts Sequential.add; run with @tensorflow/tfjs 4.22.0',
+    source: 'tfjs-layers engine/input_layer.ts InputLayer ("An InputLayer should be passed either a `batchInputShape` or an `inputShape`."), engine/container.ts fromConfig ("Corrupted configuration, expected array for nodeData"), models.ts Sequential.add; run with @tensorflow/tfjs 4.22.0; §8 (the TF.js Layers row)',
   },
   {
     code: 'tfjs-unknown-layer',

@@ -38,7 +38,16 @@ export interface BuiltProgram {
   /** The file's weights of each entry (undefined: seeded). */
   readonly weights: (RecurrentLayerWeights | undefined)[];
   /** Per recurrent layer (by name): where its input and initial_state come from, in words. */
-  readonly wiring: ReadonlyMap<string, { readonly input: string; readonly initialStateFrom: string | null; readonly calls: number }>;
+  readonly wiring: ReadonlyMap<
+    string,
+    {
+      readonly input: string;
+      readonly initialStateFrom: string | null;
+      readonly calls: number;
+      /** Each tensor passed as initial_state, in the order the layer's states take them ("enc h", "enc c", "lstm_1 last output"). */
+      readonly initialState?: readonly string[];
+    }
+  >;
   /** What is approximated or not computed, one line each. */
   readonly notes: string[];
   /** Whether a layer computes a mask from the data (Masking, Embedding(mask_zero=True)). */
@@ -76,7 +85,7 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
   const shapes = new Map<TensorId, Shape>();
   const layers: LayerSpecInput[] = [];
   const weights: (RecurrentLayerWeights | undefined)[] = [];
-  const wiring = new Map<string, { input: string; initialStateFrom: string | null; calls: number }>();
+  const wiring = new Map<string, { input: string; initialStateFrom: string | null; calls: number; initialState?: readonly string[] }>();
   /** Recurrent step index by `name#node`, with the outputs other steps read. */
   const recurrentSteps = new Map<string, { step: number; output?: TensorId; states: TensorId[] }>();
   const emitted = new Map<string, TensorId | null>();
@@ -523,12 +532,28 @@ export function buildProgram(info: RecurrentModelInfo, options: ProgramOptions):
     inProgress.delete(key);
     const previous = wiring.get(name);
     const inputWords = `${inputText}`;
+    const stateWords = previous?.initialState ?? (call.initialState.length > 0 ? call.initialState.map((ref) => describeStateTensor(ref)) : undefined);
     wiring.set(name, {
       input: previous ? (previous.input === inputWords ? previous.input : `${previous.input}; ${inputWords}`) : inputWords,
       initialStateFrom: previous?.initialStateFrom ?? initialStateFrom,
       calls: (previous?.calls ?? 0) + 1,
+      ...(stateWords ? { initialState: stateWords } : {}),
     });
     return entry;
+  }
+
+  /**
+   * A tensor passed as initial_state, in words: a recurrent layer's output ("enc last output") or
+   * one of its return_state states ("enc h", "enc c"; Bidirectional "forward h", …, in Keras's
+   * [output, *forward states, *backward states] order), else the tensor as describeTensor says it.
+   */
+  function describeStateTensor(ref: TensorRef): string {
+    const rec = recurrent.get(ref.layer);
+    if (!rec) return describeTensor(ref);
+    if (ref.tensor === 0) return `${rec.name} ${rec.returnSequences ? 'sequence' : 'last output'}`;
+    const names = rec.cell === 'lstm' ? ['h', 'c'] : ['h'];
+    const all = rec.bidirectional ? [...names.map((n) => `forward ${n}`), ...names.map((n) => `backward ${n}`)] : names;
+    return `${rec.name} ${all[ref.tensor - 1] ?? `state ${ref.tensor - 1}`}`;
   }
 
   /** The recurrent layer a tensor comes from, through the layers in between (a Concatenate of a Bidirectional encoder's states). */

@@ -100,8 +100,8 @@ export function parseTfjsModelJson(text: string, file: string): TfjsModelJson {
     defaultResetAfter: !savedByTfjs && kerasVersion !== '2',
     notes,
   });
-  // the backend the converter recorded ("backend": "tensorflow" beside keras_version)
-  const backend = typeof topology['backend'] === 'string' ? topology['backend'] : undefined;
+  // the backend the converter recorded ("backend": "tensorflow" beside keras_version); TF.js itself writes "tensor_flow.js"
+  const backend = !savedByTfjs && typeof topology['backend'] === 'string' && topology['backend'] !== 'tensor_flow.js' ? topology['backend'] : undefined;
   const info = { ...parsedInfo, ...(backend !== undefined && parsedInfo.backend === undefined ? { backend } : {}), ...(tfjsLoadError ? { tfjsLoadError } : {}) };
   return { info, weightsManifest: json.weightsManifest ?? [] };
 }
