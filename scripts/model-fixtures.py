@@ -1265,6 +1265,28 @@ def k3_vector_first():
     write_expected(path, 3, expected_calls(calls), 'Keras 3: the LSTM starts from Dense(context); the vector input takes (N, 3) data')
 
 
+def k3_other_units():
+    """The k3-stack layers (same names) with LSTM(5) in place of LSTM(4), saved with save_weights and as a legacy .h5:
+    weights whose shapes do not fit k3-stack's layers. Keras's own load_weights refuses them (checked here)."""
+    path = folder('k3-other-units')
+    model = keras.Sequential([
+        keras.Input(shape=(5, 3)),
+        layers.LSTM(5, return_sequences=True, name='lstm'),
+        layers.GRU(3, return_sequences=True, name='gru'),
+        layers.SimpleRNN(2, name='simple_rnn'),
+        layers.Dense(1, name='dense'),
+    ], name='stack')
+    randomize(model)
+    model.save_weights(os.path.join(path, 'model.weights.h5'))
+    target = keras.models.load_model(os.path.join(ROOT, 'k3-stack', 'model.keras'), compile=False)
+    try:
+        target.load_weights(os.path.join(path, 'model.weights.h5'))
+    except ValueError as error:
+        print('  Keras refuses them:', str(error).splitlines()[0][:120])
+    else:
+        raise AssertionError('Keras loaded weights of other shapes')
+
+
 if __name__ == '__main__':
     check_reference()
     os.makedirs(ROOT, exist_ok=True)
@@ -1272,7 +1294,8 @@ if __name__ == '__main__':
     for make in [k3_stack, k3_bidirectional, k3_stateful, k1_lstm_gru, k2_cudnn, tfk_functional, k2_stateful, k3_seq2seq, k3_stateful_seq2seq,
                  k3_embedding_mask, k3_masking, k3_shared, k3_repeat, k3_bidi_seq2seq, k1_bidi_simple, k2_bidi_simple, tfk_gru,
                  json_weights, k1_merge, k3_conv_lstm, k1_conv_lstm, k3_reshape, k2_cudnn_bidi, k3_stateful_masking,
-                 k3_mask_seq2seq, k3_tfjs, k3_vector_first]:
+                 k3_mask_seq2seq, k3_tfjs, k3_vector_first,
+                 k3_other_units]:
         if not only or make.__name__ in only:
             make()
             print('wrote', make.__name__)

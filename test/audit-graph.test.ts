@@ -4,7 +4,7 @@
  * from the data, layers lstm-reset does not compute are said so. Counts are derived here from the
  * batches, independently of the simulator; --count-only must agree with the forward pass.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -211,6 +211,40 @@ describe('layers lstm-reset does not compute', () => {
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).toContain('has no recurrent layer lstm-reset simulates: conv_lstm2d (ConvLSTM2D: a convolutional LSTM');
     expect(stderr).not.toMatch(/keras_version/);
+  });
+
+  it('several ConvLSTM2D layers: their explanation once, the layers named together', async () => {
+    const file = join(dir, 'conv-lstm-4.json');
+    const convs = ['a', 'b', 'c'].map((name, i) => layer('ConvLSTM2D', `conv_${name}`, { filters: 4, kernel_size: [3, 3] }, i === 0 ? 'x' : `conv_${['a', 'b'][i - 1]}`));
+    writeFileSync(file, JSON.stringify(model(convs)));
+    const { code, stderr } = await run(['audit', file, '--samples', '4']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('simulates: conv_a, conv_b, conv_c (ConvLSTM2D: a convolutional LSTM');
+    expect(stderr.match(/a convolutional LSTM/g)).toHaveLength(1);
+  });
+
+  it('a manifest whose kernel shape was edited names that weight, not "a shard is truncated"', async () => {
+    const folder = join(dir, 'edited-shape');
+    mkdirSync(folder);
+    const source = new URL('./fixtures/tfjs-stateful/', import.meta.url).pathname;
+    const doc = JSON.parse(readFileSync(`${source}model.json`, 'utf8'));
+    doc.weightsManifest[0].weights[0].shape = [4, 16]; // lstm/kernel: the layer reads 3 features
+    writeFileSync(join(folder, 'model.json'), JSON.stringify(doc));
+    writeFileSync(join(folder, 'group1-shard1of1.bin'), readFileSync(`${source}group1-shard1of1.bin`));
+    const { code, stderr } = await run(['audit', join(folder, 'model.json'), '--samples', '4', '--batch', '2']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('weight "lstm/kernel" has shape [4,16], expected [3,16]');
+    expect(stderr).toContain("the manifest's shapes do not match the layer");
+    expect(stderr).not.toContain('truncated');
+  });
+
+  it('a file named .h5 that is not HDF5 says so, not "not valid JSON"', async () => {
+    const file = join(dir, 'garbage.h5');
+    writeFileSync(file, 'not a model');
+    const { code, stderr } = await run(['audit', file, '--samples', '4']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('garbage.h5: is not an HDF5 file (no HDF5 signature at its start)');
+    expect(stderr).not.toContain('JSON');
   });
 
   it('a layer it does not compute (Lambda) before an LSTM: seeded inputs stand in for its output, and a note says so', async () => {

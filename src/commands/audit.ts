@@ -111,7 +111,7 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
     );
   }
   if (info.layers.length === 0) {
-    const skipped = info.unsupported.map((u) => `${u.name} (${u.className}: ${u.why})`).join('; ');
+    const skipped = describeUnsupported(info.unsupported);
     return usageError(
       io,
       `audit: ${label} has no recurrent layer lstm-reset simulates${skipped ? `: ${skipped}` : ''}; it simulates LSTM, GRU, SimpleRNN, CuDNNLSTM/CuDNNGRU, RNN of one such cell and Bidirectional of them: give a model with one of those.`,
@@ -283,7 +283,7 @@ export async function runAudit(path: string, command: Command, io: CliIo): Promi
       ...info.layers.flatMap((layer) => [describeLayer(layer, allWeights), ...(plainStack(info, built.wiring) ? [] : describeWiring(built.wiring.get(layer.name)))]),
       ...(info.unsupported.length > 0
         ? [
-            `  not simulated: ${info.unsupported.map((u) => `${u.name} (${u.className}: ${u.why})`).join('; ')}; still simulated: ${[...new Set(info.layers.map((l) => l.name))].join(', ')}`,
+            `  not simulated: ${describeUnsupported(info.unsupported)}; still simulated: ${[...new Set(info.layers.map((l) => l.name))].join(', ')}`,
           ]
         : []),
       ...notes.map((note) => `  note: ${note}`),
@@ -423,4 +423,14 @@ function droppedMaskNotes(built: { program: ModelProgram; layers: readonly { nam
     (name) =>
       `${name} is given initial_state, so Keras 3 passes it no mask (Layer.__call__ fills mask only for a one-tensor call): its padded steps run as data; Keras 2, tf.keras and TF.js skip them (pass mask= to the call to skip them in Keras 3)`,
   );
+}
+
+/** Layers not simulated, one explanation per kind: "a, b (ConvLSTM2D: why); c (RNN([…]): why)". */
+function describeUnsupported(list: RecurrentModelInfo['unsupported']): string {
+  const groups = new Map<string, string[]>();
+  for (const u of list) {
+    const key = `${u.className}: ${u.why}`;
+    groups.set(key, [...(groups.get(key) ?? []), u.name]);
+  }
+  return [...groups].map(([key, names]) => `${names.join(', ')} (${key})`).join('; ');
 }

@@ -4,6 +4,7 @@
  */
 import type { LayerWeightArrays } from './weights.ts';
 import { recurrentWeights, WeightsUnusable } from './weights.ts';
+import { WeightsMismatch } from './errors.ts';
 import type { RecurrentLayerInfo, RecurrentModelInfo, WeightsSource } from './types.ts';
 
 /** Non-recurrent layers whose weights the forward pass can use (on the way into a recurrent layer). */
@@ -53,5 +54,7 @@ export function attachWeights(info: RecurrentModelInfo, arrays: LayerWeightArray
   const recurrentNames = new Set(info.layers.map((layer) => layer.name));
   const layerWeights = new Map([...arrays].filter(([name]) => !recurrentNames.has(name)));
   const reason = problems.length === 0 ? null : `${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more layer${problems.length > 2 ? 's' : ''})` : ''}`;
+  // stored weights that do not fit the layers: Keras and TF.js raise when they load them
+  if (reason !== null && layers.some((layer, i) => (arrays.get(info.layers[i]!.name)?.length ?? 0) > 0 && layer.weights === undefined)) throw new WeightsMismatch(reason);
   return { ...info, layers, layerWeights, weightsSource: { kind, used: problems.length === 0, reason } };
 }

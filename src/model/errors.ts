@@ -13,6 +13,18 @@ export class ModelFileError extends Error {
   }
 }
 
+/**
+ * Weights stored for the model that do not fit its layers (shapes, counts, another model's layers):
+ * Keras's load_model / load_weights and TF.js's loadLayersModel raise on them (ValueError), so the
+ * audit stops too (exit 2) instead of running on seeded weights.
+ */
+export class WeightsMismatch extends ModelFileError {
+  constructor(message: string) {
+    super(`${message}; Keras and TF.js refuse to load these weights (ValueError): give the weights saved with this model`);
+    this.name = 'WeightsMismatch';
+  }
+}
+
 /** `${file}: ${problem}` as a ModelFileError. */
 export function fileError(file: string, problem: string, cause?: unknown): ModelFileError {
   return new ModelFileError(`${file}: ${problem}`, cause === undefined ? { file } : { file, cause });

@@ -6,7 +6,7 @@
  */
 import { extractZipEntries, defaultZipLimits, type ZipLimits } from '../io/zip.ts';
 import { attachWeights, weightedLayerNames } from './attach-weights.ts';
-import { fileError, ModelFileError, quote } from './errors.ts';
+import { fileError, ModelFileError, quote, WeightsMismatch } from './errors.ts';
 import { openHdf5 } from './hdf5.ts';
 import { keras3Weights, MAX_WEIGHT_BYTES, WeightsUnusable } from './weights.ts';
 import { decodeUtf8, parseJsonText } from './json.ts';
@@ -65,6 +65,7 @@ export async function readKerasArchive(bytes: Uint8Array, file: string): Promise
       h5.close();
     }
   } catch (error) {
+    if (error instanceof WeightsMismatch) throw error;
     if (error instanceof WeightsUnusable || error instanceof ModelFileError) {
       return { ...info, weightsSource: { kind: 'keras-archive', used: false, reason: error.message } };
     }

@@ -5,7 +5,7 @@
  * engine/saving.py `save_model`; Keras 1.2.2 models.py `save_model`; Keras 3 legacy/saving/legacy_h5_format.py).
  * A file without `keras_version` was written by Keras 1 (the Keras 2 loader assumes so).
  */
-import { fileError, ModelFileError } from './errors.ts';
+import { fileError, ModelFileError, WeightsMismatch } from './errors.ts';
 import { openHdf5, type Hdf5File } from './hdf5.ts';
 import { parseJsonText } from './json.ts';
 import { parseKerasModelObject } from './keras-json.ts';
@@ -55,6 +55,7 @@ function readKerasH5(h5: Hdf5File, file: string): RecurrentModelInfo {
     const arrays = legacyH5Weights(h5, file, weightedLayerNames(base));
     return attachWeights(base, arrays, file, 'h5');
   } catch (error) {
+    if (error instanceof WeightsMismatch) throw error;
     if (error instanceof WeightsUnusable || error instanceof ModelFileError) {
       return { ...base, weightsSource: { kind: 'h5', used: false, reason: error.message } };
     }

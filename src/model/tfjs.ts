@@ -198,7 +198,13 @@ export function loadTfjsWeights(
     const expected = located.groupSizes[group]!;
     total += expected;
     if (total > maxBytes) throw fileError(file, `the weights to load total ${total} bytes, more than the ${maxBytes} allowed`);
-    groupBytes.set(group, readGroup(weightsManifest[group]!, group, expected, modelJsonPath, reader));
+    try {
+      groupBytes.set(group, readGroup(weightsManifest[group]!, group, expected, modelJsonPath, reader));
+    } catch (error) {
+      // shards of another size than the manifest says: a manifest shape that does not fit its layer is the cause to name
+      if (error instanceof ModelFileError && /the manifest's weights need/.test(error.message)) throw shapeProblem(needs, file) ?? error;
+      throw error;
+    }
   }
   const layers = needs.map(({ layer, found }): RecurrentLayerInfo => {
     const [forward, backward] = found.map((direction) => toCellWeights(layer, direction, groupBytes, file));
@@ -209,6 +215,22 @@ export function loadTfjsWeights(
     others.map(({ name, specs }) => [name, specs.map((item) => ({ name: item.spec.name, shape: item.spec.shape, values: floats(item, groupBytes, file) }))]),
   );
   return { ...info, layers, layerWeights, weightsSource: { kind: 'tfjs-shards', used: true, reason: null } };
+}
+
+/** The first recurrent weight whose manifest shape does not fit its layer's config (toCellWeights' checks), as the error to report. */
+function shapeProblem(needs: readonly { layer: RecurrentLayerInfo; found: DirectionSpecs[] }[], file: string): ModelFileError | undefined {
+  for (const { layer, found } of needs) {
+    for (const direction of found) {
+      try {
+        toCellWeights(layer, direction, new Map(), file);
+      } catch (error) {
+        if (error instanceof ModelFileError && / has shape \[/.test(error.message)) {
+          return new ModelFileError(`${error.message}; the manifest's shapes do not match the layer (edited, or another model's), so its weights do not fit the shards`, { file });
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 /** A manifest weight belongs to a layer: "<layer>/…", or "<model>/<layer>/…" in a nested scope. */

@@ -11,7 +11,7 @@
 import { describeLfsPointer, lfsPointer } from '../io/lfs.ts';
 import { defaultZipLimits, extractZipEntries, isZip } from '../io/zip.ts';
 import { attachWeights, weightedLayerNames } from './attach-weights.ts';
-import { fileError, quote } from './errors.ts';
+import { fileError, quote, WeightsMismatch } from './errors.ts';
 import { isHdf5, openHdf5, type Hdf5File } from './hdf5.ts';
 import type { RecurrentModelInfo } from './types.ts';
 import { keras3Weights, legacyH5Weights, MAX_WEIGHT_BYTES, WeightsUnusable } from './weights.ts';
@@ -58,7 +58,7 @@ export async function attachWeightsFile(model: RecurrentModelInfo, bytes: Uint8A
       const stored = storedLayerNames(h5);
       const theirs = stored.length ? `; its layers are ${stored.slice(0, 6).map((n) => quote(n)).join(', ')}${stored.length > 6 ? ', …' : ''}` : '';
       const reason = `${where} has no weights for the model's recurrent layer${info.layers.length > 1 ? 's' : ''} ${info.layers.map((l) => quote(l.name)).join(', ')}${theirs} (saved from another model)`;
-      return { ...attached, weightsSource: { kind: 'weights-file', file, used: false, reason } };
+      throw new WeightsMismatch(reason);
     }
     return { ...attached, notes: [`weights from --weights ${file} (${layout})`, ...attached.notes], weightsSource: { ...attached.weightsSource, file } };
   } finally {

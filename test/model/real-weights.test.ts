@@ -119,17 +119,22 @@ describe('--weights: a model JSON with its weights in another file', () => {
     expect(model.notes).toContain(`weights from --weights ${folder}k2-weights.h5 (Keras 1/2 / tf.keras save_weights layout)`);
   });
 
-  it("weights of another model are not used, and the note names both sides' layers", async () => {
+  it("weights of another model are refused as Keras's load_weights refuses them: one line naming both sides' layers, exit 2", async () => {
     const result = await run(['audit', `${models}k3-stack/model.keras`, '--weights', `${folder}k2-weights.h5`, '--data', `${models}k3-stack/x.npy`, '--json']);
-    expect(result.code).toBe(0);
-    const model = JSON.parse(result.stdout).model as { weightsSource: { used: boolean; reason: string }; layers: { weightsLoaded: boolean }[] };
-    expect(model.weightsSource.used).toBe(false);
-    expect(model.weightsSource.reason).toBe(
-      `${folder}k2-weights.h5 has no weights for the model's recurrent layers "lstm", "gru", "simple_rnn"; its layers are "lstm_1", "gru_1", "dense_1" (saved from another model)`,
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `error: audit: --weights ${folder}k2-weights.h5 has no weights for the model's recurrent layers "lstm", "gru", "simple_rnn"; its layers are "lstm_1", "gru_1", "dense_1" (saved from another model); Keras and TF.js refuse to load these weights (ValueError): give the weights saved with this model\n`,
     );
-    // the archive's own weights are not used either: the weights given replace them
-    expect(model.layers.some((layer) => layer.weightsLoaded)).toBe(false);
-    expect(result.stderr).toContain('the forward pass uses seeded Keras-default weights instead');
+  });
+
+  it('weights whose shapes do not fit the layer (a kernel for other units) are refused: file, layer and shapes, exit 2', async () => {
+    // k3-other-units: the k3-stack layer names with LSTM(5) (Keras's own load_weights raises on it: scripts/model-fixtures.py)
+    const result = await run(['audit', `${models}k3-stack/model.keras`, '--weights', `${models}k3-other-units/model.weights.h5`, '--data', `${models}k3-stack/x.npy`]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: audit: --weights \S+k3-other-units\/model\.weights\.h5: LSTM layer "lstm": kernel "layers\/lstm\/cell\/vars\/0" has shape \[3,20\], expected \[input_dim,16\] for units=4 .*refuse to load these weights/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('a file that is no weights file is one line, exit 2', async () => {
