@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from './helpers/io.ts';
+import { npyBytes } from './helpers/hostile.ts';
 
 const models = new URL('./fixtures/models/', import.meta.url).pathname;
 const seq2seq = (file: string) => [`${models}k3-seq2seq/${file}`, '--data', `${models}k3-seq2seq/x.npy`, '--data', `${models}k3-seq2seq/x2.npy`];
@@ -325,5 +326,35 @@ describe('a vector input first: --shape, --samples and timesteps concern the seq
     const only = await run(['audit', `${folder}model.keras`, '--data', `${folder}x.npy`]);
     expect(only.code).toBe(2);
     expect(only.stderr).toContain('not for "series", its sequence input');
+  });
+});
+
+describe('--trace records every model input, so a multi-input or token-id run replays', () => {
+  const f32 = (values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
+  it.each([
+    ['k3-seq2seq/model.keras', ['--shape', '6,5,3']],
+    ['k3-vector-first/model.keras', ['--samples', '6']],
+    ['k3-embedding-mask/model.keras', ['--samples', '6']],
+  ])('%s: modelInputs written back as --data give the same final states', async (file, data) => {
+    const common = ['--batch', '3', '--no-shuffle', '-q', '--trace', '-'];
+    const first = await run(['audit', `${models}${file}`, ...data, ...common]);
+    expect(first.stderr).toBe('');
+    const trace = JSON.parse(first.stdout);
+    expect(trace.modelInputs.length).toBeGreaterThan(0);
+    const dir = mkdtempSync(join(tmpdir(), 'replay-'));
+    // written in the order the trace lists them, which is the order --data takes them in (the sequence input first)
+    const paths = trace.modelInputs.map((input: { name: string; shape: number[]; values: number[] }, i: number) => {
+      const path = join(dir, `${i}.npy`);
+      writeFileSync(path, npyBytes('<f4', `(${input.shape.join(', ')})`, f32(input.values)));
+      return path;
+    });
+    const declared = JSON.parse((await run(['audit', `${models}${file}`, ...data, '--batch', '3', '-q', '--json'])).stdout).model.inputs.map((i: { name: string }) => i.name);
+    const byModelOrder = declared.map((name: string) => paths[trace.modelInputs.findIndex((input: { name: string }) => input.name === name)]);
+    const again = await run(['audit', `${models}${file}`, ...byModelOrder.flatMap((path: string) => ['--data', path]), ...common]);
+    expect(again.stderr).toBe('');
+    const replayed = JSON.parse(again.stdout);
+    const finals = (t: { calls: { layers: { finalStates: unknown }[] }[] }) => t.calls.map((call) => call.layers.map((layer) => layer.finalStates));
+    expect(finals(replayed)).toEqual(finals(trace));
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -508,7 +508,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
   }
   let unregister = () => {};
   try {
-    if (cli.trace !== undefined) traceRecorder = createTraceRecorder(config, prepared.weights, prepared.inputs, prepared.program);
+    if (cli.trace !== undefined) traceRecorder = createTraceRecorder(config, prepared.weights, prepared.inputs, prepared.program, (prepared.moreData ?? []).map((d) => d.source));
 
     // events listed: --events, or all of them unless there are very many
     let listing: EventListing = cli.events ?? { mode: 'all' };

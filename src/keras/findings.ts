@@ -435,7 +435,9 @@ export function configFindings(config: SimulationConfig, evidence: FlowEvidence,
     findings.push(
       finding(
         'hard-sigmoid-formula',
-        `hard_sigmoid in ${profile.label} is ${profile.hardSigmoidFormula}; Keras 2, tf.keras and TF.js use clip(0.2x + 0.5, 0, 1) and Keras 3 uses clip(x/6 + 0.5, 0, 1), so the same weights give different numbers.`,
+        profile.keras3
+          ? `hard_sigmoid in ${profile.label} is ${profile.hardSigmoidFormula}; Keras 2, tf.keras and TF.js use clip(0.2x + 0.5, 0, 1), so the same weights give different numbers.`
+          : `hard_sigmoid in ${profile.label} is ${profile.hardSigmoidFormula}, as in Keras 2, tf.keras and TF.js; Keras 3 uses clip(x/6 + 0.5, 0, 1), so the same weights give different numbers there.`,
       ),
     );
   }

@@ -213,6 +213,8 @@ export function describeRun(result: SimulationResult): string {
   const { config, totals } = result;
   const several = config.resolvedLayers.length > 1;
   const layers = config.resolvedLayers
+    // a shared layer once (its later calls are the same layer)
+    .filter((layer) => !layer.call)
     .map((layer) => `${several ? `${layer.name} ` : ''}${layerKind(layer)}(${formatCount(layer.units)})${several ? (layer.stateful ? ' stateful' : ' stateless') : ''}`)
     // a model's graph (a decoder wired to its encoder, a shared layer) is not a stack
     .join(config.resolvedLayers.some((layer) => layer.initialStateFrom !== undefined || layer.call) ? ', ' : ' → ');

@@ -42,6 +42,48 @@ export function realLength(layout: PaddingLayout, sample: number, timesteps: num
   return Math.max(0, Math.min(timesteps, length));
 }
 
+/**
+ * The values of model input `index` for `samples`, (samples, timesteps or 1, features) row-major:
+ * from its data source, else seeded (token ids in [1, vocabulary)), padded as `padding` says.
+ * The runner and --trace fill inputs with it, so a trace records what the run computed on.
+ */
+export function fillProgramInput(
+  out: Float32Array,
+  program: ModelProgram,
+  index: number,
+  samples: Int32Array,
+  seed: number,
+  source: InputSource | undefined,
+  padding: ((mask: Uint8Array, samples: Int32Array, timesteps: number) => void) | undefined,
+  padMask: Uint8Array = new Uint8Array(samples.length * (program.inputs[index]!.timesteps ?? 1)),
+): void {
+  const input = program.inputs[index]!;
+  const T = input.timesteps ?? 1;
+  const D = input.features;
+  if (source) {
+    source.fill(out, samples);
+    return;
+  }
+  const inputSeed = index === 0 ? deriveSeed(seed, 0x1a7) : deriveSeed(seed, extraInputSeedTag, index);
+  let at = 0;
+  for (let r = 0; r < samples.length; r++) {
+    const sample = samples[r]!;
+    for (let t = 0; t < T; t++) {
+      for (let d = 0; d < D; d++) {
+        const u = syntheticInput(inputSeed, sample, t, d);
+        // token ids: whole numbers in [1, vocabulary); 0 is kept for padding
+        out[at++] = input.vocabulary ? 1 + Math.floor(((u + 1) / 2) * (input.vocabulary - 1)) : u;
+      }
+    }
+  }
+  if (input.paddingValue !== null && padding && input.timesteps !== null) {
+    padding(padMask, samples, T);
+    for (let r = 0; r < samples.length; r++) {
+      for (let t = 0; t < T; t++) if (padMask[r * T + t] === 0) out.fill(input.paddingValue, (r * T + t) * D, (r * T + t + 1) * D);
+    }
+  }
+}
+
 /** The mask of a call under a padding layout: (rows, timesteps), 0 on padded steps. */
 export function fillLayoutMask(mask: Uint8Array, samples: Int32Array, timesteps: number, layout: PaddingLayout, seed: number): void {
   for (let r = 0; r < samples.length; r++) {
@@ -169,32 +211,9 @@ export function createProgramRunner(options: ProgramRunnerOptions): ProgramRunne
   function fillInput(index: number, call: LayerCall): void {
     const input = program.inputs[index]!;
     const tensor = get(`input:${input.name}`);
-    const T = input.timesteps ?? 1;
-    const D = input.features;
     tensor.mask = undefined;
-    const source = options.sources?.[index];
-    if (source) {
-      source.fill(tensor.data, call.samples);
-      return;
-    }
-    const seed = index === 0 ? deriveSeed(config.seed, 0x1a7) : deriveSeed(config.seed, extraInputSeedTag, index);
-    let at = 0;
-    for (let r = 0; r < call.rows; r++) {
-      const sample = call.samples[r]!;
-      for (let t = 0; t < T; t++) {
-        for (let d = 0; d < D; d++) {
-          const u = syntheticInput(seed, sample, t, d);
-          // token ids: whole numbers in [1, vocabulary); 0 is kept for padding
-          tensor.data[at++] = input.vocabulary ? 1 + Math.floor(((u + 1) / 2) * (input.vocabulary - 1)) : u;
-        }
-      }
-    }
-    if (input.paddingValue !== null && options.padding && input.timesteps !== null) {
-      options.padding(padMask, call.samples, T);
-      for (let r = 0; r < call.rows; r++) {
-        for (let t = 0; t < T; t++) if (padMask[r * T + t] === 0) tensor.data.fill(input.paddingValue, (r * T + t) * D, (r * T + t + 1) * D);
-      }
-    }
+    const samples = call.samples.length > call.rows ? call.samples.subarray(0, call.rows) : call.samples;
+    fillProgramInput(tensor.data, program, index, samples, config.seed, options.sources?.[index], options.padding, padMask);
   }
 
   const firstStateful = layers.findIndex((layer) => layer.stateful);

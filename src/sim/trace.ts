@@ -8,6 +8,7 @@ import { resolveLayers, type SimulationConfig } from '../keras/config.ts';
 import type { StateHooks } from './hooks.ts';
 import { kerasProfiles } from '../keras/profiles.ts';
 import type { ModelProgram } from '../keras/graph.ts';
+import { fillProgramInput } from './program.ts';
 import { buildLayers, fillConfigMask, fillSyntheticInputs, hasPadding, programLayerShapes, type InputSource, type LayerWeightsOverride } from './simulate.ts';
 
 /** Inputs (N·T·D values) are included up to this many values; above it `inputs` is null. */
@@ -57,6 +58,11 @@ export interface Trace {
   readonly inputs: TraceTensor | null;
   /** (N, T) mask (1 = real step, 0 = padding), or null without masking. */
   readonly mask: TraceTensor | null;
+  /**
+   * A model file's inputs by name, each as the run fed it: (N, T, D), token ids (N, T, 1), or a
+   * vector input (N, F); the input the run's shape describes first. Absent without a model; null above `traceInputLimit` values in all.
+   */
+  readonly modelInputs?: readonly (TraceTensor & { readonly name: string })[] | null;
   readonly calls: TraceCall[];
 }
 
@@ -76,6 +82,7 @@ export function createTraceRecorder(
   weights?: readonly (LayerWeightsOverride | undefined)[],
   source?: InputSource,
   program?: ModelProgram,
+  moreSources: readonly (InputSource | undefined)[] = [],
 ): { trace: Trace; hooks: StateHooks } {
   const profile = kerasProfiles[config.keras];
   const specs = resolveLayers(config);
@@ -115,6 +122,24 @@ export function createTraceRecorder(
       mask = tensor([N, T], maskValues);
     }
   }
+  // a model's inputs, each as the runner fills it (data, or the same seeded values and padding)
+  let modelInputs: (TraceTensor & { name: string })[] | null | undefined;
+  if (program) {
+    const sizes = program.inputs.map((input) => N * (input.timesteps ?? 1) * input.features);
+    if (sizes.reduce((a, b) => a + b, 0) <= traceInputLimit) {
+      const all = Int32Array.from({ length: N }, (_, i) => i);
+      const sources = [source, ...moreSources];
+      const padding = hasPadding(config) ? (m: Uint8Array, samples: Int32Array, timesteps: number) => fillConfigMask(m, samples, timesteps, config) : undefined;
+      modelInputs = program.inputs.map((input, index) => {
+        const values = new Float32Array(sizes[index]!);
+        fillProgramInput(values, program, index, all, config.seed, sources[index], padding);
+        const shape = input.timesteps === null ? [N, input.features] : [N, input.timesteps, input.features];
+        return { name: input.name, ...tensor(shape, values) };
+      });
+    } else {
+      modelInputs = null;
+    }
+  }
   const trace: Trace = {
     format: 'lstm-reset-trace',
     version: 1,
@@ -123,6 +148,7 @@ export function createTraceRecorder(
     layers,
     inputs,
     mask,
+    ...(modelInputs !== undefined ? { modelInputs } : {}),
     calls: [],
   };
   let current: { phase: string; epoch: number; batch: number; samples: number[]; layers: TraceCall['layers'][number][] } | undefined;
