@@ -79,13 +79,10 @@ export async function readAnyModelFile(path: string, reader: FileReader, options
   if (isHdf5(head)) return parseKerasH5(head, path);
   if (isZip(head)) return readKerasArchive(head, path);
   // named as a binary model but holding neither signature: say so rather than parse it as JSON
-  const extension = /\.(h5|hdf5|keras)$/i.exec(path)?.[1]?.toLowerCase();
-  if (extension && !/^\s*[{[]/.test(safeDecode(head.subarray(0, 256)) ?? '')) {
+  if (/\.(h5|hdf5)$/i.test(path) && !/^\s*[{[]/.test(safeDecode(head.subarray(0, 256)) ?? '')) {
     throw fileError(
       path,
-      extension === 'keras'
-        ? 'is not a .keras archive (no zip signature): give the file model.save("….keras") wrote, copied whole'
-        : 'is not an HDF5 file (no HDF5 signature at its start): give the .h5 model.save wrote, copied whole (a download that failed saves an HTML page or an error text under the same name)',
+      'is not an HDF5 file (no HDF5 signature at its start): give the .h5 model.save wrote, copied whole (a download that failed saves an HTML page or an error text under the same name)',
     );
   }
   return readModelFile(path, reader, options);

@@ -71,9 +71,45 @@ export function permutation(n: number, seed: number): Int32Array {
  * sample always carries the same sequence wherever the schedule puts it.
  */
 export function syntheticInput(seed: number, sample: number, timestep: number, feature: number): number {
-  const sampleHash = mix32(seed ^ mix32(sample + 0x3c6ef372) ^ Math.floor(sample / 4294967296));
-  const h = mix32(sampleHash ^ mix32(timestep * 0x10001 + feature + 0x27d4eb2f));
-  return (h / 4294967296) * 2 - 1;
+  return syntheticFromSample(syntheticSampleHash(seed, sample), timestep, feature);
+}
+
+/** The per-sample part of syntheticInput, hoisted out of the loops over timesteps and features. */
+export function syntheticSampleHash(seed: number, sample: number): number {
+  return mix32(seed ^ mix32(sample + 0x3c6ef372) ^ Math.floor(sample / 4294967296));
+}
+
+/** syntheticInput from its sample's hash (syntheticSampleHash): the same value. */
+export function syntheticFromSample(sampleHash: number, timestep: number, feature: number): number {
+  return syntheticFromKeys(sampleHash, syntheticStepKey(timestep, feature));
+}
+
+/** The per-(timestep, feature) part of syntheticInput, the same for every sample. */
+export function syntheticStepKey(timestep: number, feature: number): number {
+  return mix32(timestep * 0x10001 + feature + 0x27d4eb2f);
+}
+
+/** syntheticInput from its sample's hash and its step key: the same value. */
+export function syntheticFromKeys(sampleHash: number, stepKey: number): number {
+  return (mix32(sampleHash ^ stepKey) / 4294967296) * 2 - 1;
+}
+
+/**
+ * Fills `out` with syntheticInput(seed, samples[r], t, d), (rows, timesteps, features) row-major:
+ * each (t, d) key is hashed once for all rows.
+ */
+export function fillSynthetic(out: Float32Array, seed: number, samples: ArrayLike<number>, timesteps: number, features: number): void {
+  const rows = samples.length;
+  const hashes = new Uint32Array(rows);
+  for (let r = 0; r < rows; r++) hashes[r] = syntheticSampleHash(seed, samples[r]!);
+  const stride = timesteps * features;
+  for (let t = 0; t < timesteps; t++) {
+    for (let d = 0; d < features; d++) {
+      const key = syntheticStepKey(t, d);
+      const at = t * features + d;
+      for (let r = 0; r < rows; r++) out[r * stride + at] = (mix32(hashes[r]! ^ key) / 4294967296) * 2 - 1;
+    }
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import type { LayerCall } from '../keras/events.ts';
 import type { FlowDecision } from '../keras/state-flow.ts';
 import { autoMaskDropped, type ModelProgram, type ProgramStep, type TensorId } from '../keras/graph.ts';
 import { applyActivation, dense, embeddingLookup } from '../nn/layers.ts';
-import { deriveSeed, mix32, syntheticInput } from '../shared/random.ts';
+import { deriveSeed, fillSynthetic, mix32, syntheticInput } from '../shared/random.ts';
 import type { StateHooks } from './hooks.ts';
 import type { RecurrentLayer } from './layer.ts';
 
@@ -65,16 +65,16 @@ export function fillProgramInput(
     return;
   }
   const inputSeed = index === 0 ? deriveSeed(seed, 0x1a7) : deriveSeed(seed, extraInputSeedTag, index);
-  let at = 0;
-  for (let r = 0; r < samples.length; r++) {
-    const sample = samples[r]!;
-    for (let t = 0; t < T; t++) {
-      for (let d = 0; d < D; d++) {
-        const u = syntheticInput(inputSeed, sample, t, d);
-        // token ids: whole numbers in [1, vocabulary); 0 is kept for padding
-        out[at++] = input.vocabulary ? 1 + Math.floor(((u + 1) / 2) * (input.vocabulary - 1)) : u;
+  if (input.vocabulary) {
+    // token ids: whole numbers in [1, vocabulary); 0 is kept for padding
+    let at = 0;
+    for (let r = 0; r < samples.length; r++) {
+      for (let t = 0; t < T; t++) {
+        for (let d = 0; d < D; d++) out[at++] = 1 + Math.floor(((syntheticInput(inputSeed, samples[r]!, t, d) + 1) / 2) * (input.vocabulary - 1));
       }
     }
+  } else {
+    fillSynthetic(out, inputSeed, samples, T, D);
   }
   if (input.paddingValue !== null && padding && input.timesteps !== null) {
     padding(padMask, samples, T);

@@ -12,7 +12,7 @@ import { runSchedule } from '../keras/schedule.ts';
 import { StateFlow, initialStateMode } from '../keras/state-flow.ts';
 import { createCell, prepareCell, gruCell, lstmCell, simpleRnnCell, type CellKind } from '../nn/cells.ts';
 import type { GateActivation } from '../nn/lstm.ts';
-import { deriveSeed, mix32, syntheticInput } from '../shared/random.ts';
+import { deriveSeed, fillSynthetic, mix32 } from '../shared/random.ts';
 import { explain } from './explain.ts';
 import { combineHooks, type StateHooks } from './hooks.ts';
 import { RecurrentLayer } from './layer.ts';
@@ -71,13 +71,7 @@ export function fillSyntheticInputs(
   seed: number,
 ): void {
   const inputSeed = deriveSeed(seed, inputSeedTag);
-  let offset = 0;
-  for (let r = 0; r < samples.length; r++) {
-    const sample = samples[r]!;
-    for (let t = 0; t < timesteps; t++) {
-      for (let d = 0; d < features; d++) buffer[offset++] = syntheticInput(inputSeed, sample, t, d);
-    }
-  }
+  fillSynthetic(buffer, inputSeed, samples, timesteps, features);
 }
 
 /** Seed tag of the choice of padded samples. */
