@@ -399,6 +399,16 @@ export class RecurrentLayer {
     const h = this.states[direction]![0]!;
     const units = this.units;
     const T = this.lastTimesteps;
+    if (!this.bidirectional) {
+      // one direction: a plain copy, no subarray per row and step
+      const out = this.outputs;
+      for (let r = 0; r < rows; r++) {
+        const at = (r * T + outputStep) * units;
+        const from = r * units;
+        for (let i = 0; i < units; i++) out[at + i] = h[from + i]!;
+      }
+      return;
+    }
     for (let r = 0; r < rows; r++) {
       this.merge(this.outputs, (r * T + outputStep) * this.outputDim, direction, h.subarray(r * units, (r + 1) * units));
     }
