@@ -90,7 +90,7 @@ export const helpConfiguration: Partial<Help> = {
 
 /** The text after the main command's options and commands, ending with examples. Every line fits 80 columns. */
 export const mainHelpAfter = `
-The table's columns (one row per reset event):
+The table's columns (one row per event: a reset, or a start that is not one):
   #                  the event's number in the run
   epoch, batch       the fit epoch (0 before a plan's first fit); the batch,
                      1-based within its phase and epoch
@@ -99,9 +99,12 @@ The table's columns (one row per reset event):
                      after-batch or epoch-end: after a training batch or after
                      the epoch's last one (a reset_states() callback);
                      between-calls: a plan's reset between fit/evaluate calls
-  reason             initial (a stateful layer is built), batch-start (a
-                     stateless call starts from zeros), reset-states
-  rows zeroed        sequence rows whose state was set to zeros
+  reason             resets: initial (a stateful layer is built), batch-start
+                     (a stateless call starts from zeros), reset-states; other
+                     starts, never counted as resets: broadcast (a 1-row batch
+                     run against every state row), not-stored (JAX restarts
+                     from the stored value), initial-state, from-layer
+  rows               sequence rows the event zeroes (or starts)
   discarded mean|h|  mean |h| of the state thrown away (0 when there was none)
 Below the totals: the state at the start of each call per epoch (Z zeros,
 C carried, | reset_states()) and a sparkline of mean |h|; -q leaves them out.

@@ -83,7 +83,7 @@ describe('--help', () => {
   it('groups the options (data, model, training, output, CI), explains columns, exit codes and colour, and ends with examples', async () => {
     const { stdout } = await run(['--help']);
     const headings = stdout.split('\n').filter((line) => /^[A-Z][A-Za-z' ]+:$/.test(line) || /^[A-Z][a-z' ]+\(.*\):$/.test(line));
-    expect(headings).toEqual(['Data:', 'Model:', 'Training:', 'Output:', 'CI:', 'General:', 'Commands:', "The table's columns (one row per reset event):", 'Exit codes:', 'Examples:']);
+    expect(headings).toEqual(['Data:', 'Model:', 'Training:', 'Output:', 'CI:', 'General:', 'Commands:', "The table's columns (one row per event: a reset, or a start that is not one):", 'Exit codes:', 'Examples:']);
     // it ends with the examples
     expect(stdout.trimEnd().split('\n').at(-1)).toBe('  $ lstm-reset verify --shape 20,7,1 --batch 10');
     const section = (name: string) => stdout.slice(stdout.indexOf(`\n${name}\n`), stdout.indexOf('\n\n', stdout.indexOf(`\n${name}\n`) + 1));
