@@ -79,20 +79,25 @@ export function parseEvents(value: string): EventListing {
   return { mode: 'head', count };
 }
 
-/** Parses a whole number in [min, max]; `what` reads "batch size", `example` "--batch 32". */
+/**
+ * Parses a whole number in [min, max] written in plain decimal digits (the one grammar of every
+ * count a flag or --expect takes): no sign, spaces, exponent (1e3), separator (1_000) or hex (0x10),
+ * which other flags or tools read differently. `what` reads "batch size", `example` "--batch 32".
+ */
 export function parseWholeNumber(value: string, what: string, example: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
-  const text = value.trim().replace(/_/g, '');
-  if (!/^[+]?\d+(e\+?\d+)?$/i.test(text)) {
-    throw new InvalidArgumentError(`${capitalise(what)} must be a whole number ≥ ${min}, e.g. ${example}.`);
-  }
-  const number = Number(text);
+  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number) || number < min) {
-    throw new InvalidArgumentError(`${capitalise(what)} must be a whole number ≥ ${min}, e.g. ${example}.`);
+    throw new InvalidArgumentError(`${capitalise(what)} must be a whole number ≥ ${min} in plain digits (no sign, spaces, exponent, _ or hex), e.g. ${example}.`);
   }
   if (number > max) {
     throw new InvalidArgumentError(`${capitalise(what)} ${number} is more than the ${formatCount(max)} lstm-reset accepts.`);
   }
   return number;
+}
+
+/** A value echoed in a message: at most 60 characters, then "…" (a pasted file must not fill the terminal). */
+export function clip(value: string, max = 60): string {
+  return value.length > max ? `${value.slice(0, max)}… (${formatCount(value.length)} characters)` : value;
 }
 
 function capitalise(text: string): string {
@@ -105,12 +110,17 @@ export interface Shape {
   readonly features: number;
 }
 
-/** "1000,20,1", "1000,20" (one feature), "(1000, 20, 1)", "[1000, 20, 1]" or "1000x20x1". */
+/**
+ * "1000,20,1", "1000,20" (one feature), "1000, 20, 1", a whole Python tuple or list "(1000, 20, 1)" /
+ * "[1000, 20, 1]", or "1000x20x1". Each size in plain digits; nothing before or after, no empty size
+ * ("20,7,"), no unmatched bracket ("(20,7,1").
+ */
 export function parseShape(value: string): Shape {
-  const usage = 'Give samples,timesteps[,features] as positive whole numbers, e.g. --shape 1000,20,1 (also "(1000, 20, 1)" or 1000x20x1).';
-  const inner = value.trim().replace(/^[([]\s*/, '').replace(/\s*[)\]]$/, '');
+  const usage = 'Give samples,timesteps[,features] as positive whole numbers in plain digits, e.g. --shape 1000,20,1 (also "(1000, 20, 1)" or 1000x20x1).';
+  const bracketed = /^\((.*)\)$/s.exec(value) ?? /^\[(.*)\]$/s.exec(value);
+  const inner = bracketed ? bracketed[1]!.replace(/^ +| +$/g, '') : value;
   // commas (Python tuple style) or x (1000x20x1), never both
-  const parts = (inner.includes(',') ? inner.split(/\s*,\s*/) : inner.split(/\s*[x×]\s*|\s+/i)).filter((p, i, all) => p !== '' || i < all.length - 1);
+  const parts = inner.includes(',') ? inner.split(/ *, */) : inner.split(/ *[x×] */i);
   if (parts.length < 2 || parts.length > 3) throw new InvalidArgumentError(usage);
   const names = ['samples', 'timesteps', 'features'] as const;
   const maxima = [limits.samples, limits.timesteps, limits.features];
@@ -118,7 +128,7 @@ export function parseShape(value: string): Shape {
     if (!/^\d+$/.test(part) || Number(part) < 1) throw new InvalidArgumentError(usage);
     const number = Number(part);
     if (!Number.isSafeInteger(number) || number > maxima[i]!) {
-      throw new InvalidArgumentError(`${capitalise(names[i]!)} ${part} is more than the ${formatCount(maxima[i]!)} lstm-reset accepts.`);
+      throw new InvalidArgumentError(`${capitalise(names[i]!)} ${clip(part)} is more than the ${formatCount(maxima[i]!)} lstm-reset accepts.`);
     }
     return number;
   });
@@ -127,7 +137,7 @@ export function parseShape(value: string): Shape {
 
 /** never | epoch | K (a whole number of training batches). */
 export function parseResetEvery(value: string): ResetPolicy {
-  const text = value.trim().toLowerCase();
+  const text = value.toLowerCase();
   if (text === 'never' || text === 'epoch') return text;
   if (/^\d+$/.test(text) && Number(text) >= 1 && Number.isSafeInteger(Number(text))) return { everyBatches: Number(text) };
   throw new InvalidArgumentError('Use never, epoch, or a whole number of training batches K ≥ 1, e.g. --reset-every epoch.');
@@ -273,18 +283,23 @@ export function parseLayers(value: string): LayerToken[] {
     let cell: CellKind | undefined;
     if (parts[0] !== undefined && !/^\d+$/.test(parts[0])) {
       cell = cellAliases[parts[0].replace('-', '_')];
-      if (cell === undefined) throw new InvalidArgumentError(`Unknown cell "${parts[0]}" in "${token}". ${usage}`);
+      if (cell === undefined) throw new InvalidArgumentError(`Unknown cell "${clip(parts[0])}" in "${clip(token)}". ${usage}`);
       parts.shift();
     }
     const unitsText = parts.shift();
     if (unitsText === undefined || !/^\d+$/.test(unitsText) || Number(unitsText) < 1 || Number(unitsText) > limits.units) {
-      throw new InvalidArgumentError(`Units in "${token}" must be a whole number from 1 to ${limits.units}. ${usage}`);
+      throw new InvalidArgumentError(`Units in "${clip(token)}" must be a whole number from 1 to ${limits.units}. ${usage}`);
     }
     let layer: LayerToken = { ...(cell ? { cell } : {}), units: Number(unitsText) };
     for (const flag of parts) {
-      if (flag === 'stateful' || flag === 'stateless') layer = { ...layer, stateful: flag === 'stateful' };
-      else if (flag === 'bidirectional' || flag === 'bi') layer = { ...layer, bidirectional: true };
-      else throw new InvalidArgumentError(`Unknown flag "${flag}" in "${token}". ${usage}`);
+      if (flag === 'stateful' || flag === 'stateless') {
+        if (layer.stateful !== undefined) throw new InvalidArgumentError(`"${clip(token)}" says stateful or stateless more than once; give one of them, e.g. ${unitsText}:${flag}.`);
+        layer = { ...layer, stateful: flag === 'stateful' };
+      } else if (flag === 'bidirectional' || flag === 'bi') {
+        if (layer.bidirectional) throw new InvalidArgumentError(`"${clip(token)}" says bidirectional more than once; give it once, e.g. ${unitsText}:bidirectional.`);
+        layer = { ...layer, bidirectional: true };
+      }
+      else throw new InvalidArgumentError(`Unknown flag "${clip(flag)}" in "${clip(token)}". ${usage}`);
     }
     return layer;
   });
@@ -297,10 +312,11 @@ export interface Expectation {
 }
 
 export function parseExpectation(value: string, previous: Expectation[] = []): Expectation[] {
-  const match = /^\s*([A-Za-z][\w.-]*)\s*=\s*(\S+)\s*$/.exec(value);
+  // totals are counts: the value is a whole number in plain digits, as every count flag takes
+  const match = /^([A-Za-z][\w.-]*)=(\d+)$/.exec(value);
   const number = match ? Number(match[2]) : Number.NaN;
-  if (!match || !Number.isFinite(number)) {
-    throw new InvalidArgumentError('Use KEY=NUMBER with a key of the --json totals, e.g. --expect rowResets=15000 or --expect byReason.batch-start=75.');
+  if (!match || !Number.isSafeInteger(number)) {
+    throw new InvalidArgumentError('Use KEY=COUNT with a key of the --json totals and a whole number in plain digits, e.g. --expect rowResets=15000 or --expect byReason.batch-start=75.');
   }
   return [...previous, { key: match[1]!, value: number }];
 }

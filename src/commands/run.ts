@@ -9,6 +9,7 @@ import {
   parseFormat,
   parseMaxRows,
   parseWholeNumber,
+  clip,
   lackedSetting,
   settingRefusal,
   type EventListing,
@@ -439,7 +440,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
   for (const expectation of expectations) {
     if (lookupTotal(counted, expectation.key) === undefined) {
       return usageError(
-        `--expect ${expectation.key}: no such total; use one of ${numericTotalKeys(counted).slice(0, 12).join(', ')}, … (any number under "totals" in --json).`,
+        `--expect ${clip(expectation.key)}: no such total; use one of ${numericTotalKeys(counted).slice(0, 12).join(', ')}, … (any number under "totals" in --json).`,
       );
     }
   }
