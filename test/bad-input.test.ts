@@ -412,6 +412,9 @@ const tables: Record<string, readonly Case[]> = {
   ],
   'model files': [
     c(['audit', H('model-units-negative.json'), '--samples', '8', '--batch', '4'], /model-units-negative\.json: .*units must be a positive integer, got -5/),
+    c(['audit', H('model-batch-zero.json'), '--samples', '8', '--batch', '4'], /model-batch-zero\.json: .*batch_shape has the batch size 0 \(expected a positive integer, or null/),
+    c(['audit', H('model-batch-input-zero.json'), '--samples', '8'], /model-batch-input-zero\.json: .*batch_input_shape has the batch size 0/),
+    c(['audit', `${fixtures}tfjs-stateful/model.json`, '--samples', '8', '--weights', H('model-batch-zero.json')], /--weights|model-batch-zero/),
     c(['audit', H('model-units-zero.json'), '--samples', '8', '--batch', '4'], /units must be a positive integer, got 0/),
     c(['audit', H('model-units-string.json'), '--samples', '8', '--batch', '4'], /units must be a positive integer, got "8"/),
     c(['audit', H('model-units-fraction.json'), '--samples', '8', '--batch', '4'], /units must be a positive integer, got 2\.5/),

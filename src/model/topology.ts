@@ -501,7 +501,12 @@ export function activationName(value: unknown): string | undefined {
 function declaredInputShape(config: Json, file: string, where: string): Shape | undefined {
   for (const key of ['batch_input_shape', 'batch_shape']) {
     const value = config[key];
-    if (value !== undefined && value !== null) return parseShape(value, file, `${where}: ${key}`);
+    if (value !== undefined && value !== null) {
+      const shape = parseShape(value, file, `${where}: ${key}`);
+      // the first dimension is the batch size: 0 rows is no batch at all (-5 is refused above)
+      if (shape[0] === 0) throw fileError(file, `${where}: ${key} has the batch size 0 (expected a positive integer, or null for any batch size): ${quote(value)}`);
+      return shape;
+    }
   }
   for (const key of ['input_shape', 'shape']) {
     const value = config[key];

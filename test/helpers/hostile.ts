@@ -176,6 +176,11 @@ export function writeHostileFiles(): HostileFiles {
   variant('model-units-fraction.json', (m) => (wrapped(m).units = 2.5));
   variant('model-shape-negative.json', (m) => (m.config.layers[0]!.config.batch_shape = [-1, 12, 2]));
   variant('model-shape-string.json', (m) => (m.config.layers[0]!.config.batch_shape = 'x'));
+  variant('model-batch-zero.json', (m) => (m.config.layers[0]!.config.batch_shape = [0, 12, 2]));
+  variant('model-batch-input-zero.json', (m) => {
+    delete m.config.layers[0]!.config.batch_shape;
+    m.config.layers[0]!.config.batch_input_shape = [0, 12, 2];
+  });
   variant('model-layers-null.json', (m) => ((m.config as { layers: unknown }).layers = null));
   variant('model-no-recurrent.json', (m) => (m.config.layers = m.config.layers.filter((l) => l.class_name === 'Dense' || l.class_name === 'InputLayer')));
   variant('model-activation.json', (m) => (wrapped(m).recurrent_activation = 'softmax'));
