@@ -6,7 +6,7 @@ import { avoidFile, openOutputFile, recordInheritedDescriptors, type AvoidFile, 
 import { inputKind, readInputBytes } from './io/read-input.ts';
 import { exitCodes, OutputWriteError, writeWholeFile, describeWriteError, type CliIo, type OutputOptions } from './commands/cli-io.ts';
 import { enableRelaxedSimd } from './nn/kernels/relaxed-simd.ts';
-import { removeHdf5Scratch } from './model/hdf5.ts';
+import { isHdf5Chatter, removeHdf5Scratch } from './model/hdf5.ts';
 import packageJson from '../package.json' with { type: 'json' };
 
 // before this process opens anything: which descriptors the caller passed (--trace /dev/fd/N)
@@ -155,6 +155,18 @@ function onSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP', code: number): void {
   writeStderr(`interrupted (${signal})${files.length > 0 ? `; ${files.join(', ')} not written` : ''}\n`);
   process.exit(code);
 }
+// Emscripten's "Aborted(…)" (h5wasm on a damaged .h5) comes through console.error: the reader
+// reports that failure in one line of its own (src/model/hdf5.ts), so the printout is dropped.
+const libraryStderrWrite = process.stderr.write.bind(process.stderr);
+process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+  if (isHdf5Chatter(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))) {
+    const done = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    done?.();
+    return true;
+  }
+  return (libraryStderrWrite as (...args: unknown[]) => boolean)(chunk, ...rest);
+}) as typeof process.stderr.write;
+
 process.on('SIGINT', () => onSignal('SIGINT', exitCodes.interruptedSigint));
 process.on('SIGTERM', () => onSignal('SIGTERM', exitCodes.interruptedSigterm));
 process.on('SIGHUP', () => onSignal('SIGHUP', 129));

@@ -220,6 +220,20 @@ describe('a full disk on stdout (/dev/full): one line, exit 4, in every command'
   });
 });
 
+describe('a damaged .h5 gets one line, not the HDF5 library\'s own printout', () => {
+  it('every 97th byte flipped after the superblock: exit 2, one line on stderr (no HDF5-DIAG stack, no "Aborted(…)"), stdout empty', () => {
+    const bytes = readFileSync(new URL('../examples/h5/stateful.h5', import.meta.url));
+    for (let i = 2000; i < bytes.length; i += 97) bytes[i]! ^= 0xff;
+    const corrupt = join(dir, 'corrupt.h5');
+    writeFileSync(corrupt, bytes);
+    const result = spawnSync('node', [bin, 'audit', corrupt, '--samples', '6', '--batch', '2'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: audit: .*corrupt\.h5: [^\n]*\n$/);
+    expect(result.stderr).not.toMatch(/HDF5-DIAG|^Aborted/m);
+  });
+});
+
 describe('streams as inputs: FIFOs and process substitution', () => {
   const sh = (script: string) => spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8' });
 

@@ -68,7 +68,7 @@ interface H5Dataset extends H5Entity {
   readonly value: unknown;
 }
 interface H5Module {
-  readonly ready: Promise<{ FS: { writeFile(path: string, data: Uint8Array): void } }>;
+  readonly ready: Promise<{ FS: { writeFile(path: string, data: Uint8Array): void }; activate_throwing_error_handler?: () => number }>;
   readonly File: new (path: string, mode: 'r') => H5Group & { close(): void };
   readonly Group: new (...args: never[]) => H5Group;
   readonly Dataset: new (...args: never[]) => H5Dataset;
@@ -98,6 +98,15 @@ function removeScratch(folder: string): void {
   rmSync(folder, { recursive: true, force: true });
 }
 
+/**
+ * Text h5wasm prints through console.error on its own: Emscripten's "Aborted(…)" when a damaged
+ * file makes the HDF5 library abort (and HDF5-DIAG error-stack lines, should any come that way).
+ * The reader reports each failure as one error of its own, so the CLI drops these (src/cli.ts).
+ */
+export function isHdf5Chatter(text: string): boolean {
+  return /^(HDF5-DIAG: |Aborted\(|\s+#\d{3}: |\s+(major|minor): )/.test(text);
+}
+
 /** HDF5 type classes (H5Tpublic.h): integer 0, float 1. */
 const H5T_INTEGER = 0;
 const H5T_FLOAT = 1;
@@ -112,7 +121,11 @@ export async function openHdf5(bytes: Uint8Array, file: string): Promise<Hdf5Fil
   if (bytes.length < end) throw fileError(file, `is truncated: its HDF5 superblock says ${end} bytes, the file has ${bytes.length}`);
   const imported = (await import('h5wasm/node')) as unknown as { default?: H5Module } & H5Module;
   const h5wasm = imported.default ?? imported;
-  const { FS } = await h5wasm.ready;
+  const module = await h5wasm.ready;
+  const { FS } = module;
+  // HDF5's own error stack (60 lines for one damaged attribute, printed straight to descriptor 2)
+  // becomes an exception (h5wasm's handler), which the reader turns into one line
+  module.activate_throwing_error_handler?.();
   let folder: string;
   try {
     folder = mkdtempSync(join(tmpdir(), 'lstm-reset-h5-'));
