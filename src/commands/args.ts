@@ -85,9 +85,12 @@ export function parseEvents(value: string): EventListing {
  * which other flags or tools read differently. `what` reads "batch size", `example` "--batch 32".
  */
 export function parseWholeNumber(value: string, what: string, example: string, min = 1, max = Number.MAX_SAFE_INTEGER): number {
-  const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(number) || number < min) {
+  if (!/^\d+$/.test(value)) {
     throw new InvalidArgumentError(`${capitalise(what)} must be a whole number ≥ ${min} in plain digits (no sign, spaces, exponent, _ or hex), e.g. ${example}.`);
+  }
+  const number = Number(value);
+  if (!Number.isSafeInteger(number) || number < min) {
+    throw new InvalidArgumentError(`${capitalise(what)} must be a whole number ≥ ${min}, e.g. ${example}.`);
   }
   if (number > max) {
     throw new InvalidArgumentError(`${capitalise(what)} ${number} is more than the ${formatCount(max)} lstm-reset accepts.`);
