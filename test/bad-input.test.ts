@@ -412,6 +412,8 @@ const tables: Record<string, readonly Case[]> = {
   ],
   'model files': [
     c(['audit', H('model-units-negative.json'), '--samples', '8', '--batch', '4'], /model-units-negative\.json: .*units must be a positive integer, got -5/),
+    c(['audit', H('weights-bomb.keras'), '--samples', '8'], /weights-bomb\.keras: zip entry model\.weights\.h5 declares 24\.0 MiB from 0\.0 MiB compressed \(\d+:1\); weights do not compress beyond 20:1, so it is a zip bomb or not weights \(nothing was inflated\)/),
+    c(['audit', `${fixtures}models/k3-stateful-seq2seq/model.keras`, '--samples', '8', '--weights', H('weights-bomb.keras')], /--weights .*weights-bomb\.keras: zip entry model\.weights\.h5 declares 24\.0 MiB .*zip bomb/),
     c(['audit', H('model-batch-zero.json'), '--samples', '8', '--batch', '4'], /model-batch-zero\.json: .*batch_shape has the batch size 0 \(expected a positive integer, or null/),
     c(['audit', H('model-batch-input-zero.json'), '--samples', '8'], /model-batch-input-zero\.json: .*batch_input_shape has the batch size 0/),
     c(['audit', `${fixtures}tfjs-stateful/model.json`, '--samples', '8', '--weights', H('model-batch-zero.json')], /--weights|model-batch-zero/),

@@ -28,6 +28,17 @@ export interface ZipLimits {
   readonly maxTotalBytes: number;
   /** Most entries the central directory may list. */
   readonly maxEntries: number;
+  /**
+   * Largest ratio of declared to compressed size for an entry declaring more than `ratioFloorBytes`
+   * (weights: float arrays, which deflate hardly at all; a 1 GiB entry from 1 MB of deflate is a bomb).
+   */
+  readonly maxRatio?: number;
+  readonly ratioFloorBytes?: number;
+}
+
+/** Limits for a `.keras` archive's model.weights.h5 of at most `maxBytes`: over 16 MiB, at most 20:1 compressed. */
+export function weightZipLimits(maxBytes: number): ZipLimits {
+  return { maxEntryBytes: maxBytes, maxTotalBytes: maxBytes, maxEntries: defaultZipLimits.maxEntries, maxRatio: 20, ratioFloorBytes: 16 * 1024 * 1024 };
 }
 
 export const defaultZipLimits: ZipLimits = { maxEntryBytes: 32 * 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024, maxEntries: 10_000 };
@@ -129,6 +140,13 @@ export function extractZipEntries(
   for (const entry of wanted) {
     if (entry.uncompressedSize > limits.maxEntryBytes) {
       throw fileError(file, `zip entry ${entry.name} declares ${entry.uncompressedSize} bytes uncompressed, more than the ${limits.maxEntryBytes} allowed (possible zip bomb)`);
+    }
+    if (limits.maxRatio !== undefined && entry.uncompressedSize > (limits.ratioFloorBytes ?? 0) && entry.uncompressedSize > limits.maxRatio * entry.compressedSize) {
+      const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+      throw fileError(
+        file,
+        `zip entry ${entry.name} declares ${mib(entry.uncompressedSize)} from ${mib(entry.compressedSize)} compressed (${Math.round(entry.uncompressedSize / Math.max(1, entry.compressedSize))}:1); weights do not compress beyond ${limits.maxRatio}:1, so it is a zip bomb or not weights (nothing was inflated); re-save the model with model.save`,
+      );
     }
     total += entry.uncompressedSize;
     if (total > limits.maxTotalBytes) throw fileError(file, `zip entries to read declare ${total} bytes uncompressed in total, more than the ${limits.maxTotalBytes} allowed (possible zip bomb)`);

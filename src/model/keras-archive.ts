@@ -4,7 +4,7 @@
  * files only; `readKerasArchive` also loads the weights of the layers the forward pass uses.
  * tf.keras 2.13+ writes the same format (its metadata says e.g. "2.15.0").
  */
-import { extractZipEntries, defaultZipLimits, type ZipLimits } from '../io/zip.ts';
+import { extractZipEntries, defaultZipLimits, weightZipLimits, type ZipLimits } from '../io/zip.ts';
 import { attachWeights, weightedLayerNames } from './attach-weights.ts';
 import { fileError, ModelFileError, quote, WeightsMismatch } from './errors.ts';
 import { openHdf5 } from './hdf5.ts';
@@ -50,7 +50,7 @@ export function parseKerasArchive(bytes: Uint8Array, file: string, limits: ZipLi
 /** The archive's model with the weights of its recurrent layers (and of the layers feeding them). */
 export async function readKerasArchive(bytes: Uint8Array, file: string): Promise<RecurrentModelInfo> {
   const info = parseKerasArchive(bytes, file);
-  const { files } = extractZipEntries(bytes, file, ['model.weights.h5'], { maxEntryBytes: MAX_WEIGHT_BYTES, maxTotalBytes: MAX_WEIGHT_BYTES, maxEntries: defaultZipLimits.maxEntries });
+  const { files } = extractZipEntries(bytes, file, ['model.weights.h5'], weightZipLimits(MAX_WEIGHT_BYTES));
   const weightsBytes = files.get('model.weights.h5');
   if (!weightsBytes) return info;
   const where = `${file}:model.weights.h5`;

@@ -9,7 +9,7 @@
  * and position, as Keras 3 loads them).
  */
 import { describeLfsPointer, lfsPointer } from '../io/lfs.ts';
-import { defaultZipLimits, extractZipEntries, isZip } from '../io/zip.ts';
+import { extractZipEntries, isZip, weightZipLimits } from '../io/zip.ts';
 import { attachWeights, weightedLayerNames } from './attach-weights.ts';
 import { fileError, quote, WeightsMismatch } from './errors.ts';
 import { isHdf5, openHdf5, type Hdf5File } from './hdf5.ts';
@@ -25,7 +25,7 @@ export async function attachWeightsFile(model: RecurrentModelInfo, bytes: Uint8A
   let h5Bytes = bytes;
   let where = file;
   if (isZip(bytes)) {
-    const { files } = extractZipEntries(bytes, file, ['model.weights.h5'], { maxEntryBytes: MAX_WEIGHT_BYTES, maxTotalBytes: MAX_WEIGHT_BYTES, maxEntries: defaultZipLimits.maxEntries });
+    const { files } = extractZipEntries(bytes, file, ['model.weights.h5'], weightZipLimits(MAX_WEIGHT_BYTES));
     const inner = files.get('model.weights.h5');
     if (!inner) throw fileError(file, 'is a zip archive without model.weights.h5, so not a .keras model: --weights takes an .h5 weights file or a .keras archive');
     h5Bytes = inner;

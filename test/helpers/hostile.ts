@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unzipSync, zipSync } from 'fflate';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;
 
@@ -194,6 +195,9 @@ export function writeHostileFiles(): HostileFiles {
   write('model-junk.keras', new Uint8Array([0x50, 0x4b, 0x03, 0x04, ...Array.from({ length: 200 }, (_, i) => (i * 37) % 256)]));
   write('model-junk.h5', new Uint8Array([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, ...Array.from({ length: 200 }, (_, i) => (i * 53) % 256)]));
   write('model-text.keras', 'not a zip at all');
+  // a real archive whose model.weights.h5 is replaced by 24 MiB of zeros (about 24 KiB deflated, 1000:1)
+  const archive = unzipSync(readFileSync(`${fixtures}models/k3-stateful-seq2seq/model.keras`));
+  write('weights-bomb.keras', zipSync({ ...archive, 'model.weights.h5': [new Uint8Array(24 * 2 ** 20), { level: 9 }] }));
   let seq = JSON.stringify(keras);
   for (let i = 0; i < 3000; i++) seq = `{"class_name":"Sequential","config":{"name":"s${i}","layers":[${seq}]}}`;
   write('model-nested-3000.json', seq);
