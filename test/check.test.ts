@@ -189,6 +189,18 @@ describe('paths and standard input', () => {
     expect(result.files.has(join(folder, 'trace.json'))).toBe(true);
   });
 
+  it('--html FILE and --weights FILE are relative to the contract too, like --trace (not to the working folder)', async () => {
+    expect(resolveScenarioArgs(['audit', 'm.json', '--weights', 'w.h5', '--html', 'r.html', '--html=s.html'], 'ci')).toEqual([
+      'audit', 'ci/m.json', '--weights', 'ci/w.h5', '--html', 'ci/r.html', '--html=ci/s.html',
+    ]);
+    const path = contractFile({ scenarios: [{ name: 'drawn', args: ['--shape', '4,2,1', '--batch', '2', '--html', 'report.html', '--trace', 'drawn.json'] }] });
+    const result = await run(['check', path, '-q']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.files.has(join(folder, 'report.html'))).toBe(true);
+    expect(result.files.has(join(folder, 'drawn.json'))).toBe(true);
+    expect([...result.files.keys()].filter((file) => file.endsWith('report.html'))).toEqual([join(folder, 'report.html')]);
+  });
+
   it('a scenario reading standard input (--plan -, --data -) is refused: a contract is a file of record', async () => {
     for (const args of [
       ['--shape', '8,5,3', '--stateful', '--plan', '-'],

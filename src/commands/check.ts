@@ -47,7 +47,7 @@ export function registerCheck(program: Command, context: CommandContext): void {
     .description(
       'Check a CI contract: runs every scenario of CONTRACT.json (lstm-reset arguments and what the run must show: totals, ' +
         'finding codes, exit code) in-process with --json -q, and prints PASS or FAIL per scenario with what differed. ' +
-        'Paths after --data, --plan, --trace and "audit" are relative to the contract\'s folder. ' +
+        'Paths after --data, --plan, --weights, --trace, --html and "audit" are relative to the contract\'s folder. ' +
         'Exit 0 when every scenario passes, 1 when one fails, 2 for an unreadable or invalid contract. Format: lstm-reset schema contract.',
     )
     .argument('<contract>', 'the contract, a JSON file')
@@ -94,7 +94,7 @@ export async function loadContract(path: string, io: CliIo): Promise<{ ok: true;
 
 /**
  * A scenario's arguments with its file paths resolved against the contract's folder: the value after
- * --data, --plan or --trace (or joined, --data=FILE) and the model file right after "audit".
+ * --data, --plan, --weights, --trace or --html (or joined, --data=FILE) and the model file right after "audit".
  * Absolute paths and - (standard input/output) stay as they are.
  */
 export function resolveScenarioArgs(args: readonly string[], baseDir: string): string[] {

@@ -310,7 +310,7 @@ export type ResultDocument = z.output<typeof resultDocumentSchema>;
 // The CI contract of `lstm-reset check`
 
 /** Options whose value names a file, resolved against the contract's folder. */
-export const contractPathOptions = ['--data', '--plan', '--trace'] as const;
+export const contractPathOptions = ['--data', '--plan', '--trace', '--html', '--weights'] as const;
 
 /** Subcommands a scenario cannot run (they do not print a result document, or would recurse). */
 const notScenarioCommands = ['check', 'schema', 'verify', 'help', 'findings'];
@@ -335,8 +335,8 @@ export const scenarioSchema = z
       })
       .describe(
         'the arguments after `lstm-reset`, e.g. ["--shape", "1000,20,1", "--batch", "200"] or ["audit", "model.json", "--samples", "8"]. ' +
-          'check appends --json -q. File paths are resolved against the folder of the contract file: the value after --data, --plan ' +
-          'or --trace (or in --data=FILE form), and the model file, which must come right after "audit"; absolute paths and - stay as they are. ' +
+          'check appends --json -q. File paths are resolved against the folder of the contract file: the value after --data, --plan, ' +
+          '--weights, --trace or --html (or in --data=FILE form), and the model file, which must come right after "audit"; absolute paths and - stay as they are. ' +
           'The first argument cannot be check, schema, verify, findings or help.',
       ),
     expect: z
