@@ -141,3 +141,21 @@ describe('--keras VERSION: the profile it runs under, said on stderr, and the ve
     expect(result.stdout.replace(/\s+/g, ' ')).toContain('simulated as Keras 3 (3.12+): --keras 3.15.1');
   });
 });
+
+describe("fit(validation_batch_size=) in a plan: Keras 3's and tf.keras's, not Keras 2.3.1's fit() nor TF.js's model.fit()", () => {
+  const plan = join(dir, 'plan-validation-batch-size.json');
+  writeFileSync(plan, JSON.stringify({ steps: [{ type: 'fit', epochs: 1, batchSize: 4, shuffle: false, validationSplit: 0.25, validationBatchSize: 2 }] }));
+  for (const [version, has] of [['3', true], ['3.10', true], ['tf', true], ['2', false], ['2.2.4', false], ['tfjs', false]] as const) {
+    it(`--keras ${version}: ${has ? 'runs' : 'refused, one line naming the field'}`, async () => {
+      const result = await run(['--shape', '16,4,2', '--keras', version, '--plan', plan, '-q']);
+      if (has) {
+        expect(result.code, result.stderr).toBe(0);
+      } else {
+        expect(result.code).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+        expect(result.stderr).toMatch(/^error: --plan: a fit step's "validationBatchSize" is fit\(validation_batch_size=\.\.\.\), which .* does not have/);
+      }
+    });
+  }
+});

@@ -275,6 +275,15 @@ export async function prepareRun(
       closeAll();
       return { ok: false, message: settingRefusal(config.keras, lacking.setting, `--plan: "${lacking.setting}": ${JSON.stringify(lacking.value)}`, fallback.profileOf) };
     }
+    // fit(validation_batch_size=) is Keras 3's and tf.keras's: Keras 2.3.1's fit() and TF.js's model.fit() have none
+    if (!['3', '3.0-3.11', 'tf'].includes(config.keras) && distinctSteps(steps).some((step) => step.type === 'fit' && step.validationBatchSize !== undefined)) {
+      closeAll();
+      const which = `${kerasProfiles[config.keras].label}${fallback.profileOf ? ` (${fallback.profileOf})` : ''}`;
+      return {
+        ok: false,
+        message: `--plan: a fit step's "validationBatchSize" is fit(validation_batch_size=...), which ${which} does not have (Keras 3 and tf.keras have it; its validation runs batches of batchSize); drop it from the plan, or give --keras 3 or tf.`,
+      };
+    }
     const outside = planRangeProblems(steps, config.samples);
     if (outside.length > 0) {
       closeAll();

@@ -56,7 +56,7 @@ export const fitStepSchema = z
     shuffle: z.union([z.boolean(), z.literal('batch')], { error: 'expected true, false or "batch"' }).describe("fit(shuffle=...): true, false or 'batch'"),
     validationSplit: z.number().min(0).lt(1).optional().describe('fit(validation_split=...), in [0, 1)'),
     validationData: dataRangeSchema.optional().describe('fit(validation_data=...): these samples are evaluated after each epoch (instead of a split)'),
-    validationBatchSize: positiveInt.optional().describe('fit(validation_batch_size=...); Keras defaults to batch_size'),
+    validationBatchSize: positiveInt.optional().describe('fit(validation_batch_size=...), Keras 3 and tf.keras only; Keras defaults to batch_size'),
     resetEvery: resetPolicySchema.optional().describe("this fit's reset_states() callback (default: --reset-every)"),
     from,
     samples: positiveInt.optional().describe('how many samples fit gets (default: the rest of the data)'),
