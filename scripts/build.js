@@ -1,5 +1,8 @@
 // Bundles src/cli.ts and its dependencies into dist/cli.js, so the installed command starts without
-// compiling TypeScript (tsx costs about 0.5 s per start). Run by `npm install`/`npm ci` (prepare).
+// compiling TypeScript (tsx costs about 0.5 s per start). Run by `npm install`/`npm ci` in a checkout
+// (the "dependencies" script, which npm runs for the project being installed only) and by `npm pack`
+// (prepack). Not "prepare": npm would list that as an install script of the packed package and warn
+// on every `npm install -g` of the tarball, where dist/ is already built.
 let build;
 try {
   ({ build } = await import('esbuild'));

@@ -22,6 +22,7 @@ const work = mkdtempSync(join(tmpdir(), 'lstm-reset-pack-'));
 const prefix = join(work, 'prefix');
 const installed = join(prefix, 'bin', 'lstm-reset');
 let tarball = '';
+let installWarnings = '';
 
 /** npm with the temporary global prefix, the registry only for what the cache lacks. */
 function npm(args: string[], cwd: string, env: Record<string, string> = {}) {
@@ -46,6 +47,7 @@ beforeAll(() => {
   tarball = join(work, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
   const install = npm(['install', '-g', tarball], work);
   expect(install.status, install.stderr).toBe(0);
+  installWarnings = install.stderr;
 }, 120_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -58,6 +60,14 @@ describe('npm pack, then npm install -g of the tarball', () => {
       expect(files).toContain(`package/${file}`);
     }
     expect(files.filter((file) => /^package\/(src|test|node_modules|scripts)\//.test(file))).toEqual([]);
+  });
+
+  it('installs without a warning: the packed package.json has no install script (dist/ is built)', () => {
+    // npm 11 warns "install scripts not yet covered by allowScripts" for preinstall/install/postinstall/prepare
+    expect(installWarnings).not.toMatch(/npm warn/i);
+    const packed = JSON.parse(execFileSync('tar', ['xzOf', tarball, 'package/package.json'], { encoding: 'utf8' })) as { scripts?: Record<string, string> };
+    const lifecycle = Object.keys(packed.scripts ?? {}).filter((name) => /^(pre|post)?(install|prepare)$/.test(name));
+    expect(lifecycle).toEqual([]);
   });
 
   it('declares the MIT licence it ships, and needs neither tsx nor a build at run time', () => {
