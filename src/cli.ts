@@ -2,7 +2,7 @@
 import { fstatSync, openSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { nodeFileReader, openRandomAccessFile } from './io/node-files.ts';
-import { avoidFile, openOutputFile, recordInheritedDescriptors, type AvoidFile, type OutputFile } from './io/output-file.ts';
+import { avoidFile, openOutputFile, outputIdentity, recordInheritedDescriptors, type AvoidFile, type OutputFile } from './io/output-file.ts';
 import { inputKind, readInputBytes } from './io/read-input.ts';
 import { exitCodes, OutputWriteError, writeWholeFile, describeWriteError, type CliIo, type OutputOptions } from './commands/cli-io.ts';
 import { enableRelaxedSimd } from './nn/kernels/relaxed-simd.ts';
@@ -178,6 +178,7 @@ const io: CliIo = {
   env: process.env,
   writeFile: (path, text) => writeWholeFile(trackOutput, path, text),
   openOutput: trackOutput,
+  outputIdentity,
   files: nodeFileReader,
   openFile: openRandomAccessFile,
   readInput: (path, maxBytes, head) => (path === '-' ? readStdinBytes(maxBytes, head) : readInputBytes(path, maxBytes, head ? { head } : {})),

@@ -10,6 +10,7 @@ import { exitCodes, OutputWriteError, UsageError, type CliIo } from './commands/
 import type { CommandContext } from './commands/context.ts';
 import { groupOptions, helpConfiguration, mainHelpAfter } from './commands/help.ts';
 import { closest } from './commands/suggest.ts';
+import { checkOutputPaths } from './commands/outputs.ts';
 import { outputWidth } from './render/text.ts';
 import { makeChalk } from './render/color.ts';
 
@@ -140,6 +141,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void, registers:
       throw new UsageError(`unexpected argument '${word}'${hint}; ${positionalsOf(action)}.`);
     }
     checkOccurrences(occurrences.get(action) ?? new Map());
+    checkOutputPaths(action, io);
   });
   return program;
 }

@@ -271,6 +271,7 @@ describe('the progress bar', () => {
       env: {},
       writeFile: () => true as const,
       openOutput: () => ({ ok: false as const, reason: 'not used' }),
+      outputIdentity: () => undefined,
       files: { readFile: () => new Uint8Array(0) },
       openFile: () => ({ size: 0, read: () => 0 }),
       readInput: async () => new Uint8Array(0),

@@ -33,6 +33,11 @@ export interface CliIo {
    * created or touched when it refuses. Open it before the long work, so a bad path fails early.
    */
   openOutput(path: string, options?: OutputOptions): OutputOpen;
+  /**
+   * A key that two output paths share exactly when they would write the same file (a symlink, a
+   * hard link, `./F` and `F`); undefined for a device several outputs may share (/dev/null).
+   */
+  outputIdentity(path: string): string | undefined;
   /** Whole-file reads of regular files (model files, weight shards, plans, contracts). */
   readonly files: FileReader;
   /** Opens a regular file for streaming reads (.npy data); throws when it cannot. */

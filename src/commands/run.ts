@@ -456,7 +456,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
   if (cli.countOnly === true && cli.trace !== undefined) return usageError('--trace needs the forward pass; drop --count-only.');
   if (cli.compareStateless && cli.html === undefined) return usageError('--compare-stateless draws in the HTML report; add --html FILE.');
   if (cli.countOnly === true && cli.html !== undefined) return usageError('--html draws the forward pass call by call; drop --count-only.');
-  if (cli.html === '-' && cli.trace === '-') return usageError('--html - and --trace - both want stdout; write one of them to a file.');
+  // --html and --trace naming one file (or both stdout) were refused before the run (commands/outputs.ts)
   if (cli.html === '-' && (cli.json || cli.format !== undefined || cli.plain || cli.events !== undefined)) {
     const flag = cli.json ? '--json' : cli.plain ? '--plain' : cli.format !== undefined ? '--format' : '--events';
     return usageError(`--html - prints the HTML page on stdout instead of the report, so ${flag} has nothing to format; drop ${flag}, or give --html FILE.`);
@@ -510,11 +510,6 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
       return usageError(`--html: cannot write ${cli.html}: ${opened.reason}; give a writable file path, or - for stdout.`);
     }
     htmlFile = opened.file;
-    if (traceFile && !traceFile.streamed && traceFile.target === htmlFile.target) {
-      traceFile.abort();
-      htmlFile.abort();
-      return usageError(`--html and --trace both name ${cli.html}; give them different files.`);
-    }
   }
   let unregister = () => {};
   try {

@@ -340,3 +340,26 @@ function openReplacing(target: string, existing: Stats | undefined): OutputOpen 
     },
   };
 }
+
+/**
+ * What writing `path` would overwrite, as a key two paths share exactly when they name the same
+ * file: an existing regular file or FIFO by device and inode (so a symlink, a hard link, `./F` and
+ * `F` agree), a new file by the real path of its folder and its name. Undefined for a character
+ * device (/dev/null, /dev/tty), which several outputs may share.
+ */
+export function outputIdentity(path: string): string | undefined {
+  try {
+    const stats = statSync(path);
+    if (stats.isCharacterDevice()) return undefined;
+    return `inode:${stats.dev}:${stats.ino}`;
+  } catch {
+    // a new file (or a dangling symlink, which the write would create at its target)
+  }
+  let target: string;
+  try {
+    target = resolveLinks(path).path;
+  } catch {
+    target = resolve(path);
+  }
+  return `path:${join(realpathOf(dirname(target)), basename(target))}`;
+}

@@ -1,6 +1,6 @@
 /** An in-memory CliIo: what main() writes to stdout and stderr, for in-process CLI tests. */
 import { nodeFileReader, openRandomAccessFile } from '../../src/io/node-files.ts';
-import { avoidFile, openOutputFile } from '../../src/io/output-file.ts';
+import { avoidFile, openOutputFile, outputIdentity } from '../../src/io/output-file.ts';
 import { inputKind, readInputBytes } from '../../src/io/read-input.ts';
 import { main, type CliIo } from '../../src/main.ts';
 import { OutputWriteError, writeWholeFile } from '../../src/commands/cli-io.ts';
@@ -89,6 +89,7 @@ export async function run(argv: readonly string[], options: RunOptions = {}): Pr
     env: options.env ?? {},
     writeFile: (path, text) => writeWholeFile(openOutput, path, text),
     openOutput,
+    outputIdentity,
     files: nodeFileReader,
     openFile: openRandomAccessFile,
     readInput: async (path, maxBytes, head) => {
