@@ -38,7 +38,8 @@ function withHelpHint(text: string, command: Command): string {
   const line = oneLine(text).trimEnd();
   if (/e\.g\.|Did you mean|Allowed choices/.test(line)) return `${line}\n`;
   const path = command.parent ? `lstm-reset help ${command.name()}` : 'lstm-reset --help';
-  return `${line}; see ${path}\n`;
+  // "… lstm-reset accepts." + "; see …": the sentence's own full stop goes
+  return `${line.replace(/\.$/, '')}; see ${path}\n`;
 }
 
 function configure(command: Command, io: CliIo): Command {

@@ -17,6 +17,7 @@ import { readFailure } from './inputs.ts';
 import { jsonHead } from './sniff.ts';
 import { describeIssues } from '../model/zod-issues.ts';
 import { contractPathOptions, contractSchema, resultDocumentSchema, type Contract, type ResultDocument, type Scenario } from './schemas.ts';
+import { plural } from '../shared/count.ts';
 
 /** The outcome of one scenario (`check --json` prints these). */
 export interface ScenarioOutcome {
@@ -178,7 +179,7 @@ export async function runScenario(scenario: Scenario, baseDir: string, io: CliIo
     failures.push(
       doc.completed
         ? 'the run completed, expected it to stop early'
-        : `the run stopped early (after ${doc.totals.epochsCompleted} of ${doc.config.epochs} epochs), expected it to complete`,
+        : `the run stopped early (after ${doc.totals.epochsCompleted} of ${plural(doc.config.epochs, 'epoch')}), expected it to complete`,
     );
   }
   for (const [key, expected] of Object.entries(expect.totals ?? {})) {

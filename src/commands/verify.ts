@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { makeChalk } from '../render/color.ts';
 import { defaultWidth, outputWidth, wrap } from '../render/text.ts';
 import { formatCount } from '../sim/explain.ts';
+import { noun, plural } from '../shared/count.ts';
 import { exitCodes, type CliIo } from './cli-io.ts';
 import { verifyProblems, verifySteps, type VerifyResult } from '../sim/verify.ts';
 import { initFlopWeight, initFlops, verifyBytes, verifyFlops } from '../sim/size.ts';
@@ -30,7 +31,7 @@ export function renderVerify(result: VerifyResult, chalk: ReturnType<typeof make
   const lines = [
     chalk.bold('Is a stateful run the same as one long sequence?'),
     wrap(
-      `${formatCount(config.samples)} windows of ${formatCount(config.timesteps)} steps in ${formatCount(K)} stateful batches of ${formatCount(B)} rows = ${formatCount(B)} sequences of ${formatCount(result.stepsPerSequence)} steps.`,
+      `${plural(config.samples, 'window')} of ${plural(config.timesteps, 'step')} in ${plural(K, 'stateful batch', 'stateful batches')} of ${plural(B, 'row')} = ${plural(B, 'sequence')} of ${plural(result.stepsPerSequence, 'step')}.`,
       width,
       '  ',
     ),
@@ -40,7 +41,7 @@ export function renderVerify(result: VerifyResult, chalk: ReturnType<typeof make
     lines.push(wrap(`row ${row}: windows ${samples.join(', ')} → sequence ${row} (steps 0–${result.stepsPerSequence - 1})`, width, '    ', '      '));
   }
   if (result.mapping.length > maxRows) lines.push(chalk.dim(`    … ${formatCount(result.mapping.length - maxRows)} more rows (--max-rows, or --json for all)`));
-  lines.push('', wrap(`Against one stateless run over the ${formatCount(B)} long sequences (tolerance ${exponent(result.tolerance)}):`, width, '  '));
+  lines.push('', wrap(`Against one stateless run over the ${plural(B, 'long sequence')} (tolerance ${exponent(result.tolerance)}):`, width, '  '));
   for (const c of result.comparisons) {
     const verdict =
       c.expected === 'equal'
@@ -57,7 +58,7 @@ export function renderVerify(result: VerifyResult, chalk: ReturnType<typeof make
   }
   lines.push('');
   if (result.promiseHolds) {
-    lines.push(chalk.bold(wrap(`Holds: stateful carry over ${formatCount(K)} windows computes exactly the long sequences.`, width)));
+    lines.push(chalk.bold(wrap(`Holds: stateful carry over ${plural(K, 'window')} computes exactly the long ${noun(B, 'sequence')}.`, width)));
   } else {
     const bidirectional = config.bidirectional || (config.layers ?? []).some((l) => l.bidirectional);
     lines.push(chalk.bold.red('Does not hold for this configuration.'));

@@ -3,6 +3,7 @@
  */
 import { cellLayerNames, stateTensorCount, type CellKind } from './layers.ts';
 import { kerasProfiles, type Backend, type KerasVersion, type RecurrentActivation } from './profiles.ts';
+import { formatCount, plural } from '../shared/count.ts';
 
 /** When an explicit reset_states() is issued in a stateful run (Keras itself never issues one, §3). */
 export type ResetPolicy =
@@ -285,9 +286,8 @@ export function splitData(samples: number, validationSplit: number): DataSplit {
  * defaults that a plan overrides.
  */
 export function describeTraining(config: SimulationConfig): string {
-  // thousands separators without ICU (a one-shot CLI's start-up)
-  const num = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const count = (n: number, word: string) => `${num(n)} ${word}${n === 1 ? '' : 's'}`;
+  const num = formatCount;
+  const count = (n: number, word: string) => plural(n, word);
   const stateful = isStatefulModel(config);
   const mode = stateful ? `stateful, reset-every ${describeResetPolicy(config.resetEvery)}` : 'stateless';
   const shape = `${num(config.samples)}×${num(config.timesteps)}×${num(config.features)}`;

@@ -17,6 +17,7 @@
  */
 import { isStatefulModel } from '../keras/config.ts';
 import { formatCount, layerKind } from '../sim/explain.ts';
+import { noun, plural } from '../shared/count.ts';
 import type { SimulationResult } from '../sim/result.ts';
 import { zeroes } from '../keras/events.ts';
 import { aggregate, carryCount, fromLayerCount, resetCount, startKinds, startMarkCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type StartKind, type Timeline, type TimelineItem } from '../sim/timeline.ts';
@@ -198,18 +199,18 @@ function markClass(mark: ResetMark): string {
 }
 
 function markTitle(mark: ResetMark): string {
-  const rows = `${formatCount(mark.rows)} ${mark.rows === 1 ? 'row' : 'rows'} ${zeroes(mark.reason) ? 'zeroed' : 'started from something else than their carry (not a reset)'}`;
+  const rows = `${plural(mark.rows, 'row')} ${zeroes(mark.reason) ? 'zeroed' : 'started from something else than their carry (not a reset)'}`;
   return `${mark.reason} (${mark.timing}) in ${mark.phase} epoch ${mark.epoch} batch ${mark.batch}: ${rows}, discarded mean |h| ${fixed(mark.discardedMeanAbsH)}`;
 }
 
 function callTitle(call: CallRecord, layer: LayerTimeline): string {
-  const where = `${layer.layer.name}: call ${call.call + 1}, ${call.phase} epoch ${call.epoch} batch ${call.batch}${call.planStep > 1 ? ` (plan step ${call.planStep})` : ''}, ${formatCount(call.rows)} rows`;
+  const where = `${layer.layer.name}: call ${call.call + 1}, ${call.phase} epoch ${call.epoch} batch ${call.batch}${call.planStep > 1 ? ` (plan step ${call.planStep})` : ''}, ${plural(call.rows, 'row')}`;
   const start =
     call.start === 'zeros' ? `every row starts from zeros (${call.startReason ?? 'reset'})`
     : call.start === 'from-layer' ? `the rows start from the final states of ${call.fromLayer ?? 'another layer'} (passed as initial_state; not a reset)`
     : startStyle(call.start).detail;
   const samples = call.samples.length > 0 ? `\nsamples: rows 0–${call.samples.length - 1} hold ${call.samples.join(', ')}${call.rows > call.samples.length ? ', …' : ''}` : '';
-  const pass = call.passThroughRows > 0 ? `\n${formatCount(call.passThroughRows)} rows fully padded: their state passed through unchanged` : '';
+  const pass = call.passThroughRows > 0 ? `\n${plural(call.passThroughRows, 'row')} fully padded: ${noun(call.passThroughRows, 'its', 'their')} state passed through unchanged` : '';
   const h = call.start === 'failed' ? '' : `\nmean |h|: ${fixed(call.startMeanAbsH)} at the start, ${fixed(call.endMeanAbsH)} at the end`;
   const marks = [...call.before, ...call.after].map((m) => `\n${zeroes(m.reason) ? 'reset' : 'start'}: ${markTitle(m)}`).join('');
   return `${where}\n${start}${samples}${pass}${h}${marks}`;
@@ -222,7 +223,7 @@ function spanTitle(span: CallSpan, layer: LayerTimeline): string {
   return (
     `${layer.layer.name}: ${formatCount(span.calls)} calls aggregated (summarised run), from ${span.first.phase} epoch ${span.first.epoch} batch ${span.first.batch} to ${span.last.phase} epoch ${span.last.epoch} batch ${span.last.batch}\n` +
     `starts: ${starts}\n` +
-    `reset events: ${formatCount(resets)}${byReason ? ` (${byReason})` : ''}, ${formatCount(span.resetRows)} rows\n` +
+    `reset events: ${formatCount(resets)}${byReason ? ` (${byReason})` : ''}, ${plural(span.resetRows, 'row')}\n` +
     `mean |h| at the end of its calls: ${fixed(span.minEndMeanAbsH)} to ${fixed(span.maxEndMeanAbsH)} (mean ${fixed(span.sumEndMeanAbsH / Math.max(1, span.calls))})`
   );
 }
@@ -412,8 +413,8 @@ function legendFor(runs: readonly HtmlRun[], room: number): string {
 
 function cards(result: SimulationResult): string {
   const { totals } = result;
-  const card = (value: number | string, label: string) => `<div class="card"><b>${esc(typeof value === 'number' ? formatCount(value) : value)}</b>${esc(label)}</div>`;
-  return `<div class="cards">${card(totals.resetEvents, 'reset events')}${card(totals.rowResets, 'rows zeroed')}${card(totals.carries, 'carried calls')}${card(totals.batches, 'layer calls (batches)')}${card(totals.epochsCompleted, 'epochs completed')}</div>`;
+  const card = (value: number, label: string) => `<div class="card"><b>${esc(formatCount(value))}</b>${esc(label)}</div>`;
+  return `<div class="cards">${card(totals.resetEvents, noun(totals.resetEvents, 'reset event'))}${card(totals.rowResets, `${noun(totals.rowResets, 'row')} zeroed`)}${card(totals.carries, noun(totals.carries, 'carried call'))}${card(totals.batches, `${noun(totals.batches, 'layer call')} (${noun(totals.batches, 'batch', 'batches')})`)}${card(totals.epochsCompleted, `${noun(totals.epochsCompleted, 'epoch')} completed`)}</div>`;
 }
 
 function totalsTable(result: SimulationResult): string {
@@ -422,10 +423,10 @@ function totalsTable(result: SimulationResult): string {
     ['reset events', `${formatCount(totals.resetEvents)} (${Object.entries(totals.byReason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${formatCount(n)}`).join(', ') || 'none'})`],
     ['rows zeroed', formatCount(totals.rowResets)],
     ['batches', `${formatCount(totals.batches)} (fit ${formatCount(totals.fitBatches)}, validation ${formatCount(totals.validationBatches)}, evaluate ${formatCount(totals.evaluateBatches)}, predict ${formatCount(totals.predictBatches)})`],
-    ['carries', `${formatCount(totals.carries)} layer calls started from a carried state`],
+    ['carries', `${plural(totals.carries, 'layer call')} started from a carried state`],
   ];
-  if (totals.fromLayerStarts > 0) rows.push(['from another layer', `${formatCount(totals.fromLayerStarts)} layer calls started from another layer's final states (initial_state; not resets)`]);
-  if (totals.maskedSteps !== null && result.config.maskTail !== undefined) rows.push(['masking', `${formatCount(totals.maskedSteps)} padded steps; ${formatCount(totals.passThroughRows ?? 0)} fully padded rows passed their state through`]);
+  if (totals.fromLayerStarts > 0) rows.push(['from another layer', `${plural(totals.fromLayerStarts, 'layer call')} started from another layer's final states (initial_state; not resets)`]);
+  if (totals.maskedSteps !== null && result.config.maskTail !== undefined) rows.push(['masking', `${plural(totals.maskedSteps, 'padded step')}; ${plural(totals.passThroughRows ?? 0, 'fully padded row')} passed ${noun(totals.passThroughRows ?? 0, 'its', 'their')} state through`]);
   const layerRows = totals.perLayer
     .map((l) => `<tr><td>${esc(l.name)}</td><td>${esc(layerKind(l))}(${l.units})</td><td>${l.stateful ? 'stateful' : 'stateless'}</td><td>${esc(stateTensorNames(l))}</td><td class="n">${formatCount(l.resetEvents)}</td><td class="n">${formatCount(l.rowResets)}</td><td class="n">${formatCount(l.carries)}</td></tr>`)
     .join('');
@@ -441,14 +442,14 @@ function sequencesBlock(layer: LayerTimeline, timeline: Timeline): string {
   const T = timeline.timesteps;
   const lengths = s.lengths
     .slice(0, 4)
-    .map((l) => `${formatCount(l.count)} sequence${l.count === 1 ? '' : 's'} of ${formatCount(l.steps)} steps${l.windows > 1 ? ` (${formatCount(l.windows)} windows)` : ''}`)
+    .map((l) => `${plural(l.count, 'sequence')} of ${plural(l.steps, 'step')}${l.windows > 1 ? ` (${formatCount(l.windows)} windows)` : ''}`)
     .join(', ');
   const more = s.lengths.length > 4 ? `, and ${formatCount(s.lengths.slice(4).reduce((n, l) => n + l.count, 0))} of other lengths` : '';
   const fromLayers = [...new Set(layer.items.flatMap((i) => (i.kind === 'call' && i.fromLayer ? [i.fromLayer] : [])))];
   const intro = fromLayers.length > 0
     ? `<b>${esc(layer.layer.name)}</b> starts every call from the final states of <b>${esc(fromLayers.join(', '))}</b> (passed as initial_state; not a reset), so each of its windows continues, row by row, the window that layer has just read: <b>${esc(lengths)}</b>${esc(more)} of its own.`
     : layer.layer.stateful
-    ? `From windows of ${formatCount(T)} steps, the carries of <b>${esc(layer.layer.name)}</b> built <b>${esc(lengths)}</b>${esc(more)}: row i carries on from row i of the previous batch, so with batch size B, row i holds samples i, i+B, i+2B, … (<code>data[i::B]</code> in Keras's words) until something zeroes it.`
+    ? `From windows of ${plural(T, 'step')}, the carries of <b>${esc(layer.layer.name)}</b> built <b>${esc(lengths)}</b>${esc(more)}: row i carries on from row i of the previous batch, so with batch size B, row i holds samples i, i+B, i+2B, … (<code>data[i::B]</code> in Keras's words) until something zeroes it.`
     : `<b>${esc(layer.layer.name)}</b> is stateless: every call starts every row from zeros, so each window is a sequence of its own: <b>${esc(lengths)}</b>${esc(more)}.`;
   const order =
     s.multiWindow > 0
@@ -460,7 +461,7 @@ function sequencesBlock(layer: LayerTimeline, timeline: Timeline): string {
       const windows = e.samples.map((sample) => `<span class="w${sample >= timeline.trainSamples ? ' v' : ''}" title="${sample >= timeline.trainSamples ? 'validation sample' : 'training sample'} ${sample}">${sample}</span>`).join('<span class="muted">→</span>');
       const rest = e.windows > e.samples.length ? `<span class="muted">→ … ${formatCount(e.windows - e.samples.length)} more</span>` : '';
       const times = e.count > 1 ? ` (×${formatCount(e.count)}${layer.layer.stateful ? ': the same windows after every reset' : ''})` : '';
-      return `<div class="seq"><span class="label">row ${e.row}</span>${windows}${rest}<span class="muted">= ${formatCount(e.steps)} steps${e.validationWindows > 0 ? `, ${formatCount(e.validationWindows)} of them validation windows` : ''}${times}</span></div>`;
+      return `<div class="seq"><span class="label">row ${e.row}</span>${windows}${rest}<span class="muted">= ${plural(e.steps, 'step')}${e.validationWindows > 0 ? `, ${formatCount(e.validationWindows)} of them validation windows` : ''}${times}</span></div>`;
     })
     .join('');
   return `<h3>${esc(layer.layer.name)}</h3><p>${intro}</p>${order}<div class="examples">${examples}</div>`;
@@ -500,12 +501,12 @@ for (const col of document.querySelectorAll('.col')) {
 /** The whole page. */
 export function renderHtml(run: HtmlRun, options: HtmlOptions): string {
   const { result, timeline } = run;
-  const title = `lstm-reset: ${result.config.resolvedLayers.some((l) => l.stateful) ? 'stateful' : 'stateless'} run, ${formatCount(result.totals.resetEvents)} reset events`;
+  const title = `lstm-reset: ${result.config.resolvedLayers.some((l) => l.stateful) ? 'stateful' : 'stateless'} run, ${plural(result.totals.resetEvents, 'reset event')}`;
   const runs = options.counterpart ? [{ run, which: 'main' as const }, { run: options.counterpart, which: 'counterpart' as const }] : [{ run, which: 'main' as const }];
   const room = options.counterpart ? sideRoom : fullRoom;
   const folded = runs.some(({ run: r }) => r.timeline.summarised || r.timeline.layers.some((layer) => fitToPage(layer.items, room) !== layer.items));
   const summarised = folded
-    ? `<p class="muted">A long run (${runs.map(({ run: r }) => `${formatCount(r.timeline.calls)} calls over ${formatCount(r.result.totals.epochsCompleted)} epoch${r.result.totals.epochsCompleted === 1 ? '' : 's'}`).join('; flipped: ')}): the first and last epochs are drawn call by call; the hatched blocks aggregate the calls between them (hover them for their counts). Every count on this page covers all calls.</p>`
+    ? `<p class="muted">A long run (${runs.map(({ run: r }) => `${plural(r.timeline.calls, 'call')} over ${plural(r.result.totals.epochsCompleted, 'epoch')}`).join('; flipped: ')}): the first and last epochs are drawn call by call; the hatched blocks aggregate the calls between them (hover them for their counts). Every count on this page covers all calls.</p>`
     : '';
   const statefulness = (r: HtmlRun) => (r.result.config.resolvedLayers.some((l) => l.stateful) ? 'stateful' : 'stateless');
   const sideName = (r: HtmlRun, which: 'main' | 'counterpart') => `${which === 'main' ? 'this run' : 'flipped'}: ${statefulness(r)}`;

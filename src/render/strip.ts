@@ -6,6 +6,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { formatCount } from '../sim/explain.ts';
+import { plural } from '../shared/count.ts';
 import { startKinds, type CallRecord, type CallSpan, type LayerTimeline, type Timeline, type TimelineItem } from '../sim/timeline.ts';
 import { visibleLength, wrap } from './text.ts';
 
@@ -76,7 +77,7 @@ function spanToken(span: CallSpan): Token {
     const symbol = startSymbol(kinds[0]!).symbol;
     return { text: `${symbol}×${formatCount(span.calls)}`, kind: 'call', symbol, count: span.calls };
   }
-  return { text: `…${formatCount(span.calls)} calls…`, kind: 'span' };
+  return { text: `…${plural(span.calls, 'call')}…`, kind: 'span' };
 }
 
 function strip(epoch: EpochItems): Token[] {

@@ -6,6 +6,7 @@ import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { describeTraining, planEpochs, planOf } from '../keras/config.ts';
 import { formatCount, layerKind } from '../sim/explain.ts';
+import { noun, plural as count } from '../shared/count.ts';
 import type { Finding } from '../keras/findings.ts';
 import { zeroes, type ResetReason } from '../keras/events.ts';
 import type { EpochTotals, ResetEvent, SimulationResult } from '../sim/result.ts';
@@ -111,8 +112,8 @@ export function renderEventTable(result: SimulationResult, options: TableOptions
   if (shown.total === 0) parts.push(chalk.dim('no reset events'));
   if (hidden > 0) {
     const more = shown.contiguous
-      ? `… ${formatCount(hidden)} more events (use --format ndjson or tsv to stream them all)`
-      : `… ${formatCount(hidden)} more events (use --json or --format tsv for all)`;
+      ? `… ${count(hidden, 'more event')} (use --format ndjson or tsv to stream them all)`
+      : `… ${count(hidden, 'more event')} (use --json or --format tsv for all)`;
     parts.push(chalk.dim(wrap(more, options.width, '', '  ')));
     if (!shown.contiguous && events.length > headCount) {
       const second = table(false);
@@ -137,11 +138,6 @@ function reasonColor(chalk: ChalkInstance, reason: ResetEvent['reason']): (text:
 /** "1 layer call", "5 layer calls". */
 function layerCalls(n: number): string {
   return count(n, 'layer call');
-}
-
-/** "1 carry", "3 carries". */
-function count(n: number, one: string, many = `${one}s`): string {
-  return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
 /** Consecutive epochs with the same counts, folded: "epochs 2–15: …". */
@@ -218,7 +214,7 @@ export function describeRun(result: SimulationResult): string {
     .map((layer) => `${several ? `${layer.name} ` : ''}${layerKind(layer)}(${formatCount(layer.units)})${several ? (layer.stateful ? ' stateful' : ' stateless') : ''}`)
     // a model's graph (a decoder wired to its encoder, a shared layer) is not a stack
     .join(config.resolvedLayers.some((layer) => layer.initialStateFrom !== undefined || layer.call) ? ', ' : ' → ');
-  const split = totals.validationSamples > 0 && !config.plan ? `, validation ${formatCount(totals.validationSamples)} samples` : '';
+  const split = totals.validationSamples > 0 && !config.plan ? `, validation ${count(totals.validationSamples, 'sample')}` : '';
   return `${config.kerasLabel}${config.kerasLabel.startsWith('Keras 3') ? ` on ${config.backend}` : ''}; ${describeTraining(config)}, ${layers}${split}`;
 }
 
@@ -280,7 +276,7 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
     lines.push(
       item(
         'masking',
-        `${formatCount(totals.maskedSteps ?? 0)} padded steps carried the state unchanged (never a reset); ${formatCount(totals.passThroughRows ?? 0)} fully padded rows passed their state through`,
+        `${count(totals.maskedSteps ?? 0, 'padded step')} carried the state unchanged (never a reset); ${count(totals.passThroughRows ?? 0, 'fully padded row')} passed ${noun(totals.passThroughRows ?? 0, 'its', 'their')} state through`,
       ),
     );
   }

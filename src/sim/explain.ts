@@ -5,6 +5,7 @@ import { cellClassNames } from '../keras/layers.ts';
 import type { LayerSpec } from '../keras/config.ts';
 import type { SimulationResult } from './result.ts';
 import { describePosition } from '../keras/findings.ts';
+import { formatCount, plural } from '../shared/count.ts';
 
 /** "LSTM", "Bidirectional(GRU)". */
 export function layerKind(layer: LayerSpec): string {
@@ -12,36 +13,7 @@ export function layerKind(layer: LayerSpec): string {
   return layer.bidirectional ? `Bidirectional(${cell})` : cell;
 }
 
-/**
- * 15000 -> "15,000", independent of the machine's locale (written out: the first toLocaleString
- * call loads ICU's number formats, which costs a one-shot CLI about 15 ms).
- */
-export function formatCount(n: number): string {
-  if (!Number.isInteger(n)) return String(n);
-  const digits = integerDigits(Math.abs(n));
-  let grouped = '';
-  for (let i = 0; i < digits.length; i++) {
-    if (i > 0 && (digits.length - i) % 3 === 0) grouped += ',';
-    grouped += digits[i];
-  }
-  return n < 0 ? `-${grouped}` : grouped;
-}
-
-/**
- * The decimal digits of a whole number, without exponent: String() switches to "6.4e+23" from 1e21
- * on; toLocaleString writes the shortest digits followed by zeros, and so does this.
- */
-function integerDigits(n: number): string {
-  const text = String(n);
-  const match = /^(\d)(?:\.(\d+))?e\+(\d+)$/.exec(text);
-  if (!match) return text;
-  const mantissa = match[1]! + (match[2] ?? '');
-  return mantissa + '0'.repeat(Number(match[3]) - (mantissa.length - 1));
-}
-
-function plural(n: number, word: string, many = `${word}s`): string {
-  return `${formatCount(n)} ${n === 1 ? word : many}`;
-}
+export { formatCount } from '../shared/count.ts';
 
 export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
   const layers = result.config.resolvedLayers;
@@ -139,12 +111,12 @@ function explainStateless(result: Omit<SimulationResult, 'answer'>, layer: Layer
         : `${plural(fitPerEpoch, 'batch', 'batches')}`;
     const partial = totals.trainSamples % batchSize > 0 || totals.validationSamples % batchSize > 0;
     const rowsEach = partial
-      ? `each zeroing up to ${formatCount(batchSize)} parallel states (partial batches have fewer rows)`
-      : `each zeroing ${formatCount(batchSize)} parallel states`;
+      ? `each zeroing up to ${plural(batchSize, 'parallel state')} (partial batches have fewer rows)`
+      : `each zeroing ${plural(batchSize, 'parallel state')}`;
     lines.push(`Per epoch: ${plural(first.resetEvents, 'reset event')} (one per batch, at its start: ${batches}), ${rowsEach}, so ${plural(first.rowResets, 'sequence start')} from zeros.`);
     lines.push(`Over ${plural(fitEpochs.length, 'epoch')}: ${plural(totals.resetEvents, 'reset event')} and ${plural(totals.rowResets, 'sequence start')}.`);
     lines.push(
-      `"${formatCount(first.resetEvents)} times" counts reset events (batches); "${formatCount(first.rowResets)} times" counts sequences (rows, one state each of ${plural(layer.stateTensors, 'tensor')}). Both count the same resets at two granularities.`,
+      `"${plural(first.resetEvents, 'time')}" counts reset events (batches); "${plural(first.rowResets, 'time')}" counts sequences (rows, one state each of ${plural(layer.stateTensors, 'tensor')}). Both count the same resets at two granularities.`,
     );
   } else {
     lines.push(
@@ -226,7 +198,7 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
   } else {
     const average = calls / starts;
     lines.push(
-      `So ${stateRows === 1 ? 'the row' : `each of the ${formatCount(stateRows)} rows`} runs through ${formatCount(starts)} sequences of ${Number.isInteger(average) ? `${formatCount(average)} consecutive call${average === 1 ? '' : 's'} each` : `${average.toFixed(1)} consecutive calls on average`}, not ${formatCount(config.samples)} independent ones.`,
+      `So ${stateRows === 1 ? 'the row' : `each of the ${formatCount(stateRows)} rows`} runs through ${plural(starts, 'sequence')} of ${Number.isInteger(average) ? `${formatCount(average)} consecutive call${average === 1 ? '' : 's'} each` : `${average.toFixed(1)} consecutive calls on average`}, not ${formatCount(config.samples)} independent ones.`,
     );
   }
   return lines;

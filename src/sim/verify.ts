@@ -9,6 +9,7 @@ import type { LayerCall } from '../keras/events.ts';
 import type { StateHooks } from './hooks.ts';
 import type { RecurrentLayer } from './layer.ts';
 import { deriveSeed, permutation } from '../shared/random.ts';
+import { plural } from '../shared/count.ts';
 import { buildLayers, prepareLayers, fillConfigMask, fillSyntheticInputs, hasPadding } from './simulate.ts';
 
 /** Agreement expected of float32 runs of the same arithmetic in a different order. */
@@ -101,8 +102,8 @@ export function* verifySteps(config: SimulationConfig): Generator<void, VerifyRe
     };
   };
   const comparisons = [
-    compare('stateful', `stateful, ${K} batches of ${B} windows in order (row i continues row i)`, stateful, 'equal'),
-    compare('stateless-windows', `stateless, the same ${K} batches (every batch starts from zeros)`, stateless, 'differ'),
+    compare('stateful', `stateful, ${plural(K, 'batch', 'batches')} of ${plural(B, 'window')} in order (row i continues row i)`, stateful, 'equal'),
+    compare('stateless-windows', `stateless, the same ${plural(K, 'batch', 'batches')} (every batch starts from zeros)`, stateless, 'differ'),
     compare('shuffled-stateful', `stateful, windows shuffled (shuffle=True): row i gets unrelated windows`, shuffled, 'differ'),
   ];
   const mapping = Array.from({ length: B }, (_, row) => ({ row, samples: Array.from({ length: K }, (_, k) => k * B + row) }));
