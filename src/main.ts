@@ -176,6 +176,12 @@ function withColouredMessages(argv: readonly string[], io: CliIo): CliIo {
 }
 
 /**
+ * 'value' or "value" of 160+ characters, quoted as messages quote a value: the opening quote not
+ * after a letter and followed by one, the closing quote not followed by a letter.
+ */
+const quotedValue = /(?<![\p{L}\p{N}_])(['"])(?=\S)((?:(?!\1).){160,})(?<=\S)\1(?![\p{L}\p{N}_])/gu;
+
+/**
  * A message as one line of plain text: control characters taken from paths or file contents (a
  * newline in a file name, an escape sequence) are shown escaped, so a message is always one line
  * and cannot drive the terminal. Progress-bar frames (starting with "\r") pass unchanged.
@@ -187,8 +193,10 @@ export function plainMessage(chunk: string | Uint8Array): string | Uint8Array {
   const escaped = body.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, (c) =>
     c === '\n' ? '\\n' : c === '\t' ? '\t' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
-  // a quoted value of thousands of characters (a pasted file, a runaway $(…)) is cut in the middle
-  const short = escaped.replace(/(['"])([^'"]{160,})\1/g, (_match, quote: string, value: string) => `${quote}${value.slice(0, 100)}…${value.slice(-40)}${quote}`);
+  // a quoted value of thousands of characters (a pasted file, a runaway $(…)) is cut in the middle;
+  // only a real quotation: its quotes stand outside words, so the apostrophes of prose (Keras's,
+  // don't, the samples' order) never pair up and no message text between them is lost
+  const short = escaped.replace(quotedValue, (_match, quote: string, value: string) => `${quote}${value.slice(0, 100)}…${value.slice(-40)}${quote}`);
   return chunk.endsWith('\n') ? `${short}\n` : short;
 }
 
