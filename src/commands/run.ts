@@ -24,7 +24,7 @@ import { flippedStatefulness } from '../sim/compare.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import { isStatefulModel } from '../keras/config.ts';
 import { formatCount } from '../sim/explain.ts';
-import { plural } from '../shared/count.ts';
+import { noun } from '../shared/count.ts';
 import { failingFindings } from '../keras/findings.ts';
 import { jsonSink, listingSink, ndjsonSink, renderThrough, tableSink, tsvSink } from '../render/stream.ts';
 import { countEvents, countOnly } from '../sim/count.ts';
@@ -666,7 +666,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
 
 function describeRun(result: SimulationResult): string {
   const { config } = result;
-  return `${isStatefulModel(config) ? 'stateful' : 'stateless'}, ${plural(config.samples, 'sample')} / batch ${config.batchSize} × ${plural(config.epochs, 'epoch')}`;
+  return `${isStatefulModel(config) ? 'stateful' : 'stateless'}, ${config.samples} ${noun(config.samples, 'sample')} / batch ${config.batchSize} × ${config.epochs} ${noun(config.epochs, 'epoch')}`;
 }
 
 /** totals.KEY for a dotted key (array segments are 0-based list indices, as in --json). */
