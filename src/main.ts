@@ -8,7 +8,7 @@ import { addModelOptions } from './commands/options.ts';
 import { addInputOptions, addReportOptions, runSimulationCommand } from './commands/run.ts';
 import { exitCodes, OutputWriteError, UsageError, type CliIo } from './commands/cli-io.ts';
 import type { CommandContext } from './commands/context.ts';
-import { groupOptions, helpConfiguration, mainHelpAfter } from './commands/help.ts';
+import { addExamples, groupOptions, helpConfiguration, mainHelpAfter } from './commands/help.ts';
 import { closest } from './commands/suggest.ts';
 import { checkOutputPaths } from './commands/outputs.ts';
 import { outputWidth } from './render/text.ts';
@@ -17,15 +17,25 @@ import { makeChalk } from './render/color.ts';
 export { exitCodes, type CliIo, type OutputStream } from './commands/cli-io.ts';
 export { lookupTotal } from './commands/run.ts';
 
-/** What `lstm-reset` with no arguments prints. */
-export const shortUsage = `Usage: lstm-reset --shape N,T[,D] [--batch B] [--epochs E] [--stateful] [options]
+/** What `lstm-reset` with no arguments prints. Every line fits 80 columns. */
+export const shortUsage = `Usage: lstm-reset --shape N,T[,D] [--batch B] [--epochs E] [--stateful] [...]
        lstm-reset verify --shape N,T[,D] --batch B
-       lstm-reset audit MODEL (--samples N | --shape N,T,D | --data X.npy) [options]
+       lstm-reset audit MODEL (--samples N | --shape N,T,D | --data X.npy) [...]
        lstm-reset check CONTRACT.json | schema [output|contract|plan] | findings
 
-Simulates a Keras recurrent layer's training run with a real forward pass and lists every state reset.
+Simulates a Keras recurrent layer's training run with a real forward pass and
+lists every state reset.
 Example: lstm-reset --shape 1000,20,1 --batch 200 --epochs 15
 Every option: lstm-reset --help; one command: lstm-reset help COMMAND.
+`;
+
+/** What `lstm-reset help help` prints. */
+const helpUsage = `Usage: lstm-reset help [COMMAND]
+
+Shows the help of COMMAND (verify, audit, schema, check or findings), or without
+one the main command's: every option, the table's columns, the exit codes.
+lstm-reset COMMAND --help does the same.
+Example: lstm-reset help audit
 `;
 
 /** commander's multi-line errors folded onto one line. */
@@ -127,11 +137,12 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void, registers:
     .version(packageJson.version, '-V, --version')
     .enablePositionalOptions();
   addReportOptions(addInputOptions(addModelOptions(program)))
-    .addHelpText('after', mainHelpAfter)
+    .addHelpText('after', () => mainHelpAfter(io.env))
     .action(async (_options, command: Command) => setExitCode(await runSimulationCommand(command, io)));
   const context: CommandContext = { io, setExitCode, subcommand: (name) => configure(new Command(name), io), runCli: main };
   for (const register of registers) register(program, context);
   for (const command of [program, ...program.commands]) groupOptions(command);
+  for (const command of program.commands) addExamples(command, io.env);
   const occurrences = new Map<Command, ReturnType<typeof watchOccurrences>>();
   for (const command of [program, ...program.commands]) occurrences.set(command, watchOccurrences(command));
   program.hook('preAction', (_program, action) => {
@@ -277,7 +288,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     if (rest.length > 0) return usage(io, `unexpected argument '${rest[0]}'; help takes one command name, e.g. lstm-reset help audit.`);
     if (topic === undefined || topic.startsWith('-')) return dispatch(['--help'], io);
     if (topic === 'help') {
-      io.stdout.write(shortUsage);
+      io.stdout.write(helpUsage);
       return exitCodes.ok;
     }
     if (subcommands[topic] === undefined) {

@@ -410,7 +410,7 @@ export const configSchema = z
   })
   .check(z.superRefine((options, ctx) => {
     if (!options.shape) {
-      ctx.addIssue({ code: 'custom', path: ['shape'], message: '--shape is required: give samples,timesteps[,features], e.g. --shape 1000,20,1.' });
+      ctx.addIssue({ code: 'custom', path: ['shape'], message: '--shape is required: samples,timesteps[,features] e.g. --shape 1000,20,1.' });
       return;
     }
     const anyStateful = options.layers

@@ -2,6 +2,9 @@
  * --help laid out for people: options in groups (data, model, training, output, CI), wrapped to the
  * terminal, and the text after the options (examples, the table's columns, exit codes, colour).
  */
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command, Help, Option } from 'commander';
 
 /** The help groups, in the order --help shows them. */
@@ -89,7 +92,8 @@ export const helpConfiguration: Partial<Help> = {
 };
 
 /** The text after the main command's options and commands, ending with examples. Every line fits 80 columns. */
-export const mainHelpAfter = `
+export function mainHelpAfter(env: Env): string {
+  return `
 The table's columns (one row per event: a reset, or a start that is not one):
   #                  the event's number in the run
   epoch, batch       the fit epoch (0 before a plan's first fit); the batch,
@@ -130,14 +134,78 @@ Colour: on a terminal only. --no-color, NO_COLOR or TERM=dumb turn it off;
 on unless NO_COLOR is set.
 Semantics follow Keras 3, tf.keras and Keras 2.3 (--keras); see the README.
 
-Examples:
-  $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15
-  $ lstm-reset --shape 20,7,1 --batch 10 --stateful --no-shuffle --epochs 3 \\
-      --reset-every epoch --html report.html
-  $ lstm-reset --shape 1000,20,1 --batch 200 --epochs 15 --expect-resets 75 \\
-      --expect rowResets=15000
-  $ lstm-reset --shape 1000,20,1 --batch 200 --format tsv |
-      awk -F'\\t' 'NR > 1 { rows += $9 } END { print rows }'
-  $ lstm-reset audit examples/model/model.json --samples 6 --batch 2
-  $ lstm-reset verify --shape 20,7,1 --batch 10
-`;
+${examplesText(commandExamples(env)[''] ?? [])}`;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The folder lstm-reset is installed in (its package.json and examples/), found from this module's
+ * own file: src/commands/ in a checkout, dist/ or dist/chunks/ in an installed package.
+ */
+function packageRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'examples'))) return dir;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+/**
+ * A file shipped with lstm-reset (examples/…) as a word to paste into a shell: ~/… under $HOME,
+ * quoted when it holds characters the shell would read.
+ */
+export function shippedFile(file: string, env: Env): string | undefined {
+  const root = packageRoot();
+  if (root === undefined || !existsSync(join(root, file))) return undefined;
+  const path = join(root, file);
+  const home = env.HOME;
+  const underHome = home !== undefined && home !== '/' && path.startsWith(home + sep) ? relative(home, path) : undefined;
+  const plain = /^[\w@%+=:,./-]+$/;
+  if (underHome !== undefined) return plain.test(underHome) ? `~/${underHome}` : `"$HOME/${underHome.replace(/(["$`\\])/g, '\\$1')}"`;
+  return plain.test(path) ? path : `'${path.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * Examples per command ('' is the main command): runnable as shown; a file of lstm-reset's own
+ * examples is named where this installation keeps it, so the example works outside a checkout.
+ */
+export function commandExamples(env: Env): Readonly<Record<string, readonly string[]>> {
+  const model = shippedFile('examples/model/model.json', env);
+  const contract = shippedFile('examples/contract.json', env);
+  const modelExample = model ? [`lstm-reset audit ${model} \\\n    --samples 6 --batch 2`] : [];
+  return {
+    '': [
+      'lstm-reset --shape 1000,20,1 --batch 200 --epochs 15',
+      'lstm-reset --shape 20,7,1 --batch 10 --stateful --no-shuffle --epochs 3 \\\n    --reset-every epoch --html report.html',
+      'lstm-reset --shape 1000,20,1 --batch 200 --epochs 15 --expect-resets 75 \\\n    --expect rowResets=15000',
+      "lstm-reset --shape 1000,20,1 --batch 200 --format tsv |\n    awk -F'\\t' 'NR > 1 { rows += $9 } END { print rows }'",
+      ...modelExample,
+      'lstm-reset verify --shape 20,7,1 --batch 10',
+    ],
+    verify: ['lstm-reset verify --shape 20,7,1 --batch 10', 'lstm-reset verify --shape 60,5 --batch 20 --cell gru --json', 'lstm-reset verify --shape 24,6,3 --batch 8 --layers 16,8'],
+    audit: [
+      ...(model ? [`lstm-reset audit ${model} \\\n    --samples 6 --batch 2  # the example model shipped with lstm-reset`] : []),
+      "lstm-reset audit model.keras --samples 1000 --batch 32 --epochs 5\n    # a model of yours, saved with model.save('model.keras')",
+      'lstm-reset audit model.h5 --data x_train.npy --batch 64 --json > audit.json',
+    ],
+    schema: ['lstm-reset schema output > output.schema.json', 'lstm-reset schema contract'],
+    check: [
+      ...(contract ? [`lstm-reset check ${contract}`] : []),
+      'lstm-reset check contract.json --json -q  # a contract of yours, in CI',
+    ],
+    findings: ['lstm-reset findings', 'lstm-reset findings --keras tf --json'],
+  };
+}
+
+/** "Examples:" and each command line after "$ ", its continuation lines indented. */
+export function examplesText(examples: readonly string[]): string {
+  return `Examples:\n${examples.map((example) => `  $ ${example.replace(/\n/g, '\n  ')}\n`).join('')}`;
+}
+
+/** Adds its examples after the help of `command` (a subcommand, by name). */
+export function addExamples(command: Command, env: Env): void {
+  const examples = commandExamples(env)[command.name()];
+  if (examples && examples.length > 0) command.addHelpText('after', () => `\n${examplesText(examples)}`);
+}
