@@ -176,8 +176,10 @@ function unknownCommand(word: string): string {
  * stderr: the same rules as stdout's (--color/--no-color, NO_COLOR, FORCE_COLOR, TERM, a terminal).
  */
 function withColouredMessages(argv: readonly string[], io: CliIo): CliIo {
-  const flags = argv.filter((arg) => arg === '--color' || arg === '--no-color');
-  const flag = flags.length === 0 ? undefined : flags[flags.length - 1] === '--color';
+  // both flags given is refused (checkOccurrences: they contradict each other), so that error line
+  // is coloured by the environment and the terminal alone, as if neither flag were given
+  const flags = new Set(argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length).filter((arg) => arg === '--color' || arg === '--no-color'));
+  const flag = flags.size === 1 ? flags.has('--color') : undefined;
   const chalk = makeChalk({ flag, env: io.env, isTTY: io.stderr.isTTY });
   if (chalk.level === 0) return io;
   const styles: Readonly<Record<string, (text: string) => string>> = { error: chalk.red.bold, warning: chalk.yellow.bold, note: chalk.dim };

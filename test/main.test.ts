@@ -221,6 +221,25 @@ describe('colour', () => {
     expect((await run(small, { isTTY: false, env: { FORCE_COLOR: '1' } })).stdout).toMatch(ansi);
   });
 
+  it.each([
+    [['--no-color', '--color']],
+    [['--color', '--no-color']],
+  ])('%j: refused in one line, coloured only as the environment and terminal would colour it', async (flags) => {
+    const piped = await run([...small, ...flags]);
+    expect(piped.code).toBe(2);
+    expect(piped.stdout).toBe('');
+    expect(piped.stderr).toMatch(/^error: --(no-)?color and --(no-)?color contradict each other; give only one of them\.\n$/);
+    expect((await run([...small, ...flags], { isTTY: true, env: { NO_COLOR: '1' } })).stderr).not.toMatch(ansi);
+    expect((await run([...small, ...flags], { stderrTTY: true })).stderr).toMatch(ansi);
+    expect((await run([...small, ...flags], { env: { FORCE_COLOR: '1' } })).stderr).toMatch(ansi);
+  });
+
+  it('one flag decides the error line as it decides the report: --color colours it in a pipe, --no-color not on a terminal', async () => {
+    expect((await run([...small, '--batch', '0', '--color'])).stderr).toMatch(ansi);
+    expect((await run([...small, '--batch', '0', '--no-color'], { isTTY: true })).stderr).not.toMatch(ansi);
+    expect((await run([...small, '--batch', '0'], { isTTY: true })).stderr).toMatch(ansi);
+  });
+
   it('never colours JSON or TSV', async () => {
     expect((await run([...small, '--json'], { isTTY: true, env: { FORCE_COLOR: '1' } })).stdout).not.toMatch(ansi);
     expect((await run([...small, '--format', 'tsv'], { isTTY: true, env: { FORCE_COLOR: '1' } })).stdout).not.toMatch(ansi);

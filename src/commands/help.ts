@@ -131,7 +131,7 @@ Exit codes:
 
 Colour: on a terminal only. --no-color, NO_COLOR or TERM=dumb turn it off;
 --color turns it on anywhere (even with NO_COLOR set); FORCE_COLOR=1 turns it
-on unless NO_COLOR is set.
+on unless NO_COLOR is set. --color with --no-color is refused (exit 2).
 Semantics follow Keras 3, tf.keras and Keras 2.3 (--keras); see the README.
 
 ${examplesText(commandExamples(env)[''] ?? [])}`;
