@@ -86,6 +86,20 @@ describe('npm pack, then npm install -g of the tarball', () => {
     expect(execFileSync(installed, ['--version'], { encoding: 'utf8' }).trim()).toBe(packageJson.version);
   });
 
+  it("the audit and check examples of the installed help run from any directory (the files they name are shipped)", () => {
+    // HOME is the work folder, so the help shows the shipped files as ~/prefix/lib/node_modules/…
+    const env = { ...process.env, HOME: work };
+    const help = (command: string) => execFileSync(installed, ['help', command], { cwd: '/', encoding: 'utf8', env });
+    const audit = /\$ lstm-reset (audit ~\/prefix\/\S*examples\/model\/model\.json) \\\n\s+(--samples 6 --batch 2)/.exec(help('audit'));
+    const check = /\$ lstm-reset (check ~\/prefix\/\S*examples\/contract\.json)\n/.exec(help('check'));
+    expect(audit, help('audit')).not.toBeNull();
+    expect(check, help('check')).not.toBeNull();
+    for (const line of [`${audit![1]} ${audit![2]}`, check![1]]) {
+      const result = spawnSync('bash', ['-c', `lstm-reset ${line}`], { cwd: '/', encoding: 'utf8', env: { ...env, PATH: `${join(prefix, 'bin')}:${process.env.PATH}` } });
+      expect(result.status, `${line}: ${result.stderr}`).toBe(0);
+    }
+  });
+
   it('runs every README command; each output block is what the installed build prints', () => {
     const result = spawnSync('node', [join(root, 'scripts', 'readme.js'), '--check', '--bin', installed], { encoding: 'utf8' });
     expect(result.stderr).toBe('');
