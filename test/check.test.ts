@@ -118,7 +118,7 @@ describe('failing scenarios: exit 1 and what differed', () => {
     expect(failures).toEqual([
       ['unexpected finding state-never-reset (info)'],
       ['the run completed, expected it to stop early'],
-      ['the run stopped early (after 0 of 1 epochs), expected it to complete'],
+      ['the run stopped early (after 0 of 1 epoch), expected it to complete'],
       [
         'no total resetEvent (use a number under "totals" in --json, e.g. resetEvents, byReason.batch-start, perEpoch.0.rowResets)',
         'no total perEpoch.15.rowResets (use a number under "totals" in --json, e.g. resetEvents, byReason.batch-start, perEpoch.0.rowResets)',
