@@ -75,3 +75,17 @@ describe('/dev/stdout names standard output: the same as -', () => {
     expect(JSON.parse(viaPath.stdout).format).toBe('lstm-reset-trace');
   });
 });
+
+describe('where the files went: one stderr line per file written, after the report', () => {
+  it('"wrote FILE (N KB)" for --trace and --html, N the size rounded up; none with -q or for stdout', async () => {
+    const html = at('w.html');
+    const trace = at('w.json');
+    const { code, stdout, stderr } = await run([...small, '--html', html, '--trace', trace], { realFiles: true });
+    expect(code).toBe(0);
+    const kb = (path: string) => Math.ceil(readFileSync(path).length / 1024);
+    expect(stderr).toBe(`wrote ${trace} (${kb(trace)} KB)\nwrote ${html} (${kb(html)} KB)\n`);
+    expect(stdout).toMatch(/No findings\.\n$/);
+    expect((await run([...small, '-q', '--html', html, '--trace', trace], { realFiles: true })).stderr).toBe('');
+    expect((await run([...small, '--html', '-'])).stderr).toBe('');
+  });
+});

@@ -371,6 +371,12 @@ function forwardPassProblem(config: SimulationConfig, epochs: number, weightsGiv
   return undefined;
 }
 
+/** A file's size for "wrote FILE (12 KB)": KB (1,024 bytes) rounded up, MB from 10,000 KB. */
+function kilobytes(bytes: number): string {
+  const kb = Math.ceil(bytes / 1024);
+  return kb >= 10_000 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${formatCount(kb)} KB`;
+}
+
 /** Bytes as "2.0 GiB", "512 MiB". */
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
@@ -513,6 +519,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
     htmlFile = opened.file;
   }
   let unregister = () => {};
+  const written: string[] = [];
   try {
     if (cli.trace !== undefined) traceRecorder = createTraceRecorder(config, prepared.weights, prepared.inputs, prepared.program, (prepared.moreData ?? []).map((d) => d.source));
 
@@ -599,6 +606,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
             await io.pause();
           }
           traceFile.commit();
+          if (!traceFile.streamed) written.push(`wrote ${cli.trace} (${kilobytes(Buffer.byteLength(text))})`);
         } catch (error) {
           traceFile.abort();
           io.stderr.write(`error: --trace: cannot write ${cli.trace}: ${describeWriteError(error)}; nothing was written to it.\n`);
@@ -628,6 +636,7 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
         try {
           htmlFile.write(html);
           htmlFile.commit();
+          if (!htmlFile.streamed) written.push(`wrote ${cli.html} (${kilobytes(Buffer.byteLength(html))})`);
         } catch (error) {
           htmlFile.abort();
           io.stderr.write(`error: --html: cannot write ${cli.html}: ${describeWriteError(error)}; nothing was written to it.\n`);
@@ -640,6 +649,8 @@ export async function reportRun(command: Command, io: CliIo, prepared: PreparedR
     if (!streaming && cli.trace !== '-' && cli.html !== '-') renderThrough(sink, result, prepared.extra);
     else if (streaming) sink.end(result);
     unregister();
+    // after the report, so a terminal shows the table whole, then where the files went
+    if (!cli.quiet) for (const line of written) io.stderr.write(`${line}\n`);
 
     const checked = expectations.map((expectation) => ({ expectation, actual: lookupTotal(result, expectation.key)! }));
     const failing = failingFindings(result.findings, cli.strict ?? false);

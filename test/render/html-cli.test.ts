@@ -17,7 +17,7 @@ describe('--html FILE', () => {
     const plain = await run(small);
     const { code, stdout, stderr, files } = await run([...small, '--html', 'report.html']);
     expect(code).toBe(0);
-    expect(stderr).toBe('');
+    expect(stderr).toMatch(/^wrote report\.html \(\d+ KB\)\n$/);
     expect(stdout).toBe(plain.stdout);
     expect(files.get('report.html')).toMatch(/^<!doctype html>\n<html lang="en">/);
   });
