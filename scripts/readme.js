@@ -7,7 +7,8 @@
 // (continued by lines ending in `\`); the rest of the block is what the command prints on stdout,
 // in a pipe, without colour, at 80 columns. A last line `…` keeps only the lines above it (the
 // first K lines of the output). In ```sh blocks, lines that run lstm-reset or an examples/ script
-// are commands that must exit 0. Every line of every fenced block must fit 80 columns.
+// are commands that must exit 0. Every line of every fenced block must fit 80 columns. The option
+// table under "## Usage" must name every option that any command's --help lists.
 //
 //   node scripts/readme.js [--check] [--bin PATH] [--readme PATH]
 import { spawnSync } from 'node:child_process';
@@ -93,7 +94,23 @@ for (const block of fencedBlocks(lines)) {
   }
 }
 
-if (!check) {
+// the option table under "## Usage" names every option of every command, as their --help lists it
+const tableStart = lines.findIndex((line) => line.startsWith('| option | meaning | default |'));
+if (tableStart < 0) problems.push('README: no option table (| option | meaning | default |) under ## Usage');
+else {
+  const tableEnd = lines.findIndex((line, i) => i > tableStart && !line.startsWith('|'));
+  const named = new Set(lines.slice(tableStart, tableEnd).flatMap((line) => [...(line.split(/(?<!\\)\|/)[1] ?? '').matchAll(/(?<![\w-])(--?[a-zA-Z][\w-]*)/g)].map((m) => m[1])));
+  for (const command of ['', 'verify', 'audit', 'schema', 'check', 'findings']) {
+    const help = shell(`lstm-reset ${command} --help`).stdout;
+    for (const [, short, long] of help.matchAll(/^ {2}(?:(-\w), )?(--[\w-]+)/gm)) {
+      for (const flag of [short, long]) {
+        if (flag && !named.has(flag) && named.add(flag)) problems.push(`README line ${tableStart + 1}: the option table does not name ${flag} (lstm-reset ${command ? `${command} ` : ''}--help has it)`);
+      }
+    }
+  }
+}
+
+if (!check && problems.length === 0) {
   for (const { from, to, lines: output } of replacements.reverse()) lines.splice(from, to - from, ...output);
   writeFileSync(readmePath, lines.join('\n'));
   console.log(`readme: ${outputs} output blocks regenerated in ${readmePath}`);
