@@ -79,7 +79,8 @@ main { max-width: 1200px; margin: 0 auto; padding: 20px 24px 48px; }
 h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 16px 0 6px; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
-.command { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; overflow-x: auto; white-space: pre; }
+.command { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px 6px 26px; text-indent: -16px; white-space: pre-wrap; overflow-x: auto; }
+.command span { white-space: nowrap; }
 .muted { color: var(--muted); }
 .answer p { margin: 4px 0; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 8px 0; }
@@ -524,7 +525,7 @@ export function renderHtml(run: HtmlRun, options: HtmlOptions): string {
 <title>${esc(title)}</title><style>${css}</style></head>
 <body><svg width="0" height="0" style="position:absolute" aria-hidden="true">${defs}</svg><main${options.counterpart ? ' class="wide"' : ''}>
 <header><h1>When is the state reset?</h1>
-${options.commandLine ? `<div class="command mono">${esc(options.commandLine)}</div>` : ''}
+${options.commandLine ? `<div class="command mono">${esc(options.commandLine).split(' ').map((word) => `<span>${word}</span>`).join(' ')}</div>` : ''}
 <p class="muted subtitle">${esc(describeRun(result))}</p>
 ${(options.header ?? []).map((line) => `<div class="mono muted">${esc(line)}</div>`).join('')}
 </header>

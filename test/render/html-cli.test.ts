@@ -107,3 +107,13 @@ describe('the HTML renderer loads only for --html', () => {
     expect(withMarker(loaded([...small, '-q', '--html', 'r.html']))).toHaveLength(1);
   });
 });
+
+describe('the command box', () => {
+  it('holds the command line word by word (each word unbroken, the box wrapping between words)', async () => {
+    const { stdout } = await run([...small, '--no-shuffle', '--html', '-']);
+    const box = /<div class="command mono">(.*?)<\/div>/.exec(stdout)![1]!;
+    expect(box).toMatch(/^<span>lstm-reset<\/span> <span>--shape<\/span> /);
+    expect(box.replace(/<\/?span>/g, '')).toBe(`lstm-reset ${[...small, '--no-shuffle', '--html', '-'].join(' ')}`);
+    expect(stdout).toMatch(/\.command \{[^}]*white-space: pre-wrap[^}]*\}\n\.command span \{ white-space: nowrap; \}/);
+  });
+});
