@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The installed command. It runs dist/cli.js, the bundle that `npm install`/`npm ci` build in a
 // checkout ("dependencies" script) and that `npm pack` puts in the package (prepack). In a
-// checkout being edited it runs the TypeScript sources through tsx (a devDependency) when a source file is newer
-// than the bundle, so it never runs stale code.
+// checkout being edited it runs the TypeScript sources through tsx (a devDependency) when a source
+// file is newer than the bundle, so it never runs stale code.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 
 const bundle = new URL('../dist/cli.js', import.meta.url);
