@@ -59,7 +59,7 @@ describe('two outputs naming one file are refused before the run', () => {
 });
 
 describe('/dev/stdout names standard output: the same as -', () => {
-  it.each(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1'])('--html %s prints the page instead of the report', async (path) => {
+  it.each(['/dev/stdout', '/dev/fd/1', '/proc/self/fd/1', '//dev/./stdout'])('--html %s prints the page instead of the report', async (path) => {
     const viaPath = await run([...small, '-q', '--html', path], { realFiles: true });
     const viaDash = await run([...small, '-q', '--html', '-']);
     expect(viaPath.code).toBe(0);

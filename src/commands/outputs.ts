@@ -2,6 +2,7 @@
  * The files a command writes besides standard output (--trace FILE, --html FILE), checked together
  * before any work: standard output named as a path means "-", and two outputs never name one file.
  */
+import { posix } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, type CliIo } from './cli-io.ts';
 
@@ -16,7 +17,8 @@ const stdoutPath = /^\/(dev\/stdout|dev\/fd\/1|proc\/(self|thread-self)\/fd\/1)$
 
 /** Whether `path` means standard output ("-", /dev/stdout, /dev/fd/1, /proc/self/fd/1). */
 export function isStdoutPath(path: string): boolean {
-  return path === '-' || stdoutPath.test(path);
+  // //dev/./stdout is /dev/stdout too
+  return path === '-' || (path.startsWith('/') && stdoutPath.test(posix.normalize(path)));
 }
 
 /**
