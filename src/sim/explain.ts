@@ -182,6 +182,9 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
   }
   // a sequence is a run of calls that carry: it starts at every call that does not
   const starts = calls - counts.carries;
+  // what a stateless layer would have seen instead: every sample its own sequence (a run Keras
+  // stopped never reached all of them)
+  const independent = result.completed ? `not ${formatCount(config.samples)} independent ones` : 'not independent samples (Keras stopped the run before every sample was seen)';
   if (calls === 0) return lines;
   if (broadcast > 0) {
     lines.push(
@@ -194,11 +197,11 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
         : `So no call continued another: each of the ${formatCount(calls)} calls is its own sequence, as if the layer were stateless.`,
     );
   } else if (starts <= 1) {
-    lines.push(`So ${rowsWord === 'the state row' ? 'the row' : `each of the ${formatCount(stateRows)} rows`} is one long sequence over all ${plural(calls, 'call')}, not ${formatCount(config.samples)} independent ones.`);
+    lines.push(`So ${rowsWord === 'the state row' ? 'the row' : `each of the ${formatCount(stateRows)} rows`} is one long sequence over all ${plural(calls, 'call')}, ${independent}.`);
   } else {
     const average = calls / starts;
     lines.push(
-      `So ${stateRows === 1 ? 'the row' : `each of the ${formatCount(stateRows)} rows`} runs through ${plural(starts, 'sequence')} of ${Number.isInteger(average) ? `${formatCount(average)} consecutive call${average === 1 ? '' : 's'} each` : `${average.toFixed(1)} consecutive calls on average`}, not ${formatCount(config.samples)} independent ones.`,
+      `So ${stateRows === 1 ? 'the row' : `each of the ${formatCount(stateRows)} rows`} runs through ${plural(starts, 'sequence')} of ${Number.isInteger(average) ? `${formatCount(average)} consecutive call${average === 1 ? '' : 's'} each` : `${average.toFixed(1)} consecutive calls on average`}, ${independent}.`,
     );
   }
   return lines;

@@ -66,6 +66,19 @@ describe('the answer follows the counts', () => {
   });
 });
 
+describe('a run Keras stops', () => {
+  it('a TensorFlow partial batch of 2 rows stops fit in epoch 1: the answer does not claim every sample as an independent sequence', () => {
+    // 18 samples in batches of 4: batch 5 holds 2 rows, which the 4-row state cannot take (§R); 16 samples ran
+    const result = simulate({ ...base, samples: 18, epochs: 2 });
+    expect(result.completed).toBe(false);
+    const text = result.answer.join(' ');
+    expect(text).not.toContain('not 18 independent ones');
+    expect(text).toContain('not independent samples (Keras stopped the run before every sample was seen)');
+    // a run that completes keeps the count
+    expect(answer({ samples: 16, epochs: 2 })).toContain('not 16 independent ones');
+  });
+});
+
 describe('the totals describe the run, not the command line defaults', () => {
   const plan = JSON.stringify({
     steps: [{ type: 'repeat', times: 3, steps: [{ type: 'fit', epochs: 1, batchSize: 4, shuffle: false }] }, { type: 'predict', batchSize: 4 }, { type: 'evaluate', batchSize: 4 }],
