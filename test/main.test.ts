@@ -14,7 +14,7 @@ describe('the seed question', () => {
     const { code, stdout, stderr } = await run(seed);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toContain('… 55 more events (use --json or --format tsv for all)');
+    expect(stdout).toContain('… 55 more events (--json or --format tsv with --events all lists every event)');
     expect(stdout).toMatch(/reset events\s+75 \(batch-start 75\)/);
     expect(stdout).toMatch(/rows zeroed\s+15,000/);
     expect(stdout).toContain('epochs 1–15: 5 reset events, 1,000 rows zeroed');
@@ -58,6 +58,13 @@ describe('every format renders the same events', () => {
     const json = JSON.parse((await run([...small, '--json'])).stdout);
     expect(stdout).not.toContain('more events');
     for (const event of json.events) expect(stdout).toMatch(new RegExp(`\\n\\s*${event.index}\\s+${event.epoch}\\s+${event.phase}`));
+  });
+
+  it('--events none: no empty table, one line saying how many events the totals count', async () => {
+    const { stdout } = await run([...small, '--events', 'none']);
+    const json = JSON.parse((await run([...small, '--json'])).stdout);
+    expect(stdout.split('\n')[0]).toBe(`${json.events.length} events not listed (--events all lists them; the totals below count them)`);
+    expect(stdout).not.toMatch(/^#\s+epoch/m);
   });
 });
 
@@ -180,7 +187,7 @@ describe('--count-only: closed-form totals, events without the forward pass', ()
     expect(code).toBe(0);
     expect(stderr).toMatch(/^note: the forward pass would need [\d,]+ GFLOP, more than the 2,000 GFLOP lstm-reset runs; counting in closed form instead/);
     expect(stdout).toMatch(/reset events\s+100,000,000 \(batch-start 100,000,000\)/);
-    expect(flat(stdout)).toContain('… 99,999,996 more events (use --format ndjson or tsv to stream them all)');
+    expect(flat(stdout)).toContain('… 99,999,996 more events (--format ndjson or tsv with --events all streams every event)');
   });
 });
 

@@ -53,7 +53,7 @@ export const fitStepSchema = z
     type: z.literal('fit'),
     epochs: positiveInt.describe('fit(epochs=...)'),
     batchSize: positiveInt.optional().describe('fit(batch_size=...); Keras defaults to 32'),
-    shuffle: z.union([z.boolean(), z.literal('batch')], { error: 'expected true, false or "batch"' }).describe("fit(shuffle=...): true, false or 'batch'"),
+    shuffle: z.union([z.boolean(), z.literal('batch')], { error: (issue) => (issue.input === undefined ? undefined : 'expected true, false or "batch"') }).describe("fit(shuffle=...): true, false or 'batch'"),
     validationSplit: z.number().min(0).lt(1).optional().describe('fit(validation_split=...), in [0, 1)'),
     validationData: dataRangeSchema.optional().describe('fit(validation_data=...): these samples are evaluated after each epoch (instead of a split)'),
     validationBatchSize: positiveInt.optional().describe('fit(validation_batch_size=...), Keras 3 and tf.keras only; Keras defaults to batch_size'),

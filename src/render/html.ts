@@ -200,7 +200,7 @@ function markClass(mark: ResetMark): string {
 }
 
 function markTitle(mark: ResetMark): string {
-  const rows = `${plural(mark.rows, 'row')} ${zeroes(mark.reason) ? 'zeroed' : 'started from something else than their carry (not a reset)'}`;
+  const rows = `${plural(mark.rows, 'row')} ${zeroes(mark.reason) ? 'zeroed' : 'started from something other than their carry (not a reset)'}`;
   return `${mark.reason} (${mark.timing}) in ${mark.phase} epoch ${mark.epoch} batch ${mark.batch}: ${rows}, discarded mean |h| ${fixed(mark.discardedMeanAbsH)}`;
 }
 
@@ -421,11 +421,16 @@ function cards(result: SimulationResult): string {
 function totalsTable(result: SimulationResult): string {
   const { totals } = result;
   const rows: [string, string][] = [
-    ['reset events', `${formatCount(totals.resetEvents)} (${Object.entries(totals.byReason).filter(([, n]) => n > 0).map(([r, n]) => `${r} ${formatCount(n)}`).join(', ') || 'none'})`],
+    // the zeroing reasons only, as the text totals: the other starts have rows of their own
+    ['reset events', `${formatCount(totals.resetEvents)} (${Object.entries(totals.byReason).filter(([r, n]) => n > 0 && zeroes(r as ResetMark['reason'])).map(([r, n]) => `${r} ${formatCount(n)}`).join(', ') || 'none'})`],
     ['rows zeroed', formatCount(totals.rowResets)],
     ['batches', `${formatCount(totals.batches)} (fit ${formatCount(totals.fitBatches)}, validation ${formatCount(totals.validationBatches)}, evaluate ${formatCount(totals.evaluateBatches)}, predict ${formatCount(totals.predictBatches)})`],
     ['carries', `${plural(totals.carries, 'layer call')} started from a carried state`],
   ];
+  if (totals.broadcastStarts > 0) rows.push(['broadcasts', `${plural(totals.broadcastStarts, 'layer call')} ran a 1-row batch against every carried state row, overwriting all of them (neither resets nor carries)`]);
+  if (totals.storedRestarts > 0) rows.push(['restarts', `${plural(totals.storedRestarts, 'layer call')} restarted from the state variable's stored value, not the previous call's final state (JAX never writes it inside fit, evaluate and predict); nothing is zeroed, so not resets`]);
+  if (totals.initialStateStarts > 0) rows.push(['initial_state', `${plural(totals.initialStateStarts, 'layer call')} started from the passed initial_state (not resets)`]);
+  if (totals.failedCalls > 0) rows.push(['failed', `${plural(totals.failedCalls, 'call')} at which Keras raises (nothing starts there; see the findings)`]);
   if (totals.fromLayerStarts > 0) rows.push(['from another layer', `${plural(totals.fromLayerStarts, 'layer call')} started from another layer's final states (initial_state; not resets)`]);
   if (totals.maskedSteps !== null && result.config.maskTail !== undefined) rows.push(['masking', `${plural(totals.maskedSteps, 'padded step')}; ${plural(totals.passThroughRows ?? 0, 'fully padded row')} passed ${noun(totals.passThroughRows ?? 0, 'its', 'their')} state through`]);
   const layerRows = totals.perLayer

@@ -106,14 +106,17 @@ export function renderEventTable(result: SimulationResult, options: TableOptions
       return column.key === 'reason' ? reasonColor(chalk, event.reason)(text) : text;
     });
   const headCount = shown.contiguous ? events.length : Math.ceil(events.length / 2);
+  // none listed (--events none) but some counted: no empty table, one line
+  if (events.length === 0 && hidden > 0) return chalk.dim(wrap(`${count(hidden, 'event')} not listed (--events all lists them; the totals below count them)`, options.width, '', '  '));
   const first = table(true);
   for (const event of events.slice(0, hidden > 0 ? headCount : events.length)) first.push(row(event));
   const parts = [first.toString()];
   if (shown.total === 0) parts.push(chalk.dim('no reset events'));
   if (hidden > 0) {
+    // past the listing limit --json and the streams list only a head too, unless --events all
     const more = shown.contiguous
-      ? `… ${count(hidden, 'more event')} (use --format ndjson or tsv to stream them all)`
-      : `… ${count(hidden, 'more event')} (use --json or --format tsv for all)`;
+      ? `… ${count(hidden, 'more event')} (--format ndjson or tsv with --events all streams every event)`
+      : `… ${count(hidden, 'more event')} (--json or --format tsv with --events all lists every event)`;
     parts.push(chalk.dim(wrap(more, options.width, '', '  ')));
     if (!shown.contiguous && events.length > headCount) {
       const second = table(false);

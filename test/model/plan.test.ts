@@ -37,6 +37,7 @@ describe('plan errors', () => {
   it('unknown plan option', () => bad({ backend: 'cntk', steps: [fit] }, /backend/));
   it('non-integer batch size', () => bad({ steps: [{ type: 'evaluate', batchSize: 2.5 }] }, /steps\[0\]\.batchSize: expected an integer, got 2\.5/));
   it('bad shuffle', () => bad({ steps: [{ ...fit, shuffle: 'yes' }] }, /steps\[0\]\.shuffle: expected true, false or "batch"/));
+  it('missing shuffle is a missing key, not a bad value', () => bad({ steps: [{ type: 'fit', epochs: 1 }] }, /steps\[0\]\.shuffle: required key is missing/));
   it('validationSplit out of range', () => bad({ steps: [{ ...fit, validationSplit: 1 }] }, /steps\[0\]\.validationSplit/));
   it('unknown keys', () => bad({ steps: [{ type: 'reset', now: true }] }, /steps\[0\]: Unrecognized key: "now"/));
   it('empty repeat', () => bad({ steps: [{ type: 'repeat', times: 2, steps: [] }] }, /steps\[0\]\.steps: Too small/));

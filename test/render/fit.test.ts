@@ -54,7 +54,7 @@ describe('the report fits the terminal', () => {
     expect(lines[0]).toMatch(/^ #\s+epoch\s+phase\s+batch\s+when\s+reason\s+rows\s+discarded$/);
     expect(lines[1]).toMatch(/^\s+mean\|h\|$/);
     expect(lines.slice(2, 5).every((line) => /^\s*\d+\s+\d+\s+fit\s+\d+\s+before-batch\s+batch-start\s+200\s+\d\.\d{6}$/.test(line))).toBe(true);
-    expect(lines[5]).toBe('… 69 more events (use --json or --format tsv for all)');
+    expect(lines[5]).toBe('… 69 more events (--json or --format tsv with --events all lists every event)');
     // no word is cut: the wrapped answer reads as the sentences the core wrote
     const json = JSON.parse((await run([...seed, '--json'])).stdout);
     for (const sentence of json.answer) expect(flat(stdout)).toContain(sentence);

@@ -45,6 +45,13 @@ describe('--html text', () => {
     expect(totals).toBeDefined();
     const subtitle = /<p class="muted subtitle">([^<]*)<\/p>/.exec(html)![1]!.replace(/&#39;/g, "'").replace(/&amp;/g, '&').replace(/&quot;/g, '"');
     expect(`Totals (${subtitle})`).toBe(totals);
+    // the totals table: the same reset events (zeroing reasons only) and a row for every other start kind the text has
+    const cell = (key: string) => new RegExp(`<tr><th>${key}</th><td>([^<]*)</td></tr>`).exec(html)?.[1]?.replace(/&#39;/g, "'");
+    const line = (key: string) => new RegExp(`^  ${key} +(\\S.*)$`, 'm').exec(page.stdout)?.[1];
+    expect(cell('reset events')).toBe(line('reset events'));
+    for (const [text, row] of [['broadcasts', 'broadcasts'], ['restarts', 'restarts'], ['initial_state', 'initial_state'], ['failed', 'failed']] as const) {
+      expect(cell(row) !== undefined, row).toBe(line(text) !== undefined);
+    }
   });
 
   it('3,000 epochs: every epoch label drawn, the aggregated stretch wide enough for its own', async () => {
