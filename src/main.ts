@@ -46,6 +46,13 @@ function oneLine(text: string): string {
 /** Where commander's own errors point when they carry no fix of their own. */
 function withHelpHint(text: string, command: Command): string {
   const line = oneLine(text).trimEnd();
+  // commander's wording for a bad argument choice, in the user's words: which command, which argument, the fix
+  const choice = /^error: command-argument value '(.*)' is invalid for argument '(.*)'\. Allowed choices are (.*)\.$/.exec(line);
+  if (choice) {
+    const choices = choice[3]!.split(', ');
+    const listed = choices.length > 1 ? `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}` : choices[0];
+    return `error: ${command.name()}: unknown ${choice[2]} '${choice[1]}'; give ${listed}\n`;
+  }
   if (/e\.g\.|Did you mean|Allowed choices/.test(line)) return `${line}\n`;
   const path = command.parent ? `lstm-reset help ${command.name()}` : 'lstm-reset --help';
   // "… lstm-reset accepts." + "; see …": the sentence's own full stop goes

@@ -312,7 +312,7 @@ const tables: Record<string, readonly Case[]> = {
     c(['verify', '--shape', '10,7,1', '--batch', '10'], 'at least 2 windows'),
     c(['verify', '--shape', '20,7,1', '--batch', '10', '--batch', '5'], '--batch is given twice'),
     c(['verify', '--shape', '20,7,1', '--batch', '10', '--json', 'x'], "unexpected argument 'x'"),
-    c(['schema', 'nope'], "'nope' is invalid"),
+    c(['schema', 'nope'], "error: schema: unknown name 'nope'; give output, contract or plan"),
     c(['schema', 'output', 'extra'], "unexpected argument 'extra'"),
     c(['findings', '--keras', '7'], '--keras'),
     c(['findings', 'extra'], "unexpected argument 'extra'"),
