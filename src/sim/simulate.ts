@@ -228,6 +228,17 @@ export function simulate(config: SimulationConfig, options: SimulateOptions = {}
  * calls (let the process see Ctrl-C, flush output) and returns the result at the end.
  */
 export function* simulateSteps(config: SimulationConfig, options: SimulateOptions = {}): Generator<void, SimulationResult, undefined> {
+  // the layers' worker threads end with the run however it ends: returned, thrown, or abandoned by
+  // its caller (a generator's return() runs this finally)
+  const built: { close(): void }[] = [];
+  try {
+    return yield* runSteps(config, options, built);
+  } finally {
+    for (const layer of built) layer.close();
+  }
+}
+
+function* runSteps(config: SimulationConfig, options: SimulateOptions, built: { close(): void }[]): Generator<void, SimulationResult, undefined> {
   const { trainSamples, validationSamples } = splitData(config.samples, config.validationSplit);
   const specs = resolveLayers(config);
   const statefulModel = specs.some((spec) => spec.stateful);
@@ -241,6 +252,7 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
     : undefined;
   yield* prepareLayers(config, options.weights);
   const layers = buildLayers(config, maxRows, false, options.weights, program ? { ...programLayerShapes(config, program), mergeModes: mergeModes! } : undefined);
+  built.push(...layers);
   // a shared layer's calls share one layer object
   const distinct = layers.filter((layer, i) => layers.indexOf(layer) === i);
   const wiring = specs.map((spec) => wiredStart(spec, config.keras));
@@ -469,8 +481,6 @@ export function* simulateSteps(config: SimulationConfig, options: SimulateOption
       hooks.onFailure?.(step.failure);
     }
   }
-  // the layers' worker threads end with the run
-  for (const layer of layers) layer.close();
   // the fit epochs that ran to their end: those started, less those a failure cut short
   const epochsCompleted = lastEpoch - abortedEpochs;
   findings.push(...configFindings(config, flow.evidence, stoppedAt));
