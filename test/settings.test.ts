@@ -132,7 +132,13 @@ describe('--keras VERSION: the profile it runs under, said on stderr, and the ve
       const result = await run([...base, '--keras', given]);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/--keras/);
+      expect(result.stderr).toContain(`No profile covers Keras ${given}.`);
     }
+  });
+
+  it('the 3.0–3.11 note says why once, not the profile name twice', async () => {
+    const result = await run([...base, '--keras', '3.10', '--json']);
+    expect(result.stderr).toBe('note: --keras 3.10 is simulated as Keras 3.0–3.11: they behave as Keras 3.15.1 without the stateful batch-size check that came in 3.12 (PR keras#21742).\n');
   });
 
   it('audit keeps the version as given in its header', async () => {

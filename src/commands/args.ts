@@ -219,8 +219,10 @@ export function parseKerasVersion(value: string): KerasVersion {
   };
   const version = aliases[text] ?? (/^\d+\.\d+(\.\d+)?$/.test(text) ? kerasProfileForVersion(text) : undefined);
   if (version === undefined) {
+    // a well-formed version no profile covers says so first (Keras 4, Keras 0.x)
+    const uncovered = /^\d+\.\d+(\.\d+)?$/.test(text) ? `No profile covers Keras ${text}. ` : '';
     throw new InvalidArgumentError(
-      'Use 3 (Keras 3.12+), a Keras version such as 3.15.1 or 3.10 (3.0–3.11 lack the stateful batch-size check), tf (tf.keras), 2 (Keras 2.3) or tfjs (TF.js Layers), e.g. --keras 3.11.',
+      `${uncovered}Use 3 (Keras 3.12+), a Keras version such as 3.15.1 or 3.10 (3.0–3.11 lack the stateful batch-size check), tf (tf.keras), 2 (Keras 2.3) or tfjs (TF.js Layers), e.g. --keras 3.11.`,
     );
   }
   return version;

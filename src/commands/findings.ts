@@ -17,7 +17,7 @@ export function registerFindings(program: Command, context: CommandContext): voi
     .subcommand('findings')
     .description('List every finding the auditor can report: code, severity, Keras versions, what it means, the fix and the Keras source.')
     .option('--json', 'print one JSON document { findings: [...] }')
-    .addOption(new Option('--keras <version>', 'only the findings that apply to this version: 3, tf or 2').argParser(parseKerasVersion))
+    .addOption(new Option('--keras <version>', 'only the findings that apply to this version: 3, 3.10 (3.0–3.11), tf, 2 or tfjs').argParser(parseKerasVersion))
     .option('--color', 'force colour')
     .option('--no-color', 'no colour')
     .action((options: { json?: boolean; keras?: KerasVersion; color?: boolean }) => {

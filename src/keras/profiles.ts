@@ -172,7 +172,7 @@ export function versionProfileReason(version: string): string | undefined {
         ? `${version} is newer than 3.15.1, the last version measured; assumed to behave like it`
         : 'Keras 3.12 and later, measured on 3.15.1';
     case '3.0-3.11':
-      return 'Keras 3.0 to 3.11: Keras 3.15.1 without the stateful batch-size check that came in 3.12 (PR keras#21742)';
+      return 'they behave as Keras 3.15.1 without the stateful batch-size check that came in 3.12 (PR keras#21742)';
     case 'tf':
       return major === 2 && minor >= 16
         ? 'a 2.16+ version is the tf-keras package (Keras 2 kept for TensorFlow 2.16+, where keras is Keras 3)'

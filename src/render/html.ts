@@ -159,7 +159,7 @@ function layoutItems(items: readonly TimelineItem[], room: number): Layout {
   const phases = epochs.reduce((n, e) => n + new Set(e.items.map((i) => (i.kind === 'span' ? i.first.phase : i.phase))).size, 0);
   const marks = items.filter((i) => i.kind === 'call' && i.after.some((m) => m.reason === 'reset-states')).length;
   // an aggregated stretch is wide enough for its label ("epochs 3–19998")
-  const widthOf = (span: CallSpan) => Math.max(spanWidth, Math.ceil((span.first.epoch === span.last.epoch ? 0 : `epochs ${span.first.epoch}–${span.last.epoch}`.length) * 6.5 + 8));
+  const widthOf = (span: CallSpan) => Math.max(spanWidth, Math.ceil((span.first.epoch === span.last.epoch ? 0 : `epochs ${formatCount(span.first.epoch)}–${formatCount(span.last.epoch)}`.length) * 6.5 + 8));
   const fixedWidth = left + 16 + epochs.length * 8 + phases * 4 + marks * 4 + items.reduce((n, item) => n + (item.kind === 'span' ? widthOf(item) : 0), 0);
   const free = (room - fixedWidth) / Math.max(1, calls);
   // whole pixels while they fit; a large run's columns get thinner (down to a quarter pixel) rather than scroll
@@ -176,7 +176,7 @@ function layoutItems(items: readonly TimelineItem[], room: number): Layout {
       const itemPhase = item.kind === 'span' ? item.first.phase : item.phase;
       if (itemPhase !== phase) {
         if (phase !== '') at += 4;
-        const label = epoch.folded ? `epochs ${(item as CallSpan).first.epoch}–${(item as CallSpan).last.epoch}` : epoch.epoch === 0 ? 'before fit' : `epoch ${epoch.epoch}`;
+        const label = epoch.folded ? `epochs ${formatCount((item as CallSpan).first.epoch)}–${formatCount((item as CallSpan).last.epoch)}` : epoch.epoch === 0 ? 'before fit' : `epoch ${formatCount(epoch.epoch)}`;
         groups.push({ x0: at, x1: at, label: `${label}${label === previous ? '' : ''}`, phase: itemPhase });
         previous = label;
         phase = itemPhase;
@@ -194,6 +194,13 @@ function layoutItems(items: readonly TimelineItem[], room: number): Layout {
 /** The start kinds marked apart from resets (they zero nothing). */
 const otherStartReasons = ['broadcast', 'not-stored', 'initial-state'] as const;
 
+/** Where a call or mark is, in words: fit and its validation by epoch and batch; the other phases by their batch and the fit epochs before them (a reset has no batch). */
+function placeOf(phase: string, epoch: number, batch: number): string {
+  if (phase === 'fit' || phase === 'validate') return `${phase} epoch ${formatCount(epoch)} batch ${formatCount(batch)}`;
+  const after = epoch > 0 ? `after fit epoch ${formatCount(epoch)}` : 'before the first fit';
+  return phase === 'reset' || batch === 0 ? `${phase} (${after})` : `${phase} batch ${formatCount(batch)} (${after})`;
+}
+
 /** `reset-mark` for an event that zeroes the state, `start-mark` for a start from something else. */
 function markClass(mark: ResetMark): string {
   return zeroes(mark.reason) ? 'reset-mark' : 'start-mark';
@@ -201,11 +208,11 @@ function markClass(mark: ResetMark): string {
 
 function markTitle(mark: ResetMark): string {
   const rows = `${plural(mark.rows, 'row')} ${zeroes(mark.reason) ? 'zeroed' : 'started from something other than their carry (not a reset)'}`;
-  return `${mark.reason} (${mark.timing}) in ${mark.phase} epoch ${mark.epoch} batch ${mark.batch}: ${rows}, discarded mean |h| ${fixed(mark.discardedMeanAbsH)}`;
+  return `${mark.reason} (${mark.timing}) in ${placeOf(mark.phase, mark.epoch, mark.batch)}: ${rows}, discarded mean |h| ${fixed(mark.discardedMeanAbsH)}`;
 }
 
 function callTitle(call: CallRecord, layer: LayerTimeline): string {
-  const where = `${layer.layer.name}: call ${call.call + 1}, ${call.phase} epoch ${call.epoch} batch ${call.batch}${call.planStep > 1 ? ` (plan step ${call.planStep})` : ''}, ${plural(call.rows, 'row')}`;
+  const where = `${layer.layer.name}: call ${call.call + 1}, ${placeOf(call.phase, call.epoch, call.batch)}${call.planStep > 1 ? ` (plan step ${call.planStep})` : ''}, ${plural(call.rows, 'row')}`;
   const start =
     call.start === 'zeros' ? `every row starts from zeros (${call.startReason ?? 'reset'})`
     : call.start === 'from-layer' ? `the rows start from the final states of ${call.fromLayer ?? 'another layer'} (passed as initial_state; not a reset)`
@@ -222,7 +229,7 @@ function spanTitle(span: CallSpan, layer: LayerTimeline): string {
   const byReason = Object.entries(span.resets).filter(([reason, n]) => n > 0 && zeroes(reason as ResetMark['reason'])).map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ');
   const starts = Object.entries(span.starts).filter(([, n]) => n > 0).map(([kind, n]) => `${formatCount(n)} ${kind === 'zeros' ? 'from zeros' : kind}`).join(', ');
   return (
-    `${layer.layer.name}: ${formatCount(span.calls)} calls aggregated (summarised run), from ${span.first.phase} epoch ${span.first.epoch} batch ${span.first.batch} to ${span.last.phase} epoch ${span.last.epoch} batch ${span.last.batch}\n` +
+    `${layer.layer.name}: ${formatCount(span.calls)} calls aggregated (summarised run), from ${placeOf(span.first.phase, span.first.epoch, span.first.batch)} to ${placeOf(span.last.phase, span.last.epoch, span.last.batch)}\n` +
     `starts: ${starts}\n` +
     `reset events: ${formatCount(resets)}${byReason ? ` (${byReason})` : ''}, ${plural(span.resetRows, 'row')}\n` +
     `mean |h| at the end of its calls: ${fixed(span.minEndMeanAbsH)} to ${fixed(span.maxEndMeanAbsH)} (mean ${fixed(span.sumEndMeanAbsH / Math.max(1, span.calls))})`

@@ -298,10 +298,13 @@ export function renderPicture(timeline: Timeline, chalk: ChalkInstance, width: n
   const resetStates = sparks.reduce((n, s) => n + s.spark.resetStates, 0);
   const drawn = sparks.reduce((n, s) => n + s.spark.marksDrawn, 0);
   if (resetStates > 0) notes.push(drawn < resetStates ? `a | marks reset_states() among the calls before it (${formatCount(drawn)} | stand for ${formatCount(resetStates)})` : '| reset_states()');
-  lines.push(wrap(`${chalk.bold('mean |h| at the end of each call')} (${notes.join(', ')}):`, width, '', '  '));
-  for (const { layer, spark } of sparks) {
-    const name = several ? layer.layer.name.padEnd(nameWidth) : '';
-    lines.push(`  ${name}${spark.text}`);
+  // no call ended (Keras raised at the first): no line to draw
+  if (sparks.some((s) => s.spark.text.trim() !== '')) {
+    lines.push(wrap(`${chalk.bold('mean |h| at the end of each call')} (${notes.join(', ')}):`, width, '', '  '));
+    for (const { layer, spark } of sparks) {
+      const name = several ? layer.layer.name.padEnd(nameWidth) : '';
+      lines.push(`  ${name}${spark.text}`);
+    }
   }
   return lines.join('\n');
 }

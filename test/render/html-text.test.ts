@@ -54,9 +54,16 @@ describe('--html text', () => {
     }
   });
 
+  it('a plan: a reset has no batch and evaluate/predict no epoch of their own in the titles', async () => {
+    const page = await run(['--shape', '16,5,1', '--stateful', '--plan', `${examples}plan.json`, '--html', 'r.html', '-q']);
+    const titles = [...page.files.get('r.html')!.matchAll(/<title>([^<]*)<\/title>/g)].map((m) => m[1]!).join('\n');
+    expect(titles).not.toMatch(/batch 0\b/);
+    expect(titles).not.toMatch(/(evaluate|predict) epoch/);
+  });
+
   it('3,000 epochs: every epoch label drawn, the aggregated stretch wide enough for its own', async () => {
     const page = await run(['--shape', '20,7,1', '--batch', '10', '--stateful', '--no-shuffle', '--reset-every', 'epoch', '--epochs', '3000', '--html', 'r.html', '-q']);
     const labels = [...page.files.get('r.html')!.matchAll(/<text class="epoch-label"[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
-    expect(labels).toEqual(['epoch 1', 'epoch 2', 'epochs 3–2998', 'epoch 2999', 'epoch 3000']);
+    expect(labels).toEqual(['epoch 1', 'epoch 2', 'epochs 3–2,998', 'epoch 2,999', 'epoch 3,000']);
   });
 });

@@ -157,3 +157,13 @@ describe('the strip and the sparkline', () => {
     expect(picture.split('\n').slice(0, 2)).toEqual(['State at the start of each call (Z zeros, C carried, ? teleported):', '  epoch 1  Z ? C']);
   });
 });
+
+describe('a run whose every call fails', () => {
+  it('draws the strip (X) but no empty sparkline', async () => {
+    const { run } = await import('../helpers/io.ts');
+    // Keras 2.3 checks a stateful fit's sample count up front: 1000 samples in batches of 300 never run
+    const { stdout } = await run(['--shape', '1000,5,1', '--batch', '300', '--stateful', '--keras', '2'], { env: { NO_COLOR: '1' } });
+    expect(stdout).toMatch(/^ {2}epoch 1 {2}X$/m);
+    expect(stdout).not.toContain('mean |h| at the end of each call');
+  });
+});
