@@ -390,6 +390,20 @@ export function padsSamples(config: Pick<SimulationConfig, 'padding' | 'maskTail
   return config.padding !== undefined || (config.maskTail ?? 0) > 0;
 }
 
+/**
+ * Whether a layer of the synthetic stack applies the padded samples' mask on a call (the Masking layer
+ * padsSamples stands for). Keras 3 passes no mask to a recurrent call given initial_state: its
+ * `Layer.__call__` fills `mask` only for a call with one tensor argument (keras/src/layers/layer.py
+ * `__call__`; keras/graph.ts autoMaskDropped does the same for model files), so a layer given the
+ * passed initial_state (--initial-state, a plan call's initialState) or another layer's final states
+ * runs its padded steps as data. Its output still carries the mask to the layers above. Keras 2.3,
+ * tf.keras and TF.js pass the mask with initial_state. Run on Keras 3.15.1 (tensorflow, jax):
+ * scripts/keras-goldens/probes/initial-state-mask.py.
+ */
+export function layerAppliesMask(layer: Pick<LayerSpec, 'initialStateFrom'>, keras: KerasVersion, callInitialState: boolean): boolean {
+  return !(kerasProfiles[keras].keras3 && (callInitialState || layer.initialStateFrom !== undefined));
+}
+
 /** The layers of a configuration, named as Keras names them. */
 export function resolveLayers(config: SimulationConfig): LayerSpec[] {
   const inputs: readonly LayerSpecInput[] = config.layers ?? [
@@ -418,7 +432,7 @@ export function resolveLayers(config: SimulationConfig): LayerSpec[] {
       resetAfter: layer.cell === 'gru' ? (layer.resetAfter ?? profile.gruResetAfter) : null,
       trainable: layer.trainable ?? config.trainable ?? true,
       ...(layer.activation === 'relu' ? { activation: 'relu' as const } : {}),
-      ...((layer.masked ?? padsSamples(config)) ? { masked: true as const } : {}),
+      ...((layer.masked ?? (padsSamples(config) && !(profile.keras3 && (config.initialStatePassed === true || layer.initialStateFrom !== undefined)))) ? { masked: true as const } : {}),
       ...(layer.fusedKernel === false ? { fusedKernel: false as const } : {}),
     };
   });

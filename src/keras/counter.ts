@@ -15,6 +15,7 @@ import {
   resolveLayers,
   tfjsLoadFailure,
   initialStateEveryCall,
+  layerAppliesMask,
   splitData,
   wiredStart,
   type FlatPlanStep,
@@ -70,6 +71,8 @@ export interface ExpectedTotals extends Readonly<OtherStarts> {
   readonly failures: readonly RunFailure[];
   /** Rows of all model calls that ran (every layer sees them). */
   readonly rowsRun: number;
+  /** Rows of the calls in which a layer applies the padded samples' mask (config.ts layerAppliesMask). */
+  readonly maskedRowsRun: number;
   /** What the run showed, for the findings (the simulator's StateFlow collects the same). */
   readonly evidence: FlowEvidence;
 }
@@ -98,6 +101,7 @@ interface Snapshot {
   epoch: EpochCounts;
   batches: Record<CountedPhase, number>;
   rowsRun: number;
+  maskedRowsRun: number;
   evidence: Pick<FlowEvidence, 'carries' | 'fitCarries' | 'notStored' | 'broadcasts' | 'initialStateStarts'>;
 }
 
@@ -129,6 +133,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
   let epoch = 0;
   let planStep = 0;
   let rowsRun = 0;
+  let maskedRowsRun = 0;
   const failures: RunFailure[] = [];
   /** The exception that ended the script (not caught). */
   let failure: RunFailure | undefined;
@@ -182,6 +187,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     if (count === 0) return;
     batches[phase] += count;
     rowsRun += rows * count;
+    if (layers.some((layer) => layerAppliesMask(layer, config.keras, initialState))) maskedRowsRun += rows * count;
     const counts = at(epoch);
     counts.batches += count;
     layers.forEach((layer, i) => {
@@ -243,6 +249,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     epoch: { ...at(epoch) },
     batches: { ...batches },
     rowsRun,
+    maskedRowsRun,
     evidence: {
       carries: flow.evidence.carries,
       fitCarries: flow.evidence.fitCarries,
@@ -271,6 +278,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     for (const key of otherStartKeys) counts[key] += times * (after.epoch[key] - before.epoch[key]);
     for (const phase of Object.keys(batches) as CountedPhase[]) batches[phase] += times * (after.batches[phase] - before.batches[phase]);
     rowsRun += times * (after.rowsRun - before.rowsRun);
+    maskedRowsRun += times * (after.maskedRowsRun - before.maskedRowsRun);
     const evidence = flow.evidence;
     for (const key of ['carries', 'fitCarries', 'notStored', 'broadcasts', 'initialStateStarts'] as const) {
       evidence[key] += times * (after.evidence[key] - before.evidence[key]);
@@ -554,6 +562,7 @@ export function expectedTotals(config: SimulationConfig): ExpectedTotals {
     epochsCompleted: epoch - abortedEpochs,
     completed: failure === undefined,
     rowsRun,
+    maskedRowsRun,
     evidence: flow.evidence,
     failures,
     ...(failure ? { failure } : {}),

@@ -136,8 +136,9 @@ export function countOnly(config: SimulationConfig, options: { keepEvents?: numb
         byReason: counts.byReason,
       };
     }),
-    maskedSteps: maskCounted ? expected.rowsRun * maskTail : null,
-    passThroughRows: maskCounted ? (maskTail > 0 && maskTail === config.timesteps ? expected.rowsRun : 0) : null,
+    // only the calls in which a layer applies the mask (Keras 3: not a layer given initial_state)
+    maskedSteps: maskCounted ? expected.maskedRowsRun * maskTail : null,
+    passThroughRows: maskCounted ? (maskTail > 0 && maskTail === config.timesteps ? expected.maskedRowsRun : 0) : null,
   };
   const findings = [...expected.failures.map((failure) => batchSizeFailureFinding(config, failure)), ...configFindings(config, expected.evidence, expected.failure?.position)];
   const result = {

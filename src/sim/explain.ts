@@ -2,7 +2,8 @@
  * The plain-language answer to "when is the state reset?", worded from the counted totals.
  */
 import { cellClassNames } from '../keras/layers.ts';
-import type { LayerSpec } from '../keras/config.ts';
+import { layerAppliesMask, padsSamples, type LayerSpec } from '../keras/config.ts';
+import { kerasProfiles } from '../keras/profiles.ts';
 import type { SimulationResult } from './result.ts';
 import { describePosition } from '../keras/findings.ts';
 import { formatCount, plural } from '../shared/count.ts';
@@ -25,6 +26,7 @@ export function explain(result: Omit<SimulationResult, 'answer'>): string[] {
       `${passThrough === 1 ? '1 fully padded row passed its' : `${formatCount(passThrough)} fully padded rows passed their`} state through unchanged (masking carries the state over padded steps; it never resets it).`,
     );
   }
+  lines.push(...droppedMaskLines(result));
   if (!result.completed) {
     const error = result.findings.find((f) => f.severity === 'error' && f.at !== undefined && f.code !== 'jax-stateful-no-effect');
     lines.push(`Keras would stop this run with an error${error?.at ? ` (at ${describePosition(error.at)})` : ''}; the counts cover what ran before it.`);
@@ -211,4 +213,29 @@ function explainStateful(result: Omit<SimulationResult, 'answer'>, layer: LayerS
 function statefulRows(counts: SimulationResult['totals']['perLayer'][number]): number {
   const zeroings = counts.byReason.initial + counts.byReason['reset-states'];
   return zeroings > 0 ? counts.rowResets / zeroings : 0;
+}
+
+/**
+ * Keras 3 passes no mask to a layer call given initial_state (keras/config.ts layerAppliesMask): the
+ * padded samples' steps run as data in those layers. One line naming them, as `audit` notes it for a
+ * model file.
+ */
+function droppedMaskLines(result: Omit<SimulationResult, 'answer'>): string[] {
+  const { config } = result;
+  // a model file's layers say whether their wiring masks them (audit notes its own dropped masks)
+  if (!padsSamples(config) || !kerasProfiles[config.keras].keras3 || config.layers?.some((layer) => layer.masked !== undefined)) return [];
+  const always = config.resolvedLayers.filter((layer) => !layerAppliesMask(layer, config.keras, config.initialStatePassed === true)).map((layer) => layer.name);
+  const someCalls = (config.plan ?? []).some((step) => step.type === 'call' && step.initialState === true);
+  const names = [...new Set(always)];
+  const fix = "Keras 2, tf.keras and TF.js skip them (pass mask= to the call to skip them in Keras 3)";
+  if (names.length > 0) {
+    const list = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
+    return [
+      `${list} ${names.length === 1 ? 'is' : 'are'} given initial_state, so Keras 3 passes ${names.length === 1 ? 'it' : 'them'} no mask (Layer.__call__ fills mask only for a one-tensor call): ${names.length === 1 ? 'its' : 'their'} padded steps run as data; ${fix}.`,
+    ];
+  }
+  if (someCalls) {
+    return [`The model(x) calls given initial_state pass no mask in Keras 3 (Layer.__call__ fills mask only for a one-tensor call): their padded steps run as data; ${fix}.`];
+  }
+  return [];
 }

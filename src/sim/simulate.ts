@@ -2,7 +2,7 @@
  * Runs a training configuration through a real LSTM forward pass and records, through the state
  * hooks, every reset event. Pure: returns a result object; rendering and I/O live elsewhere.
  */
-import { planMaxBatch, resolveLayers, splitData, wiredStart, type SimulationConfig } from '../keras/config.ts';
+import { layerAppliesMask, planMaxBatch, resolveLayers, splitData, wiredStart, type SimulationConfig } from '../keras/config.ts';
 import { otherStartFields, zeroByReason, zeroes, type LayerCall, type OtherStartField, type ResetReason, type RunPosition } from '../keras/events.ts';
 import type { ModelProgram } from '../keras/graph.ts';
 import { batchSizeFailureFinding, configFindings, type Finding } from '../keras/findings.ts';
@@ -428,11 +428,14 @@ function* runSteps(config: SimulationConfig, options: SimulateOptions, built: { 
       if (mask) {
         if (options.mask) options.mask.fill(mask, call.samples);
         else fillConfigMask(mask, call.samples, config.timesteps, config);
-        for (let r = 0; r < call.rows; r++) {
-          let masked = 0;
-          for (let t = 0; t < config.timesteps; t++) masked += mask[r * config.timesteps + t] === 0 ? 1 : 0;
-          maskedSteps += masked;
-          if (masked === config.timesteps) passThroughRows++;
+        // counted when a layer applies the mask (Keras 3: not a layer given initial_state)
+        if (layers.some((_, index) => layerAppliesMask(specs[index]!, config.keras, call.initialState === true))) {
+          for (let r = 0; r < call.rows; r++) {
+            let masked = 0;
+            for (let t = 0; t < config.timesteps; t++) masked += mask[r * config.timesteps + t] === 0 ? 1 : 0;
+            maskedSteps += masked;
+            if (masked === config.timesteps) passThroughRows++;
+          }
         }
       }
       const decision = statefulModel ? flow.call(call) : undefined;
@@ -446,7 +449,8 @@ function* runSteps(config: SimulationConfig, options: SimulateOptions, built: { 
         const from = specs[index]!.initialStateFrom;
         const source = from === undefined ? undefined : layers.find((other) => other.name === from);
         const mode = wiring[index]!;
-        layer.call(layerInputs, call, hooks, layerMask, {
+        const applied = layerAppliesMask(specs[index]!, config.keras, call.initialState === true) ? layerMask : undefined;
+        layer.call(layerInputs, call, hooks, applied, {
           rows,
           // a shared layer's later call continues its earlier one (no decision of its own)
           ...(layer.stateful && decision && !specs[index]!.call ? { decision, broadcastHere: index === firstStateful } : {}),
