@@ -97,6 +97,15 @@ function explainLayer(result: Omit<SimulationResult, 'answer'>, layer: LayerSpec
 function explainStateless(result: Omit<SimulationResult, 'answer'>, layer: LayerSpec): string[] {
   const { config, totals } = result;
   const kind = layerKind(layer);
+  // calls given initial_state start from the passed state, not from zeros: never resets
+  const passed = totals.perLayer.find((l) => l.name === layer.name)?.initialStateStarts ?? 0;
+  if (passed > 0) {
+    const calls = plural(passed, 'layer call');
+    return [
+      `Stateless ${kind} (stateful=False) given initial_state: ${totals.resetEvents === 0 ? 'every' : 'each such'} call starts from the passed initial_state instead of fresh zeros, so ${totals.resetEvents === 0 ? 'nothing is reset' : 'those calls reset nothing'}.`,
+      `Over ${runPhrase(config, totals)}: ${calls} started from the passed state (initial_state starts, not resets)${totals.resetEvents > 0 ? `; ${plural(totals.resetEvents, 'other call')} started from fresh zeros (${plural(totals.rowResets, 'sequence start')})` : ''}, and no call continued another.`,
+    ];
+  }
   const lines = [
     `Stateless ${kind} (stateful=False): every layer call starts from fresh zeros, so the state is reset at the start of every batch, for every sequence in it.`,
   ];

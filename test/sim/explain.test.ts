@@ -66,6 +66,21 @@ describe('the answer follows the counts', () => {
   });
 });
 
+describe('a stateless layer given initial_state', () => {
+  it('says every call starts from the passed state, never "0 reset events (one per batch)"', () => {
+    for (const keras of ['tf', '3', '2'] as const) {
+      const result = simulate({ ...base, stateful: false, initialStatePassed: true, keras, samples: 6, batchSize: 3, epochs: 1 });
+      // 2 calls (6 samples in batches of 3), each from the passed state: no resets
+      expect(result.totals.resetEvents).toBe(0);
+      expect(result.totals.initialStateStarts).toBe(2);
+      const text = result.answer.join(' ');
+      expect(text, keras).toContain('given initial_state: every call starts from the passed initial_state instead of fresh zeros, so nothing is reset.');
+      expect(text).toContain('2 layer calls started from the passed state (initial_state starts, not resets)');
+      expect(text).not.toContain('reset events (one per batch');
+    }
+  });
+});
+
 describe('a run Keras stops', () => {
   it('a TensorFlow partial batch of 2 rows stops fit in epoch 1: the answer does not claim every sample as an independent sequence', () => {
     // 18 samples in batches of 4: batch 5 holds 2 rows, which the 4-row state cannot take (§R); 16 samples ran
