@@ -12,6 +12,14 @@ import { run } from './helpers/io.ts';
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const models = `${fixtures}models/`;
 const dir = mkdtempSync(join(tmpdir(), 'lstm-reset-profiles-'));
+
+/** Writes a model.json with one zero-filled shard of `floats` float32 values in a folder of its own; returns the model.json path. */
+function writeModelJson(prefix: string, model: object, floats: number): string {
+  const folder = mkdtempSync(join(dir, prefix));
+  writeFileSync(join(folder, 'model.json'), JSON.stringify(model));
+  writeFileSync(join(folder, 'group1-shard1of1.bin'), new Uint8Array(4 * floats));
+  return join(folder, 'model.json');
+}
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The k3-stateful archive with its metadata.json saying another keras_version. */
@@ -123,7 +131,6 @@ describe('TF.js models run under TF.js rules', () => {
 
   it('a GRU with reset_after=true does not load in TF.js: an error finding, nothing runs', async () => {
     // a model.json as tensorflowjs_converter writes it from a tf.keras GRU (reset_after=True, bias (2, 3U))
-    const folder = mkdtempSync(join(dir, 'gru-'));
     const model = {
       format: 'layers-model',
       generatedBy: 'keras v2.15.0',
@@ -153,9 +160,8 @@ describe('TF.js models run under TF.js rules', () => {
         },
       ],
     };
-    writeFileSync(join(folder, 'model.json'), JSON.stringify(model));
-    writeFileSync(join(folder, 'group1-shard1of1.bin'), new Uint8Array(4 * (6 + 12 + 12)));
-    const { code, stdout } = await run(['audit', join(folder, 'model.json'), '--samples', '4', '--batch', '2', '--json', '-q']);
+    const file = writeModelJson('gru-', model, 6 + 12 + 12);
+    const { code, stdout } = await run(['audit', file, '--samples', '4', '--batch', '2', '--json', '-q']);
     const doc = JSON.parse(stdout);
     expect(code).toBe(3);
     expect(doc.config.keras).toBe('tfjs');
@@ -166,7 +172,6 @@ describe('TF.js models run under TF.js rules', () => {
 
   it('a CuDNNLSTM in a model.json does not deserialize in TF.js: "Unknown layer", nothing runs; the same layers as Keras 2 run', async () => {
     // tensorflowjs_converter copies the Keras 2.2 topology as it is: CuDNNLSTM stays CuDNNLSTM
-    const folder = mkdtempSync(join(dir, 'cudnn-'));
     const model = {
       format: 'layers-model',
       generatedBy: 'keras v2.2.4',
@@ -193,9 +198,8 @@ describe('TF.js models run under TF.js rules', () => {
         },
       ],
     };
-    writeFileSync(join(folder, 'model.json'), JSON.stringify(model));
-    writeFileSync(join(folder, 'group1-shard1of1.bin'), new Uint8Array(4 * (8 + 16 + 16)));
-    const { code, stdout } = await run(['audit', join(folder, 'model.json'), '--samples', '4', '--batch', '2', '--json', '-q']);
+    const file = writeModelJson('cudnn-', model, 8 + 16 + 16);
+    const { code, stdout } = await run(['audit', file, '--samples', '4', '--batch', '2', '--json', '-q']);
     const doc = JSON.parse(stdout);
     expect(code).toBe(3);
     expect(doc.config.keras).toBe('tfjs');
@@ -204,7 +208,7 @@ describe('TF.js models run under TF.js rules', () => {
     expect(error.message).toContain('cu_dnnlstm_1 is a CuDNNLSTM');
     expect(error.message).toContain('TF.js says: ValueError: Unknown layer: CuDNNLSTM. This may be due to one of the following reasons:');
     // the same file as Keras 2 loads it (CuDNN weights converted): it runs
-    const keras2 = await run(['audit', join(folder, 'model.json'), '--samples', '4', '--batch', '2', '--keras', '2', '--json', '-q']);
+    const keras2 = await run(['audit', file, '--samples', '4', '--batch', '2', '--keras', '2', '--json', '-q']);
     expect(keras2.code).toBe(0);
     expect(JSON.parse(keras2.stdout).totals.batches).toBe(2);
   });
