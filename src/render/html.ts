@@ -22,7 +22,7 @@ import type { SimulationResult } from '../sim/result.ts';
 import { zeroes } from '../keras/events.ts';
 import { aggregate, carryCount, fromLayerCount, resetCount, startKinds, startMarkCount, type CallRecord, type CallSpan, type LayerTimeline, type ResetMark, type StartKind, type Timeline, type TimelineItem } from '../sim/timeline.ts';
 import { byEpoch, callSymbol } from './strip.ts';
-import { describeRun, stateTensorNames } from './table.ts';
+import { describeRun, otherStartLines, stateTensorNames } from './table.ts';
 
 /** A run to draw: its result and timeline. */
 export interface HtmlRun {
@@ -434,11 +434,8 @@ function totalsTable(result: SimulationResult): string {
     ['batches', `${formatCount(totals.batches)} (fit ${formatCount(totals.fitBatches)}, validation ${formatCount(totals.validationBatches)}, evaluate ${formatCount(totals.evaluateBatches)}, predict ${formatCount(totals.predictBatches)})`],
     ['carries', `${plural(totals.carries, 'layer call')} started from a carried state`],
   ];
-  if (totals.broadcastStarts > 0) rows.push(['broadcasts', `${plural(totals.broadcastStarts, 'layer call')} ran a 1-row batch against every carried state row, overwriting all of them (neither resets nor carries)`]);
-  if (totals.storedRestarts > 0) rows.push(['restarts', `${plural(totals.storedRestarts, 'layer call')} restarted from the state variable's stored value, not the previous call's final state (JAX never writes it inside fit, evaluate and predict); nothing is zeroed, so not resets`]);
-  if (totals.initialStateStarts > 0) rows.push(['initial_state', `${plural(totals.initialStateStarts, 'layer call')} started from the passed initial_state (not resets)`]);
-  if (totals.failedCalls > 0) rows.push(['failed', `${plural(totals.failedCalls, 'call')} at which Keras raises (nothing starts there; see the findings)`]);
-  if (totals.fromLayerStarts > 0) rows.push(['from another layer', `${plural(totals.fromLayerStarts, 'layer call')} started from another layer's final states (initial_state; not resets)`]);
+  // the other starts: the same lines as the text totals
+  rows.push(...otherStartLines(totals));
   if (totals.maskedSteps !== null && result.config.maskTail !== undefined) rows.push(['masking', `${plural(totals.maskedSteps, 'padded step')}; ${plural(totals.passThroughRows ?? 0, 'fully padded row')} passed ${noun(totals.passThroughRows ?? 0, 'its', 'their')} state through`]);
   const layerRows = totals.perLayer
     .map((l) => `<tr><td>${esc(l.name)}</td><td>${esc(layerKind(l))}(${l.units})</td><td>${l.stateful ? 'stateful' : 'stateless'}</td><td>${esc(stateTensorNames(l))}</td><td class="n">${formatCount(l.resetEvents)}</td><td class="n">${formatCount(l.rowResets)}</td><td class="n">${formatCount(l.carries)}</td></tr>`)

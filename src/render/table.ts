@@ -139,6 +139,25 @@ function reasonColor(chalk: ChalkInstance, reason: ResetEvent['reason']): (text:
 }
 
 /** "1 layer call", "5 layer calls". */
+/**
+ * The totals' lines for the starts that are not resets nor carries, present ones only: label and
+ * text, shared by the text totals and the HTML report.
+ */
+export function otherStartLines(totals: SimulationResult['totals']): [string, string][] {
+  const lines: [string, string][] = [];
+  if (totals.broadcastStarts > 0) lines.push(['broadcasts', `${layerCalls(totals.broadcastStarts)} ran a 1-row batch against every carried state row, overwriting all of them (neither resets nor carries)`]);
+  if (totals.storedRestarts > 0) {
+    lines.push([
+      'restarts',
+      `${layerCalls(totals.storedRestarts)} restarted from the state variable's stored value, not the previous call's final state (JAX never writes it inside fit, evaluate and predict); nothing is zeroed, so not resets`,
+    ]);
+  }
+  if (totals.initialStateStarts > 0) lines.push(['initial_state', `${layerCalls(totals.initialStateStarts)} started from the passed initial_state (not resets)`]);
+  if (totals.fromLayerStarts > 0) lines.push(['from a layer', `${layerCalls(totals.fromLayerStarts)} started from another layer's final states (not resets)`]);
+  if (totals.failedCalls > 0) lines.push(['failed', `${count(totals.failedCalls, 'call')} at which Keras raises (nothing starts there; see the findings)`]);
+  return lines;
+}
+
 function layerCalls(n: number): string {
   return count(n, 'layer call');
 }
@@ -244,20 +263,7 @@ export function renderTotals(result: SimulationResult, chalk: ChalkInstance, wid
     item('rows zeroed', `${chalk.bold(formatCount(totals.rowResets))}${perRow}`),
     item('batches', `${formatCount(totals.batches)} (${batchesByCall(totals)})`),
     item('carries', `${layerCalls(totals.carries)} carried the previous call's final state`),
-    ...(totals.broadcastStarts > 0
-      ? [item('broadcasts', `${layerCalls(totals.broadcastStarts)} ran a 1-row batch against every carried state row, overwriting all of them (neither resets nor carries)`)]
-      : []),
-    ...(totals.storedRestarts > 0
-      ? [
-          item(
-            'restarts',
-            `${layerCalls(totals.storedRestarts)} restarted from the state variable's stored value, not the previous call's final state (JAX never writes it inside fit, evaluate and predict); nothing is zeroed, so not resets`,
-          ),
-        ]
-      : []),
-    ...(totals.initialStateStarts > 0 ? [item('initial_state', `${layerCalls(totals.initialStateStarts)} started from the passed initial_state (not resets)`)] : []),
-    ...(totals.fromLayerStarts > 0 ? [item('from a layer', `${layerCalls(totals.fromLayerStarts)} started from another layer's final states (not resets)`)] : []),
-    ...(totals.failedCalls > 0 ? [item('failed', `${count(totals.failedCalls, 'call')} at which Keras raises (nothing starts there; see the findings)`)] : []),
+    ...otherStartLines(totals).map(([key, value]) => item(key, value)),
     ...epochLines(totals.perEpoch).map((line) => wrap(line, width, '  ', '    ')),
   ];
   if (several) {

@@ -49,7 +49,7 @@ describe('--html text', () => {
     const cell = (key: string) => new RegExp(`<tr><th>${key}</th><td>([^<]*)</td></tr>`).exec(html)?.[1]?.replace(/&#39;/g, "'");
     const line = (key: string) => new RegExp(`^  ${key} +(\\S.*)$`, 'm').exec(page.stdout)?.[1];
     expect(cell('reset events')).toBe(line('reset events'));
-    for (const [text, row] of [['broadcasts', 'broadcasts'], ['restarts', 'restarts'], ['initial_state', 'initial_state'], ['failed', 'failed']] as const) {
+    for (const [text, row] of [['broadcasts', 'broadcasts'], ['restarts', 'restarts'], ['initial_state', 'initial_state'], ['from a layer', 'from a layer'], ['failed', 'failed']] as const) {
       expect(cell(row) !== undefined, row).toBe(line(text) !== undefined);
     }
   });
