@@ -501,7 +501,7 @@ export function settingFlag(setting: ScriptSetting, value: unknown): string {
  * or plan field, `profileOf` says where the profile came from when the user did not choose it (audit
  * of a model file). The same rule for flags, plan fields, contracts and audit (issue 9).
  */
-export function settingRefusal(version: KerasVersion, setting: ScriptSetting, named: string, profileOf?: string): string {
+export function settingRefusal(version: KerasVersion, setting: keyof typeof scriptSettings, named: string, profileOf?: string): string {
   const { python, versions } = scriptSettings[setting];
   const have = versions.includes('tf') ? 'Keras 3 and tf.keras have it' : 'only Keras 3 has it';
   const choose = versions.includes('tf') ? '--keras 3 or tf' : '--keras 3';

@@ -36,7 +36,7 @@ import { createTraceRecorder, traceStateLimit, traceStateValues } from '../sim/t
 import { describeWriteError, exitCodes, type CliIo, type OutputFile } from './cli-io.ts';
 import type { Shape } from './args.ts';
 import { distinctSteps, planRangeProblems, type SimulationConfig } from '../keras/config.ts';
-import { kerasProfiles, versionProfileReason } from '../keras/profiles.ts';
+import { kerasProfiles, lacksSetting, versionProfileReason } from '../keras/profiles.ts';
 import type { NpyReader } from '../io/npy.ts';
 import type { InputSource, LayerWeightsOverride } from '../sim/simulate.ts';
 import type { ModelProgram } from '../keras/graph.ts';
@@ -276,14 +276,11 @@ export async function prepareRun(
       closeAll();
       return { ok: false, message: settingRefusal(config.keras, lacking.setting, `--plan: "${lacking.setting}": ${JSON.stringify(lacking.value)}`, fallback.profileOf) };
     }
-    // fit(validation_batch_size=) is Keras 3's and tf.keras's: Keras 2.3.1's fit() and TF.js's model.fit() have none
-    if (!['3', '3.0-3.11', 'tf'].includes(config.keras) && distinctSteps(steps).some((step) => step.type === 'fit' && step.validationBatchSize !== undefined)) {
+    // a fit step's validationBatchSize, checked as the plan's own settings are
+    const givesValidationBatch = distinctSteps(steps).some((step) => step.type === 'fit' && step.validationBatchSize !== undefined);
+    if (givesValidationBatch && lacksSetting(config.keras, 'validationBatchSize', true)) {
       closeAll();
-      const which = `${kerasProfiles[config.keras].label}${fallback.profileOf ? ` (${fallback.profileOf})` : ''}`;
-      return {
-        ok: false,
-        message: `--plan: a fit step's "validationBatchSize" is fit(validation_batch_size=...), which ${which} does not have (Keras 3 and tf.keras have it; its validation runs batches of batchSize); drop it from the plan, or give --keras 3 or tf.`,
-      };
+      return { ok: false, message: settingRefusal(config.keras, 'validationBatchSize', `--plan: a fit step's "validationBatchSize"`, fallback.profileOf) };
     }
     const outside = planRangeProblems(steps, config.samples);
     if (outside.length > 0) {

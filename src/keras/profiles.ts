@@ -207,18 +207,20 @@ export type ScriptSetting = 'backend' | 'runEagerly' | 'jitCompile' | 'setRandom
  * keras.utils.set_random_seed are Keras 3's and tf.keras's; Keras 2.3.1's compile() has neither
  * argument and its keras.utils no set_random_seed; TF.js Layers has none of them.
  */
-export const scriptSettings: Readonly<Record<ScriptSetting, { readonly python: string; readonly versions: readonly KerasVersion[] }>> = {
+export const scriptSettings: Readonly<Record<ScriptSetting | 'validationBatchSize', { readonly python: string; readonly versions: readonly KerasVersion[] }>> = {
   backend: { python: 'KERAS_BACKEND (the backend Keras 3 runs on)', versions: ['3', '3.0-3.11'] },
   runEagerly: { python: 'model.compile(run_eagerly=...)', versions: ['3', '3.0-3.11', 'tf'] },
   jitCompile: { python: 'model.compile(jit_compile=...)', versions: ['3', '3.0-3.11', 'tf'] },
   setRandomSeed: { python: 'keras.utils.set_random_seed(...)', versions: ['3', '3.0-3.11', 'tf'] },
+  // a plan fit step's field: Keras 2.3.1's fit() and TF.js's model.fit() have no validation_batch_size
+  validationBatchSize: { python: 'fit(validation_batch_size=...)', versions: ['3', '3.0-3.11', 'tf'] },
 };
 
 /**
  * Whether `version` lacks a setting given with `value`. A backend of tensorflow is what tf.keras and
  * Keras 2.3 run on anyway, so it is no contradiction there; TF.js has no Keras backend at all.
  */
-export function lacksSetting(version: KerasVersion, setting: ScriptSetting, value: unknown): boolean {
+export function lacksSetting(version: KerasVersion, setting: keyof typeof scriptSettings, value: unknown): boolean {
   if (value === undefined) return false;
   if (setting === 'backend' && value === 'tensorflow' && (version === 'tf' || version === '2')) return false;
   return !scriptSettings[setting].versions.includes(version);
